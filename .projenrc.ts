@@ -1,0 +1,98 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-weather-pipeline',
+  description:
+    'A production-grade weather data lake in a few lines of CDK: Open-Meteo ingestion, S3 landing and refined zones, a Glue Spark ETL, Athena tables and a Step Functions orchestrator.',
+  author: 'cdk-weather-pipeline developers',
+  authorAddress: 'weather-pipeline@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-weather-pipeline/cdk-weather-pipeline.git',
+  keywords: ['cdk', 'aws-cdk', 'weather', 'data-lake', 'glue', 'athena', 'step-functions', 'open-meteo'],
+  license: 'Apache-2.0',
+
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  // The development tsconfig lives at the top level, next to tsconfig.json.
+  tsconfigDevFile: 'tsconfig.dev.json',
+
+  // No hosted CI: `.ci/run` runs the README's test command.
+  github: false,
+  release: false,
+  sampleCode: false,
+
+  publishToPypi: {
+    distName: 'cdk-weather-pipeline',
+    module: 'cdk_weather_pipeline',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkweatherpipeline',
+    mavenGroupId: 'io.github.cdk-weather-pipeline',
+    mavenArtifactId: 'cdk-weather-pipeline',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkWeatherPipeline',
+    packageId: 'CdkWeatherPipeline',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-weather-pipeline/cdk-weather-pipeline-go',
+  },
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-athena@^3',
+    '@types/aws-lambda@^8',
+    'aws-sdk-client-mock@^4',
+    'esbuild',
+  ],
+
+  // Lambda handlers are `*.lambda.ts` files: projen bundles them with esbuild at build time.
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
+    bundlingOptions: { externals: ['@aws-sdk/*'], sourcemap: true },
+  },
+
+  jestOptions: {
+    jestConfig: {
+      // Synthesizing stacks and running cdk-nag is CPU heavy on a 2-core machine.
+      testTimeout: 120_000,
+    },
+  },
+
+  gitignore: ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/cdk.out/', '/examples/cdk.out/'],
+});
+
+for (const pattern of ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt']) {
+  project.npmignore?.exclude(pattern);
+}
+
+// The contract as JSON for the Glue script (a jest test fails when it is stale).
+project.addTask('contract', {
+  description: 'Write src/etl/script/contract.json from the TypeScript data contract',
+  exec: 'ts-node --project tsconfig.dev.json scripts/export-contract.ts',
+});
+
+// The Python side (the Glue script's tests) runs in a project virtualenv with pinned versions.
+const pytest = project.addTask('test:python', {
+  description: 'Run the Python test suite (pytest) in the project virtualenv',
+  exec: 'scripts/python-env && .venv/bin/python -m pytest -q',
+});
+
+// Everything the project has: projen synth check, jsii compile, API.md, jest + eslint, pytest.
+project.addTask('test:all', {
+  description: 'Run every test the project has (the README test command calls this)',
+  steps: [
+    { spawn: 'compile' },
+    { spawn: 'post-compile' },
+    { spawn: 'test' },
+    { spawn: pytest.name },
+  ],
+});
+
+project.synth();

@@ -1,0 +1,3 @@
+export * from './city';
+export * from './manifest';
+export * from './weather-contract';
