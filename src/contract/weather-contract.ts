@@ -376,7 +376,9 @@ function checkCoordinate(who: string, field: 'latitude' | 'longitude', value: nu
 }
 
 function checkDate(date: string): void {
-  if (!DATE_PATTERN.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+  const parsed = DATE_PATTERN.test(date) ? new Date(`${date}T00:00:00Z`) : undefined;
+  // Round-tripping rejects impossible dates such as 2026-02-30 that Date would roll over.
+  if (parsed === undefined || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
     throw new Error(`date must be yyyy-MM-dd, got "${date}"`);
   }
 }

@@ -1,0 +1,166 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { City, WeatherContract } from '../../src';
+
+describe('city slug rule', () => {
+  test.each([
+    ['Paris', 'paris'],
+    ['Saint-Étienne', 'saint-etienne'],
+    ['São Paulo', 'sao-paulo'],
+    ['Kraków', 'krakow'],
+    ['Łódź', 'lodz'],
+    ['Göteborg', 'goteborg'],
+    ['Straße des 17. Juni', 'strasse-des-17-juni'],
+    ['Ærøskøbing', 'aeroskobing'],
+    ['  Nice  ', 'nice'],
+    ["L'Haÿ-les-Roses", 'l-hay-les-roses'],
+    ['東京', ''],
+  ])('%s -> "%s"', (name, slug) => {
+    expect(WeatherContract.slugify(name)).toBe(slug);
+  });
+
+  test('every non-empty slug matches the published pattern', () => {
+    const pattern = new RegExp(WeatherContract.SLUG_PATTERN);
+    for (const name of ['Saint-Étienne', 'A -- B', '--x--', 'Nice 06', 'Œuvre']) {
+      expect(WeatherContract.slugify(name)).toMatch(pattern);
+    }
+  });
+
+  test('an explicit slug wins over the name', () => {
+    expect(WeatherContract.slugOf({ name: 'Paris', latitude: 33.66, longitude: -95.55, slug: 'paris-tx' })).toBe('paris-tx');
+  });
+});
+
+describe('city validation', () => {
+  const paris: City = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
+
+  test('accepts a valid list', () => {
+    expect(() => WeatherContract.validateCities([paris, { name: 'Nice', latitude: 43.7, longitude: 7.27 }])).not.toThrow();
+  });
+
+  test('rejects an empty list', () => {
+    expect(() => WeatherContract.validateCities([])).toThrow('cities must list at least one city, got []');
+  });
+
+  test('rejects duplicate slugs, naming both cities', () => {
+    expect(() => WeatherContract.validateCities([paris, { name: 'PARIS', latitude: 1, longitude: 1 }]))
+      .toThrow('cities[1] "PARIS": slug "paris" is already used by cities[0] "Paris"; city slugs must be unique (set an explicit slug)');
+  });
+
+  test('rejects an out-of-range latitude', () => {
+    expect(() => WeatherContract.validateCities([{ name: 'Nowhere', latitude: 95, longitude: 0 }]))
+      .toThrow('cities[0] "Nowhere": latitude must be a number in [-90, 90], got 95');
+  });
+
+  test('rejects an out-of-range longitude', () => {
+    expect(() => WeatherContract.validateCities([paris, { name: 'Dateline', latitude: 0, longitude: -180.5 }]))
+      .toThrow('cities[1] "Dateline": longitude must be a number in [-180, 180], got -180.5');
+  });
+
+  test('rejects a non-finite coordinate', () => {
+    expect(() => WeatherContract.validateCities([{ name: 'Void', latitude: NaN, longitude: 0 }]))
+      .toThrow('cities[0] "Void": latitude must be a number in [-90, 90], got null');
+  });
+
+  test('rejects an empty name', () => {
+    expect(() => WeatherContract.validateCities([{ name: '  ', latitude: 0, longitude: 0 }]))
+      .toThrow('cities[0]: city name must be a non-empty string, got "  "');
+  });
+
+  test('rejects a name whose slug would be empty', () => {
+    expect(() => WeatherContract.validateCities([{ name: '東京', latitude: 35.68, longitude: 139.69 }]))
+      .toThrow('cities[0] "東京": the name yields the slug "", which does not match ^[a-z0-9]+(?:-[a-z0-9]+)*$; set an explicit slug');
+  });
+
+  test('accepts such a city with an explicit slug', () => {
+    expect(() => WeatherContract.validateCities([{ name: '東京', slug: 'tokyo', latitude: 35.68, longitude: 139.69 }])).not.toThrow();
+  });
+
+  test('rejects an invalid explicit slug', () => {
+    expect(() => WeatherContract.validateCities([{ name: 'Paris', slug: 'Paris_TX', latitude: 0, longitude: 0 }]))
+      .toThrow('cities[0] "Paris": slug "Paris_TX" does not match ^[a-z0-9]+(?:-[a-z0-9]+)*$');
+  });
+
+  test('names the prop it was given', () => {
+    expect(() => WeatherContract.validateCities([], 'myCities')).toThrow('myCities must list at least one city, got []');
+  });
+});
+
+describe('key layout', () => {
+  test('raw key', () => {
+    expect(WeatherContract.rawKey('2026-05-07', 'saint-etienne', '20260507T060000Z'))
+      .toBe('weather/raw/source=open-meteo/ingest_date=2026-05-07/city=saint-etienne/20260507T060000Z.json');
+  });
+
+  test('manifest key', () => {
+    expect(WeatherContract.manifestKey('2026-05-07', 'b-1')).toBe('weather/manifests/ingest_date=2026-05-07/b-1.json');
+  });
+
+  test('hourly partition prefix and location template agree', () => {
+    const template = WeatherContract.hourlyLocationTemplate();
+    expect(template).toBe('weather/hourly/date=${date}/city=${city}/');
+    expect(template.replace('${date}', '2026-05-07').replace('${city}', 'nice'))
+      .toBe(WeatherContract.hourlyPartitionPrefix('2026-05-07', 'nice'));
+    expect(WeatherContract.quarantineLocationTemplate()).toBe('weather/quarantine/date=${date}/');
+  });
+
+  test.each([
+    [() => WeatherContract.rawKey('2026-5-7', 'nice', 'b'), 'date must be yyyy-MM-dd, got "2026-5-7"'],
+    [() => WeatherContract.rawKey('2026-13-45', 'nice', 'b'), 'date must be yyyy-MM-dd, got "2026-13-45"'],
+    [() => WeatherContract.rawKey('2026-02-30', 'nice', 'b'), 'date must be yyyy-MM-dd, got "2026-02-30"'],
+    [() => WeatherContract.rawKey('2026-05-07', 'Nice', 'b'), 'city slug must match ^[a-z0-9]+(?:-[a-z0-9]+)*$, got "Nice"'],
+    [() => WeatherContract.manifestKey('2026-05-07', '../etc'), 'batch id must match ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, got "../etc"'],
+  ])('rejects bad key parts (%#)', (build, message) => {
+    expect(build).toThrow(message);
+  });
+});
+
+describe('contract document for the Python side', () => {
+  const doc = WeatherContract.toJson();
+
+  test('the committed contract.json is up to date (run `npx projen contract` if not)', () => {
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', '..', 'src', 'etl', 'script', 'contract.json'), 'utf-8'));
+    expect(committed).toEqual(doc);
+  });
+
+  test('the raw key pattern parses the keys rawKey builds', () => {
+    const match = new RegExp(doc.landing.rawKeyPattern).exec(WeatherContract.rawKey('2026-05-07', 'saint-etienne', 'batch_01.a'));
+    expect(match?.slice(1, 4)).toEqual(['2026-05-07', 'saint-etienne', 'batch_01.a']);
+    expect(new RegExp(doc.landing.rawKeyPattern).test('weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Nice/b.json')).toBe(false);
+  });
+
+  test('every weather variable has a refined column and a canonical unit among its accepted units', () => {
+    const columns = WeatherContract.HOURLY_COLUMNS.map((column) => column.name);
+    for (const variable of WeatherContract.VARIABLES) {
+      expect(columns).toContain(variable.column);
+      const canonical = variable.acceptedUnits.find((u) => u.label === variable.canonicalUnit);
+      expect(canonical).toEqual({ label: variable.canonicalUnit, scale: 1, offset: 0 });
+      expect(variable.minimum).toBeLessThan(variable.maximum);
+    }
+  });
+
+  test('unit conversions are right', () => {
+    const convert = (api: string, label: string, value: number) => {
+      const unit = WeatherContract.VARIABLES.find((v) => v.apiName === api)!.acceptedUnits.find((u) => u.label === label)!;
+      return value * unit.scale + unit.offset;
+    };
+    expect(convert('temperature_2m', '°F', 212)).toBeCloseTo(100, 10);
+    expect(convert('temperature_2m', '°F', -40)).toBeCloseTo(-40, 10);
+    expect(convert('wind_speed_10m', 'mp/h', 10)).toBeCloseTo(16.09344, 10);
+    expect(convert('wind_speed_10m', 'kn', 1)).toBeCloseTo(1.852, 10);
+    expect(convert('wind_speed_10m', 'm/s', 10)).toBeCloseTo(36, 10);
+    expect(convert('precipitation', 'inch', 1)).toBeCloseTo(25.4, 10);
+  });
+
+  test('partition keys are not also data columns', () => {
+    const columns = WeatherContract.HOURLY_COLUMNS.map((column) => column.name);
+    for (const key of WeatherContract.PARTITION_KEYS) {
+      expect(columns).not.toContain(key);
+    }
+  });
+
+  test('cities are embedded with their slug when given', () => {
+    const withCities = WeatherContract.toJson([{ name: 'Saint-Étienne', latitude: 45.43, longitude: 4.39, timezone: 'Europe/Paris' }]);
+    expect(withCities.cities).toEqual([{ slug: 'saint-etienne', name: 'Saint-Étienne', latitude: 45.43, longitude: 4.39, timezone: 'Europe/Paris' }]);
+  });
+});
