@@ -1,0 +1,2 @@
+export * from './ingestion-request';
+export * from './weather-ingestion';

@@ -1,0 +1,26 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { IngestionResult } from './ingestion-request';
+import { ingestBatch, IngestionEvent } from './private/ingest-batch';
+import { configFromEnv } from './private/runtime-config';
+
+let s3: S3Client | undefined;
+
+/**
+ * The ingestion Lambda handler.
+ *
+ * Input: an `IngestionRequest` (`{}`, `{"scheduledTime": "..."}`, `{"batchId": "...", "backfill": {...}}`), or an
+ * EventBridge event (its `time` is the scheduled time). Output: an `IngestionResult`
+ * (`batchId`, `manifestKey`, counts, `partialFailure`). Throws only when nothing could be written.
+ *
+ * Configuration comes from the environment the `WeatherIngestion` construct sets (see `private/runtime-config.ts`);
+ * the S3 client honours `AWS_ENDPOINT_URL_S3` (and `AWS_S3_FORCE_PATH_STYLE=true` for local S3 APIs).
+ */
+export async function handler(event: IngestionEvent | null | undefined, context?: Context): Promise<IngestionResult> {
+  const config = configFromEnv(process.env);
+  s3 ??= new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+  return ingestBatch(event, config, {
+    s3,
+    remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
+  });
+}

@@ -1,0 +1,155 @@
+import { City } from '../../contract/city';
+
+/**
+ * The environment variables the construct sets and the handler reads: one list, so both sides agree.
+ *
+ * This module is bundled into the Lambda: it must not import aws-cdk-lib.
+ */
+export const ENV = {
+  /** Name of the landing bucket. */
+  bucket: 'LANDING_BUCKET',
+  /** The cities as compact JSON (see `encodeCities`). */
+  cities: 'WEATHER_CITIES',
+  /** Base URL of the forecast API (`/v1/forecast` is appended). */
+  apiBaseUrl: 'WEATHER_API_BASE_URL',
+  /** Base URL of the archive API used in backfill mode (`/v1/archive` is appended). */
+  archiveApiBaseUrl: 'WEATHER_ARCHIVE_API_BASE_URL',
+  pastDays: 'WEATHER_PAST_DAYS',
+  forecastDays: 'WEATHER_FORECAST_DAYS',
+  requestTimeoutMs: 'WEATHER_REQUEST_TIMEOUT_MS',
+  maxAttempts: 'WEATHER_MAX_ATTEMPTS',
+  maxConcurrentRequests: 'WEATHER_MAX_CONCURRENT_REQUESTS',
+  /** First retry delay ceiling; later retries double it (full jitter). */
+  backoffBaseMs: 'WEATHER_BACKOFF_BASE_MS',
+  /** Largest retry delay; a `Retry-After` longer than this ends the retries. */
+  backoffMaxMs: 'WEATHER_BACKOFF_MAX_MS',
+} as const;
+
+/** Retry delays the construct configures (tests shorten them through the environment). */
+export const DEFAULT_BACKOFF_BASE_MS = 1_000;
+export const DEFAULT_BACKOFF_MAX_MS = 20_000;
+
+/** Time the handler keeps for writing the manifest after the last request. */
+export const MANIFEST_RESERVE_MS = 10_000;
+
+/** Fixed part of the Lambda timeout: cold start, SDK set-up and the manifest write. */
+export const FIXED_OVERHEAD_MS = 30_000;
+
+/** Time allowed per round of requests for the S3 write of its bodies. */
+export const WRITE_ALLOWANCE_MS = 1_000;
+
+/** Path of the forecast endpoint under the API base URL. */
+export const FORECAST_PATH = '/v1/forecast';
+
+/** Path of the historical (archive) endpoint under the archive API base URL. */
+export const ARCHIVE_PATH = '/v1/archive';
+
+/** Retry policy of one HTTP request. */
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly requestTimeoutMs: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
+/** Everything the handler needs, decoded from the environment. */
+export interface RuntimeConfig {
+  readonly bucket: string;
+  readonly cities: City[];
+  readonly apiBaseUrl: string;
+  readonly archiveApiBaseUrl: string;
+  readonly pastDays: number;
+  readonly forecastDays: number;
+  readonly maxConcurrentRequests: number;
+  readonly retry: RetryPolicy;
+}
+
+/**
+ * Cities as compact JSON, `[name, latitude, longitude, timezone?, slug?]` each, to fit Lambda's 4 KB environment.
+ */
+export function encodeCities(cities: City[]): string {
+  return JSON.stringify(cities.map((city) => {
+    const row: Array<string | number | null> = [city.name, city.latitude, city.longitude];
+    if (city.slug !== undefined) {
+      row.push(city.timezone ?? null, city.slug);
+    } else if (city.timezone !== undefined) {
+      row.push(city.timezone);
+    }
+    return row;
+  }));
+}
+
+/** Inverse of `encodeCities`. */
+export function decodeCities(text: string): City[] {
+  const rows: unknown = JSON.parse(text);
+  if (!Array.isArray(rows)) {
+    throw new Error(`${ENV.cities} must be a JSON array, got ${text.slice(0, 100)}`);
+  }
+  return rows.map((row: unknown) => {
+    if (!Array.isArray(row) || row.length < 3) {
+      throw new Error(`${ENV.cities}: each city must be [name, latitude, longitude, timezone?, slug?], got ${JSON.stringify(row)}`);
+    }
+    const [name, latitude, longitude, timezone, slug] = row;
+    return {
+      name,
+      latitude,
+      longitude,
+      ...(typeof timezone === 'string' ? { timezone } : {}),
+      ...(typeof slug === 'string' ? { slug } : {}),
+    };
+  });
+}
+
+/** Reads the handler configuration from an environment (`process.env` in Lambda). */
+export function configFromEnv(env: Record<string, string | undefined>): RuntimeConfig {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (value === undefined || value === '') {
+      throw new Error(`environment variable ${name} is not set`);
+    }
+    return value;
+  };
+  const integer = (name: string, fallback: number | undefined, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') {
+      if (fallback === undefined) {
+        throw new Error(`environment variable ${name} is not set`);
+      }
+      return fallback;
+    }
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`environment variable ${name} must be an integer in [${min}, ${max}], got "${raw}"`);
+    }
+    return value;
+  };
+  return {
+    bucket: required(ENV.bucket),
+    cities: decodeCities(required(ENV.cities)),
+    apiBaseUrl: required(ENV.apiBaseUrl),
+    archiveApiBaseUrl: required(ENV.archiveApiBaseUrl),
+    pastDays: integer(ENV.pastDays, undefined, 0, 92),
+    forecastDays: integer(ENV.forecastDays, undefined, 0, 16),
+    maxConcurrentRequests: integer(ENV.maxConcurrentRequests, 3, 1, 50),
+    retry: {
+      maxAttempts: integer(ENV.maxAttempts, 4, 1, 10),
+      requestTimeoutMs: integer(ENV.requestTimeoutMs, 10_000, 1, 900_000),
+      backoffBaseMs: integer(ENV.backoffBaseMs, DEFAULT_BACKOFF_BASE_MS, 0, 900_000),
+      backoffMaxMs: integer(ENV.backoffMaxMs, DEFAULT_BACKOFF_MAX_MS, 0, 900_000),
+    },
+  };
+}
+
+/** Largest delay before retry number `retry` (1-based): exponential, capped. The actual delay is a random fraction of it. */
+export function backoffCeilingMs(policy: Pick<RetryPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, retry: number): number {
+  return Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (retry - 1));
+}
+
+/** Worst-case time one city can take: every attempt times out and every backoff waits its ceiling. */
+export function worstCaseCityMs(policy: RetryPolicy): number {
+  let total = policy.maxAttempts * policy.requestTimeoutMs;
+  for (let retry = 1; retry < policy.maxAttempts; retry++) {
+    total += backoffCeilingMs(policy, retry);
+  }
+  return total;
+}

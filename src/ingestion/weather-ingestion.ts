@@ -1,0 +1,380 @@
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { IngestFunction } from './ingest-function';
+import { City } from '../contract/city';
+import { WeatherContract } from '../contract/weather-contract';
+import { nagResourceFinding } from './private/nag';
+import {
+  DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, ENV, encodeCities, FIXED_OVERHEAD_MS, RetryPolicy,
+  worstCaseCityMs, WRITE_ALLOWANCE_MS,
+} from './private/runtime-config';
+import { callWeight, runsPerDay } from './private/schedule-math';
+
+/** Open-Meteo's free tier: non-commercial use, up to 10,000 calls per day. */
+const FREE_TIER_DAILY_CALLS = 10_000;
+/** Lambda's limits this construct sizes against. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+const LAMBDA_MAX_ENVIRONMENT_BYTES = 4096;
+
+/**
+ * Properties of `WeatherIngestion`.
+ */
+export interface WeatherIngestionProps {
+  /**
+   * The landing bucket (e.g. `LandingZone.bucket`). The function may only put objects under
+   * `WeatherContract.LANDING_RAW_PREFIX` and `WeatherContract.LANDING_MANIFEST_PREFIX`; when the bucket has a KMS
+   * key, the function may generate data keys with it.
+   */
+  readonly landingBucket: s3.IBucket;
+
+  /**
+   * The cities to fetch, one API request each per run. Checked with `WeatherContract.validateCities`.
+   *
+   * They are passed to the function in its environment, which Lambda limits to 4 KB in total (roughly 80 cities);
+   * split larger lists across several `WeatherIngestion` constructs.
+   */
+  readonly cities: City[];
+
+  /**
+   * Base URL of the Open-Meteo forecast API; the handler requests `<apiBaseUrl>/v1/forecast`.
+   * Point it at `https://customer-api.open-meteo.com` for a commercial plan, or at a local server in tests.
+   *
+   * @default 'https://api.open-meteo.com'
+   */
+  readonly apiBaseUrl?: string;
+
+  /**
+   * Base URL of the Open-Meteo historical weather API used by backfill runs (`<archiveApiBaseUrl>/v1/archive`).
+   *
+   * @default 'https://archive-api.open-meteo.com'
+   */
+  readonly archiveApiBaseUrl?: string;
+
+  /**
+   * Days of the past to fetch on each run (`past_days`), an integer in [0, 92]. Overlapping runs are fine: the
+   * ETL keeps the latest fetch per city and hour.
+   *
+   * @default 1
+   */
+  readonly pastDays?: number;
+
+  /**
+   * Days of forecast to fetch on each run (`forecast_days`), an integer in [0, 16].
+   *
+   * @default 7
+   */
+  readonly forecastDays?: number;
+
+  /**
+   * Create an EventBridge Scheduler schedule that invokes the function. Turn it off when something else
+   * (your own schedule, a state machine) invokes the function.
+   *
+   * @default true
+   */
+  readonly scheduleEnabled?: boolean;
+
+  /**
+   * When the schedule runs (ignored when `scheduleEnabled` is false). Each run is one batch, one manifest and
+   * one ETL run. The daily API call volume (cities × runs per day) is checked against Open-Meteo's free tier.
+   *
+   * @default - every 6 hours at minute 15, UTC: `cron(15 0/6 * * ? *)`
+   */
+  readonly schedule?: scheduler.ScheduleExpression;
+
+  /**
+   * Timeout of one HTTP request (connection, headers and body), between 1 second and 5 minutes.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly requestTimeout?: Duration;
+
+  /**
+   * HTTP attempts per city, an integer in [1, 10]: network errors, timeouts, HTTP 429 and 5xx and truncated
+   * bodies are retried with exponential backoff and full jitter (1 s doubling, at most 20 s).
+   *
+   * @default 4
+   */
+  readonly maxAttempts?: number;
+
+  /**
+   * Requests in flight at once, an integer in [1, 10]. Keep it small: Open-Meteo asks clients to be gentle.
+   *
+   * @default 3
+   */
+  readonly maxConcurrentRequests?: number;
+
+  /**
+   * Reserved concurrency of the function, an integer in [1, 10]. One batch at a time keeps the request rate
+   * bounded and stops overlapping runs. Note that accounts whose concurrency quota is at its minimum cannot
+   * reserve any concurrency.
+   *
+   * @default 1
+   */
+  readonly reservedConcurrency?: number;
+
+  /**
+   * How long the function's logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A scheduled Lambda function that fetches hourly weather from Open-Meteo for the configured cities and writes
+ * each response unchanged to the landing zone, then one manifest per batch (which starts the ETL).
+ *
+ * The function is bundled with the library (no bundler needed), traced with X-Ray, logs to a log group with a
+ * retention, runs one batch at a time, and sends failed asynchronous invocations to an encrypted SQS queue.
+ * Weather data by Open-Meteo.com (CC BY 4.0).
+ *
+ * @example
+ * declare const landing: LandingZone;
+ * new WeatherIngestion(this, 'Ingestion', {
+ *   landingBucket: landing.bucket,
+ *   cities: [
+ *     { name: 'Paris', latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris' },
+ *     { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
+ *   ],
+ * });
+ */
+export class WeatherIngestion extends Construct {
+  /** The ingestion Lambda function. */
+  public readonly ingestFunction: lambda.IFunction;
+
+  /** The function's log group. */
+  public readonly logGroup: logs.ILogGroup;
+
+  /** Receives failed asynchronous invocations of the function and undeliverable scheduled invocations. */
+  public readonly deadLetterQueue: sqs.IQueue;
+
+  /**
+   * The schedule that invokes the function.
+   *
+   * @default - none when `scheduleEnabled` is false
+   */
+  public readonly schedule?: scheduler.ISchedule;
+
+  /**
+   * Estimated Open-Meteo API calls per day (cities × scheduled runs per day × Open-Meteo's call weight).
+   *
+   * @default - none when there is no schedule or its rate cannot be told
+   */
+  public readonly estimatedDailyApiCalls?: number;
+
+  /** The cities this construct fetches. */
+  public readonly cities: City[];
+
+  /** The function's timeout, sized from the city count, the request timeout and the retries. */
+  public readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: WeatherIngestionProps) {
+    super(scope, id);
+
+    WeatherContract.validateCities(props.cities, 'cities');
+    const apiBaseUrl = checkUrl('apiBaseUrl', props.apiBaseUrl ?? 'https://api.open-meteo.com');
+    const archiveApiBaseUrl = checkUrl('archiveApiBaseUrl', props.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com');
+    const pastDays = checkInteger('pastDays', props.pastDays ?? 1, 0, 92);
+    const forecastDays = checkInteger('forecastDays', props.forecastDays ?? 7, 0, 16);
+    if (pastDays === 0 && forecastDays === 0) {
+      throw new Error('pastDays and forecastDays are both 0, so no hour would be fetched; set at least one of them');
+    }
+    const maxAttempts = checkInteger('maxAttempts', props.maxAttempts ?? 4, 1, 10);
+    const maxConcurrentRequests = checkInteger('maxConcurrentRequests', props.maxConcurrentRequests ?? 3, 1, 10);
+    const reservedConcurrency = checkInteger('reservedConcurrency', props.reservedConcurrency ?? 1, 1, 10);
+    const requestTimeout = props.requestTimeout ?? Duration.seconds(10);
+    if (!Token.isUnresolved(requestTimeout.toMilliseconds({ integral: false }))) {
+      const ms = requestTimeout.toMilliseconds({ integral: false });
+      if (ms < 1_000 || ms > 300_000 || !Number.isInteger(ms)) {
+        throw new Error(`requestTimeout must be a whole number of milliseconds between 1 second and 5 minutes, got ${requestTimeout.toHumanString()}`);
+      }
+    }
+    this.cities = props.cities;
+
+    const policy: RetryPolicy = {
+      maxAttempts,
+      requestTimeoutMs: requestTimeout.toMilliseconds(),
+      backoffBaseMs: DEFAULT_BACKOFF_BASE_MS,
+      backoffMaxMs: DEFAULT_BACKOFF_MAX_MS,
+    };
+    this.timeout = sizeTimeout(props.cities.length, maxConcurrentRequests, policy);
+
+    const environment: Record<string, string> = {
+      [ENV.bucket]: props.landingBucket.bucketName,
+      [ENV.cities]: encodeCities(props.cities),
+      [ENV.apiBaseUrl]: apiBaseUrl,
+      [ENV.archiveApiBaseUrl]: archiveApiBaseUrl,
+      [ENV.pastDays]: String(pastDays),
+      [ENV.forecastDays]: String(forecastDays),
+      [ENV.requestTimeoutMs]: String(policy.requestTimeoutMs),
+      [ENV.maxAttempts]: String(maxAttempts),
+      [ENV.maxConcurrentRequests]: String(maxConcurrentRequests),
+      [ENV.backoffBaseMs]: String(policy.backoffBaseMs),
+      [ENV.backoffMaxMs]: String(policy.backoffMaxMs),
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    checkEnvironmentSize(environment, props.cities.length);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the ingestion function and its schedule.',
+    });
+
+    // An explicit role: logs only to this log group, no AWSLambdaBasicExecutionRole.
+    const role = new iam.Role(this, 'ServiceRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Weather ingestion: writes Open-Meteo responses to the landing zone',
+    });
+    this.logGroup.grantWrite(role);
+
+    const fn = new IngestFunction(this, 'Resource', {
+      description: `Fetches Open-Meteo weather for ${props.cities.length} cities into the landing zone`,
+      role,
+      logGroup: this.logGroup,
+      environment,
+      timeout: this.timeout,
+      memorySize: 256,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: reservedConcurrency,
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    this.ingestFunction = fn;
+
+    for (const prefix of [WeatherContract.LANDING_RAW_PREFIX, WeatherContract.LANDING_MANIFEST_PREFIX]) {
+      // PutObject only: no wildcard action, no delete, no read.
+      const objects = props.landingBucket.arnForObjects(`${prefix}*`);
+      iam.Grant.addToPrincipalOrResource({ grantee: role, actions: ['s3:PutObject'], resourceArns: [objects], resource: props.landingBucket });
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[${nagResourceFinding(this, objects)}]`,
+        reason: `Objects are keyed per ingest date, city and batch, so the function may put objects under ${prefix} and nowhere else.`,
+      });
+    }
+    // Single-part PutObject into an SSE-KMS bucket needs a data key, nothing more.
+    props.landingBucket.encryptionKey?.grant(role, 'kms:GenerateDataKey');
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    });
+
+    if (props.scheduleEnabled ?? true) {
+      const expression = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '15', hour: '0/6' });
+      // Our own role (not the stack-wide one LambdaInvoke would create) so that its finding can be acknowledged here.
+      const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+        }),
+        description: 'Weather ingestion schedule: invokes the ingestion function',
+      });
+      Validations.of(scheduleRole).acknowledge({
+        id: `AwsSolutions-IAM5[${nagResourceFinding(this, `${fn.functionArn}:*`)}]`,
+        reason: 'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes this one function.',
+      });
+      this.schedule = new scheduler.Schedule(this, 'Schedule', {
+        schedule: expression,
+        description: `Weather ingestion for ${props.cities.length} cities`,
+        target: new targets.LambdaInvoke(fn, {
+          // The scheduled time makes the batch id, so a retried delivery overwrites the same keys.
+          input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+          role: scheduleRole,
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+        }),
+      });
+      const runs = Token.isUnresolved(expression.expressionString) ? undefined : runsPerDay(expression.expressionString);
+      if (runs !== undefined) {
+        const weight = callWeight(WeatherContract.VARIABLES.length, pastDays + forecastDays);
+        this.estimatedDailyApiCalls = Math.ceil(props.cities.length * runs * weight);
+        if (this.estimatedDailyApiCalls > FREE_TIER_DAILY_CALLS) {
+          Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionFreeTierExceeded',
+            `${props.cities.length} cities × ${runs} runs per day × call weight ${weight} = about ${this.estimatedDailyApiCalls} Open-Meteo API calls per day, ` +
+            `more than the free tier's ${FREE_TIER_DAILY_CALLS} (and the free tier is for non-commercial use only): ` +
+            'run less often, fetch fewer days or cities, or use a commercial plan (apiBaseUrl).');
+        }
+      }
+    }
+  }
+
+  /**
+   * Allows a principal (e.g. a state machine's role) to invoke the ingestion function.
+   *
+   * @param grantee the principal
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.ingestFunction.grantInvoke(grantee);
+  }
+}
+
+function checkInteger(prop: string, value: number, min: number, max: number): number {
+  if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
+    throw new Error(`${prop} must be an integer in [${min}, ${max}], got ${value}`);
+  }
+  return value;
+}
+
+function checkUrl(prop: string, value: string): string {
+  if (Token.isUnresolved(value)) {
+    return value;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+    throw new Error(`${prop} must be an http(s) URL without query or fragment, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * Enough time for the worst case (every attempt times out, every backoff waits its ceiling), capped at Lambda's
+ * 15 minutes; the handler stops starting requests when time runs short and still writes the manifest. It is an
+ * error when even one attempt per city cannot fit.
+ */
+function sizeTimeout(cityCount: number, concurrency: number, policy: RetryPolicy): Duration {
+  const rounds = Math.ceil(cityCount / concurrency);
+  const minimumMs = FIXED_OVERHEAD_MS + rounds * (policy.requestTimeoutMs + WRITE_ALLOWANCE_MS);
+  if (minimumMs > LAMBDA_MAX_TIMEOUT_SECONDS * 1000) {
+    throw new Error(
+      `cities: ${cityCount} cities at maxConcurrentRequests ${concurrency} and requestTimeout ${policy.requestTimeoutMs / 1000} s ` +
+      `need at least ${Math.ceil(minimumMs / 1000)} s, more than Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s; ` +
+      'lower requestTimeout, raise maxConcurrentRequests or split the cities across several WeatherIngestion constructs');
+  }
+  const worstMs = FIXED_OVERHEAD_MS + rounds * (worstCaseCityMs(policy) + WRITE_ALLOWANCE_MS);
+  return Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(worstMs / 1000)));
+}
+
+function checkEnvironmentSize(environment: Record<string, string>, cityCount: number): void {
+  const bytes = Object.entries(environment)
+    .filter(([, value]) => !Token.isUnresolved(value))
+    .reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+  // Leave room for the variables the generated function adds (connection reuse) and unresolved values.
+  if (bytes > LAMBDA_MAX_ENVIRONMENT_BYTES - 200) {
+    throw new Error(
+      `cities: ${cityCount} cities take ${bytes} bytes of Lambda environment, more than the ${LAMBDA_MAX_ENVIRONMENT_BYTES - 200} ` +
+      'this construct allows (Lambda limits all variables to 4 KB); split the cities across several WeatherIngestion constructs');
+  }
+}

@@ -1,0 +1,146 @@
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as path from 'path';
+
+/** One scripted answer of the stub API: status, body, optional headers and delay. */
+export interface StubResponse {
+  readonly status: number;
+  readonly body: Buffer | string;
+  readonly headers?: Record<string, string>;
+  /** Wait this long before answering (the client should have given up by then). */
+  readonly delayMs?: number;
+}
+
+/** A request the stub received. */
+export interface StubRequest {
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly receivedAt: number;
+}
+
+export function fixture(name: string): Buffer {
+  return fs.readFileSync(path.join(__dirname, 'fixtures', name));
+}
+
+/**
+ * An HTTP server on 127.0.0.1 that plays Open-Meteo: each latitude has a script of responses, one per attempt
+ * (the last one repeats). It records every request and the largest number of requests in flight at once.
+ */
+export class StubWeatherApi {
+  public readonly requests: StubRequest[] = [];
+  public maxInFlight = 0;
+  private inFlight = 0;
+  private readonly scripts = new Map<string, StubResponse[]>();
+  private readonly server: http.Server;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor() {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+  }
+
+  public get baseUrl(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  public async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  public async stop(): Promise<void> {
+    this.timers.forEach(clearTimeout);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Scripts the answers for requests whose `latitude` is `latitude`. */
+  public script(latitude: number, responses: StubResponse[]): void {
+    this.scripts.set(String(latitude), responses);
+  }
+
+  public reset(): void {
+    this.requests.length = 0;
+    this.maxInFlight = 0;
+  }
+
+  public hits(latitude: number): StubRequest[] {
+    return this.requests.filter((r) => r.query.get('latitude') === String(latitude));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://stub');
+    const latitude = url.searchParams.get('latitude') ?? '';
+    const previous = this.requests.filter((r) => r.query.get('latitude') === latitude).length;
+    this.requests.push({ path: url.pathname, query: url.searchParams, receivedAt: Date.now() });
+    const script = this.scripts.get(latitude);
+    const answer: StubResponse = script === undefined
+      ? { status: 404, body: '{"error":true,"reason":"no stub for this latitude"}' }
+      : script[Math.min(previous, script.length - 1)];
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const send = () => {
+      this.inFlight--;
+      if (res.destroyed) return;
+      const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
+      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...answer.headers });
+      res.end(body);
+    };
+    if (answer.delayMs) {
+      const timer = setTimeout(() => { this.timers.delete(timer); send(); }, answer.delayMs);
+      this.timers.add(timer);
+    } else {
+      send();
+    }
+  }
+}
+
+/** A moto S3 server on a free loopback port (from the project virtualenv made by `scripts/python-env`). */
+export class MotoS3 {
+  private process?: ChildProcess;
+  public port = 0;
+
+  public get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  public async start(): Promise<void> {
+    const binary = path.join(__dirname, '..', '..', '.venv', 'bin', 'moto_server');
+    if (!fs.existsSync(binary)) {
+      throw new Error(`${binary} is missing: run scripts/python-env first`);
+    }
+    this.port = await freePort();
+    this.process = spawn(binary, ['-H', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' });
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (this.process.exitCode !== null) {
+        throw new Error(`moto_server exited with code ${this.process.exitCode}`);
+      }
+      try {
+        const res = await fetch(`${this.endpoint}/moto-api/`);
+        await res.arrayBuffer();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error('moto_server did not start within 30 s');
+  }
+
+  public async stop(): Promise<void> {
+    const child = this.process;
+    if (child === undefined || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
