@@ -58,6 +58,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
     bundlingOptions: { externals: ['@aws-sdk/*'], sourcemap: true },
   },
 
+  // Lint everything TypeScript in the repo against the development tsconfig (which includes test/ and scripts/).
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'scripts', 'examples', 'projenrc'],
+    fileExtensions: ['.ts'],
+    projectService: false,
+    tsconfigPath: './tsconfig.dev.json',
+  },
+
   jestOptions: {
     jestConfig: {
       // Synthesizing stacks and running cdk-nag is CPU heavy on a 2-core machine.
@@ -67,6 +76,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/cdk.out/', '/examples/cdk.out/'],
 });
+
+// Lint and type-check the projen config itself with the development tsconfig.
+project.tsconfigDev.addInclude('.projenrc.ts');
 
 for (const pattern of ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt']) {
   project.npmignore?.exclude(pattern);

@@ -1,2 +1,4 @@
 export * from './contract';
+export * from './storage';
 export * from './ingestion';
+export * from './catalog';

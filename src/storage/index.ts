@@ -1,0 +1,3 @@
+export * from './data-zone-props';
+export * from './landing-zone';
+export * from './refined-lake';

@@ -1,0 +1,148 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { WeatherContract } from '../contract';
+import { DataZoneProps } from './data-zone-props';
+import { grantPrefixRead, grantPrefixWrite } from './private/prefix-grants';
+import { checkDays, secureBucket } from './private/secure-bucket';
+
+/**
+ * Properties of the refined lake.
+ */
+export interface RefinedLakeProps extends DataZoneProps {
+  /**
+   * Send the bucket's object events to Amazon EventBridge (for example to react to new run summaries).
+   * Ignored when you pass `bucket`.
+   *
+   * @default true
+   */
+  readonly eventBridgeEnabled?: boolean;
+
+  /**
+   * Age at which hourly Parquet files move to S3 Standard-IA. At least 30 days (an S3 rule).
+   * Leave it unset if the data is queried often: Standard-IA charges per GB retrieved.
+   *
+   * @default - hourly data stays in S3 Standard
+   */
+  readonly hourlyInfrequentAccessAfter?: Duration;
+
+  /**
+   * Age at which quarantined records are deleted. The raw responses they came from stay in the landing zone.
+   *
+   * @default - never
+   */
+  readonly quarantineExpiration?: Duration;
+
+  /**
+   * Age at which run summaries are deleted.
+   *
+   * @default - never
+   */
+  readonly runSummaryExpiration?: Duration;
+}
+
+/**
+ * The refined zone: hourly weather as Parquet partitioned by `date=` and `city=`, quarantined records with
+ * their reason, and one JSON summary per ETL run.
+ *
+ * It has the landing zone's security defaults: a versioned bucket encrypted with a rotating customer-managed
+ * KMS key (S3 bucket keys on), all public access blocked, TLS enforced, server access logs, RETAIN on delete.
+ *
+ * @example
+ * const refined = new RefinedLake(this, 'Refined');
+ * refined.grantReadHourly(analystRole);
+ */
+export class RefinedLake extends Construct {
+  /** The refined bucket (created, or the one you passed). */
+  public readonly bucket: s3.IBucket;
+
+  /** The KMS key encrypting the bucket, when there is one. */
+  public readonly encryptionKey?: kms.IKey;
+
+  /** The bucket receiving server access logs, when the construct created the refined bucket. */
+  public readonly accessLogsBucket?: s3.IBucket;
+
+  /** Prefix of everything the pipeline writes in this bucket (`weather/`). */
+  public readonly prefix: string = 'weather/';
+
+  /** Prefix of the hourly Parquet table (`WeatherContract.REFINED_HOURLY_PREFIX`). */
+  public readonly hourlyPrefix: string = WeatherContract.REFINED_HOURLY_PREFIX;
+
+  /** Prefix of quarantined records (`WeatherContract.QUARANTINE_PREFIX`). */
+  public readonly quarantinePrefix: string = WeatherContract.QUARANTINE_PREFIX;
+
+  /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
+  public readonly runSummaryPrefix: string = WeatherContract.RUN_SUMMARY_PREFIX;
+
+  constructor(scope: Construct, id: string, props: RefinedLakeProps = {}) {
+    super(scope, id);
+
+    if (props.bucket !== undefined) {
+      const shaping = (['eventBridgeEnabled', 'hourlyInfrequentAccessAfter', 'quarantineExpiration', 'runSummaryExpiration'] as const)
+        .filter((name) => props[name] !== undefined);
+      if (shaping.length > 0) {
+        throw new Error(`${shaping.join(', ')} cannot be combined with bucket: they shape a bucket the construct creates, and the bucket you pass keeps its own settings`);
+      }
+    }
+    checkDays('hourlyInfrequentAccessAfter', props.hourlyInfrequentAccessAfter, 30);
+    checkDays('quarantineExpiration', props.quarantineExpiration, 1);
+    checkDays('runSummaryExpiration', props.runSummaryExpiration, 1);
+
+    const lifecycleRules: s3.LifecycleRule[] = [];
+    if (props.hourlyInfrequentAccessAfter !== undefined) {
+      lifecycleRules.push({
+        id: 'hourly-to-infrequent-access',
+        prefix: this.hourlyPrefix,
+        transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: props.hourlyInfrequentAccessAfter }],
+      });
+    }
+    if (props.quarantineExpiration !== undefined) {
+      lifecycleRules.push({ id: 'expire-quarantine', prefix: this.quarantinePrefix, expiration: props.quarantineExpiration });
+    }
+    if (props.runSummaryExpiration !== undefined) {
+      lifecycleRules.push({ id: 'expire-run-summaries', prefix: this.runSummaryPrefix, expiration: props.runSummaryExpiration });
+    }
+
+    const zone = secureBucket({
+      scope: this,
+      props,
+      purpose: 'the weather refined zone (Parquet, quarantine, run summaries)',
+      accessLogsPrefix: 'refined/',
+      eventBridgeEnabled: props.eventBridgeEnabled ?? true,
+      lifecycleRules,
+    });
+    this.bucket = zone.bucket;
+    this.encryptionKey = zone.encryptionKey;
+    this.accessLogsBucket = zone.accessLogsBucket;
+  }
+
+  /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.prefix);
+  }
+
+  /** Lets a principal read the hourly Parquet table only (analysts, BI tools). */
+  public grantReadHourly(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.hourlyPrefix);
+  }
+
+  /** Lets a principal read quarantined records only. */
+  public grantReadQuarantine(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.quarantinePrefix);
+  }
+
+  /** Lets a principal read run summaries only (monitoring). */
+  public grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.runSummaryPrefix);
+  }
+
+  /**
+   * Lets a principal write hourly data, quarantine and run summaries: put, list and delete objects under
+   * `weather/` (replacing a partition deletes its previous file) and use the bucket's key.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
+  }
+}
