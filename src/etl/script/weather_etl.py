@@ -1,0 +1,787 @@
+"""Glue job: refine raw Open-Meteo responses from the landing zone into the hourly Parquet lake.
+
+Every fact about the data (key layout, prefixes, partition keys, columns and types, weather variables with
+their accepted units and physical ranges, quarantine reason codes) comes from the data contract JSON that
+``src/contract/weather-contract.ts`` generates; this file only knows how to apply it.
+
+Shape of the code: pure DataFrame-in/DataFrame-out steps (``with_landing_key`` … ``summarize``), then a thin
+entry point (``main``) that parses arguments and does the I/O. Runs on Glue 5.1 (Spark 3.5, Python 3.11) and on
+a plain local PySpark without ``awsglue``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from datetime import datetime, timezone
+from functools import reduce
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+CONTRACT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "contract.json")
+
+# How much of a rejected body a file-level quarantine row keeps in `raw_values`.
+RAW_EXCERPT_CHARS = 2000
+
+# Open-Meteo sends times as local ISO minutes (`2026-05-07T00:00`) or, with `timeformat=unixtime`, UTC epoch seconds.
+ISO_LOCAL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"
+UNIX_SECONDS = r"^-?\d{1,11}$"
+
+# Glue / Hive type names used by the contract, as Spark types.
+GLUE_TO_SPARK: Dict[str, T.DataType] = {
+    "string": T.StringType(),
+    "double": T.DoubleType(),
+    "int": T.IntegerType(),
+    "bigint": T.LongType(),
+    "boolean": T.BooleanType(),
+    "timestamp": T.TimestampType(),
+    "date": T.DateType(),
+}
+
+# Reason codes this script assigns; each must exist in the contract (checked when the contract is loaded).
+EMPTY_FILE = "EMPTY_FILE"
+MALFORMED_JSON = "MALFORMED_JSON"
+API_ERROR = "API_ERROR"
+MISSING_HOURLY = "MISSING_HOURLY"
+LENGTH_MISMATCH = "LENGTH_MISMATCH"
+INVALID_KEY = "INVALID_KEY"
+UNKNOWN_UNIT = "UNKNOWN_UNIT"
+UNPARSABLE_TIME = "UNPARSABLE_TIME"
+OUT_OF_RANGE = "OUT_OF_RANGE"
+NO_MEASUREMENT = "NO_MEASUREMENT"
+ASSIGNED_REASONS = (
+    EMPTY_FILE, MALFORMED_JSON, API_ERROR, MISSING_HOURLY, LENGTH_MISMATCH,
+    INVALID_KEY, UNKNOWN_UNIT, UNPARSABLE_TIME, OUT_OF_RANGE, NO_MEASUREMENT,
+)
+
+# Internal column names (prefixed so they never collide with contract columns).
+_ORIGIN = "_origin"  # 1 = row of this batch, 0 = row already in the lake
+_POS = "_pos"  # index of the hour in the response's `time` array
+_RANK = "_rank"
+
+
+class ContractError(ValueError):
+    """The contract JSON is not one this script can apply."""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Contract
+# --------------------------------------------------------------------------------------------------------------
+
+def load_contract(text: Optional[str] = None) -> Dict[str, Any]:
+    """Parses the contract JSON (default: `contract.json` next to this script) and checks it is applicable."""
+    if text is None:
+        with open(CONTRACT_FILE, encoding="utf-8") as handle:
+            text = handle.read()
+    contract = json.loads(text)
+    try:
+        refined = contract["refined"]
+        columns = refined["hourlyColumns"] + refined["quarantineColumns"] + contract["variables"]
+        for column in columns:
+            if column["dataType"] not in GLUE_TO_SPARK:
+                raise ContractError(f"unsupported dataType {column['dataType']!r} for {column.get('name') or column.get('column')}")
+        re.compile(contract["landing"]["rawKeyPattern"])
+        codes = {reason["code"] for reason in contract["quarantineReasons"]}
+    except KeyError as missing:
+        raise ContractError(f"contract JSON lacks {missing}") from None
+    absent = [code for code in ASSIGNED_REASONS if code not in codes]
+    if absent:
+        raise ContractError(f"contract quarantineReasons lacks {absent}")
+    return contract
+
+
+def spark_type(glue_type: str) -> T.DataType:
+    """The Spark type of a contract (Glue / Hive) data type."""
+    return GLUE_TO_SPARK[glue_type]
+
+
+def table_schema(columns: Sequence[Dict[str, str]], partition_keys: Sequence[str] = ()) -> T.StructType:
+    """Spark schema of a contract table: its columns, then its partition keys as strings."""
+    fields = [T.StructField(c["name"], spark_type(c["dataType"]), True) for c in columns]
+    fields += [T.StructField(key, T.StringType(), True) for key in partition_keys]
+    return T.StructType(fields)
+
+
+def hourly_schema(contract: Dict[str, Any]) -> T.StructType:
+    refined = contract["refined"]
+    return table_schema(refined["hourlyColumns"], refined["partitionKeys"])
+
+
+def quarantine_schema(contract: Dict[str, Any]) -> T.StructType:
+    refined = contract["refined"]
+    return table_schema(refined["quarantineColumns"], refined["quarantinePartitionKeys"])
+
+
+def _var_cols(contract: Dict[str, Any]) -> List[str]:
+    return [v["column"] for v in contract["variables"]]
+
+
+def _java_date_to_python(fmt: str) -> str:
+    """`yyyy-MM-dd` (the contract's Java pattern) as a strftime pattern."""
+    return fmt.replace("yyyy", "%Y").replace("MM", "%m").replace("dd", "%d")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Pure steps: DataFrame in, DataFrame out
+# --------------------------------------------------------------------------------------------------------------
+
+def _strip_scheme(text: str) -> str:
+    return re.sub(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*", "", text)
+
+
+def with_landing_key(files: DataFrame, landing_root: str, contract: Dict[str, Any]) -> DataFrame:
+    """Adds `source_key` (key relative to the landing root) and what the contract's key layout says about it.
+
+    In: `path`, … (a `binaryFile` frame). Adds `source_key`, `key_valid`, `ingest_date`, `city`, `batch_id`.
+    """
+    root = _strip_scheme(landing_root).rstrip("/") + "/"
+    path = F.regexp_replace(F.col("path"), r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*", "")
+    key = F.when(path.startswith(root), path.substr(F.lit(len(root) + 1), F.lit(1 << 30))).otherwise(F.col("path"))
+    pattern = contract["landing"]["rawKeyPattern"]
+    return (
+        files.withColumn("source_key", key)
+        .withColumn("key_valid", F.col("source_key").rlike(pattern))
+        .withColumn("ingest_date", F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, 1)))
+        .withColumn("city", F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, 2)))
+        .withColumn("batch_id", F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, 3)))
+    )
+
+
+def with_provenance(files: DataFrame, manifest_entries: Optional[DataFrame], cities: Optional[DataFrame]) -> DataFrame:
+    """Adds `city_name` and `fetched_at`.
+
+    Name: manifest entry, else configured city, else slug. Fetch time: manifest entry, else the object's
+    modification time. `manifest_entries` has `source_key`, `entry_city_name`, `entry_fetched_at` (timestamp);
+    `cities` has `city`, `configured_name`.
+    """
+    out = files
+    if manifest_entries is not None:
+        out = out.join(F.broadcast(manifest_entries), "source_key", "left")
+    else:
+        out = out.withColumn("entry_city_name", F.lit(None).cast("string")).withColumn(
+            "entry_fetched_at", F.lit(None).cast("timestamp"))
+    if cities is not None:
+        out = out.join(F.broadcast(cities), "city", "left")
+    else:
+        out = out.withColumn("configured_name", F.lit(None).cast("string"))
+    return (
+        out.withColumn("city_name", F.coalesce("entry_city_name", "configured_name", "city"))
+        .withColumn("fetched_at", F.coalesce("entry_fetched_at", F.col("modificationTime").cast("timestamp")))
+        .drop("entry_city_name", "entry_fetched_at", "configured_name")
+    )
+
+
+def parse_bodies(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """Parses each raw body with Spark's JSON reader and decides whether the file as a whole is usable.
+
+    Adds `body`, the response fields, `_time` (array of the raw time values), per contract variable
+    `_arr_<column>` (its raw values as strings) and `_unit_<column>`, `hours` (length of `time`), and
+    `file_reason` / `file_detail` (null when the file is usable). Variables outside the contract are ignored.
+    """
+    variables = contract["variables"]
+    body = F.regexp_replace(F.decode(F.col("content"), "UTF-8"), "^\uFEFF", "")
+    # Every JSON object parses as map<string,string>: nested values come back as JSON text, numbers as text.
+    df = (
+        files.withColumn("body", body)
+        .withColumn("_obj", F.from_json("body", "map<string,string>"))
+        .withColumn("_hourly", F.from_json(F.col("_obj")["hourly"], "map<string,string>"))
+        .withColumn("_units", F.from_json(F.col("_obj")["hourly_units"], "map<string,string>"))
+        .withColumn("_time", F.from_json(F.col("_hourly")["time"], "array<string>"))
+        .withColumn("hours", F.size("_time"))
+        .withColumn("latitude", F.expr("try_cast(_obj['latitude'] AS double)"))
+        .withColumn("longitude", F.expr("try_cast(_obj['longitude'] AS double)"))
+        .withColumn("elevation", F.expr("try_cast(_obj['elevation'] AS double)"))
+        .withColumn("utc_offset_seconds", F.coalesce(F.expr("try_cast(_obj['utc_offset_seconds'] AS bigint)"), F.lit(0)))
+    )
+    for v in variables:
+        df = (
+            df.withColumn(f"_present_{v['column']}", F.col("_hourly")[v["apiName"]].isNotNull())
+            .withColumn(f"_arr_{v['column']}", F.from_json(F.col("_hourly")[v["apiName"]], "array<string>"))
+            .withColumn(f"_unit_{v['column']}", F.col("_units")[v["apiName"]])
+        )
+
+    def variable_problems(problem: callable) -> Column:
+        """Semicolon-joined problem texts of the present variables (empty when none)."""
+        return F.concat_ws("; ", *[problem(v) for v in variables])
+
+    def length_problem(v: Dict[str, Any]) -> Column:
+        arr = F.col(f"_arr_{v['column']}")
+        return F.when(
+            F.col(f"_present_{v['column']}") & (arr.isNull() | (F.size(arr) != F.col("hours"))),
+            F.format_string(
+                "%s has %s values, time has %d", F.lit(v["apiName"]),
+                F.when(arr.isNull(), F.lit("no array of")).otherwise(F.size(arr).cast("string")), F.col("hours")),
+        )
+
+    def unit_problem(v: Dict[str, Any]) -> Column:
+        labels = [u["label"] for u in v["acceptedUnits"]]
+        unit = F.col(f"_unit_{v['column']}")
+        return F.when(
+            F.col(f"_present_{v['column']}") & (unit.isNull() | ~unit.isin(labels)),
+            F.format_string("%s unit %s not in %s", F.lit(v["apiName"]),
+                            F.coalesce(F.concat(F.lit("'"), unit, F.lit("'")), F.lit("(no label)")),
+                            F.lit(json.dumps(labels, ensure_ascii=False))),
+        )
+
+    lengths = variable_problems(length_problem)
+    units = variable_problems(unit_problem)
+    blank = F.col("body").rlike(r"^\s*$")
+    reason_detail = [
+        (~F.col("key_valid"), INVALID_KEY,
+         F.format_string("key does not match %s", F.lit(contract["landing"]["rawKeyPattern"]))),
+        (blank, EMPTY_FILE, F.format_string("%d bytes, no JSON", F.col("length"))),
+        (F.col("_obj").isNull(), MALFORMED_JSON, F.lit("body is not a complete JSON object (truncated or invalid)")),
+        (F.lower(F.col("_obj")["error"]) == "true", API_ERROR,
+         F.coalesce(F.col("_obj")["reason"], F.lit("error body without a reason"))),
+        (F.col("_hourly").isNull(), MISSING_HOURLY, F.lit("no hourly object")),
+        (F.col("_time").isNull() | (F.col("hours") <= 0), MISSING_HOURLY, F.lit("hourly block has no time values")),
+        (lengths != "", LENGTH_MISMATCH, lengths),
+        (units != "", UNKNOWN_UNIT, units),
+    ]
+    reason = reduce(lambda acc, item: acc.when(item[0], F.lit(item[1])), reason_detail[1:],
+                    F.when(reason_detail[0][0], F.lit(reason_detail[0][1])))
+    detail = reduce(lambda acc, item: acc.when(item[0], item[2]), reason_detail[1:],
+                    F.when(reason_detail[0][0], reason_detail[0][2]))
+    return df.withColumn("file_reason", reason).withColumn("file_detail", detail)
+
+
+def file_quarantine(parsed: DataFrame) -> DataFrame:
+    """One quarantine record per unusable file, keeping the start of its body as the raw values."""
+    return parsed.where(F.col("file_reason").isNotNull()).select(
+        F.col("file_reason").alias("reason"),
+        F.col("file_detail").alias("detail"),
+        "source_key", "city", "city_name",
+        F.lit(None).cast("string").alias("observed_at_raw"),
+        F.substring("body", 1, RAW_EXCERPT_CHARS).alias("raw_values"),
+        "fetched_at", "ingest_date",
+    )
+
+
+def explode_hours(parsed: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """One row per hour of each usable file: `_pos`, `observed_at_raw` and `_raw_<column>` (string) per variable."""
+    cols = _var_cols(contract)
+    keep = ["source_key", "city", "city_name", "fetched_at", "ingest_date", "latitude", "longitude", "elevation",
+            "utc_offset_seconds"]
+    usable = parsed.where(F.col("file_reason").isNull())
+    exploded = usable.select(
+        *keep,
+        *[F.col(f"_arr_{c}") for c in cols],
+        *[F.col(f"_unit_{c}") for c in cols],
+        F.posexplode("_time").alias(_POS, "observed_at_raw"),
+    )
+    return exploded.select(
+        *keep, _POS, "observed_at_raw",
+        *[F.col(f"_unit_{c}") for c in cols],
+        *[F.expr(f"try_element_at(_arr_{c}, {_POS} + 1)").alias(f"_raw_{c}") for c in cols],
+    )
+
+
+def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """Adds `observed_at` (UTC) and every variable's column in its canonical unit (`value * scale + offset`).
+
+    ISO times are local to the response (`utc_offset_seconds` is subtracted); unix seconds are already UTC.
+    Values stay doubles here so the range check sees what conversion produced.
+    """
+    raw_time = F.col("observed_at_raw")
+    local_epoch = F.unix_timestamp(F.expr("try_cast(observed_at_raw AS timestamp)"))
+    observed_at = (
+        F.when(raw_time.rlike(UNIX_SECONDS), F.expr("timestamp_seconds(try_cast(observed_at_raw AS bigint))"))
+        .when(raw_time.rlike(ISO_LOCAL_TIME), F.timestamp_seconds(local_epoch - F.col("utc_offset_seconds")))
+    )
+    out = hours.withColumn("observed_at", observed_at)
+    for v in contract["variables"]:
+        unit = F.col(f"_unit_{v['column']}")
+        number = F.expr(f"try_cast(_raw_{v['column']} AS double)")
+        canonical = None
+        for accepted in v["acceptedUnits"]:
+            converted = number * F.lit(float(accepted["scale"])) + F.lit(float(accepted["offset"]))
+            canonical = (F.when(unit == accepted["label"], converted) if canonical is None
+                         else canonical.when(unit == accepted["label"], converted))
+        out = out.withColumn(v["column"], canonical)
+    return out
+
+
+def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """Adds `row_reason` / `row_detail` (null for a good hour).
+
+    Order: UNPARSABLE_TIME, then NO_MEASUREMENT (every variable null), then OUT_OF_RANGE (any value outside its
+    range after conversion, or not a number). A single null variable is fine.
+    """
+    variables = contract["variables"]
+
+    def bad_value(v: Dict[str, Any]) -> Column:
+        raw, value = F.col(f"_raw_{v['column']}"), F.col(v["column"])
+        not_a_number = raw.isNotNull() & (value.isNull() | F.isnan(value))
+        outside = value.isNotNull() & ((value < F.lit(v["minimum"])) | (value > F.lit(v["maximum"])))
+        return F.when(
+            not_a_number | outside,
+            F.format_string("%s=%s outside [%s, %s]", F.lit(v["column"]),
+                            F.coalesce(value.cast("string"), F.to_json(F.array(raw))),
+                            F.lit(_num_text(v["minimum"])), F.lit(_num_text(v["maximum"]))),
+        )
+
+    out_of_range = F.concat_ws("; ", *[bad_value(v) for v in variables])
+    no_measurement = F.coalesce(*[F.col(f"_raw_{v['column']}") for v in variables]).isNull()
+    unparsable = F.col("observed_at").isNull()
+    reason = (F.when(unparsable, F.lit(UNPARSABLE_TIME)).when(no_measurement, F.lit(NO_MEASUREMENT))
+              .when(out_of_range != "", F.lit(OUT_OF_RANGE)))
+    detail = (F.when(unparsable, F.format_string("time %s is neither ISO 8601 nor unix seconds",
+                                                 F.to_json(F.array("observed_at_raw"))))
+              .when(no_measurement, F.lit("every weather variable is null"))
+              .when(out_of_range != "", out_of_range))
+    return normalized.withColumn("row_reason", reason).withColumn("row_detail", detail)
+
+
+def row_quarantine(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """One quarantine record per rejected hour; `raw_values` holds the hour as the API sent it, with units."""
+    variables = contract["variables"]
+    raw = F.struct(
+        F.col("observed_at_raw").alias("time"),
+        *[F.col(f"_raw_{v['column']}").alias(v["apiName"]) for v in variables],
+        F.struct(*[F.col(f"_unit_{v['column']}").alias(v["apiName"]) for v in variables]).alias("units"),
+        F.col("utc_offset_seconds"),
+    )
+    return validated.where(F.col("row_reason").isNotNull()).select(
+        F.col("row_reason").alias("reason"),
+        F.col("row_detail").alias("detail"),
+        "source_key", "city", "city_name", "observed_at_raw",
+        F.to_json(raw, {"ignoreNullFields": "false"}).alias("raw_values"),
+        "fetched_at", "ingest_date",
+    )
+
+
+def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
+    """The good hours with exactly the contract's hourly columns and types, then the partition columns.
+
+    Keeps `_pos` (hour index) for the deterministic tie-break of `latest_per_hour`.
+    """
+    refined = contract["refined"]
+    known: Dict[str, Column] = {
+        "city_name": F.col("city_name"),
+        "latitude": F.col("latitude"),
+        "longitude": F.col("longitude"),
+        "elevation": F.col("elevation"),
+        "observed_at": F.col("observed_at"),
+        "is_forecast": F.col("observed_at") > F.col("fetched_at"),
+        "fetched_at": F.col("fetched_at"),
+        "processed_at": _timestamp_literal(processed_at),
+        "run_id": F.lit(run_id),
+        "source_key": F.col("source_key"),
+    }
+    known.update({c: F.col(c) for c in _var_cols(contract)})
+    partition_values = {
+        "date": F.date_format("observed_at", refined["dateFormat"]),
+        "city": F.col("city"),
+    }
+    selected = [_contract_column(known, c, "hourlyColumns") for c in refined["hourlyColumns"]]
+    selected += [_partition_column(partition_values, key) for key in refined["partitionKeys"]]
+    return validated.where(F.col("row_reason").isNull()).select(*selected, F.col(_POS))
+
+
+def to_quarantine(records: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
+    """Quarantine records with exactly the contract's quarantine columns, partitioned by the ingestion date
+    from the key (the processing date when the key could not be read)."""
+    refined = contract["refined"]
+    processing_date = processed_at.strftime(_java_date_to_python(refined["dateFormat"]))
+    known: Dict[str, Column] = {name: F.col(name) for name in (
+        "reason", "detail", "source_key", "city", "city_name", "observed_at_raw", "raw_values", "fetched_at")}
+    known["run_id"] = F.lit(run_id)
+    known["quarantined_at"] = _timestamp_literal(processed_at)
+    partition_values = {"date": F.coalesce(F.col("ingest_date"), F.lit(processing_date))}
+    selected = [_contract_column(known, c, "quarantineColumns") for c in refined["quarantineColumns"]]
+    selected += [_partition_column(partition_values, key) for key in refined["quarantinePartitionKeys"]]
+    return records.select(*selected)
+
+
+def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFrame:
+    """Ranks every version of a (city, observed_at) hour; `_rank == 1` is the one the lake keeps.
+
+    Latest `fetched_at` wins; ties go to the greater `source_key`, then to this batch's row over the lake's,
+    then to the later position in the response. Adds `_origin` (1 = batch) and `_rank`.
+    """
+    rows = batch.withColumn(_ORIGIN, F.lit(1))
+    if existing is not None:
+        rows = rows.unionByName(existing.withColumn(_POS, F.lit(None).cast("int")).withColumn(_ORIGIN, F.lit(0)))
+    order = Window.partitionBy("city", "observed_at").orderBy(
+        F.col("fetched_at").desc_nulls_last(), F.col("source_key").desc_nulls_last(),
+        F.col(_ORIGIN).desc(), F.col(_POS).desc_nulls_last())
+    return rows.withColumn(_RANK, F.row_number().over(order))
+
+
+def merge_quarantine(batch: DataFrame, existing: Optional[DataFrame], replaced_keys: DataFrame) -> DataFrame:
+    """The quarantine rows to keep: the batch's, plus earlier ones that did not come from the batch's source keys."""
+    if existing is None:
+        return batch
+    kept = existing.join(F.broadcast(replaced_keys.select("source_key").distinct()), "source_key", "left_anti")
+    return batch.unionByName(kept.select(*batch.columns))
+
+
+def summarize(parsed: DataFrame, ranked: DataFrame, quarantine: DataFrame) -> Dict[str, Any]:
+    """Counts of the run. `records_in` is computed from the inputs (hours of usable files plus one per unusable
+    file), independently of the outcome counts, so that `reconciled` checks the pipeline."""
+    files = parsed.agg(
+        F.count(F.lit(1)).alias("files"),
+        F.sum(F.when(F.col("file_reason").isNull(), F.col("hours")).otherwise(F.lit(1))).alias("records"),
+    ).first()
+    outcome = ranked.where(F.col(_ORIGIN) == 1).agg(
+        F.sum(F.when(F.col(_RANK) == 1, 1).otherwise(0)).alias("refined"),
+        F.sum(F.when(F.col(_RANK) > 1, 1).otherwise(0)).alias("superseded"),
+    ).first()
+    by_reason = {row["reason"]: row["n"] for row in quarantine.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()}
+    refined, superseded = int(outcome["refined"] or 0), int(outcome["superseded"] or 0)
+    quarantined = sum(by_reason.values())
+    records_in = int(files["records"] or 0)
+    return {
+        "files_read": int(files["files"]),
+        "records_in": records_in,
+        "refined": refined,
+        "quarantined": quarantined,
+        "quarantined_by_reason": dict(sorted(by_reason.items())),
+        "superseded": superseded,
+        "reconciled": records_in == refined + quarantined + superseded,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------------------------------
+
+def _num_text(number: float) -> str:
+    return str(int(number)) if float(number).is_integer() else str(number)
+
+
+def _timestamp_literal(moment: datetime) -> Column:
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return F.lit(utc.strftime("%Y-%m-%d %H:%M:%S.%f")).cast("timestamp")
+
+
+def _contract_column(known: Dict[str, Column], column: Dict[str, str], table: str) -> Column:
+    if column["name"] not in known:
+        raise ContractError(f"contract {table} column {column['name']!r} is unknown to this script")
+    return known[column["name"]].cast(spark_type(column["dataType"])).alias(column["name"])
+
+
+def _partition_column(values: Dict[str, Column], key: str) -> Column:
+    if key not in values:
+        raise ContractError(f"contract partition key {key!r} is unknown to this script")
+    return values[key].cast("string").alias(key)
+
+
+def join_uri(root: str, *parts: str) -> str:
+    return "/".join([root.rstrip("/")] + [p.strip("/") for p in parts if p.strip("/")])
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An ISO 8601 instant (naive means UTC) as an aware UTC datetime."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# I/O (entry point side)
+# --------------------------------------------------------------------------------------------------------------
+
+def configure_session(spark: SparkSession) -> None:
+    """Settings the job relies on: UTC times, microsecond Parquet timestamps, per-partition overwrite."""
+    spark.conf.set("spark.sql.session.timeZone", "UTC")
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    spark.conf.set("spark.sql.parquet.compression.codec", "snappy")
+
+
+def _hadoop_path(spark: SparkSession, uri: str):
+    jvm = spark.sparkContext._jvm  # noqa: SLF001 - the documented way to reach Hadoop's FileSystem from PySpark
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    return path, path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())  # noqa: SLF001
+
+
+def path_exists(spark: SparkSession, uri: str) -> bool:
+    path, fs = _hadoop_path(spark, uri)
+    return bool(fs.exists(path))
+
+
+def list_files(spark: SparkSession, uris: Sequence[str]) -> List[Tuple[str, int, int]]:
+    """(qualified path, length, modification time in ms) of every file at or under the given URIs.
+
+    Names starting with `_` or `.` are skipped, as Spark does. Raises FileNotFoundError naming every missing URI.
+    """
+    found: List[Tuple[str, int, int]] = []
+    missing: List[str] = []
+    for uri in uris:
+        path, fs = _hadoop_path(spark, uri)
+        if not fs.exists(path):
+            missing.append(uri)
+            continue
+        status = fs.getFileStatus(path)
+        statuses = [status]
+        if status.isDirectory():
+            statuses, iterator = [], fs.listFiles(path, True)
+            while iterator.hasNext():
+                statuses.append(iterator.next())
+        for status in statuses:
+            if not status.getPath().getName().startswith(("_", ".")):
+                found.append((status.getPath().toString(), int(status.getLen()), int(status.getModificationTime())))
+    if missing:
+        raise FileNotFoundError(f"no such object: {missing}")
+    return found
+
+
+def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
+    """The raw objects as `path`, `modificationTime`, `length`, `content` (Spark's `binaryFile` source).
+
+    Spark's file scan skips zero-byte files, so those are added from the listing with an empty body.
+    """
+    schema = "path string, modificationTime timestamp, length long, content binary"
+    nonempty = [path for path, length, _ in files if length > 0]
+    empty = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
+    frame = spark.createDataFrame([], schema)
+    if nonempty:
+        # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
+        frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
+    if empty:
+        empties = spark.createDataFrame(empty, "path string, mtime_ms long, length long, content binary").select(
+            "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")
+        frame = frame.unionByName(empties)
+    return frame
+
+
+def read_manifest(spark: SparkSession, uri: str) -> Dict[str, Any]:
+    text = spark.read.text(uri, wholetext=True).first()[0]
+    manifest = json.loads(text)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("written"), list):
+        raise ValueError(f"manifest {uri} has no `written` list")
+    return manifest
+
+
+def manifest_entries_frame(spark: SparkSession, manifest: Dict[str, Any]) -> DataFrame:
+    rows = [(e.get("key"), e.get("cityName"), e.get("fetchedAt")) for e in manifest["written"]]
+    return spark.createDataFrame(rows, "source_key string, entry_city_name string, entry_fetched_at_text string") \
+        .select("source_key", "entry_city_name", F.expr("try_cast(entry_fetched_at_text AS timestamp)").alias("entry_fetched_at")) \
+        .dropDuplicates(["source_key"])
+
+
+def cities_frame(spark: SparkSession, cities: Any) -> Optional[DataFrame]:
+    """`--cities_json` (a `{slug: name}` object or a list of `{slug, name}`) as `city`, `configured_name`."""
+    if cities is None:
+        return None
+    if isinstance(cities, dict):
+        pairs = list(cities.items())
+    else:
+        pairs = [(c["slug"], c["name"]) for c in cities]
+    return spark.createDataFrame(pairs, "city string, configured_name string").dropDuplicates(["city"])
+
+
+def read_existing(spark: SparkSession, table_root: str, schema: T.StructType, partitions: Iterable[str]) -> Optional[DataFrame]:
+    """Rows already in the given partition folders (relative to `table_root`), or None when none exists."""
+    paths = [join_uri(table_root, p) for p in partitions]
+    paths = [p for p in paths if path_exists(spark, p)]
+    if not paths:
+        return None
+    return spark.read.schema(schema).option("basePath", table_root).parquet(*paths)
+
+
+def partition_path(keys: Sequence[str], values: Sequence[str]) -> str:
+    return "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"
+
+
+def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str]) -> None:
+    """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition."""
+    (frame.repartition(*partition_keys)
+     .write.mode("overwrite")
+     .option("partitionOverwriteMode", "dynamic")
+     .option("compression", "snappy")
+     .partitionBy(*partition_keys)
+     .parquet(table_root))
+
+
+def write_text(uri: str, text: str) -> None:
+    """Writes one small text object: plain file I/O locally, boto3 for s3:// URIs."""
+    if re.match(r"^s3[an]?://", uri):
+        import boto3  # present on Glue
+
+        bucket, _, key = re.sub(r"^s3[an]?://", "", uri).partition("/")
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"),
+                                      ContentType="application/json")
+        return
+    path = re.sub(r"^file:(//)?", "", uri)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _local_or_uri(location: str) -> str:
+    """A URI as given, or an absolute local path for a relative one."""
+    return location if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", location) or location.startswith("file:") \
+        else os.path.abspath(location)
+
+
+def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any]) -> Dict[str, Any]:
+    """Runs one ETL batch and returns its run summary (also written next to the refined data)."""
+    started = datetime.now(timezone.utc)
+    clock = time.monotonic()
+    configure_session(spark)
+    refined_cfg = contract["refined"]
+    landing_root = _local_or_uri(args.landing_uri)
+    refined_root = _local_or_uri(args.refined_uri)
+    processed_at = parse_timestamp(args.processed_at) if args.processed_at else started
+    processing_date = processed_at.strftime(_java_date_to_python(refined_cfg["dateFormat"]))
+
+    manifest_entries = None
+    if args.manifest_key:
+        input_desc = {"manifest_key": args.manifest_key}
+        manifest = read_manifest(spark, join_uri(landing_root, args.manifest_key))
+        keys = list(dict.fromkeys(e["key"] for e in manifest["written"]))
+        raw_files = list_files(spark, [join_uri(landing_root, k) for k in keys])
+        manifest_entries = manifest_entries_frame(spark, manifest)
+        input_desc["manifest_failed"] = len(manifest.get("failed") or [])
+    elif args.raw_key:
+        input_desc = {"raw_key": args.raw_key}
+        raw_files = list_files(spark, [join_uri(landing_root, args.raw_key)])
+    else:
+        input_desc = {"raw_prefix": args.raw_prefix}
+        prefix_uri = join_uri(landing_root, args.raw_prefix)
+        raw_files = list_files(spark, [prefix_uri]) if path_exists(spark, prefix_uri) else []
+    input_desc["landing_uri"] = args.landing_uri
+
+    cities_config = json.loads(args.cities_json) if args.cities_json else contract.get("cities")
+    files = with_provenance(
+        with_landing_key(read_raw_files(spark, raw_files), landing_root, contract),
+        manifest_entries, cities_frame(spark, cities_config))
+    # Materialized once: every later step and count reads this instead of re-reading the landing zone.
+    parsed = parse_bodies(files, contract).drop("content").localCheckpoint(eager=True)
+
+    validated = validate_hours(normalize_units(explode_hours(parsed, contract), contract), contract)
+    batch_refined = to_refined(validated, contract, args.run_id, processed_at)
+    batch_quarantine = to_quarantine(
+        file_quarantine(parsed).unionByName(row_quarantine(validated, contract)), contract, args.run_id, processed_at)
+    batch_refined = batch_refined.localCheckpoint(eager=True)
+    batch_quarantine = batch_quarantine.localCheckpoint(eager=True)
+
+    # Hourly: merge with what the touched partitions already hold, then overwrite only those partitions.
+    hourly_root = join_uri(refined_root, refined_cfg["hourlyPrefix"])
+    keys = refined_cfg["partitionKeys"]
+    candidates = [partition_path(keys, [r[k] for k in keys]) for r in batch_refined.select(*keys).distinct().collect()]
+    existing = read_existing(spark, hourly_root, hourly_schema(contract), candidates)
+    # DANGER: the write below replaces the very folders `existing` reads from; materialize the merge first.
+    ranked = latest_per_hour(batch_refined, existing).localCheckpoint(eager=True)
+    # Only partitions where a batch row wins change; the others are left as they are.
+    batch_wins = ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1)).select(*keys).distinct()
+    touched = sorted(partition_path(keys, [r[k] for k in keys]) for r in batch_wins.collect())
+    if touched:
+        winners = (ranked.where(F.col(_RANK) == 1).join(batch_wins, list(keys), "left_semi")
+                   .select(*[f.name for f in hourly_schema(contract).fields]))
+        write_partitions(winners, hourly_root, keys)
+
+    # Quarantine: replace earlier rows of the same source keys in the touched date partitions.
+    quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
+    qkeys = refined_cfg["quarantinePartitionKeys"]
+    q_touched = sorted(partition_path(qkeys, [r[k] for k in qkeys]) for r in batch_quarantine.select(*qkeys).distinct().collect())
+    if q_touched:
+        q_existing = read_existing(spark, quarantine_root, quarantine_schema(contract), q_touched)
+        q_merged = merge_quarantine(batch_quarantine, q_existing, parsed.select("source_key"))
+        if q_existing is not None:
+            q_merged = q_merged.localCheckpoint(eager=True)
+        write_partitions(q_merged, quarantine_root, qkeys)
+
+    summary = summarize(parsed, ranked, batch_quarantine)
+    finished = datetime.now(timezone.utc)
+    summary = {
+        "run_id": args.run_id,
+        "started_at": _iso(started),
+        "finished_at": _iso(finished),
+        "duration_seconds": round(time.monotonic() - clock, 3),
+        "processed_at": _iso(processed_at),
+        "input": input_desc,
+        **summary,
+        "partitions_written": len(touched),
+        "partitions": {
+            "hourly": [join_uri(refined_cfg["hourlyPrefix"], p) + "/" for p in touched],
+            "quarantine": [join_uri(refined_cfg["quarantinePrefix"], p) + "/" for p in q_touched],
+        },
+    }
+    summary_key = join_uri(refined_cfg["runSummaryPrefix"], f"date={processing_date}", f"{args.run_id}.json")
+    summary["summary_key"] = summary_key
+    write_text(join_uri(refined_root, summary_key), json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    return summary
+
+
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[argparse.Namespace, List[str]]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--landing_uri", required=True, help="landing bucket root: a local folder or s3://bucket")
+    parser.add_argument("--refined_uri", required=True, help="refined bucket root: a local folder or s3://bucket")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--manifest_key", help="ingestion batch manifest, key relative to --landing_uri")
+    source.add_argument("--raw_key", help="one raw response, key relative to --landing_uri")
+    source.add_argument("--raw_prefix", help="every raw response under this prefix of --landing_uri")
+    parser.add_argument("--run_id", required=True, help="id of this ETL run (file name of the run summary)")
+    parser.add_argument("--contract_json", help="the data contract as JSON text (default: contract.json beside the script)")
+    parser.add_argument("--cities_json", help='configured cities, {"slug": "name"} or [{"slug", "name"}], for names without a manifest')
+    parser.add_argument("--processed_at", help="ISO 8601 UTC processing time (default: now), for reproducible runs")
+    args, unknown = parser.parse_known_args(argv)
+    if not re.match(RUN_ID_PATTERN, args.run_id):
+        parser.error(f"--run_id must match {RUN_ID_PATTERN}, got {args.run_id!r}")
+    return args, unknown
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args, _glue_args = parse_args(argv)
+    contract = load_contract(args.contract_json)
+    job = None
+    try:  # On Glue: a GlueContext-backed session and a Job to commit; locally there is no awsglue.
+        from awsglue.context import GlueContext  # type: ignore
+        from awsglue.job import Job  # type: ignore
+        from pyspark.context import SparkContext
+
+        glue_context = GlueContext(SparkContext.getOrCreate())
+        spark = glue_context.spark_session
+        job = Job(glue_context)
+        job_name = _glue_arg(argv, "JOB_NAME") or "weather-etl"
+        job.init(job_name, {"JOB_NAME": job_name})
+    except ImportError:
+        spark = (SparkSession.builder.appName("weather-etl")
+                 .master(os.environ.get("SPARK_MASTER", "local[2]"))
+                 .config("spark.ui.enabled", "false")
+                 .config("spark.ui.showConsoleProgress", "false")
+                 .config("spark.sql.shuffle.partitions", "4")
+                 .config("spark.sql.session.timeZone", "UTC")
+                 .getOrCreate())
+    summary = run(spark, args, contract)
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
+    if not summary["reconciled"]:
+        print(f"weather-etl: run {args.run_id} does not reconcile: records_in {summary['records_in']} != refined "
+              f"{summary['refined']} + quarantined {summary['quarantined']} + superseded {summary['superseded']}",
+              file=sys.stderr)
+        return 1
+    if job is not None:
+        job.commit()
+    return 0
+
+
+def _glue_arg(argv: Optional[Sequence[str]], name: str) -> Optional[str]:
+    args = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(args):
+        if arg == f"--{name}" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
