@@ -72,6 +72,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Synthesizing stacks and running cdk-nag is CPU heavy on a 2-core machine.
       testTimeout: 120_000,
     },
+    // Snapshots are checked, never silently rewritten: update them on purpose with `npx jest -u`.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
   },
 
   gitignore: ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/cdk.out/', '/examples/cdk.out/'],
@@ -96,13 +98,23 @@ const pytest = project.addTask('test:python', {
   exec: 'scripts/python-env && .venv/bin/python -m pytest -q',
 });
 
-// Everything the project has: projen synth check, jsii compile, API.md, jest + eslint, pytest.
+// The Glue script and its contract ship inside the npm package, next to the compiled GlueEtlJob.
+project.postCompileTask.exec('mkdir -p lib/etl/script && cp src/etl/script/weather_etl.py src/etl/script/contract.json lib/etl/script/');
+
+// Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, jest + eslint, pytest.
+// On CI, generated files and eslint --fix must leave the tree as committed.
 project.addTask('test:all', {
   description: 'Run every test the project has (the README test command calls this)',
   steps: [
+    { spawn: 'default' },
+    { spawn: 'pre-compile' },
     { spawn: 'compile' },
     { spawn: 'post-compile' },
     { spawn: 'test' },
+    {
+      name: 'generated files are committed',
+      exec: 'if [ -n "${CI:-}" ]; then git diff --exit-code --stat -- . \':!package-lock.json\' || { echo "Generated files differ from the commit: run npx projen build and commit" >&2; exit 1; }; fi',
+    },
     { spawn: pytest.name },
   ],
 });
