@@ -1,4 +1,4 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import { IngestionResult } from './ingestion-request';
 import { ingestBatch, IngestionEvent } from './private/ingest-batch';
@@ -19,8 +19,17 @@ let s3: S3Client | undefined;
 export async function handler(event: IngestionEvent | null | undefined, context?: Context): Promise<IngestionResult> {
   const config = configFromEnv(process.env);
   s3 ??= new S3Client({ forcePathStyle: process.env.AWS_S3_FORCE_PATH_STYLE === 'true' });
+  const client = s3;
   return ingestBatch(event, config, {
-    s3,
+    putObject: async (object) => {
+      await client.send(new PutObjectCommand({
+        Bucket: config.bucket,
+        Key: object.key,
+        Body: object.body,
+        ContentType: object.contentType,
+        Metadata: object.metadata,
+      }));
+    },
     remainingTimeMs: context ? () => context.getRemainingTimeInMillis() : undefined,
   });
 }

@@ -205,8 +205,14 @@ describe('a scheduled forecast batch with every kind of fault', () => {
     expect(first.query.get('past_days')).toBe('1');
     expect(first.query.get('forecast_days')).toBe('2');
     expect(Object.fromEntries(CITIES.map((c) => [c.name, api.hits(c.latitude).length]))).toEqual({
-      'Győr': 1, 'Salt Lake City': 2, 'Paris': 2, 'Saint-Étienne': 1,
-      'Lyon': 1, 'Nice': MAX_ATTEMPTS, 'Lille': MAX_ATTEMPTS, 'Brest': 1,
+      'Győr': 1,
+      'Salt Lake City': 2,
+      'Paris': 2,
+      'Saint-Étienne': 1,
+      'Lyon': 1,
+      'Nice': MAX_ATTEMPTS,
+      'Lille': MAX_ATTEMPTS,
+      'Brest': 1,
     });
   });
 

@@ -1,4 +1,3 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fetchWeather, FetchOptions } from './http-fetch';
 import { ARCHIVE_PATH, FORECAST_PATH, MANIFEST_RESERVE_MS, RuntimeConfig } from './runtime-config';
 import { City } from '../../contract/city';
@@ -8,11 +7,20 @@ import { IngestionRequest, IngestionResult } from '../ingestion-request';
 
 /** What `ingestBatch` needs besides the request and the configuration. */
 export interface IngestDependencies {
-  readonly s3: S3Client;
+  /** Writes one object to the landing bucket (an S3 `PutObject` in Lambda). */
+  readonly putObject: (object: LandingObject) => Promise<void>;
   /** Milliseconds left in the invocation (Lambda `context.getRemainingTimeInMillis`). */
   readonly remainingTimeMs?: () => number;
   readonly log?: (record: Record<string, unknown>) => void;
   readonly fetchOptions?: Partial<Pick<FetchOptions, 'random' | 'sleep' | 'fetchImpl'>>;
+}
+
+/** One object to write to the landing bucket. */
+export interface LandingObject {
+  readonly key: string;
+  readonly body: Buffer | string;
+  readonly contentType: string;
+  readonly metadata?: Record<string, string>;
 }
 
 /** The handler input, plus the `time` field of an EventBridge event. */
@@ -31,7 +39,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * Throws when the request is invalid, when no city could be written (no manifest then) or when the manifest
  * cannot be written; a retry of the same run reuses the same keys.
  */
-export async function ingestBatch(event: IngestionEvent | null | undefined, config: RuntimeConfig, deps: IngestDependencies): Promise<IngestionResult> {
+export async function ingestBatch(
+  event: IngestionEvent | null | undefined, config: RuntimeConfig, deps: IngestDependencies,
+): Promise<IngestionResult> {
   const request: IngestionEvent = event ?? {};
   const startedAt = new Date();
   const log = deps.log ?? ((record) => console.log(JSON.stringify(record)));
@@ -66,13 +76,12 @@ export async function ingestBatch(event: IngestionEvent | null | undefined, conf
     const key = WeatherContract.rawKey(ingestDate, slug, batchId);
     const fetchedAt = fetched.fetchedAt.toISOString();
     try {
-      await deps.s3.send(new PutObjectCommand({
-        Bucket: config.bucket,
-        Key: key,
-        Body: fetched.body,
-        ContentType: fetched.contentType,
-        Metadata: rawMetadata(city, slug, requestUrl, fetchedAt, batchId),
-      }));
+      await deps.putObject({
+        key,
+        body: fetched.body,
+        contentType: fetched.contentType,
+        metadata: rawMetadata(city, slug, requestUrl, fetchedAt, batchId),
+      });
     } catch (err) {
       return { failure: { city: slug, cityName: city.name, requestUrl, error: 'WRITE_FAILED', reason: (err as Error).message, attempts: fetched.attempts } };
     }
@@ -119,12 +128,7 @@ export async function ingestBatch(event: IngestionEvent | null | undefined, conf
     failed,
   };
   // Written last: its arrival tells the orchestrator that the batch is complete.
-  await deps.s3.send(new PutObjectCommand({
-    Bucket: config.bucket,
-    Key: manifestKey,
-    Body: JSON.stringify(manifest, null, 2),
-    ContentType: 'application/json',
-  }));
+  await deps.putObject({ key: manifestKey, body: JSON.stringify(manifest, null, 2), contentType: 'application/json' });
 
   const result: IngestionResult = {
     batchId,

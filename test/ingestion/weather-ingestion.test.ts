@@ -1,0 +1,301 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { City } from '../../src/contract';
+import { WeatherIngestion, WeatherIngestionProps } from '../../src/ingestion';
+import { encodeCities } from '../../src/ingestion/private/runtime-config';
+import { callWeight, runsPerDay } from '../../src/ingestion/private/schedule-math';
+import { nagFindings } from '../nag';
+
+const CITIES: City[] = [
+  { name: 'Paris', latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris' },
+  { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
+];
+
+function landingStack(): { app: App; stack: Stack; bucket: s3.Bucket; key: kms.Key } {
+  const app = new App();
+  const stack = new Stack(app, 'Test');
+  const key = new kms.Key(stack, 'LandingKey', { enableKeyRotation: true });
+  const bucket = new s3.Bucket(stack, 'Landing', {
+    encryptionKey: key, enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, serverAccessLogsPrefix: 'access-logs/',
+  });
+  return { app, stack, bucket, key };
+}
+
+/** Every IAM policy statement of the stack. */
+function statements(template: Template): any[] {
+  return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+}
+
+describe('WeatherIngestion with defaults', () => {
+  let stack: Stack;
+  let template: Template;
+  let ingestion: WeatherIngestion;
+
+  beforeAll(() => {
+    const env = landingStack();
+    stack = env.stack;
+    ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: env.bucket, cities: CITIES });
+    template = Template.fromStack(stack);
+  });
+
+  test('the function: bundled Node.js 24 handler, one batch at a time, X-Ray, a timeout sized for the cities', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Architectures: ['arm64'],
+      ReservedConcurrentExecutions: 1,
+      TracingConfig: { Mode: 'Active' },
+      // 30 s fixed + one round of (4 attempts × 10 s + backoff ceilings 1 + 2 + 4 s + 1 s write)
+      Timeout: 78,
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('^IngestionLogGroup') } },
+      Environment: {
+        Variables: Match.objectLike({
+          LANDING_BUCKET: { Ref: Match.stringLikeRegexp('^Landing') },
+          WEATHER_CITIES: encodeCities(CITIES),
+          WEATHER_API_BASE_URL: 'https://api.open-meteo.com',
+          WEATHER_ARCHIVE_API_BASE_URL: 'https://archive-api.open-meteo.com',
+          WEATHER_PAST_DAYS: '1',
+          WEATHER_FORECAST_DAYS: '7',
+          WEATHER_REQUEST_TIMEOUT_MS: '10000',
+          WEATHER_MAX_ATTEMPTS: '4',
+          WEATHER_MAX_CONCURRENT_REQUESTS: '3',
+        }),
+      },
+    });
+    expect(ingestion.timeout.toSeconds()).toBe(78);
+    expect(ingestion.node.defaultChild).toBe(ingestion.ingestFunction);
+  });
+
+  test('a log group kept for one year and retained with the stack', () => {
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365 },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('writes only under the landing raw and manifest prefixes, with a data key from the bucket key', () => {
+    const role = Object.values(template.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] } },
+    }))[0] as any;
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    // Only PutObject, and only on two prefixes: no read, no delete, no other bucket.
+    expect(statements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('s3:'))).map((s) => s.Action))
+      .toEqual(['s3:PutObject', 's3:PutObject']);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionLogGroup'), 'Arn'] } },
+          { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Landing'), 'Arn'] }, '/weather/raw/source=open-meteo/*']] } },
+          { Action: 's3:PutObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^Landing'), 'Arn'] }, '/weather/manifests/*']] } },
+          { Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LandingKey'), 'Arn'] } },
+        ]),
+      },
+    });
+  });
+
+  test('no policy in the stack has a wildcard action, and only X-Ray gets Resource "*"', () => {
+    const all = statements(template);
+    expect(all.flatMap((s) => [s.Action].flat()).filter((a: string) => a.includes('*'))).toEqual([]);
+    expect(all.filter((s) => s.Resource === '*').map((s) => s.Action)).toEqual([['xray:PutTraceSegments', 'xray:PutTelemetryRecords']]);
+  });
+
+  test('failed asynchronous invocations go to an encrypted, TLS-only dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionDeadLetterQueue'), 'Arn'] } } },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21600,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('a schedule every 6 hours (UTC) that passes the scheduled time, with retries and the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(15 0/6 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
+      State: 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Ingestion'), 'Arn'] },
+        Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionDeadLetterQueue'), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^IngestionScheduleRole'), 'Arn'] },
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } })],
+      },
+    });
+    expect(ingestion.schedule).toBeDefined();
+  });
+
+  test('estimates the daily call volume and stays quiet under the free tier', () => {
+    // 2 cities × 4 runs × weight 1 (8 variables, 8 days)
+    expect(ingestion.estimatedDailyApiCalls).toBe(8);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Open-Meteo'))).toEqual([]);
+  });
+});
+
+describe('WeatherIngestion with every prop set, on an imported bucket without a key', () => {
+  let template: Template;
+  let ingestion: WeatherIngestion;
+
+  beforeAll(() => {
+    const stack = new Stack(new App(), 'Custom');
+    ingestion = new WeatherIngestion(stack, 'Ingestion', {
+      landingBucket: s3.Bucket.fromBucketName(stack, 'Imported', 'my-landing'),
+      cities: [...CITIES, { name: 'Lyon', latitude: 45.764, longitude: 4.8357, slug: 'lyon-fr' }],
+      apiBaseUrl: 'https://customer-api.open-meteo.com/',
+      archiveApiBaseUrl: 'http://127.0.0.1:8080',
+      pastDays: 3,
+      forecastDays: 2,
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
+      requestTimeout: Duration.seconds(5),
+      maxAttempts: 2,
+      maxConcurrentRequests: 2,
+      reservedConcurrency: 2,
+      logRetention: logs.RetentionDays.ONE_MONTH,
+    });
+    template = Template.fromStack(stack);
+  });
+
+  test('passes the props to the function', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 2,
+      // 30 s + 2 rounds × (2 × 5 s + 1 s backoff + 1 s write)
+      Timeout: 54,
+      Environment: {
+        Variables: Match.objectLike({
+          LANDING_BUCKET: 'my-landing',
+          WEATHER_CITIES: '[["Paris",48.8566,2.3522,"Europe/Paris"],["Saint-Étienne",45.4397,4.3872],["Lyon",45.764,4.8357,null,"lyon-fr"]]',
+          WEATHER_API_BASE_URL: 'https://customer-api.open-meteo.com',
+          WEATHER_ARCHIVE_API_BASE_URL: 'http://127.0.0.1:8080',
+          WEATHER_PAST_DAYS: '3',
+          WEATHER_FORECAST_DAYS: '2',
+          WEATHER_REQUEST_TIMEOUT_MS: '5000',
+          WEATHER_MAX_ATTEMPTS: '2',
+          WEATHER_MAX_CONCURRENT_REQUESTS: '2',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(1 hour)' });
+    expect(ingestion.estimatedDailyApiCalls).toBe(3 * 24);
+  });
+
+  test('grants PutObject on the prefixes of the bucket by name, and no KMS permission', () => {
+    const s3Resources = statements(template).filter((s) => s.Action === 's3:PutObject').map((s) => s.Resource);
+    expect(s3Resources).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-landing/weather/raw/source=open-meteo/*']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-landing/weather/manifests/*']] },
+    ]);
+    expect(statements(template).filter((s) => [s.Action].flat().some((a: string) => a.startsWith('kms:')))).toEqual([]);
+  });
+});
+
+describe('WeatherIngestion without a schedule', () => {
+  test('creates no schedule and makes no call estimate', () => {
+    const { stack, bucket } = landingStack();
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: CITIES, scheduleEnabled: false });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(ingestion.schedule).toBeUndefined();
+    expect(ingestion.estimatedDailyApiCalls).toBeUndefined();
+  });
+});
+
+describe('the Open-Meteo free tier', () => {
+  test('warns at synth when cities × runs per day exceed 10,000 calls', () => {
+    const { stack, bucket } = landingStack();
+    const cities = Array.from({ length: 10 }, (_, i) => ({ name: `City ${i}`, latitude: i, longitude: i }));
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', {
+      landingBucket: bucket, cities, schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+    });
+    expect(ingestion.estimatedDailyApiCalls).toBe(14_400);
+    Annotations.fromStack(stack).hasWarning('/Test/Ingestion', Match.stringLikeRegexp(
+      '^10 cities × 1440 runs per day × call weight 1 = about 14400 Open-Meteo API calls per day, more than the free tier\'s 10000'));
+  });
+
+  test('counts runs per day from rate, cron and at expressions', () => {
+    expect(runsPerDay('rate(1 hour)')).toBe(24);
+    expect(runsPerDay('rate(15 minutes)')).toBe(96);
+    expect(runsPerDay('rate(2 days)')).toBe(1);
+    expect(runsPerDay('cron(15 0/6 * * ? *)')).toBe(4);
+    expect(runsPerDay('cron(0,30 8-17 ? * MON-FRI *)')).toBe(20);
+    expect(runsPerDay('cron(*/10 * * * ? *)')).toBe(144);
+    expect(runsPerDay('at(2025-06-01T00:00:00)')).toBe(1);
+    expect(runsPerDay('cron(0 L * * ? *)')).toBeUndefined();
+  });
+
+  test('weighs requests the way Open-Meteo counts them', () => {
+    expect(callWeight(8, 8)).toBe(1);
+    expect(callWeight(15, 7)).toBe(1.5);
+    expect(callWeight(8, 28)).toBe(2);
+  });
+});
+
+describe('WeatherIngestion is cdk-nag clean', () => {
+  test('AwsSolutions has no unacknowledged finding, with a KMS bucket and the schedule', () => {
+    const { app, stack, bucket } = landingStack();
+    new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: CITIES });
+    expect(nagFindings(app)).toEqual([]);
+  });
+});
+
+describe('WeatherIngestion validation', () => {
+  const base = (): { stack: Stack; props: WeatherIngestionProps } => {
+    const { stack, bucket } = landingStack();
+    return { stack, props: { landingBucket: bucket, cities: CITIES } };
+  };
+  const build = (overrides: Partial<WeatherIngestionProps>) => () => {
+    const { stack, props } = base();
+    new WeatherIngestion(stack, 'Ingestion', { ...props, ...overrides });
+  };
+
+  test.each<[string, Partial<WeatherIngestionProps>, string]>([
+    ['no city', { cities: [] }, 'cities must list at least one city, got []'],
+    ['a bad latitude', { cities: [{ name: 'Nowhere', latitude: 91, longitude: 0 }] }, 'cities[0] "Nowhere": latitude must be a number in [-90, 90], got 91'],
+    ['pastDays too large', { pastDays: 93 }, 'pastDays must be an integer in [0, 92], got 93'],
+    ['forecastDays not an integer', { forecastDays: 1.5 }, 'forecastDays must be an integer in [0, 16], got 1.5'],
+    ['nothing to fetch', { pastDays: 0, forecastDays: 0 }, 'pastDays and forecastDays are both 0, so no hour would be fetched; set at least one of them'],
+    ['maxAttempts 0', { maxAttempts: 0 }, 'maxAttempts must be an integer in [1, 10], got 0'],
+    ['maxConcurrentRequests 11', { maxConcurrentRequests: 11 }, 'maxConcurrentRequests must be an integer in [1, 10], got 11'],
+    ['reservedConcurrency 0', { reservedConcurrency: 0 }, 'reservedConcurrency must be an integer in [1, 10], got 0'],
+    ['requestTimeout too short', { requestTimeout: Duration.millis(500) }, 'requestTimeout must be a whole number of milliseconds between 1 second and 5 minutes, got 500 millis'],
+    ['requestTimeout too long', { requestTimeout: Duration.minutes(6) }, 'requestTimeout must be a whole number of milliseconds between 1 second and 5 minutes, got 6 minutes'],
+    ['apiBaseUrl not http', { apiBaseUrl: 'ftp://api.open-meteo.com' }, 'apiBaseUrl must be an http(s) URL without query or fragment, got "ftp://api.open-meteo.com"'],
+    ['apiBaseUrl with a query', { apiBaseUrl: 'https://api.open-meteo.com/?apikey=x' }, 'apiBaseUrl must be an http(s) URL without query or fragment, got "https://api.open-meteo.com/?apikey=x"'],
+    ['archiveApiBaseUrl not a URL', { archiveApiBaseUrl: 'archive' }, 'archiveApiBaseUrl must be an http(s) URL without query or fragment, got "archive"'],
+  ])('%s', (_name, overrides, message) => {
+    expect(build(overrides)).toThrow(message);
+  });
+
+  test('too many cities for Lambda\'s 15 minutes', () => {
+    const cities = Array.from({ length: 300 }, (_, i) => ({ name: `C${i}`, latitude: 0, longitude: 0 }));
+    expect(build({ cities })).toThrow(
+      'cities: 300 cities at maxConcurrentRequests 3 and requestTimeout 10 s need at least 1130 s, more than Lambda\'s 900 s; ' +
+      'lower requestTimeout, raise maxConcurrentRequests or split the cities across several WeatherIngestion constructs');
+  });
+
+  test('too many cities for Lambda\'s 4 KB environment', () => {
+    const cities = Array.from({ length: 100 }, (_, i) => ({ name: `City number ${i}`, latitude: 45.123456, longitude: 4.123456, timezone: 'Europe/Paris' }));
+    expect(build({ cities })).toThrow(/^cities: 100 cities take \d+ bytes of Lambda environment, more than the 3896 this construct allows \(Lambda limits all variables to 4 KB\); split the cities across several WeatherIngestion constructs$/);
+  });
+
+  test('the timeout is capped at 15 minutes when the worst case would need more', () => {
+    const { stack, props } = base();
+    const cities = Array.from({ length: 60 }, (_, i) => ({ name: `C${i}`, latitude: 0, longitude: 0 }));
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { ...props, cities });
+    expect(ingestion.timeout.toSeconds()).toBe(900);
+  });
+});
