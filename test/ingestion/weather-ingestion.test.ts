@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { City } from '../../src/contract';
 import { WeatherIngestion, WeatherIngestionProps } from '../../src/ingestion';
+import { LandingZone } from '../../src/storage';
 import { encodeCities } from '../../src/ingestion/private/runtime-config';
 import { callWeight, runsPerDay } from '../../src/ingestion/private/schedule-math';
 import { nagFindings } from '../nag';
@@ -248,6 +249,18 @@ describe('WeatherIngestion is cdk-nag clean', () => {
   test('AwsSolutions has no unacknowledged finding, with a KMS bucket and the schedule', () => {
     const { app, stack, bucket } = landingStack();
     new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: CITIES });
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  test('on the LandingZone construct, with its KMS key', () => {
+    const app = new App();
+    const stack = new Stack(app, 'WithLanding');
+    const landing = new LandingZone(stack, 'Landing');
+    new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities: CITIES });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:GenerateDataKey' })]) },
+    });
     expect(nagFindings(app)).toEqual([]);
   });
 });
