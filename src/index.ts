@@ -1,4 +1,4 @@
 export * from './contract';
 export * from './storage';
 export * from './ingestion';
-export * from './catalog';
+export * from './etl';

@@ -1,0 +1,246 @@
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { GlueEtlJob, LandingZone, RefinedLake, WeatherContract } from '../../src';
+import { nagFindings, newStack } from '../nag';
+
+const cities = [
+  { name: 'Paris', latitude: 48.8566, longitude: 2.3522 },
+  { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
+];
+
+describe('GlueEtlJob with the zones and defaults', () => {
+  const { app, stack } = newStack();
+  const landing = new LandingZone(stack, 'Landing');
+  const refined = new RefinedLake(stack, 'Refined');
+  const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
+  const orchestrator = new iam.Role(stack, 'Orchestrator', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+  etl.grantStartRun(orchestrator);
+  const template = Template.fromStack(stack);
+  const job = Object.values<any>(template.findResources('AWS::Glue::Job'))[0].Properties;
+  const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as any);
+  const landingArn = { 'Fn::GetAtt': [id(landing.bucket), 'Arn'] };
+  const refinedArn = { 'Fn::GetAtt': [id(refined.bucket), 'Arn'] };
+  const jobKeyArn = { 'Fn::GetAtt': [id(etl.encryptionKey as kms.Key), 'Arn'] };
+  const roleStatements: any[] = Object.values<any>(template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: id(etl.role as iam.Role) }] },
+  })).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+
+  test('runs Glue 5.1 PySpark on 2 G.1X workers, one run at a time, no Glue retries, 60 minute timeout', () => {
+    expect(job).toMatchObject({
+      GlueVersion: '5.1',
+      Command: { Name: 'glueetl', PythonVersion: '3' },
+      WorkerType: 'G.1X',
+      NumberOfWorkers: 2,
+      ExecutionProperty: { MaxConcurrentRuns: 1 },
+      MaxRetries: 0,
+      Timeout: 60,
+      SecurityConfiguration: { Ref: id(etl.securityConfiguration as glue.SecurityConfiguration) },
+    });
+    expect(job.ExecutionClass).toBeUndefined();
+  });
+
+  test('the script is the library\'s PySpark file, uploaded as an asset', () => {
+    expect(existsSync(GlueEtlJob.SCRIPT_PATH)).toBe(true);
+    expect(job.Command.ScriptLocation['Fn::Join'][1].join('')).toMatch(/^s3:\/\/.*\.py$/);
+  });
+
+  test('default arguments come from the contract and the buckets, never re-typed', () => {
+    const args = job.DefaultArguments;
+    expect(JSON.parse(args['--contract_json'])).toEqual(WeatherContract.toJson());
+    // The Python side reads the same document when it runs locally.
+    expect(JSON.parse(args['--contract_json'])).toEqual(JSON.parse(readFileSync(join(__dirname, '..', '..', 'src', 'etl', 'script', 'contract.json'), 'utf-8')));
+    expect(JSON.parse(args['--cities_json'])).toEqual([{ slug: 'paris', name: 'Paris' }, { slug: 'saint-etienne', name: 'Saint-Étienne' }]);
+    expect(args['--landing_uri']).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: id(landing.bucket) }]] });
+    expect(args['--refined_uri']).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: id(refined.bucket) }]] });
+    expect(args).toMatchObject({
+      '--job-bookmark-option': 'job-bookmark-disable',
+      '--enable-metrics': '',
+      '--enable-observability-metrics': 'true',
+      '--enable-continuous-cloudwatch-log': 'true',
+      '--continuous-log-logGroup': { Ref: id(etl.logGroup as any) },
+    });
+    expect(args['--enable-spark-ui']).toBeUndefined();
+    expect(etl.defaultArguments['--job-bookmark-option']).toBe('job-bookmark-disable');
+  });
+
+  test('the security configuration encrypts S3 output with the refined key, logs and bookmarks with the job key', () => {
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+      EncryptionConfiguration: {
+        S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: { 'Fn::GetAtt': [id(refined.encryptionKey as kms.Key), 'Arn'] } }],
+        CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: jobKeyArn },
+        JobBookmarksEncryption: { JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: jobKeyArn },
+      },
+    });
+  });
+
+  test('the job key rotates and lets only this account\'s CloudWatch Logs use it, with spelled-out actions', () => {
+    const key = template.findResources('AWS::KMS::Key')[id(etl.encryptionKey as kms.Key)];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    const logsStatement = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsOfThisAccount');
+    expect(logsStatement).toMatchObject({
+      Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']] } } },
+    });
+    expect(logsStatement.Action.filter((a: string) => a.includes('*'))).toEqual([]);
+  });
+
+  test('continuous logs go to an encrypted log group kept one year', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: jobKeyArn });
+  });
+
+  test('the role is assumable by Glue only', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' } }] },
+    });
+    expect(template.findResources('AWS::IAM::Role')[id(etl.role as iam.Role)].Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the role reads only weather/ in the landing zone and never writes there', () => {
+    const onLanding = roleStatements.filter((s) => JSON.stringify(s.Resource).includes(id(landing.bucket)));
+    expect(onLanding).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [landingArn, '/weather/*']] } },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: landingArn, Condition: { StringLike: { 's3:prefix': ['weather/*', 'weather'] } } },
+    ]);
+  });
+
+  test('the role reads, writes and deletes only under weather/ in the refined zone', () => {
+    const onRefined = roleStatements.filter((s) => JSON.stringify(s.Resource).includes(id(refined.bucket)));
+    const objects = { 'Fn::Join': ['', [refinedArn, '/weather/*']] };
+    expect(onRefined).toEqual([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objects },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: refinedArn, Condition: { StringLike: { 's3:prefix': ['weather/*', 'weather'] } } },
+      { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'], Resource: objects },
+    ]);
+  });
+
+  test('the role can read its script object and nothing else of the asset bucket', () => {
+    const script = roleStatements.filter((s) => JSON.stringify(s.Resource).includes('cdk-hnb659fds-assets'));
+    expect(script).toHaveLength(1);
+    expect(script[0].Action).toBe('s3:GetObject');
+    expect(JSON.stringify(script[0].Resource)).toMatch(/\.py"\]\]\}$/);
+  });
+
+  test('logs and metrics are scoped to Glue', () => {
+    expect(roleStatements).toContainEqual({
+      Sid: 'GlueLogGroups',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:/aws-glue/*']] },
+    });
+    expect(roleStatements).toContainEqual({
+      Sid: 'GlueMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
+    });
+  });
+
+  test('no statement of the role has a wildcard action', () => {
+    const actions = roleStatements.flatMap((s) => [s.Action].flat());
+    expect(actions.length).toBeGreaterThan(10);
+    expect(actions.filter((a: string) => a.includes('*'))).toEqual([]);
+  });
+
+  test('grantStartRun gives exactly the job-run actions on this job', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(orchestrator) }],
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':job/', { Ref: id(etl.job as any) }]] },
+        }],
+      },
+    });
+  });
+
+  test('has no unacknowledged cdk-nag finding (GL1, GL3 and IAM5 included)', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+});
+
+describe('GlueEtlJob options', () => {
+  test('Flex execution, worker sizing, timeout, Spark UI, own key and plain buckets', () => {
+    const { app, stack } = newStack();
+    const landingBucket = s3.Bucket.fromBucketName(stack, 'Raw', 'my-raw-weather');
+    const refinedBucket = s3.Bucket.fromBucketName(stack, 'Lake', 'my-refined-weather');
+    const sparkUi = s3.Bucket.fromBucketName(stack, 'Ui', 'my-spark-ui');
+    const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
+    const etl = new GlueEtlJob(stack, 'Etl', {
+      landingBucket,
+      refinedBucket,
+      flexExecution: true,
+      workerType: glue.WorkerType.G_2X,
+      numberOfWorkers: 5,
+      timeout: Duration.hours(3),
+      maxRetries: 1,
+      sparkUiBucket: sparkUi,
+      encryptionKey: key,
+      jobName: 'weather-etl',
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Glue::Job', {
+      Name: 'weather-etl',
+      ExecutionClass: 'FLEX',
+      WorkerType: 'G.2X',
+      NumberOfWorkers: 5,
+      Timeout: 180,
+      MaxRetries: 1,
+      DefaultArguments: Match.objectLike({
+        '--landing_uri': 's3://my-raw-weather',
+        '--refined_uri': 's3://my-refined-weather',
+        '--enable-spark-ui': 'true',
+        '--spark-event-logs-path': 's3://my-spark-ui/sparkui/',
+      }),
+    });
+    expect(etl.encryptionKey).toBe(key);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+      EncryptionConfiguration: Match.objectLike({ S3Encryptions: [{ S3EncryptionMode: 'SSE-S3' }] }),
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::my-spark-ui/sparkui/*']] } })]) },
+    });
+    expect(JSON.parse(Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(etl.job.node.defaultChild as any)].Properties.DefaultArguments['--contract_json']).version)
+      .toBe(WeatherContract.VERSION);
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  test('warns when concurrent runs could race on the same partitions', () => {
+    const { stack } = newStack();
+    new GlueEtlJob(stack, 'Etl', {
+      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      maxConcurrentRuns: 3,
+    });
+    Annotations.fromStack(stack).hasWarning('/Test/Etl', Match.stringLikeRegexp('maxConcurrentRuns is 3: concurrent runs that touch the same date and city partitions'));
+  });
+});
+
+describe('GlueEtlJob validation', () => {
+  const build = (extra: object) => () => {
+    const stack = new Stack();
+    new GlueEtlJob(stack, 'Etl', {
+      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      ...extra,
+    });
+  };
+
+  test.each([
+    [{ numberOfWorkers: 1 }, 'numberOfWorkers must be a whole number between 2 and 299, got 1'],
+    [{ numberOfWorkers: 2.5 }, 'numberOfWorkers must be a whole number between 2 and 299, got 2.5'],
+    [{ maxConcurrentRuns: 0 }, 'maxConcurrentRuns must be a whole number between 1 and 1000, got 0'],
+    [{ maxRetries: -1 }, 'maxRetries must be a whole number between 0 and 10, got -1'],
+    [{ timeout: Duration.seconds(30) }, 'timeout must be a whole number of minutes between 1 and 2880 (48 hours), got 30 seconds'],
+    [{ timeout: Duration.hours(49) }, 'timeout must be a whole number of minutes between 1 and 2880 (48 hours), got 2 days 1 hour'],
+    [{ cities: [] }, 'cities must list at least one city, got []'],
+    [{ cities: [{ name: 'Nice', latitude: 43.7, longitude: 190 }] }, 'cities[0] "Nice": longitude must be a number in [-180, 180], got 190'],
+  ])('rejects bad props (%#)', (extra, message) => {
+    expect(build(extra)).toThrow(message);
+  });
+});
