@@ -1,4 +1,5 @@
 export * from './contract';
 export * from './storage';
 export * from './ingestion';
+export * from './catalog';
 export * from './etl';

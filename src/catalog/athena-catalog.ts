@@ -1,0 +1,471 @@
+import { Annotations, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as athena from 'aws-cdk-lib/aws-athena';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { analyticsQueries, CatalogQuery, QueryTarget, ValidationQuery, validationQueries } from './queries';
+import { City } from '../contract/city';
+import { ColumnDefinition, WeatherContract } from '../contract/weather-contract';
+
+/**
+ * Properties of the Athena catalog.
+ */
+export interface AthenaCatalogProps {
+  /**
+   * The refined bucket the ETL writes to (for example `RefinedLake.bucket`). The tables read the contract's
+   * prefixes in it; its KMS key, when it has one, is granted by `grantQuery`.
+   */
+  readonly refinedBucket: s3.IBucket;
+
+  /**
+   * The cities the pipeline collects: their slugs are the values of the `city` partition projection.
+   *
+   * Required unless `injectCities` is true.
+   *
+   * @default - none
+   */
+  readonly cities?: City[];
+
+  /**
+   * Project the `city` partition as `injected` instead of an enum of the configured slugs.
+   *
+   * For very many cities, or cities added without a deployment. Athena then needs every query on the hourly
+   * table to filter `city` with `=` or `IN` literals, which the named and validation queries do not do.
+   *
+   * @default false
+   */
+  readonly injectCities?: boolean;
+
+  /**
+   * Name of the Glue database (lowercase letters, digits and underscores).
+   *
+   * @default 'weather'
+   */
+  readonly databaseName?: string;
+
+  /**
+   * First day of the `date` partition projection, `yyyy-MM-dd`. Data before it is invisible to Athena.
+   *
+   * @default '2024-01-01'
+   */
+  readonly projectionStartDate?: string;
+
+  /**
+   * How many days after today the `date` projection reaches, so that forecast hours are visible
+   * (the projection range ends at `NOW+<forecastDays>DAYS`). Open-Meteo forecasts at most 16 days.
+   *
+   * @default 16
+   */
+  readonly forecastDays?: number;
+
+  /**
+   * Name of the Athena workgroup (letters, digits, `.`, `_` and `-`).
+   *
+   * @default 'weather'
+   */
+  readonly workGroupName?: string;
+
+  /**
+   * Athena cancels a query of the workgroup once it has scanned this much data. At least 10 MB (an Athena rule).
+   *
+   * @default Size.gibibytes(10)
+   */
+  readonly bytesScannedCutoffPerQuery?: Size;
+
+  /**
+   * Bucket receiving the query results of the workgroup.
+   *
+   * @default - a new bucket: encrypted, TLS only, public access blocked, results expire after `resultsRetention`
+   */
+  readonly resultsBucket?: s3.IBucket;
+
+  /**
+   * Prefix of the query results in the results bucket (ends with `/`).
+   *
+   * @default 'athena-results/'
+   */
+  readonly resultsPrefix?: string;
+
+  /**
+   * KMS key that encrypts the query results (SSE-KMS). When the construct creates the results bucket, the bucket
+   * uses it as its default encryption too.
+   *
+   * @default - the key of `resultsBucket` when it has one, else S3-managed encryption (SSE-S3)
+   */
+  readonly resultsEncryptionKey?: kms.IKey;
+
+  /**
+   * How long query results are kept in the bucket the construct creates. Whole days, at least one.
+   * Not allowed with `resultsBucket`: your bucket keeps its own lifecycle.
+   *
+   * @default Duration.days(30)
+   */
+  readonly resultsRetention?: Duration;
+
+  /**
+   * Bucket receiving the server access logs of the results bucket the construct creates.
+   *
+   * @default - no server access logs for query results (the workgroup's query history and CloudTrail record
+   * who ran what)
+   */
+  readonly serverAccessLogsBucket?: s3.IBucket;
+
+  /**
+   * Largest share of a run's records that may be quarantined (quarantined / (refined + quarantined)) for the
+   * `quarantine-share` validation query to pass. In [0, 1].
+   *
+   * @default 0.05
+   */
+  readonly maxQuarantineShare?: number;
+
+  /**
+   * How many days back the `data-freshness` named query looks.
+   *
+   * @default 7
+   */
+  readonly freshnessLookbackDays?: number;
+}
+
+const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
+const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
+const PARQUET_INPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
+const PARQUET_OUTPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
+const MIN_CUTOFF_BYTES = 10_000_000;
+
+/**
+ * Glue tables over the refined zone, with partition projection, and an Athena workgroup with named queries.
+ *
+ * - Database with the `hourly` table (Parquet, columns and partitions from `WeatherContract`) and the
+ *   `quarantine` table. Partition projection (`date` from `projectionStartDate` to `NOW+forecastDays`, `city`
+ *   from the configured slugs) replaces crawlers and `MSCK REPAIR`: a partition the ETL writes is queryable at once.
+ * - Workgroup on Athena engine version 3 with its configuration enforced, encrypted results, a per-query
+ *   scan cutoff and CloudWatch metrics.
+ * - Named queries for people (`namedQueries`) and validation queries for the orchestrator
+ *   (`validationQueries`), each returning one row with a boolean `passed`.
+ *
+ * @example
+ * const catalog = new AthenaCatalog(this, 'Catalog', {
+ *   refinedBucket: refined.bucket,
+ *   cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }],
+ * });
+ * catalog.grantQuery(analystRole);
+ */
+export class AthenaCatalog extends Construct {
+  /** The Glue database. */
+  public readonly database: glue.CfnDatabase;
+
+  /** Name of the Glue database. */
+  public readonly databaseName: string;
+
+  /** The refined hourly weather table (`<database>.hourly`). */
+  public readonly hourlyTable: glue.CfnTable;
+
+  /** Name of the hourly table (`hourly`). */
+  public readonly hourlyTableName: string = 'hourly';
+
+  /** The quarantine table (`<database>.quarantine`). */
+  public readonly quarantineTable: glue.CfnTable;
+
+  /** Name of the quarantine table (`quarantine`). */
+  public readonly quarantineTableName: string = 'quarantine';
+
+  /** The Athena workgroup. */
+  public readonly workGroup: athena.CfnWorkGroup;
+
+  /** Name of the Athena workgroup. */
+  public readonly workGroupName: string;
+
+  /** ARN of the Athena workgroup. */
+  public readonly workGroupArn: string;
+
+  /** Bucket holding the query results (created, or the one you passed). */
+  public readonly resultsBucket: s3.IBucket;
+
+  /** Where the workgroup writes query results (`s3://<bucket>/<resultsPrefix>`). */
+  public readonly resultsLocation: string;
+
+  /** The named queries, one per entry of `analyticsQueries`, in the same order. */
+  public readonly namedQueries: athena.CfnNamedQuery[];
+
+  /** The SQL of the named queries. */
+  public readonly analyticsQueries: CatalogQuery[];
+
+  /**
+   * The checks to run after each ETL run, in the workgroup, on the database: each returns one row whose
+   * boolean `passed` column is the verdict. Their `parameters` say which execution parameters they take.
+   */
+  public readonly validationQueries: ValidationQuery[];
+
+  private readonly refinedBucket: s3.IBucket;
+  private readonly resultsPrefix: string;
+  private readonly resultsEncryptionKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: AthenaCatalogProps) {
+    super(scope, id);
+
+    const databaseName = props.databaseName ?? 'weather';
+    const workGroupName = props.workGroupName ?? 'weather';
+    const projectionStartDate = props.projectionStartDate ?? '2024-01-01';
+    const forecastDays = props.forecastDays ?? 16;
+    const cutoff = props.bytesScannedCutoffPerQuery ?? Size.gibibytes(10);
+    const resultsPrefix = props.resultsPrefix ?? 'athena-results/';
+    const maxQuarantineShare = props.maxQuarantineShare ?? 0.05;
+    const freshnessLookbackDays = props.freshnessLookbackDays ?? 7;
+    const injectCities = props.injectCities ?? false;
+
+    if (!Token.isUnresolved(databaseName) && !DATABASE_NAME.test(databaseName)) {
+      throw new Error(`databaseName must match ${DATABASE_NAME.source} (lowercase letters, digits, underscores), got "${databaseName}"`);
+    }
+    if (!Token.isUnresolved(workGroupName) && !WORKGROUP_NAME.test(workGroupName)) {
+      throw new Error(`workGroupName must match ${WORKGROUP_NAME.source}, got "${workGroupName}"`);
+    }
+    if (!DATE.test(projectionStartDate) || Number.isNaN(Date.parse(`${projectionStartDate}T00:00:00Z`))) {
+      throw new Error(`projectionStartDate must be a date yyyy-MM-dd, got "${projectionStartDate}"`);
+    }
+    if (!Token.isUnresolved(forecastDays) && (!Number.isInteger(forecastDays) || forecastDays < 0 || forecastDays > 16)) {
+      throw new Error(`forecastDays must be a whole number in [0, 16], got ${forecastDays}`);
+    }
+    if (!cutoff.isUnresolved() && cutoff.toBytes() < MIN_CUTOFF_BYTES) {
+      throw new Error(`bytesScannedCutoffPerQuery must be at least 10 MB (${MIN_CUTOFF_BYTES} bytes), got ${cutoff.toBytes()} bytes`);
+    }
+    if (!Token.isUnresolved(resultsPrefix) && !/^([A-Za-z0-9!_.*'()-]+\/)+$/.test(resultsPrefix)) {
+      throw new Error(`resultsPrefix must be non-empty S3 key segments each ending with "/", got "${resultsPrefix}"`);
+    }
+    if (!Token.isUnresolved(maxQuarantineShare) && !(maxQuarantineShare >= 0 && maxQuarantineShare <= 1)) {
+      throw new Error(`maxQuarantineShare must be a number in [0, 1], got ${maxQuarantineShare}`);
+    }
+    if (!Token.isUnresolved(freshnessLookbackDays) && (!Number.isInteger(freshnessLookbackDays) || freshnessLookbackDays < 1)) {
+      throw new Error(`freshnessLookbackDays must be a whole number of days, at least 1, got ${freshnessLookbackDays}`);
+    }
+    if (props.resultsBucket !== undefined) {
+      const conflicting = (['resultsRetention', 'serverAccessLogsBucket'] as const).filter((name) => props[name] !== undefined);
+      if (conflicting.length > 0) {
+        throw new Error(`${conflicting.join(', ')} cannot be combined with resultsBucket: they shape a bucket the construct creates`);
+      }
+    }
+    const retention = props.resultsRetention ?? Duration.days(30);
+    if (!Token.isUnresolved(retention.toString())) {
+      const days = retention.toDays({ integral: false });
+      if (!Number.isInteger(days) || days < 1) {
+        throw new Error(`resultsRetention must be a whole number of days, at least 1, got ${retention.toHumanString()}`);
+      }
+    }
+    let citySlugs: string[] | undefined;
+    if (injectCities) {
+      if (props.cities !== undefined) {
+        throw new Error('cities cannot be combined with injectCities: true; the city projection is either an enum of the cities or injected');
+      }
+      Annotations.of(this).addWarningV2('cdk-weather-pipeline:injectedCities',
+        'injectCities is true: Athena rejects any query on the hourly table that does not filter city with = or IN literals, including this construct\'s named and validation queries; add such a filter when you run them.');
+    } else {
+      WeatherContract.validateCities(props.cities as City[], 'cities');
+      citySlugs = props.cities!.map((city) => WeatherContract.slugOf(city));
+    }
+
+    this.refinedBucket = props.refinedBucket;
+    this.resultsPrefix = resultsPrefix;
+    this.databaseName = databaseName;
+    this.workGroupName = workGroupName;
+
+    // Glue database and tables (the stable aws-glue module has L1s only).
+    const stack = Stack.of(this);
+    this.database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: stack.account,
+      databaseInput: {
+        name: databaseName,
+        description: 'Weather data lake: hourly weather and quarantined records (cdk-weather-pipeline)',
+      },
+    });
+
+    const dateProjection = {
+      'projection.date.type': 'date',
+      'projection.date.format': WeatherContract.DATE_FORMAT,
+      'projection.date.range': `${projectionStartDate},NOW+${forecastDays}DAYS`,
+      'projection.date.interval': '1',
+      'projection.date.interval.unit': 'DAYS',
+    };
+    this.hourlyTable = this.parquetTable('HourlyTable', {
+      name: this.hourlyTableName,
+      description: 'Hourly weather per city, one row per city and UTC hour (latest fetch wins)',
+      columns: WeatherContract.HOURLY_COLUMNS,
+      partitionKeys: WeatherContract.PARTITION_KEYS,
+      prefix: WeatherContract.REFINED_HOURLY_PREFIX,
+      locationTemplate: WeatherContract.hourlyLocationTemplate(),
+      projection: {
+        ...dateProjection,
+        ...(citySlugs !== undefined
+          ? { 'projection.city.type': 'enum', 'projection.city.values': citySlugs.join(',') }
+          : { 'projection.city.type': 'injected' }),
+      },
+    });
+    this.quarantineTable = this.parquetTable('QuarantineTable', {
+      name: this.quarantineTableName,
+      description: 'Records the ETL rejected, with the reason, the raw values and their source; partitioned by ingestion date',
+      columns: WeatherContract.QUARANTINE_COLUMNS,
+      partitionKeys: WeatherContract.QUARANTINE_PARTITION_KEYS,
+      prefix: WeatherContract.QUARANTINE_PREFIX,
+      locationTemplate: WeatherContract.quarantineLocationTemplate(),
+      projection: dateProjection,
+    });
+
+    // Query results: the bucket passed in, or an encrypted, expiring one.
+    if (props.resultsBucket !== undefined) {
+      this.resultsBucket = props.resultsBucket;
+      this.resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket.encryptionKey;
+    } else {
+      this.resultsEncryptionKey = props.resultsEncryptionKey;
+      const bucket = new s3.Bucket(this, 'Results', {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        minimumTLSVersion: 1.2,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        ...(this.resultsEncryptionKey !== undefined
+          ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.resultsEncryptionKey, bucketKeyEnabled: true }
+          : { encryption: s3.BucketEncryption.S3_MANAGED }),
+        lifecycleRules: [{
+          id: 'expire-query-results',
+          expiration: retention,
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        }],
+        serverAccessLogsBucket: props.serverAccessLogsBucket,
+        serverAccessLogsPrefix: props.serverAccessLogsBucket !== undefined ? 'athena-results/' : undefined,
+      });
+      if (props.serverAccessLogsBucket === undefined) {
+        Validations.of(bucket).acknowledge({
+          id: 'AwsSolutions-S1',
+          reason: 'Query results are transient copies of catalog data that expire after resultsRetention; the Athena workgroup\'s query history and CloudTrail already record who ran which query. Pass serverAccessLogsBucket to log object access too.',
+        });
+      }
+      this.resultsBucket = bucket;
+    }
+    this.resultsLocation = this.resultsBucket.s3UrlForObject(resultsPrefix);
+
+    this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
+      name: workGroupName,
+      description: 'Queries over the weather data lake (cdk-weather-pipeline)',
+      state: 'ENABLED',
+      workGroupConfiguration: {
+        engineVersion: { selectedEngineVersion: 'Athena engine version 3' },
+        enforceWorkGroupConfiguration: true,
+        publishCloudWatchMetricsEnabled: true,
+        bytesScannedCutoffPerQuery: cutoff.toBytes(),
+        requesterPaysEnabled: false,
+        resultConfiguration: {
+          outputLocation: this.resultsLocation,
+          encryptionConfiguration: this.resultsEncryptionKey !== undefined
+            ? { encryptionOption: 'SSE_KMS', kmsKey: this.resultsEncryptionKey.keyArn }
+            : { encryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+    this.workGroupArn = stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroupName });
+
+    const target: QueryTarget = {
+      database: databaseName,
+      hourlyTable: this.hourlyTableName,
+      quarantineTable: this.quarantineTableName,
+      citySlugs,
+      maxQuarantineShare,
+      freshnessLookbackDays,
+    };
+    this.analyticsQueries = analyticsQueries(target);
+    this.validationQueries = validationQueries(target);
+    this.namedQueries = this.analyticsQueries.map((query) => {
+      const named = new athena.CfnNamedQuery(this, `Query-${query.id}`, {
+        name: `weather-${query.id}`,
+        description: query.description,
+        database: databaseName,
+        workGroup: this.workGroup.ref,
+        queryString: query.queryString,
+      });
+      named.node.addDependency(this.hourlyTable);
+      named.node.addDependency(this.quarantineTable);
+      return named;
+    });
+  }
+
+  /**
+   * Grants what a principal needs to run queries in the workgroup on the catalog's tables: start, read and stop
+   * query executions and read the named queries of the workgroup; read the database and table definitions; read
+   * the hourly and quarantine prefixes of the refined bucket (and decrypt them); read and write (not delete) the
+   * results prefix (and use its key).
+   *
+   * @param grantee the principal (for example an analyst role or the orchestrator's state machine)
+   */
+  public grantQuery(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    let grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
+        'athena:GetWorkGroup', 'athena:ListNamedQueries', 'athena:GetNamedQuery', 'athena:BatchGetNamedQuery',
+      ],
+      resourceArns: [this.workGroupArn],
+    });
+    const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
+    grant = grant.combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      resourceArns: [
+        glueArn('catalog'),
+        glueArn('database', this.databaseName),
+        glueArn('table', `${this.databaseName}/${this.hourlyTableName}`),
+        glueArn('table', `${this.databaseName}/${this.quarantineTableName}`),
+      ],
+    }));
+    grant = grant.combine(this.refinedBucket.grantRead(grantee, `${WeatherContract.REFINED_HOURLY_PREFIX}*`));
+    grant = grant.combine(this.refinedBucket.grantRead(grantee, `${WeatherContract.QUARANTINE_PREFIX}*`));
+    // Athena reads and writes results (and aborts multipart uploads); it never deletes them.
+    grant = grant.combine(this.resultsBucket.grantRead(grantee, `${this.resultsPrefix}*`));
+    grant = grant.combine(this.resultsBucket.grantPut(grantee, `${this.resultsPrefix}*`));
+    if (this.resultsEncryptionKey !== undefined && this.resultsBucket.encryptionKey === undefined) {
+      grant = grant.combine(this.resultsEncryptionKey.grantEncryptDecrypt(grantee));
+    }
+    return grant;
+  }
+
+  private parquetTable(id: string, table: ParquetTable): glue.CfnTable {
+    const location = (key: string) => this.refinedBucket.s3UrlForObject(key);
+    const cfn = new glue.CfnTable(this, id, {
+      catalogId: Stack.of(this).account,
+      databaseName: this.databaseName,
+      tableInput: {
+        name: table.name,
+        description: table.description,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: {
+          'EXTERNAL': 'TRUE',
+          'classification': 'parquet',
+          'projection.enabled': 'true',
+          ...table.projection,
+          'storage.location.template': location(table.locationTemplate),
+        },
+        partitionKeys: table.partitionKeys.map((name) => ({ name, type: 'string' })),
+        storageDescriptor: {
+          location: location(table.prefix),
+          inputFormat: PARQUET_INPUT,
+          outputFormat: PARQUET_OUTPUT,
+          serdeInfo: { serializationLibrary: PARQUET_SERDE, parameters: { 'serialization.format': '1' } },
+          columns: table.columns.map((column: ColumnDefinition) => ({ name: column.name, type: column.dataType, comment: column.comment })),
+          storedAsSubDirectories: false,
+        },
+      },
+    });
+    cfn.node.addDependency(this.database);
+    return cfn;
+  }
+}
+
+interface ParquetTable {
+  readonly name: string;
+  readonly description: string;
+  readonly columns: ColumnDefinition[];
+  readonly partitionKeys: string[];
+  readonly prefix: string;
+  readonly locationTemplate: string;
+  readonly projection: Record<string, string>;
+}

@@ -1,0 +1,2 @@
+export * from './athena-catalog';
+export * from './catalog-query';

@@ -1,0 +1,347 @@
+import { WeatherContract } from '../contract/weather-contract';
+
+/**
+ * A saved Athena query that people open in the console.
+ */
+export interface CatalogQuery {
+  /** Stable, kebab-case identifier (e.g. `daily-temperature`); also the suffix of the named query's name. */
+  readonly id: string;
+  /** What the query answers, shown in the Athena console. */
+  readonly description: string;
+  /** The SQL, runnable unchanged on Athena engine version 3 (and on Trino). */
+  readonly queryString: string;
+  /**
+   * Names of the `?` execution parameters, in the order they occur in `queryString`.
+   *
+   * Values are SQL literals: a date is passed as `'2026-05-07'`, a run id as `'run-42'`
+   * (Athena `ExecutionParameters`; Trino `EXECUTE ... USING`).
+   */
+  readonly parameters: string[];
+}
+
+/**
+ * A check the orchestrator runs after each ETL run.
+ *
+ * It returns exactly one row whose boolean `passed` column is the verdict; the other columns are the numbers
+ * behind it.
+ */
+export interface ValidationQuery {
+  /** Stable, kebab-case identifier (e.g. `no-duplicate-hours`). */
+  readonly id: string;
+  /** What the check proves. */
+  readonly description: string;
+  /** The SQL, runnable unchanged on Athena engine version 3 (and on Trino). */
+  readonly queryString: string;
+  /**
+   * Names of the `?` execution parameters, in the order they occur in `queryString`, taken from:
+   * `firstDate` and `lastDate` (the run's `date` partitions, `'yyyy-MM-dd'`, inclusive; the range must include
+   * the ingestion date, which partitions the quarantine), `citySlugs` (the cities the run fetched, one string
+   * of comma-separated slugs) and `runId` (the ETL run id).
+   *
+   * Values are SQL literals, e.g. `'2026-05-07'` (Athena `ExecutionParameters`; Trino `EXECUTE ... USING`).
+   */
+  readonly parameters: string[];
+}
+
+/** Where the queries read from. Internal: the construct and the tests build it. */
+export interface QueryTarget {
+  readonly database: string;
+  readonly hourlyTable: string;
+  readonly quarantineTable: string;
+  /** City slugs known at synth time: the freshness query lists every one of them, even one with no data. */
+  readonly citySlugs?: string[];
+  /** Largest quarantined / (refined + quarantined) share of a run that passes validation, in [0, 1]. */
+  readonly maxQuarantineShare: number;
+  /** How many days back the freshness query looks. */
+  readonly freshnessLookbackDays: number;
+}
+
+const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const num = (value: number) => (Number.isInteger(value) ? value.toFixed(0) : String(value));
+
+function tables(target: QueryTarget) {
+  return {
+    hourly: `${quote(target.database)}.${quote(target.hourlyTable)}`,
+    quarantine: `${quote(target.database)}.${quote(target.quarantineTable)}`,
+  };
+}
+
+/** `"date" BETWEEN ? AND ?`: every parameterized query prunes on the date partition. */
+const DATE_RANGE = '"date" BETWEEN ? AND ?';
+
+/**
+ * The named queries, in the order the console should list them.
+ */
+export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
+  const { hourly, quarantine } = tables(target);
+  const lookback = target.freshnessLookbackDays;
+  const cityList = target.citySlugs !== undefined && target.citySlugs.length > 0
+    ? target.citySlugs.map((slug) => `(${literal(slug)})`).join(', ')
+    : undefined;
+  const freshnessFrom = cityList !== undefined
+    ? `(VALUES ${cityList}) AS configured(city)\nLEFT JOIN recent ON recent.city = configured.city`
+    : 'recent';
+  const freshnessCity = cityList !== undefined ? 'configured.city' : 'recent.city';
+  return [
+    {
+      id: 'daily-temperature',
+      description: 'Daily minimum, maximum and mean air temperature (°C) per city, between two dates',
+      parameters: ['firstDate', 'lastDate'],
+      queryString: [
+        '-- Daily minimum, maximum and mean air temperature (°C) per city.',
+        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive). Forecast hours count until re-fetched.",
+        'SELECT city,',
+        '  "date",',
+        '  min(temperature_c) AS min_temperature_c,',
+        '  max(temperature_c) AS max_temperature_c,',
+        '  round(avg(temperature_c), 2) AS mean_temperature_c,',
+        '  count(temperature_c) AS hours,',
+        '  count_if(is_forecast) AS forecast_hours',
+        `FROM ${hourly}`,
+        `WHERE ${DATE_RANGE}`,
+        'GROUP BY city, "date"',
+        'ORDER BY city, "date"',
+      ].join('\n'),
+    },
+    {
+      id: 'last-48-hours',
+      description: 'Every observed hour of the last 48 hours, per city, newest first',
+      parameters: [],
+      queryString: [
+        '-- Every observed (not forecast) hour of the last 48 hours per city, newest first. Times are UTC.',
+        'SELECT city,',
+        '  city_name,',
+        '  observed_at,',
+        ...WeatherContract.VARIABLES.map((v) => `  ${v.column},`),
+        '  fetched_at',
+        `FROM ${hourly}`,
+        "WHERE \"date\" >= CAST(current_date - INTERVAL '2' DAY AS varchar)",
+        "  AND observed_at > current_timestamp - INTERVAL '48' HOUR",
+        '  AND observed_at <= current_timestamp',
+        'ORDER BY city, observed_at DESC',
+      ].join('\n'),
+    },
+    {
+      id: 'monthly-precipitation',
+      description: 'Total observed precipitation (mm) per city and month, between two dates',
+      parameters: ['firstDate', 'lastDate'],
+      queryString: [
+        '-- Total precipitation (mm) per city and month, from observed hours only (forecasts excluded).',
+        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive).",
+        'SELECT city,',
+        '  substr("date", 1, 7) AS month,',
+        '  round(sum(precipitation_mm), 2) AS precipitation_mm,',
+        '  count(precipitation_mm) AS hours',
+        `FROM ${hourly}`,
+        `WHERE ${DATE_RANGE}`,
+        '  AND NOT is_forecast',
+        'GROUP BY city, substr("date", 1, 7)',
+        'ORDER BY city, month',
+      ].join('\n'),
+    },
+    {
+      id: 'temperature-extremes',
+      description: 'The hottest and the coldest day of each city, between two dates',
+      parameters: ['firstDate', 'lastDate'],
+      queryString: [
+        '-- The hottest day (highest hourly temperature) and the coldest day (lowest) of each city.',
+        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive). Ties go to the earliest day.",
+        'WITH daily AS (',
+        '  SELECT city, "date", max(temperature_c) AS max_temperature_c, min(temperature_c) AS min_temperature_c',
+        `  FROM ${hourly}`,
+        `  WHERE ${DATE_RANGE}`,
+        '  GROUP BY city, "date"',
+        '), ranked AS (',
+        '  SELECT daily.*,',
+        '    row_number() OVER (PARTITION BY city ORDER BY max_temperature_c DESC, "date") AS hot_rank,',
+        '    row_number() OVER (PARTITION BY city ORDER BY min_temperature_c ASC, "date") AS cold_rank',
+        '  FROM daily',
+        '  WHERE max_temperature_c IS NOT NULL',
+        ')',
+        'SELECT city,',
+        '  max(CASE WHEN hot_rank = 1 THEN "date" END) AS hottest_date,',
+        '  max(CASE WHEN hot_rank = 1 THEN max_temperature_c END) AS hottest_temperature_c,',
+        '  max(CASE WHEN cold_rank = 1 THEN "date" END) AS coldest_date,',
+        '  max(CASE WHEN cold_rank = 1 THEN min_temperature_c END) AS coldest_temperature_c',
+        'FROM ranked',
+        'GROUP BY city',
+        'ORDER BY city',
+      ].join('\n'),
+    },
+    {
+      id: 'data-freshness',
+      description: `When each city was last fetched and processed, and its newest observed hour (last ${lookback} days)`,
+      parameters: [],
+      queryString: [
+        `-- Data freshness per city over the last ${lookback} days: newest observed hour, last fetch and processing.`,
+        ...(cityList !== undefined ? ['-- Every configured city is listed; one without recent data shows NULLs.'] : []),
+        'WITH recent AS (',
+        '  SELECT city,',
+        '    max(city_name) AS city_name,',
+        '    max(observed_at) FILTER (WHERE NOT is_forecast) AS latest_observed_hour,',
+        '    max(fetched_at) AS last_fetched_at,',
+        '    max(processed_at) AS last_processed_at',
+        `  FROM ${hourly}`,
+        `  WHERE "date" >= CAST(current_date - INTERVAL '${lookback}' DAY AS varchar)`,
+        '  GROUP BY city',
+        ')',
+        `SELECT ${freshnessCity} AS city,`,
+        '  recent.city_name,',
+        '  recent.latest_observed_hour,',
+        '  recent.last_fetched_at,',
+        '  recent.last_processed_at,',
+        "  date_diff('minute', recent.last_fetched_at, current_timestamp) AS minutes_since_fetch",
+        `FROM ${freshnessFrom}`,
+        'ORDER BY minutes_since_fetch DESC NULLS FIRST, city',
+      ].join('\n'),
+    },
+    {
+      id: 'quarantine-by-reason',
+      description: 'Quarantined records per reason, between two ingestion dates',
+      parameters: ['firstDate', 'lastDate'],
+      queryString: [
+        '-- Quarantined records per reason, with how many raw files and cities they came from.',
+        "-- Parameters: first and last ingestion date ('yyyy-MM-dd', inclusive).",
+        'SELECT reason,',
+        '  count(*) AS records,',
+        '  count(DISTINCT source_key) AS source_files,',
+        '  count(DISTINCT city) AS cities,',
+        '  min(quarantined_at) AS first_quarantined_at,',
+        '  max(quarantined_at) AS last_quarantined_at',
+        `FROM ${quarantine}`,
+        `WHERE ${DATE_RANGE}`,
+        'GROUP BY reason',
+        'ORDER BY records DESC, reason',
+      ].join('\n'),
+    },
+  ];
+}
+
+/**
+ * The checks the orchestrator runs after each ETL run; each returns one row with a boolean `passed`.
+ */
+export function validationQueries(target: QueryTarget): ValidationQuery[] {
+  const { hourly, quarantine } = tables(target);
+  const outOfRange = WeatherContract.VARIABLES.map((v) => ({
+    column: v.column,
+    predicate: `${v.column} NOT BETWEEN ${num(v.minimum)} AND ${num(v.maximum)}`,
+  }));
+  const share = num(target.maxQuarantineShare);
+  return [
+    {
+      id: 'partitions-not-empty',
+      description: 'Every (date, city) partition the run was expected to write holds at least one row',
+      parameters: ['firstDate', 'lastDate', 'firstDate', 'lastDate', 'citySlugs'],
+      queryString: [
+        '-- Every expected (date, city) partition of the run holds at least one row.',
+        "-- Parameters: first date, last date, first date, last date ('yyyy-MM-dd'), city slugs ('a,b,c').",
+        'WITH actual AS (',
+        '  SELECT "date", city, count(*) AS row_count',
+        `  FROM ${hourly}`,
+        `  WHERE ${DATE_RANGE}`,
+        '  GROUP BY "date", city',
+        '), expected AS (',
+        '  SELECT CAST(day AS varchar) AS "date", trim(slug) AS city',
+        "  FROM UNNEST(sequence(CAST(? AS date), CAST(? AS date), INTERVAL '1' DAY)) AS days(day)",
+        "  CROSS JOIN UNNEST(split(?, ',')) AS slugs(slug)",
+        ')',
+        'SELECT count_if(actual.row_count IS NULL) = 0 AS passed,',
+        '  count(*) AS expected_partitions,',
+        '  count_if(actual.row_count IS NULL) AS empty_partitions,',
+        "  coalesce(array_join(array_agg(expected.\"date\" || '/' || expected.city ORDER BY expected.\"date\", expected.city)"
+          + " FILTER (WHERE actual.row_count IS NULL), ','), '') AS empty_partition_list,",
+        '  coalesce(min(actual.row_count), 0) AS min_rows_per_partition',
+        'FROM expected',
+        'LEFT JOIN actual ON actual."date" = expected."date" AND actual.city = expected.city',
+      ].join('\n'),
+    },
+    {
+      id: 'no-duplicate-hours',
+      description: 'No (city, hour) appears more than once in the run\'s date partitions',
+      parameters: ['firstDate', 'lastDate'],
+      queryString: [
+        '-- No (city, observed_at) appears twice in the date partitions of the run.',
+        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive).",
+        'SELECT count(*) = 0 AS passed,',
+        '  count(*) AS duplicated_hours,',
+        '  coalesce(sum(copies - 1), 0) AS extra_rows',
+        'FROM (',
+        '  SELECT city, observed_at, count(*) AS copies',
+        `  FROM ${hourly}`,
+        `  WHERE ${DATE_RANGE}`,
+        '  GROUP BY city, observed_at',
+        '  HAVING count(*) > 1',
+        ') AS duplicates',
+      ].join('\n'),
+    },
+    {
+      id: 'values-in-range',
+      description: 'Every weather value in the run\'s date partitions lies inside its physical range (nulls allowed)',
+      parameters: ['firstDate', 'lastDate'],
+      queryString: [
+        '-- Every weather value lies inside its physical range from the data contract; nulls are allowed.',
+        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive).",
+        `SELECT count_if(${outOfRange.map((o) => o.predicate).join(' OR ')}) = 0 AS passed,`,
+        '  count(*) AS rows_checked,',
+        `  count_if(${outOfRange.map((o) => o.predicate).join(' OR ')}) AS rows_out_of_range,`,
+        ...outOfRange.map((o, i) => `  count_if(${o.predicate}) AS ${o.column}_out_of_range${i === outOfRange.length - 1 ? '' : ','}`),
+        `FROM ${hourly}`,
+        `WHERE ${DATE_RANGE}`,
+      ].join('\n'),
+    },
+    {
+      id: 'quarantine-share',
+      description: `The run quarantined at most ${share} of its records (quarantined / (refined + quarantined))`,
+      parameters: ['firstDate', 'lastDate', 'runId', 'firstDate', 'lastDate', 'runId'],
+      queryString: [
+        `-- The share of the run's records sent to quarantine is at most ${share}.`,
+        '-- Parameters: first date, last date, run id, first date, last date, run id. The date range must include',
+        '-- the ingestion date: the quarantine is partitioned by it.',
+        'WITH refined AS (',
+        '  SELECT count(*) AS records',
+        `  FROM ${hourly}`,
+        `  WHERE ${DATE_RANGE} AND run_id = ?`,
+        '), quarantined AS (',
+        '  SELECT count(*) AS records',
+        `  FROM ${quarantine}`,
+        `  WHERE ${DATE_RANGE} AND run_id = ?`,
+        '), totals AS (',
+        '  SELECT refined.records AS refined_records,',
+        '    quarantined.records AS quarantined_records,',
+        '    CASE WHEN refined.records + quarantined.records = 0 THEN 0.0',
+        '      ELSE CAST(quarantined.records AS double) / (refined.records + quarantined.records) END AS quarantine_share',
+        '  FROM refined CROSS JOIN quarantined',
+        ')',
+        `SELECT quarantine_share <= ${share} AS passed,`,
+        '  refined_records,',
+        '  quarantined_records,',
+        '  quarantine_share,',
+        `  CAST(${share} AS double) AS max_quarantine_share`,
+        'FROM totals',
+      ].join('\n'),
+    },
+  ];
+}
+
+/** The names the exported JSON and the Trino tests use. */
+export const DEFAULT_QUERY_TARGET: QueryTarget = {
+  database: 'weather',
+  hourlyTable: 'hourly',
+  quarantineTable: 'quarantine',
+  maxQuarantineShare: 0.05,
+  freshnessLookbackDays: 7,
+};
+
+/**
+ * The SQL as JSON for the Trino tests (`test/catalog/queries.json`): the strings the construct ships, built for
+ * `DEFAULT_QUERY_TARGET` plus the cities the tests use.
+ */
+export function queriesDocument(citySlugs: string[]): any {
+  const target: QueryTarget = { ...DEFAULT_QUERY_TARGET, citySlugs };
+  return {
+    target,
+    analytics: analyticsQueries(target),
+    validation: validationQueries(target),
+  };
+}

@@ -1,0 +1,328 @@
+import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AthenaCatalog, AthenaCatalogProps, City, WeatherContract } from '../../src';
+import { nagFindings, newStack } from '../nag';
+
+const CITIES: City[] = [
+  { name: 'Paris', latitude: 48.8566, longitude: 2.3522 },
+  { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
+];
+
+function catalogStack(props: Partial<AthenaCatalogProps> = {}) {
+  const { app, stack } = newStack();
+  const refinedBucket = new s3.Bucket(stack, 'Refined', {
+    enforceSSL: true,
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: new kms.Key(stack, 'RefinedKey', { enableKeyRotation: true }),
+    serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'access-logs'),
+  });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket, cities: CITIES, ...props });
+  return { app, stack, refinedBucket, catalog };
+}
+
+const s3Url = (bucketId: string, key: string) => ({ 'Fn::Join': ['', ['s3://', { Ref: bucketId }, `/${key}`]] });
+
+describe('AthenaCatalog with the defaults', () => {
+  const { app, stack, refinedBucket, catalog } = catalogStack();
+  const template = Template.fromStack(stack);
+  const refinedId = stack.getLogicalId(refinedBucket.node.defaultChild as s3.CfnBucket);
+  const tables = template.findResources('AWS::Glue::Table');
+  const tableInput = (name: string) => Object.values(tables).find((t: any) => t.Properties.TableInput.Name === name)!.Properties.TableInput;
+
+  test('creates the database', () => {
+    template.resourceCountIs('AWS::Glue::Database', 1);
+    template.hasResourceProperties('AWS::Glue::Database', { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'weather' } });
+    expect(catalog.databaseName).toBe('weather');
+  });
+
+  test('the hourly table has the contract columns, Parquet SerDe and partitions', () => {
+    const hourly = tableInput('hourly');
+    expect(hourly.TableType).toBe('EXTERNAL_TABLE');
+    expect(hourly.PartitionKeys).toEqual(WeatherContract.PARTITION_KEYS.map((Name) => ({ Name, Type: 'string' })));
+    expect(hourly.PartitionKeys.map((k: any) => k.Name)).toEqual(['date', 'city']);
+    expect(hourly.StorageDescriptor).toEqual({
+      Columns: WeatherContract.HOURLY_COLUMNS.map((c) => ({ Name: c.name, Type: c.dataType, Comment: c.comment })),
+      Location: s3Url(refinedId, WeatherContract.REFINED_HOURLY_PREFIX),
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', Parameters: { 'serialization.format': '1' } },
+      StoredAsSubDirectories: false,
+    });
+  });
+
+  test('the hourly table projects date and city partitions onto the contract layout', () => {
+    expect(tableInput('hourly').Parameters).toEqual({
+      'EXTERNAL': 'TRUE',
+      'classification': 'parquet',
+      'projection.enabled': 'true',
+      'projection.date.type': 'date',
+      'projection.date.format': WeatherContract.DATE_FORMAT,
+      'projection.date.range': '2024-01-01,NOW+16DAYS',
+      'projection.date.interval': '1',
+      'projection.date.interval.unit': 'DAYS',
+      'projection.city.type': 'enum',
+      'projection.city.values': 'paris,saint-etienne',
+      'storage.location.template': s3Url(refinedId, WeatherContract.hourlyLocationTemplate()),
+    });
+    expect(WeatherContract.hourlyLocationTemplate()).toBe('weather/hourly/date=${date}/city=${city}/');
+  });
+
+  test('the quarantine table has the contract columns and a date projection', () => {
+    const quarantine = tableInput('quarantine');
+    expect(quarantine.PartitionKeys).toEqual([{ Name: 'date', Type: 'string' }]);
+    expect(quarantine.StorageDescriptor.Columns).toEqual(
+      WeatherContract.QUARANTINE_COLUMNS.map((c) => ({ Name: c.name, Type: c.dataType, Comment: c.comment })));
+    expect(quarantine.StorageDescriptor.Location).toEqual(s3Url(refinedId, WeatherContract.QUARANTINE_PREFIX));
+    expect(quarantine.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.date.type': 'date',
+      'projection.date.range': '2024-01-01,NOW+16DAYS',
+      'storage.location.template': s3Url(refinedId, WeatherContract.quarantineLocationTemplate()),
+    });
+    expect(quarantine.Parameters['projection.city.type']).toBeUndefined();
+  });
+
+  test('the workgroup runs engine v3, enforces its configuration, caps scans and publishes metrics', () => {
+    const resultsId = stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket);
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'weather',
+      State: 'ENABLED',
+      WorkGroupConfiguration: {
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+        EnforceWorkGroupConfiguration: true,
+        PublishCloudWatchMetricsEnabled: true,
+        BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
+        ResultConfiguration: {
+          OutputLocation: s3Url(resultsId, 'athena-results/'),
+          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+        },
+      },
+    });
+  });
+
+  test('the results bucket is encrypted, TLS only, private and expires results after 30 days', () => {
+    const resultsId = stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket);
+    const bucket = template.findResources('AWS::S3::Bucket')[resultsId];
+    expect(bucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ Id: 'expire-query-results', Status: 'Enabled', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: resultsId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('one named query per analytics query, in the workgroup and the database', () => {
+    const ids = ['daily-temperature', 'last-48-hours', 'monthly-precipitation', 'temperature-extremes', 'data-freshness', 'quarantine-by-reason'];
+    expect(catalog.analyticsQueries.map((q) => q.id)).toEqual(ids);
+    expect(catalog.namedQueries).toHaveLength(ids.length);
+    template.resourceCountIs('AWS::Athena::NamedQuery', ids.length);
+    const workGroupId = stack.getLogicalId(catalog.workGroup);
+    for (const q of catalog.analyticsQueries) {
+      template.hasResourceProperties('AWS::Athena::NamedQuery', {
+        Name: `weather-${q.id}`,
+        Database: 'weather',
+        WorkGroup: { Ref: workGroupId },
+        QueryString: q.queryString,
+        Description: q.description,
+      });
+    }
+  });
+
+  test('every query reads the quoted date partition and names its parameters', () => {
+    for (const q of [...catalog.analyticsQueries, ...catalog.validationQueries]) {
+      expect(q.queryString).toMatch(/WHERE "date" (BETWEEN \? AND \?|>= CAST\(current_date)/);
+      expect(q.queryString.split('?').length - 1).toBe(q.parameters.length);
+      // The partition column is a reserved word: outside comments and casts it is always quoted.
+      const code = q.queryString.replace(/--.*$/gm, '').replace(/ AS date\)/g, ')');
+      expect(code).not.toMatch(/(?<![\w"])date(?![\w"(])/);
+    }
+  });
+
+  test('validation queries return a verdict and use the contract ranges and the threshold', () => {
+    expect(catalog.validationQueries.map((q) => q.id)).toEqual(['partitions-not-empty', 'no-duplicate-hours', 'values-in-range', 'quarantine-share']);
+    for (const q of catalog.validationQueries) {
+      expect(q.queryString).toMatch(/ AS passed,/);
+    }
+    const ranges = catalog.validationQueries.find((q) => q.id === 'values-in-range')!.queryString;
+    for (const v of WeatherContract.VARIABLES) {
+      expect(ranges).toContain(`count_if(${v.column} NOT BETWEEN ${v.minimum} AND ${v.maximum}) AS ${v.column}_out_of_range`);
+    }
+    expect(catalog.validationQueries.find((q) => q.id === 'quarantine-share')!.queryString).toContain('quarantine_share <= 0.05 AS passed');
+  });
+
+  test('has no cdk-nag AwsSolutions finding', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+});
+
+describe('AthenaCatalog.grantQuery', () => {
+  const { app, stack, refinedBucket, catalog } = catalogStack();
+  const analyst = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+  catalog.grantQuery(analyst);
+  const template = Template.fromStack(stack);
+  const policy = Object.values(template.findResources('AWS::IAM::Policy'))[0];
+  const statements: any[] = policy.Properties.PolicyDocument.Statement;
+  const refinedId = stack.getLogicalId(refinedBucket.node.defaultChild as s3.CfnBucket);
+  const resultsId = stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket);
+  const refinedKeyId = stack.getLogicalId(refinedBucket.encryptionKey!.node.defaultChild as kms.CfnKey);
+  const arn = (service: string, resource: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resource}`]],
+  });
+
+  test('runs queries in the workgroup only', () => {
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
+        'athena:GetWorkGroup', 'athena:ListNamedQueries', 'athena:GetNamedQuery', 'athena:BatchGetNamedQuery'],
+      Resource: arn('athena', 'workgroup/weather'),
+    });
+  });
+
+  test('reads the catalog, the database and its two tables', () => {
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      Resource: [arn('glue', 'catalog'), arn('glue', 'database/weather'), arn('glue', 'table/weather/hourly'), arn('glue', 'table/weather/quarantine')],
+    });
+  });
+
+  test('reads the hourly and quarantine prefixes of the refined bucket and decrypts them', () => {
+    const objects = statements.filter((s) => JSON.stringify(s.Resource).includes(refinedId));
+    const resources = JSON.stringify(objects.map((s) => s.Resource));
+    expect(resources).toContain('/weather/hourly/*');
+    expect(resources).toContain('/weather/quarantine/*');
+    expect(resources).not.toContain('/weather/raw');
+    expect(resources).not.toMatch(new RegExp(`${refinedId}.Arn"\\]\\},"/\\*"`));
+    for (const s of objects) {
+      expect(s.Action.every((a: string) => a.startsWith('s3:Get') || a.startsWith('s3:List'))).toBe(true);
+    }
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['kms:Decrypt', 'kms:DescribeKey'],
+      Resource: { 'Fn::GetAtt': [refinedKeyId, 'Arn'] },
+    }));
+  });
+
+  test('reads and writes the results prefix only, without deleting', () => {
+    const results = statements.filter((s) => JSON.stringify(s.Resource).includes(resultsId));
+    expect(JSON.stringify(results.map((s) => s.Resource))).toContain('/athena-results/*');
+    const actions = results.flatMap((s) => s.Action);
+    expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:Abort*']));
+    expect(actions.filter((a: string) => a.startsWith('s3:Delete'))).toEqual([]);
+  });
+
+  test('cdk-nag finds only the prefix wildcards a query needs', () => {
+    const findings = nagFindings(app);
+    for (const finding of findings) {
+      expect(finding).toMatch(/^Test\/Analyst\/DefaultPolicy\/Resource .*AwsSolutions-IAM5\[/);
+    }
+  });
+});
+
+describe('AthenaCatalog options', () => {
+  test('injected cities, a KMS results key, a smaller cutoff and a longer retention', () => {
+    const { stack } = newStack();
+    const refinedBucket = s3.Bucket.fromBucketName(stack, 'Refined', 'refined');
+    const key = new kms.Key(stack, 'ResultsKey', { enableKeyRotation: true });
+    const catalog = new AthenaCatalog(stack, 'Catalog', {
+      refinedBucket,
+      injectCities: true,
+      databaseName: 'lake_weather',
+      workGroupName: 'weather-analysts',
+      projectionStartDate: '2025-06-01',
+      forecastDays: 7,
+      bytesScannedCutoffPerQuery: Size.gibibytes(1),
+      resultsEncryptionKey: key,
+      resultsRetention: Duration.days(7),
+      maxQuarantineShare: 0.2,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Glue::Table', {
+      DatabaseName: 'lake_weather',
+      TableInput: Match.objectLike({
+        Name: 'hourly',
+        Parameters: Match.objectLike({ 'projection.city.type': 'injected', 'projection.date.range': '2025-06-01,NOW+7DAYS' }),
+      }),
+    });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'weather-analysts',
+      WorkGroupConfiguration: Match.objectLike({
+        BytesScannedCutoffPerQuery: 1024 ** 3,
+        ResultConfiguration: Match.objectLike({
+          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } },
+        }),
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
+    });
+    expect(catalog.validationQueries.find((q) => q.id === 'quarantine-share')!.queryString).toContain('quarantine_share <= 0.2 AS passed');
+    Annotations.fromStack(stack).hasWarning('/Test/Catalog', Match.stringLikeRegexp('injectCities is true'));
+  });
+
+  test('a results bucket you pass, with its own key', () => {
+    const { stack } = newStack();
+    const key = new kms.Key(stack, 'Key');
+    const results = new s3.Bucket(stack, 'Results', { encryptionKey: key });
+    const catalog = new AthenaCatalog(stack, 'Catalog', {
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'),
+      cities: CITIES,
+      resultsBucket: results,
+      resultsPrefix: 'queries/weather/',
+    });
+    expect(catalog.resultsBucket).toBe(results);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        ResultConfiguration: {
+          OutputLocation: s3Url(stack.getLogicalId(results.node.defaultChild as s3.CfnBucket), 'queries/weather/'),
+          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } },
+        },
+      }),
+    });
+  });
+});
+
+describe('AthenaCatalog validation', () => {
+  const make = (props: Partial<AthenaCatalogProps>) => () => {
+    const stack = new Stack();
+    new AthenaCatalog(stack, 'Catalog', { refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'), cities: CITIES, ...props });
+  };
+
+  test.each([
+    [{ cities: undefined }, 'cities must list at least one city, got null'],
+    [{ cities: [] }, 'cities must list at least one city, got []'],
+    [{ cities: [{ name: '東京', latitude: 35.68, longitude: 139.69 }] }, 'cities[0] "東京": the name yields the slug "", which does not match ^[a-z0-9]+(?:-[a-z0-9]+)*$; set an explicit slug'],
+    [{ injectCities: true }, 'cities cannot be combined with injectCities: true; the city projection is either an enum of the cities or injected'],
+    [{ databaseName: 'Weather-DB' }, 'databaseName must match ^[a-z0-9_]{1,255}$ (lowercase letters, digits, underscores), got "Weather-DB"'],
+    [{ workGroupName: 'weather group' }, 'workGroupName must match ^[a-zA-Z0-9._-]{1,128}$, got "weather group"'],
+    [{ projectionStartDate: '2024-13-01' }, 'projectionStartDate must be a date yyyy-MM-dd, got "2024-13-01"'],
+    [{ projectionStartDate: '01/01/2024' }, 'projectionStartDate must be a date yyyy-MM-dd, got "01/01/2024"'],
+    [{ forecastDays: 17 }, 'forecastDays must be a whole number in [0, 16], got 17'],
+    [{ forecastDays: 1.5 }, 'forecastDays must be a whole number in [0, 16], got 1.5'],
+    [{ bytesScannedCutoffPerQuery: Size.mebibytes(5) }, 'bytesScannedCutoffPerQuery must be at least 10 MB (10000000 bytes), got 5242880 bytes'],
+    [{ resultsPrefix: 'results' }, 'resultsPrefix must be non-empty S3 key segments each ending with "/", got "results"'],
+    [{ resultsPrefix: '/results/' }, 'resultsPrefix must be non-empty S3 key segments each ending with "/", got "/results/"'],
+    [{ maxQuarantineShare: 1.5 }, 'maxQuarantineShare must be a number in [0, 1], got 1.5'],
+    [{ maxQuarantineShare: -0.1 }, 'maxQuarantineShare must be a number in [0, 1], got -0.1'],
+    [{ freshnessLookbackDays: 0 }, 'freshnessLookbackDays must be a whole number of days, at least 1, got 0'],
+    [{ resultsRetention: Duration.hours(12) }, 'resultsRetention must be a whole number of days, at least 1, got 12 hours'],
+  ])('%j', (props, message) => {
+    expect(make(props as Partial<AthenaCatalogProps>)).toThrow(message);
+  });
+
+  test('a results bucket you pass keeps its own lifecycle and logs', () => {
+    const stack = new Stack();
+    const resultsBucket = s3.Bucket.fromBucketName(stack, 'Results', 'results');
+    expect(make({ resultsBucket, resultsRetention: Duration.days(3), serverAccessLogsBucket: resultsBucket })).toThrow(
+      'resultsRetention, serverAccessLogsBucket cannot be combined with resultsBucket: they shape a bucket the construct creates');
+  });
+});
