@@ -50,6 +50,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda@^8',
     'aws-sdk-client-mock@^4',
     'esbuild',
+    'aws-local-stepfunctions@^3',
+    'asl-validator@^4',
   ],
 
   // Lambda handlers are `*.lambda.ts` files: projen bundles them with esbuild at build time.
@@ -90,6 +92,12 @@ for (const pattern of ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.
 project.addTask('contract', {
   description: 'Write src/etl/script/contract.json from the TypeScript data contract',
   exec: 'ts-node --project tsconfig.dev.json scripts/export-contract.ts',
+});
+
+// The AthenaCatalog's SQL and Glue tables as JSON for the Trino tests (test/catalog/queries-json.test.ts fails when stale).
+project.addTask('queries', {
+  description: 'Write test/catalog/queries.json from the AthenaCatalog (SQL and Glue tables) for the Trino tests',
+  exec: 'ts-node --project tsconfig.dev.json scripts/export-queries.ts',
 });
 
 // The Python side (the Glue script's tests) runs in a project virtualenv with pinned versions.
