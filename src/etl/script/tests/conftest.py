@@ -1,0 +1,108 @@
+"""Shared helpers for the Glue script's tests: one local SparkSession per module, fixture landing zones, runs."""
+
+import json
+import os
+import shutil
+import sys
+import time
+
+import pytest
+
+# PySpark turns timestamps into naive datetimes in the process's local zone: make that UTC, as on Glue.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
+SCRIPT_DIR = os.path.dirname(TESTS_DIR)
+SCRIPT = os.path.join(SCRIPT_DIR, "weather_etl.py")
+CONTRACT_PATH = os.path.join(SCRIPT_DIR, "contract.json")
+LANDING_FIXTURES = os.path.join(TESTS_DIR, "fixtures", "landing")
+sys.path.insert(0, SCRIPT_DIR)
+
+import weather_etl  # noqa: E402  (needs the path above)
+
+RAW = "weather/raw/source=open-meteo"
+B1_MANIFEST = "weather/manifests/ingest_date=2026-05-07/b1.json"
+B2_MANIFEST = "weather/manifests/ingest_date=2026-05-08/b2.json"
+B3_MANIFEST = "weather/manifests/ingest_date=2026-05-08/b3.json"
+PROCESSED_AT = "2026-05-09T12:00:00Z"
+# A fixed modification time for the copied landing files (2026-05-07T05:00:00Z), for the fetched_at fallback.
+LANDING_MTIME = 1778130000
+
+
+def raw_key(ingest_date, city, batch):
+    return f"{RAW}/ingest_date={ingest_date}/city={city}/{batch}.json"
+
+
+def load_contract():
+    with open(CONTRACT_PATH, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """One small local session per test module (the suite must stay fast on 2 shared cores)."""
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[2]").appName("weather-etl-tests")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2")
+               .config("spark.default.parallelism", "2")
+               .config("spark.sql.session.timeZone", "UTC")
+               .config("spark.driver.memory", "1g")
+               .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def contract():
+    return weather_etl.load_contract()
+
+
+def copy_landing(dest):
+    """Copies the fixture landing zone to `dest`, every file with the same fixed modification time."""
+    shutil.copytree(LANDING_FIXTURES, dest)
+    for folder, _, files in os.walk(dest):
+        for name in files:
+            os.utime(os.path.join(folder, name), (LANDING_MTIME, LANDING_MTIME))
+    return str(dest)
+
+
+def run_batch(spark, landing, refined, run_id, *source, processed_at=PROCESSED_AT, extra=()):
+    """Runs the ETL in-process as the entry point would; `source` is e.g. ("--manifest_key", key)."""
+    argv = ["--landing_uri", str(landing), "--refined_uri", str(refined), *source, "--run_id", run_id,
+            "--processed_at", processed_at, *extra]
+    args, _ = weather_etl.parse_args(argv)
+    return weather_etl.run(spark, args, weather_etl.load_contract(args.contract_json))
+
+
+def parquet_files(folder):
+    """Relative path -> (size, mtime_ns) of every Parquet file under `folder`."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            if name.endswith(".parquet"):
+                full = os.path.join(root, name)
+                found[os.path.relpath(full, folder)] = os.stat(full).st_mtime_ns
+    return found
+
+
+def read_table(spark, table_root, schema):
+    return spark.read.schema(schema).option("basePath", str(table_root)).parquet(str(table_root))
+
+
+def parquet_footer_schema(spark, file_path):
+    """The Parquet schema a file's footer declares, read with parquet-mr (not through Spark SQL)."""
+    jvm = spark.sparkContext._jvm
+    conf = spark.sparkContext._jsc.hadoopConfiguration()
+    input_file = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(jvm.org.apache.hadoop.fs.Path(file_path), conf)
+    reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(input_file)
+    try:
+        footer = reader.getFooter()
+        codecs = {str(column.getCodec().toString()) for block in footer.getBlocks() for column in block.getColumns()}
+        return str(footer.getFileMetaData().getSchema().toString()), codecs
+    finally:
+        reader.close()

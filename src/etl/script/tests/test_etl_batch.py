@@ -1,0 +1,252 @@
+"""One ingestion batch (manifest b1) end to end: refined rows, unit conversions, UTC times, quarantine, summary.
+
+Expected values are worked out by hand from the fixture bodies (textbook formulas, not the contract's numbers).
+"""
+
+import json
+import os
+from datetime import datetime
+
+import pytest
+
+from conftest import (B1_MANIFEST, PROCESSED_AT, copy_landing, parquet_files, parquet_footer_schema, raw_key,
+                      read_table, run_batch)
+import weather_etl
+
+D1 = "2026-05-07"
+
+
+def f_to_c(fahrenheit):
+    return (fahrenheit - 32) * 5 / 9
+
+
+MPH_TO_KMH = 1.609344
+KN_TO_KMH = 1.852
+INCH_TO_MM = 25.4
+
+
+@pytest.fixture(scope="module")
+def batch(spark, tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    landing = copy_landing(base / "landing")
+    refined = base / "refined"
+    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+    contract = weather_etl.load_contract()
+    hourly = read_table(spark, refined / "weather/hourly", weather_etl.hourly_schema(contract))
+    quarantine = read_table(spark, refined / "weather/quarantine", weather_etl.quarantine_schema(contract))
+    return {
+        "refined": refined,
+        "summary": summary,
+        "hourly": {(r["city"], r["observed_at"]): r.asDict() for r in hourly.collect()},
+        "hourly_count": hourly.count(),
+        "quarantine": [r.asDict() for r in quarantine.collect()],
+    }
+
+
+def rows_of(batch, city):
+    return [row for (c, _), row in sorted(batch["hourly"].items()) if c == city]
+
+
+def test_summary_reconciles_with_exact_numbers(batch, contract):
+    summary = batch["summary"]
+    # 13 files: 6 usable (48 + 6 + 3 + 3 + 3 + 5 hours = 68 records) and 7 rejected whole (1 record each).
+    assert summary["files_read"] == 13
+    assert summary["records_in"] == 75
+    # Houston loses 3 of its 5 hours (unparsable time, no measurement, out of range).
+    assert summary["refined"] == 65
+    assert summary["quarantined"] == 10
+    assert summary["quarantined_by_reason"] == {reason["code"]: 1 for reason in contract["quarantineReasons"]}
+    assert summary["superseded"] == 0
+    assert summary["reconciled"] is True
+    assert summary["partitions_written"] == 8
+    assert summary["partitions"]["quarantine"] == ["weather/quarantine/date=2026-05-07/", "weather/quarantine/date=2026-05-09/"]
+    assert summary["input"]["manifest_key"] == B1_MANIFEST
+    assert summary["input"]["manifest_failed"] == 1
+    assert summary["run_id"] == "r1"
+    assert summary["processed_at"] == "2026-05-09T12:00:00.000Z"
+    assert summary["duration_seconds"] >= 0
+
+
+def test_summary_file_is_written_where_the_contract_says(batch):
+    path = batch["refined"] / "weather/run-summaries/date=2026-05-09/r1.json"
+    with open(path, encoding="utf-8") as handle:
+        assert json.load(handle) == batch["summary"]
+
+
+def test_one_row_per_city_and_hour(batch):
+    assert batch["hourly_count"] == 65 == len(batch["hourly"])
+    counts = {}
+    for city, _ in batch["hourly"]:
+        counts[city] = counts.get(city, 0) + 1
+    assert counts == {"gyor": 48, "salt-lake-city": 6, "saint-etienne": 3, "tokyo": 3, "phoenix": 3, "houston": 2}
+
+
+def test_hourly_partitions_on_disk_hold_exactly_one_parquet_file_each(batch):
+    files = parquet_files(batch["refined"] / "weather/hourly")
+    folders = sorted(os.path.dirname(path) + "/" for path in files)
+    expected = [
+        "date=2024-05-08/city=salt-lake-city/",
+        "date=2026-05-06/city=saint-etienne/",
+        "date=2026-05-07/city=gyor/",
+        "date=2026-05-07/city=houston/",
+        "date=2026-05-07/city=phoenix/",
+        "date=2026-05-07/city=saint-etienne/",
+        "date=2026-05-07/city=tokyo/",
+        "date=2026-05-08/city=gyor/",
+    ]
+    assert folders == expected  # one file per folder, since the list has no repeats
+    assert batch["summary"]["partitions"]["hourly"] == ["weather/hourly/" + f for f in expected]
+    quarantine = parquet_files(batch["refined"] / "weather/quarantine")
+    assert sorted(os.path.dirname(p) for p in quarantine) == ["date=2026-05-07", "date=2026-05-09"]
+
+
+def test_parquet_is_snappy_with_microsecond_utc_timestamps(spark, batch):
+    for relative in parquet_files(batch["refined"] / "weather/hourly"):
+        schema, codecs = parquet_footer_schema(spark, str(batch["refined"] / "weather/hourly" / relative))
+        assert codecs == {"SNAPPY"}
+        assert "int96" not in schema
+        assert "int64 observed_at (TIMESTAMP(MICROS,true))" in schema
+        assert "int64 fetched_at (TIMESTAMP(MICROS,true))" in schema
+        assert "int32 weather_code" in schema
+
+
+def test_denver_local_times_become_utc_and_fahrenheit_mph_are_converted(batch):
+    rows = rows_of(batch, "salt-lake-city")
+    # The body says 2024-05-07T20:00 … 2024-05-08T01:00 at utc_offset_seconds=-21600 (MDT): six hours later in UTC.
+    assert [r["observed_at"] for r in rows] == [datetime(2024, 5, 8, h) for h in range(2, 8)]
+    assert [r["date"] for r in rows] == ["2024-05-08"] * 6
+    fahrenheit = [42.8, 41.1, 40.9, 40.0, 39.6, 39.8]
+    mph = [8.8, 9.4, 9.1, 5.9, 2.5, 5.3]
+    assert [r["temperature_c"] for r in rows] == pytest.approx([f_to_c(t) for t in fahrenheit], abs=1e-9)
+    assert rows[0]["temperature_c"] == pytest.approx(6.0, abs=1e-9)
+    assert [r["wind_speed_kmh"] for r in rows] == pytest.approx([v * MPH_TO_KMH for v in mph], abs=1e-9)
+    assert [r["wind_direction_deg"] for r in rows] == [302.0, 301.0, 308.0, 323.0, 225.0, 348.0]
+    # Variables the body lacks are null; variables outside the contract (cape, wind_gusts_10m, …) leave no trace.
+    assert all(r["relative_humidity_pct"] is None and r["surface_pressure_hpa"] is None for r in rows)
+    assert (rows[0]["latitude"], rows[0]["longitude"], rows[0]["elevation"]) == (40.764416, -111.98126, 1288.0)
+    # Fetched at 2024-05-08T03:30Z (manifest): 02:00 and 03:00 were observations, the rest forecasts.
+    assert [r["is_forecast"] for r in rows] == [False, False, True, True, True, True]
+    assert rows[0]["fetched_at"] == datetime(2024, 5, 8, 3, 30)
+    assert rows[0]["city_name"] == "Salt Lake City"
+
+
+def test_synthetic_fahrenheit_mph_inch(batch):
+    rows = rows_of(batch, "phoenix")
+    assert [r["observed_at"] for r in rows] == [datetime(2026, 5, 7, h) for h in (17, 18, 19)]  # MST = UTC-7
+    assert [r["temperature_c"] for r in rows] == pytest.approx([0.0, 10.0, 40.0], abs=1e-9)
+    assert [r["wind_speed_kmh"] for r in rows] == pytest.approx([16.09344, 0.0, 40.2336], abs=1e-9)
+    assert [r["precipitation_mm"] for r in rows] == pytest.approx([0.0, 25.4, 12.7], abs=1e-9)
+    assert [r["relative_humidity_pct"] for r in rows] == [10.0, 12.0, 8.0]
+
+
+def test_unix_seconds_are_utc_whatever_the_offset(batch):
+    rows = rows_of(batch, "tokyo")
+    # 1778112000 = 2026-05-07T00:00Z; the body's utc_offset_seconds=32400 must not be applied to unix times.
+    assert [r["observed_at"] for r in rows] == [datetime(2026, 5, 7, h) for h in (0, 1, 2)]
+    assert [r["precipitation_mm"] for r in rows] == pytest.approx([0.0, 0.1 * INCH_TO_MM, 0.25 * INCH_TO_MM], abs=1e-9)
+    assert [r["wind_speed_kmh"] for r in rows] == pytest.approx([10 * KN_TO_KMH, 12 * KN_TO_KMH, 0.0], abs=1e-9)
+    assert [r["weather_code"] for r in rows] == [1, 2, 3]
+
+
+def test_local_time_crossing_midnight_lands_in_two_utc_date_partitions(batch):
+    rows = rows_of(batch, "saint-etienne")
+    assert [(r["observed_at"], r["date"]) for r in rows] == [
+        (datetime(2026, 5, 6, 23), "2026-05-06"), (datetime(2026, 5, 7, 0), D1), (datetime(2026, 5, 7, 1), D1)]
+    assert {r["city_name"] for r in rows} == {"Saint-Étienne"}
+    first, second = rows[0], rows[1]
+    assert (first["temperature_c"], first["relative_humidity_pct"], first["precipitation_mm"], first["wind_speed_kmh"],
+            first["wind_direction_deg"], first["surface_pressure_hpa"], first["cloud_cover_pct"],
+            first["weather_code"]) == (11.2, 81.0, 0.0, 5.4, 180.0, 950.1, 100.0, 3)
+    assert second["relative_humidity_pct"] is None  # a single null is kept as null
+    assert second["temperature_c"] == 10.8
+    # Fetched at 2026-05-07T00:00Z: the hour starting then is not after the fetch.
+    assert [r["is_forecast"] for r in rows] == [False, False, True]
+
+
+def test_real_gmt_response_is_refined_as_sent(batch):
+    rows = rows_of(batch, "gyor")
+    with open(os.path.join(os.path.dirname(__file__), "fixtures", "landing", raw_key(D1, "gyor", "b1")), encoding="utf-8") as handle:
+        body = json.load(handle)
+    assert [r["temperature_c"] for r in rows] == body["hourly"]["temperature_2m"]
+    assert [r["weather_code"] for r in rows] == body["hourly"]["weather_code"]
+    assert [r["precipitation_mm"] for r in rows] == body["hourly"]["precipitation"]
+    assert rows[0]["observed_at"] == datetime(2026, 5, 7, 0) and rows[-1]["observed_at"] == datetime(2026, 5, 8, 23)
+    assert sum(r["is_forecast"] for r in rows) == 48 - 7  # 00:00 … 06:00 are not after the 06:00Z fetch
+    assert {r["city_name"] for r in rows} == {"Győr"}
+    assert {r["source_key"] for r in rows} == {raw_key(D1, "gyor", "b1")}
+    assert {r["run_id"] for r in rows} == {"r1"}
+    assert {r["processed_at"] for r in rows} == {datetime(2026, 5, 9, 12)}
+    assert {r["fetched_at"] for r in rows} == {datetime(2026, 5, 7, 6)}
+
+
+def test_houston_keeps_its_good_hours_only(batch):
+    rows = rows_of(batch, "houston")
+    assert [r["observed_at"] for r in rows] == [datetime(2026, 5, 7, 5), datetime(2026, 5, 7, 6)]  # CDT = UTC-5
+    # 95 °F is above the 60 °C maximum as a number, but 35 °C once converted: the range check runs after conversion.
+    assert [r["temperature_c"] for r in rows] == pytest.approx([35.0, 25.0], abs=1e-9)
+    assert [r["relative_humidity_pct"] for r in rows] == [60.0, None]
+
+
+def quarantined(batch, reason):
+    rows = [r for r in batch["quarantine"] if r["reason"] == reason]
+    assert len(rows) == 1, (reason, rows)
+    return rows[0]
+
+
+def fixture_text(key):
+    with open(os.path.join(os.path.dirname(__file__), "fixtures", "landing", key), encoding="utf-8") as handle:
+        return handle.read()
+
+
+@pytest.mark.parametrize("reason,city,detail_part", [
+    ("EMPTY_FILE", "oslo", "0 bytes"),
+    ("MALFORMED_JSON", "lyon", "not a complete JSON object"),
+    ("API_ERROR", "lima", "Cannot initialize WeatherVariable from invalid String value tempeture_2m"),
+    ("MISSING_HOURLY", "cairo", "no hourly"),
+    ("LENGTH_MISMATCH", "quito", "temperature_2m has 2 values, time has 3"),
+    ("UNKNOWN_UNIT", "nairobi", "temperature_2m unit 'K'"),
+])
+def test_file_level_quarantine_keeps_source_and_raw_body(batch, reason, city, detail_part):
+    row = quarantined(batch, reason)
+    key = raw_key(D1, city, "b1")
+    assert row["source_key"] == key
+    assert row["city"] == city
+    assert row["city_name"] == city.capitalize()
+    assert detail_part in row["detail"]
+    assert row["raw_values"] == fixture_text(key)  # short bodies are kept whole
+    assert row["observed_at_raw"] is None
+    assert row["date"] == D1
+    assert row["fetched_at"] == datetime(2026, 5, 7, 6)
+    assert row["run_id"] == "r1"
+    assert row["quarantined_at"] == datetime(2026, 5, 9, 12)
+
+
+def test_invalid_key_is_quarantined_under_the_processing_date(batch):
+    row = quarantined(batch, "INVALID_KEY")
+    assert row["source_key"] == f"{weather_etl_raw_prefix()}ingest_date={D1}/city=Bad_City/b1.json"
+    assert row["city"] is None
+    assert row["city_name"] == "Bad City"  # from the manifest entry
+    assert row["date"] == PROCESSED_AT[:10]
+    assert row["raw_values"] == fixture_text(row["source_key"])
+
+
+def weather_etl_raw_prefix():
+    return weather_etl.load_contract()["landing"]["rawPrefix"]
+
+
+def test_row_level_quarantine_names_the_hour_and_keeps_its_raw_values(batch):
+    key = raw_key(D1, "houston", "b1")
+    unparsable = quarantined(batch, "UNPARSABLE_TIME")
+    assert (unparsable["source_key"], unparsable["observed_at_raw"], unparsable["city"]) == (key, "yesterday", "houston")
+    assert json.loads(unparsable["raw_values"])["temperature_2m"] == "80.0"
+
+    empty = quarantined(batch, "NO_MEASUREMENT")
+    assert (empty["source_key"], empty["observed_at_raw"]) == (key, "2026-05-07T03:00")
+
+    out = quarantined(batch, "OUT_OF_RANGE")
+    assert (out["source_key"], out["observed_at_raw"]) == (key, "2026-05-07T04:00")
+    assert "temperature_c" in out["detail"]
+    assert str(f_to_c(150.0))[:8] in out["detail"]  # 65.555… °C
+    raw = json.loads(out["raw_values"])
+    assert raw["temperature_2m"] == "150.0" and raw["units"]["temperature_2m"] == "°F"
+    assert all(r["date"] == D1 and r["city_name"] == "Houston" for r in (unparsable, empty, out))
