@@ -3,3 +3,4 @@ export * from './storage';
 export * from './ingestion';
 export * from './catalog';
 export * from './etl';
+export * from './orchestration';

@@ -1,0 +1,82 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AthenaCatalog, GlueEtlJob, LandingZone, PipelineOrchestrator, PipelineOrchestratorProps, RefinedLake, WeatherIngestion } from '../../src';
+
+export const cities = [
+  { name: 'Lyon', latitude: 45.764, longitude: 4.8357 },
+  { name: 'Oslo', latitude: 59.9139, longitude: 10.7522 },
+];
+
+export interface Pipeline {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly landing: LandingZone;
+  readonly refined: RefinedLake;
+  readonly etl: GlueEtlJob;
+  readonly catalog: AthenaCatalog;
+  readonly ingestion?: WeatherIngestion;
+  readonly orchestrator: PipelineOrchestrator;
+}
+
+/** The zones, the ETL and the catalog, plus an orchestrator with the given props (ingestion when asked). */
+export function pipeline(options: { ingestion?: boolean; props?: Partial<PipelineOrchestratorProps> } = {}): Pipeline {
+  const app = new App();
+  const stack = new Stack(app, 'Test');
+  const landing = new LandingZone(stack, 'Landing');
+  const refined = new RefinedLake(stack, 'Refined');
+  const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: refined.bucket, cities });
+  const ingestion = options.ingestion
+    ? new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities, scheduleEnabled: false })
+    : undefined;
+  const orchestrator = new PipelineOrchestrator(stack, 'Orchestrator', {
+    etlJob: etl,
+    catalog,
+    landingBucket: landing.bucket,
+    refinedBucket: refined.bucket,
+    ingestion,
+    ...options.props,
+  });
+  return { app, stack, landing, refined, etl, catalog, ingestion, orchestrator };
+}
+
+/**
+ * The synthesized ASL of the orchestrator's state machine: the template's `DefinitionString` with every
+ * CloudFormation reference replaced by a placeholder (ARNs keep a valid shape).
+ */
+export function definitionOf(p: Pipeline): any {
+  const template = Template.fromStack(p.stack);
+  const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+  const joined = machine.Properties.DefinitionString;
+  const text = typeof joined === 'string' ? joined : joined['Fn::Join'][1].map(placeholder).join('');
+  return JSON.parse(text);
+}
+
+function placeholder(part: any): string {
+  if (typeof part === 'string') {
+    return part;
+  }
+  if (part.Ref === 'AWS::Partition') {
+    return 'aws';
+  }
+  if (part.Ref === 'AWS::Region') {
+    return 'eu-west-1';
+  }
+  if (part.Ref === 'AWS::AccountId') {
+    return '123456789012';
+  }
+  if (part.Ref === 'AWS::URLSuffix') {
+    return 'amazonaws.com';
+  }
+  if (part.Ref) {
+    return `ref-${String(part.Ref).toLowerCase().slice(0, 40)}`;
+  }
+  if (part['Fn::GetAtt']) {
+    const [logicalId, attribute] = part['Fn::GetAtt'];
+    if (attribute === 'Arn') {
+      return `arn:aws:lambda:eu-west-1:123456789012:function:${logicalId}`;
+    }
+    return `${logicalId}-${attribute}`;
+  }
+  throw new Error(`unexpected token in the definition: ${JSON.stringify(part)}`);
+}

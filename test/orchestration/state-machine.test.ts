@@ -1,0 +1,300 @@
+import aslValidator from 'asl-validator';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { definitionOf, pipeline } from './fixture';
+import { PipelineOrchestrator as O, WeatherContract } from '../../src';
+import { planValidation } from '../../src/orchestration/private/validation-plan';
+
+/*
+ * The state machine CDK synthesizes, executed by an ASL interpreter (aws-local-stepfunctions): every AWS task is
+ * replaced by a local handler standing in for the service, faults are injected by throwing the service's error.
+ */
+
+// aws-local-stepfunctions 3 targets Node 22 and uses Promise.withResolvers (Node 22+); the project runs on Node 20.
+if (typeof (Promise as any).withResolvers !== 'function') {
+  (Promise as any).withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+    return { promise, resolve, reject };
+  };
+}
+
+// The interpreter sets $$.Execution.StartTime to the real start time.
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+const START = '2026-05-07T06:30:04.512Z';
+const BATCH = '20260507T063000Z';
+const MANIFEST = WeatherContract.manifestKey('2026-05-07', BATCH);
+/** Where the ETL writes the run summary of a run processed at `processedAt`. */
+const summaryKeyOf = (processedAt: string, runId: string) => `${WeatherContract.RUN_SUMMARY_PREFIX}date=${processedAt.slice(0, 10)}/${runId}.json`;
+
+const withIngestion = pipeline({ ingestion: true, props: { notifyOnSuccess: true } });
+const definition = definitionOf(withIngestion);
+const validationIds = withIngestion.catalog.validationQueries.map((q) => q.id);
+
+/** An error as the Step Functions service integration reports it. */
+function serviceError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
+}
+
+/** The run summary the ETL writes (only what the orchestrator reads matters). */
+function runSummary(runId: string) {
+  return {
+    run_id: runId,
+    processed_at: START,
+    refined: 336,
+    quarantined: 2,
+    partitions: {
+      hourly: ['2026-05-06', '2026-05-07', '2026-05-08'].flatMap((date) =>
+        ['lyon', 'oslo'].map((city) => `${WeatherContract.hourlyPartitionPrefix(date, city)}`)),
+      quarantine: [`${WeatherContract.QUARANTINE_PREFIX}date=2026-05-07/`],
+    },
+  };
+}
+
+/** An Athena result set: header row, then one data row. */
+function resultSet(columns: string[], values: Array<string | undefined>) {
+  const row = (cells: Array<string | undefined>) => ({ Data: cells.map((v) => (v === undefined ? {} : { VarCharValue: v })) });
+  return { ResultSet: { Rows: [row(columns), row(values)], ResultSetMetadata: {} }, UpdateCount: 0 };
+}
+
+interface Calls {
+  ingest: any[];
+  glue: any[];
+  summaryReads: any[];
+  queries: { [id: string]: any };
+  published: any[];
+}
+
+interface Faults {
+  ingest?: (call: number) => any;
+  glue?: (call: number) => any;
+  verdict?: { [id: string]: { columns: string[]; values: Array<string | undefined> } };
+}
+
+async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
+  const calls: Calls = { ingest: [], glue: [], summaryReads: [], queries: {}, published: [] };
+  const handlers: { [state: string]: (input: any) => Promise<any> } = {
+    [O.STATE_INGEST]: async (event) => {
+      calls.ingest.push(event);
+      if (faults.ingest) {
+        return faults.ingest(calls.ingest.length);
+      }
+      return { batchId: BATCH, ingestDate: '2026-05-07', mode: 'forecast', bucket: 'landing', manifestKey: MANIFEST, citiesRequested: 2, written: 2, failed: 0, partialFailure: false, retries: 0, failures: [] };
+    },
+    [O.STATE_RUN_ETL]: async (request) => {
+      calls.glue.push(request);
+      if (faults.glue) {
+        return faults.glue(calls.glue.length);
+      }
+      return { Id: `jr_${calls.glue.length}`, JobName: request.JobName, JobRunState: 'SUCCEEDED', ExecutionTime: 95 };
+    },
+    [O.STATE_READ_SUMMARY]: async (request) => {
+      calls.summaryReads.push(request);
+      return { Body: JSON.stringify(runSummary(request.Key.split('/').pop().replace(/\.json$/, ''))), ContentType: 'application/json' };
+    },
+    // The real planner: the interpreter runs the code the Lambda function runs.
+    [O.STATE_PLAN_VALIDATION]: async (event) => planValidation(event),
+    [O.STATE_NOTIFY_FAILURE]: async (request) => { calls.published.push(request); return { MessageId: 'm' }; },
+    [O.STATE_ALERT_PARTIAL_INGESTION]: async (request) => { calls.published.push(request); return { MessageId: 'm' }; },
+    [O.STATE_NOTIFY_SUCCESS]: async (request) => { calls.published.push(request); return { MessageId: 'm' }; },
+  };
+  for (const id of validationIds) {
+    handlers[O.validationQueryState(id)] = async (request) => {
+      calls.queries[id] = request;
+      return { QueryExecution: { QueryExecutionId: `q-${id}`, Status: { State: 'SUCCEEDED' } } };
+    };
+    handlers[O.validationResultState(id)] = async (request) => {
+      expect(request.QueryExecutionId).toBe(`q-${id}`);
+      const verdict = faults.verdict?.[id];
+      return verdict ? resultSet(verdict.columns, verdict.values) : resultSet(['passed', 'rows_checked'], ['true', '336']);
+    };
+  }
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      // Keep the backoff schedule out of the test's wall time.
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((state) => [state, 0])),
+    },
+    context: {
+      Execution: { Id: `arn:aws:states:eu-west-1:123456789012:execution:Pipeline:${name}`, Name: name, Input: input, StartTime: START, RoleArn: 'role' },
+      StateMachine: { Id: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Pipeline', Name: 'Pipeline' },
+    },
+  });
+  try {
+    return { output: await execution.result, calls };
+  } catch (err) {
+    const cause = (err as any).cause;
+    return { error: { name: cause?.name, cause: cause?.message, raw: err }, calls };
+  }
+}
+
+test('the synthesized definition passes asl-validator', () => {
+  const { isValid, errorsText } = aslValidator(definition);
+  expect(errorsText('\n')).toBe('');
+  expect(isValid).toBe(true);
+});
+
+test('happy path: ingest, ETL on the manifest with the batch as run id, every validation passes', async () => {
+  const { output, error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' });
+  expect(error).toBeUndefined();
+  expect(calls.ingest).toEqual([{ scheduledTime: '2026-05-07T06:30:00Z' }]);
+  expect(calls.glue).toHaveLength(1);
+  const processedAt = calls.glue[0].Arguments['--processed_at'];
+  expect(processedAt).toMatch(ISO_INSTANT);
+  expect(calls.glue[0].Arguments).toEqual({
+    '--manifest_key': MANIFEST,
+    '--run_id': BATCH,
+    '--processed_at': processedAt,
+  });
+  // The orchestrator fixes the processing time, so it knows where the ETL wrote the run summary.
+  const summaryKey = summaryKeyOf(processedAt, BATCH);
+  expect(calls.summaryReads[0].Key).toBe(summaryKey);
+  // Each query gets its parameters, in its order, as SQL literals computed from the run summary.
+  const literals: { [name: string]: string } = { firstDate: "'2026-05-06'", lastDate: "'2026-05-08'", citySlugs: "'lyon,oslo'", runId: `'${BATCH}'` };
+  for (const query of withIngestion.catalog.validationQueries) {
+    const request = calls.queries[query.id];
+    expect(request.QueryString).toBe(query.queryString);
+    expect(request.WorkGroup).toBe(withIngestion.catalog.workGroupName);
+    expect(request.QueryExecutionContext).toEqual({ Database: withIngestion.catalog.databaseName });
+    expect(request.ExecutionParameters).toEqual(query.parameters.map((name) => literals[name]));
+  }
+  expect(output).toEqual({
+    runId: BATCH,
+    summaryKey,
+    arguments: { '--manifest_key': MANIFEST, '--run_id': BATCH, '--processed_at': processedAt },
+  });
+  // notifyOnSuccess: one success message, nothing else.
+  expect(calls.published).toHaveLength(1);
+  expect(calls.published[0].Message).toMatchObject({ status: 'SUCCEEDED', runId: BATCH, summaryKey });
+});
+
+test('a Glue concurrent-runs error is retried, then the run succeeds', async () => {
+  const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    glue: (call) => {
+      if (call <= 2) {
+        throw serviceError('Glue.ConcurrentRunsExceededException', 'Concurrent runs exceeded for weather-etl');
+      }
+      return { Id: 'jr_3', JobRunState: 'SUCCEEDED' };
+    },
+  });
+  expect(error).toBeUndefined();
+  expect(calls.glue).toHaveLength(3);
+  expect(calls.published.map((m) => m.Message.status)).toEqual(['SUCCEEDED']);
+});
+
+test('the retry policy: exponential backoff on transient Glue errors only', () => {
+  const retry = definition.States[O.STATE_RUN_ETL].Retry;
+  expect(retry).toEqual([{
+    ErrorEquals: expect.arrayContaining(['Glue.ConcurrentRunsExceededException', 'Glue.ThrottlingException']),
+    IntervalSeconds: 30,
+    MaxAttempts: 6,
+    BackoffRate: 2,
+    MaxDelaySeconds: 600,
+    JitterStrategy: 'FULL',
+  }]);
+  expect(retry[0].ErrorEquals).not.toContain('States.TaskFailed');
+  expect(retry[0].ErrorEquals).not.toContain('States.ALL');
+});
+
+test('a failed Glue job run is not retried: notification, then Fail', async () => {
+  const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    glue: () => {
+      throw serviceError('States.TaskFailed', JSON.stringify({ JobRunState: 'FAILED', ErrorMessage: 'run 20260507T063000Z does not reconcile' }));
+    },
+  });
+  expect(calls.glue).toHaveLength(1);
+  expect(calls.summaryReads).toHaveLength(0);
+  expect(error?.name).toBe('EtlJobFailed');
+  expect(error?.cause).toContain('does not reconcile');
+  expect(calls.published).toHaveLength(1);
+  expect(calls.published[0].Subject).toBe('Weather pipeline run failed');
+  expect(calls.published[0].Message).toMatchObject({ status: 'FAILED', error: 'EtlJobFailed' });
+  expect(calls.published[0].Message.cause).toContain('does not reconcile');
+});
+
+test('a failed validation fails the run with the check and its numbers in the cause, after a notification', async () => {
+  const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    verdict: {
+      'values-in-range': {
+        columns: ['passed', 'rows_checked', 'rows_out_of_range', 'temperature_c_out_of_range'],
+        values: ['false', '336', '3', '3'],
+      },
+    },
+  });
+  expect(error?.name).toBe('ValidationFailed');
+  expect(error?.cause).toContain('Validation values-in-range failed');
+  expect(error?.cause).toContain('rows_out_of_range');
+  expect(error?.cause).toContain('"VarCharValue":"3"');
+  expect(calls.published.map((m) => m.Message.error)).toEqual(['ValidationFailed']);
+  // The checks after the failing one do not run.
+  const failing = validationIds.indexOf('values-in-range');
+  expect(Object.keys(calls.queries)).toEqual(validationIds.slice(0, failing + 1));
+});
+
+test('an ingestion partial failure sends an alert and the pipeline goes on', async () => {
+  const failures = [{ city: 'oslo', cityName: 'Oslo', requestUrl: 'https://api.open-meteo.com/v1/forecast?x', error: 'HTTP_503', reason: 'Service Unavailable', attempts: 4 }];
+  const { output, error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    ingest: () => ({ batchId: BATCH, ingestDate: '2026-05-07', mode: 'forecast', bucket: 'landing', manifestKey: MANIFEST, citiesRequested: 2, written: 1, failed: 1, partialFailure: true, retries: 3, failures }),
+  });
+  expect(error).toBeUndefined();
+  expect(output.runId).toBe(BATCH);
+  expect(calls.glue).toHaveLength(1);
+  expect(calls.published[0].Subject).toBe('Weather ingestion partially failed');
+  expect(calls.published[0].Message).toMatchObject({ status: 'INGESTION_PARTIAL_FAILURE', batchId: BATCH, written: 1, failed: 1, failures });
+  expect(calls.published.map((m) => m.Message.status)).toEqual(['INGESTION_PARTIAL_FAILURE', 'SUCCEEDED']);
+});
+
+test('an ingestion that wrote nothing (the function throws) notifies and fails', async () => {
+  const { error, calls } = await execute({}, {
+    ingest: () => { throw serviceError('Error', 'no city could be written'); },
+  });
+  expect(error?.name).toBe('IngestionFailed');
+  expect(calls.glue).toHaveLength(0);
+  expect(calls.published.map((m) => m.Message.error)).toEqual(['IngestionFailed']);
+});
+
+test('a hand-started backfill of a manifest skips ingestion; the run id comes from the manifest', async () => {
+  const { output, error, calls } = await execute({ manifestKey: MANIFEST }, {}, `${BATCH}-rerun1`);
+  expect(error).toBeUndefined();
+  expect(calls.ingest).toHaveLength(0);
+  expect(output.runId).toBe(BATCH);
+  expect(calls.glue[0].Arguments['--manifest_key']).toBe(MANIFEST);
+});
+
+test('a backfill of a raw prefix takes the batch id, else the execution name, as run id', async () => {
+  const rawPrefix = `${WeatherContract.LANDING_RAW_PREFIX}ingest_date=2026-05-01/`;
+  const named = await execute({ rawPrefix, batchId: 'backfill-2026-05-01' });
+  expect(named.calls.glue[0].Arguments).toEqual({ '--raw_prefix': rawPrefix, '--run_id': 'backfill-2026-05-01', '--processed_at': expect.stringMatching(ISO_INSTANT) });
+  const unnamed = await execute({ rawPrefix }, {}, 'may-first-backfill');
+  expect(unnamed.calls.glue[0].Arguments['--run_id']).toBe('may-first-backfill');
+});
+
+test('an input outside the contract notifies and fails, naming the contract', async () => {
+  const { error, calls } = await execute({ manifestKey: 'somewhere/else.json' });
+  expect(error?.name).toBe('InvalidInput');
+  expect(error?.cause).toContain('manifestKey');
+  expect(calls.glue).toHaveLength(0);
+  expect(calls.published.map((m) => m.Message.error)).toEqual(['InvalidInput']);
+});
+
+describe('without an ingestion step (manifest-triggered)', () => {
+  const manifestOnly = definitionOf(pipeline());
+
+  test('has no ingestion state and starts by resolving the run', () => {
+    expect(manifestOnly.States[O.STATE_INGEST]).toBeUndefined();
+    expect(manifestOnly.StartAt).toBe('Resolve run');
+    expect(aslValidator(manifestOnly).isValid).toBe(true);
+  });
+});
+
+test('every Task state has a timeout, and so has the execution', () => {
+  const taskStates = Object.entries<any>(definition.States).filter(([, state]) => state.Type === 'Task');
+  expect(taskStates.length).toBeGreaterThanOrEqual(6 + 2 * validationIds.length);
+  for (const [name, state] of taskStates) {
+    expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
+  }
+  expect(definition.TimeoutSeconds).toBe(7200);
+});
