@@ -1,0 +1,186 @@
+"""The pure steps on small in-memory frames: file reasons, time handling, ranges, contract-driven units,
+the tie-break of the merge, quarantine replacement, and the argument and contract checks."""
+
+import copy
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from conftest import load_contract
+import weather_etl
+
+ROOT = "/landing"
+KEY = "weather/raw/source=open-meteo/ingest_date=2026-05-07/city=testville/t1.json"
+MTIME = datetime(2026, 5, 7, 5)
+
+
+def body(units, hourly, offset=0):
+    return json.dumps({"latitude": 1.0, "longitude": 2.0, "elevation": 3.0, "utc_offset_seconds": offset,
+                       "hourly_units": units, "hourly": hourly})
+
+
+def process(spark, contract, files):
+    """files: {key: text}. Returns (file rows by key, hour rows) after parse → explode → normalize → validate."""
+    weather_etl.configure_session(spark)
+    rows = [(f"file:{ROOT}/{key}", MTIME, len(text.encode()), bytearray(text.encode())) for key, text in files.items()]
+    frame = spark.createDataFrame(rows, "path string, modificationTime timestamp, length long, content binary")
+    parsed = weather_etl.parse_bodies(
+        weather_etl.with_provenance(weather_etl.with_landing_key(frame, ROOT, contract), None, None), contract)
+    hours = weather_etl.validate_hours(weather_etl.normalize_units(weather_etl.explode_hours(parsed, contract), contract),
+                                       contract)
+    by_key = {r["source_key"]: r.asDict() for r in parsed.select("source_key", "file_reason", "file_detail", "city_name").collect()}
+    return by_key, sorted((r.asDict() for r in hours.collect()), key=lambda r: (r["source_key"], r["_pos"]))
+
+
+def key_of(city):
+    return f"weather/raw/source=open-meteo/ingest_date=2026-05-07/city={city}/t1.json"
+
+
+def test_file_reasons_for_odd_bodies(spark, contract):
+    files = {
+        key_of("blank"): "  \n\t ",
+        key_of("array"): "[1, 2]",
+        key_of("hourly-string"): '{"hourly": "oops"}',
+        key_of("no-time"): '{"hourly": {"temperature_2m": [1.0]}}',
+        key_of("empty-time"): '{"hourly": {"time": []}}',
+        key_of("no-label"): body({"time": "iso8601"}, {"time": ["2026-05-07T00:00"], "temperature_2m": [1.0]}),
+        key_of("not-array"): body({"temperature_2m": "°C"}, {"time": ["2026-05-07T00:00"], "temperature_2m": 1.0}),
+        "weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Bad/t1.json": "",
+        "elsewhere/file.json": body({}, {"time": ["2026-05-07T00:00"]}),
+    }
+    by_key, _ = process(spark, contract, files)
+    reasons = {k: v["file_reason"] for k, v in by_key.items()}
+    assert reasons == {
+        key_of("blank"): "EMPTY_FILE",
+        key_of("array"): "MALFORMED_JSON",
+        key_of("hourly-string"): "MISSING_HOURLY",
+        key_of("no-time"): "MISSING_HOURLY",
+        key_of("empty-time"): "MISSING_HOURLY",
+        key_of("no-label"): "UNKNOWN_UNIT",
+        key_of("not-array"): "LENGTH_MISMATCH",
+        # The key is checked first: a file under a bad key is INVALID_KEY whatever its body.
+        "weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Bad/t1.json": "INVALID_KEY",
+        "elsewhere/file.json": "INVALID_KEY",
+    }
+    assert by_key[key_of("no-label")]["file_detail"] == 'temperature_2m unit (no label) not in ["°C", "°F"]'
+    assert by_key[key_of("blank")]["city_name"] == "blank"  # no manifest, no configured cities: the slug
+
+
+def test_times_local_iso_unix_and_unparsable(spark, contract):
+    units = {"temperature_2m": "°C"}
+    files = {
+        key_of("paris"): body(units, {"time": ["2026-05-07T00:00", "2026-05-07T00:30:00", "2026-02-30T00:00", "2026-05-07"],
+                                      "temperature_2m": [1.0, 2.0, 3.0, 4.0]}, offset=3600),
+        key_of("unix"): body(units, {"time": [1778112000, "1778115600"], "temperature_2m": [1.0, 2.0]}, offset=-18000),
+    }
+    _, hours = process(spark, contract, files)
+    paris = [h for h in hours if "paris" in h["source_key"]]
+    assert [h["observed_at"] for h in paris[:2]] == [datetime(2026, 5, 6, 23), datetime(2026, 5, 6, 23, 30)]
+    assert [h["row_reason"] for h in paris] == [None, None, "UNPARSABLE_TIME", "UNPARSABLE_TIME"]
+    unix = [h for h in hours if "unix" in h["source_key"]]
+    assert [h["observed_at"] for h in unix] == [datetime(2026, 5, 7, 0), datetime(2026, 5, 7, 1)]
+
+
+def test_ranges_are_inclusive_and_non_numbers_are_rejected(spark, contract):
+    hourly = {"time": [f"2026-05-07T0{h}:00" for h in range(5)],
+              "relative_humidity_2m": [100, 100.5, "abc", None, 0],
+              "weather_code": [99, 1, 1, 100, None]}
+    files = {key_of("edges"): body({"relative_humidity_2m": "%", "weather_code": "wmo code"}, hourly)}
+    _, hours = process(spark, contract, files)
+    assert [h["row_reason"] for h in hours] == [None, "OUT_OF_RANGE", "OUT_OF_RANGE", "OUT_OF_RANGE", None]
+    assert hours[1]["row_detail"] == "relative_humidity_pct=100.5 outside [0, 100]"
+    assert hours[2]["row_detail"] == 'relative_humidity_pct=["abc"] outside [0, 100]'
+    assert hours[3]["row_detail"] == "weather_code=100.0 outside [0, 99]"
+
+
+def test_units_and_conversions_come_from_the_contract(spark, contract):
+    files = {key_of("kelvin"): body({"temperature_2m": "K"}, {"time": ["2026-05-07T00:00"], "temperature_2m": [290.15]})}
+    by_key, _ = process(spark, contract, files)
+    assert by_key[key_of("kelvin")]["file_reason"] == "UNKNOWN_UNIT"
+
+    with_kelvin = copy.deepcopy(contract)
+    temperature = next(v for v in with_kelvin["variables"] if v["apiName"] == "temperature_2m")
+    temperature["acceptedUnits"].append({"label": "K", "scale": 1, "offset": -273.15})
+    by_key, hours = process(spark, with_kelvin, files)
+    assert by_key[key_of("kelvin")]["file_reason"] is None
+    assert hours[0]["temperature_c"] == pytest.approx(17.0, abs=1e-9)
+
+
+def hourly_rows(spark, contract, rows):
+    """rows: (city, hour, fetched hour, source key, run id, temperature) → frame with the contract's columns + _pos."""
+    schema = weather_etl.hourly_schema(contract)
+    full = []
+    for city, hour, fetched, key, run_id, temperature in rows:
+        values = {f.name: None for f in schema.fields}
+        values.update(city=city, date="2026-05-07", observed_at=datetime(2026, 5, 7, hour),
+                      fetched_at=datetime(2026, 5, 7, fetched), source_key=key, run_id=run_id, temperature_c=temperature)
+        full.append(tuple(values[f.name] for f in schema.fields))
+    return spark.createDataFrame(full, schema)
+
+
+def test_latest_fetch_wins_then_greater_source_key_then_the_batch(spark, contract):
+    existing = hourly_rows(spark, contract, [
+        ("a", 0, 9, "k1", "old", 1.0),   # newer fetch than the batch's: stays
+        ("a", 1, 5, "k1", "old", 1.0),   # same fetch, greater source key than the batch's k0: stays
+        ("a", 2, 5, "k1", "old", 1.0),   # same fetch, same key: the batch's row replaces it
+        ("a", 3, 5, "k1", "old", 1.0),   # older fetch: replaced
+    ])
+    from pyspark.sql import functions as F
+
+    batch = hourly_rows(spark, contract, [
+        ("a", 0, 5, "k1", "new", 2.0), ("a", 1, 5, "k0", "new", 2.0), ("a", 2, 5, "k1", "new", 2.0),
+        ("a", 3, 6, "k1", "new", 2.0), ("a", 3, 6, "k1", "new", 3.0),
+    ]).withColumn("_pos", F.monotonically_increasing_id().cast("int"))
+    ranked = weather_etl.latest_per_hour(batch, existing).collect()
+    winners = {r["observed_at"].hour: (r["run_id"], r["temperature_c"]) for r in ranked if r["_rank"] == 1}
+    assert winners == {0: ("old", 1.0), 1: ("old", 1.0), 2: ("new", 2.0), 3: ("new", 3.0)}
+    lost = sorted((r["observed_at"].hour, r["temperature_c"]) for r in ranked if r["_rank"] > 1 and r["_origin"] == 1)
+    assert lost == [(0, 2.0), (1, 2.0), (3, 2.0)]  # superseded batch records, incl. the duplicate within the batch
+
+
+def test_quarantine_merge_replaces_rows_of_the_same_source_keys_only(spark, contract):
+    schema = weather_etl.quarantine_schema(contract)
+
+    def rows(items):
+        out = []
+        for reason, key, run_id in items:
+            values = {f.name: None for f in schema.fields}
+            values.update(reason=reason, source_key=key, run_id=run_id, date="2026-05-07")
+            out.append(tuple(values[f.name] for f in schema.fields))
+        return spark.createDataFrame(out, schema)
+
+    existing = rows([("EMPTY_FILE", "k1", "old"), ("OUT_OF_RANGE", "k1", "old"), ("API_ERROR", "k2", "old")])
+    batch = rows([("OUT_OF_RANGE", "k1", "new")])
+    merged = weather_etl.merge_quarantine(batch, existing, spark.createDataFrame([("k1",), ("k3",)], "source_key string"))
+    assert sorted((r["reason"], r["source_key"], r["run_id"]) for r in merged.collect()) == [
+        ("API_ERROR", "k2", "old"), ("OUT_OF_RANGE", "k1", "new")]
+
+
+def test_arguments_tolerate_glue_extras_and_demand_one_input():
+    args, unknown = weather_etl.parse_args([
+        "--JOB_NAME", "j", "--landing_uri", "s3://l", "--refined_uri", "s3://r", "--raw_key", "k.json",
+        "--run_id", "jr_0123", "--job-bookmark-option", "job-bookmark-disable"])
+    assert (args.raw_key, args.run_id, args.manifest_key) == ("k.json", "jr_0123", None)
+    assert unknown == ["--JOB_NAME", "j", "--job-bookmark-option", "job-bookmark-disable"]
+    with pytest.raises(SystemExit):
+        weather_etl.parse_args(["--landing_uri", "a", "--refined_uri", "b", "--run_id", "r"])  # no input
+    with pytest.raises(SystemExit):
+        weather_etl.parse_args(["--landing_uri", "a", "--refined_uri", "b", "--raw_key", "k", "--run_id", "../x"])
+
+
+def test_contract_that_the_script_cannot_apply_is_refused(spark):
+    contract = load_contract()
+    no_reason = copy.deepcopy(contract)
+    no_reason["quarantineReasons"] = [r for r in no_reason["quarantineReasons"] if r["code"] != "OUT_OF_RANGE"]
+    with pytest.raises(weather_etl.ContractError, match="OUT_OF_RANGE"):
+        weather_etl.load_contract(json.dumps(no_reason))
+    odd_type = copy.deepcopy(contract)
+    odd_type["refined"]["hourlyColumns"][0]["dataType"] = "uniontype"
+    with pytest.raises(weather_etl.ContractError, match="uniontype"):
+        weather_etl.load_contract(json.dumps(odd_type))
+    extra_column = copy.deepcopy(contract)
+    extra_column["refined"]["hourlyColumns"].append({"name": "dew_point_c", "dataType": "double", "comment": "x"})
+    frame = spark.createDataFrame([], "x int")
+    with pytest.raises(weather_etl.ContractError, match="dew_point_c"):
+        weather_etl.to_refined(frame, extra_column, "r", datetime(2026, 5, 9, tzinfo=timezone.utc))
