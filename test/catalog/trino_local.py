@@ -120,6 +120,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """Linux: Trino gets SIGTERM when the process that started it dies, so a killed test run leaves no server."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class TrinoServer:
     """One Trino coordinator on 127.0.0.1 whose ``hive`` catalog sees the local directory ``data_root``.
 
@@ -207,7 +217,8 @@ class TrinoServer:
         self.process = subprocess.Popen(
             [str(home / "bin" / "launcher"), "run", f"--etc-dir={etc}", f"--data-dir={self.work_dir / 'data'}",
              "-Duser.timezone=UTC"],
-            cwd=self.work_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=self.work_dir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent)
         return self
 
     def wait_ready(self, timeout: float = 240.0) -> "TrinoServer":
@@ -261,6 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         print(install())
         return 0
     work = Path(tempfile.mkdtemp(prefix="trino-run-"))
+
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # `kill` or `timeout` stops Trino too, not only Ctrl-C
     server = TrinoServer(work, Path(args.data_root), port=args.port).start()
     print(f"Trino {TRINO_VERSION} ready at {server.url} (catalog hive, data root {args.data_root}); Ctrl-C stops it")
     try:
