@@ -145,6 +145,14 @@ describe('AthenaCatalog with the defaults', () => {
     }
   });
 
+  test('validation queries take only the run parameters the orchestrator knows', () => {
+    for (const q of catalog.validationQueries) {
+      expect(q.parameters.length).toBeGreaterThan(0);
+      expect(q.parameters.filter((p) => !['firstDate', 'lastDate', 'citySlugs', 'runId'].includes(p))).toEqual([]);
+    }
+    expect(catalog.validationQueries.find((q) => q.id === 'quarantine-share')!.parameters).toEqual(['firstDate', 'lastDate', 'runId', 'firstDate', 'lastDate', 'runId']);
+  });
+
   test('validation queries return a verdict and use the contract ranges and the threshold', () => {
     expect(catalog.validationQueries.map((q) => q.id)).toEqual(['partitions-not-empty', 'no-duplicate-hours', 'values-in-range', 'quarantine-share']);
     for (const q of catalog.validationQueries) {
