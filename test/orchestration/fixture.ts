@@ -19,7 +19,12 @@ export interface Pipeline {
 }
 
 /** The zones, the ETL and the catalog, plus an orchestrator with the given props (ingestion when asked). */
-export function pipeline(options: { ingestion?: boolean; props?: Partial<PipelineOrchestratorProps> } = {}): Pipeline {
+export function pipeline(options: {
+  ingestion?: boolean;
+  props?: Partial<PipelineOrchestratorProps>;
+  /** Creates resources in the stack and returns more props. */
+  customize?: (stack: Stack) => Partial<PipelineOrchestratorProps>;
+} = {}): Pipeline {
   const app = new App();
   const stack = new Stack(app, 'Test');
   const landing = new LandingZone(stack, 'Landing');
@@ -36,6 +41,7 @@ export function pipeline(options: { ingestion?: boolean; props?: Partial<Pipelin
     refinedBucket: refined.bucket,
     ingestion,
     ...options.props,
+    ...options.customize?.(stack),
   });
   return { app, stack, landing, refined, etl, catalog, ingestion, orchestrator };
 }

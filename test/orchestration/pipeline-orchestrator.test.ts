@@ -1,0 +1,214 @@
+import { Duration } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { pipeline } from './fixture';
+import { WeatherContract } from '../../src';
+import { nagFindings } from '../nag';
+
+/** Every statement of the policies attached to a role. */
+function statementsOf(template: Template, roleLogicalId: string): any[] {
+  return Object.values<any>(template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: [{ Ref: roleLogicalId }] },
+  })).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+const asList = (value: any) => (Array.isArray(value) ? value : [value]);
+
+describe('PipelineOrchestrator with an ingestion step and defaults', () => {
+  const p = pipeline({ ingestion: true });
+  const { stack, orchestrator, etl, catalog, refined, landing } = p;
+  const template = Template.fromStack(stack);
+  const id = (construct: any) => stack.getLogicalId(construct.node.defaultChild ?? construct);
+  const roleId = id(orchestrator.stateMachine.role as iam.Role);
+  const statements = statementsOf(template, roleId);
+  const resourcesOf = (action: string) => statements.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource));
+
+  test('no statement of the state machine role has a wildcard action', () => {
+    for (const statement of statements) {
+      for (const action of asList(statement.Action)) {
+        expect(action).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  test('starts and watches exactly the Glue job', () => {
+    expect(resourcesOf('glue:StartJobRun')).toEqual([stack.resolve(etl.jobArn)]);
+    expect(resourcesOf('glue:GetJobRun')).toEqual([stack.resolve(etl.jobArn)]);
+    expect(resourcesOf('glue:BatchStopJobRun')).toEqual([stack.resolve(etl.jobArn)]);
+  });
+
+  test('queries only in the catalog\'s workgroup, reads only its database and tables', () => {
+    for (const action of ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution']) {
+      expect(resourcesOf(action)).toEqual([stack.resolve(catalog.workGroupArn)]);
+    }
+    const glueResources = resourcesOf('glue:GetTable').map((r) => JSON.stringify(r));
+    expect(glueResources).toHaveLength(4);
+    expect(glueResources.join()).toContain(':table/weather/hourly');
+    expect(glueResources.join()).toContain(':table/weather/quarantine');
+    expect(glueResources.join()).toContain(':database/weather');
+  });
+
+  test('writes and reads query results only under the results location', () => {
+    const results = stack.resolve(catalog.resultsBucket.arnForObjects('athena-results/*'));
+    expect(resourcesOf('s3:PutObject')).toEqual([results]);
+    expect(resourcesOf('s3:GetObject')).toEqual(expect.arrayContaining([results]));
+    expect(resourcesOf('s3:DeleteObject')).toEqual([]);
+    expect(resourcesOf('s3:GetBucketLocation')).toEqual([stack.resolve(catalog.resultsBucket.bucketArn)]);
+  });
+
+  test('reads the refined zone only where the checks and the run summary are', () => {
+    expect(resourcesOf('s3:GetObject')).toEqual(expect.arrayContaining([
+      stack.resolve(refined.bucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`)),
+      stack.resolve(refined.bucket.arnForObjects(`${WeatherContract.REFINED_HOURLY_PREFIX}*`)),
+      stack.resolve(refined.bucket.arnForObjects(`${WeatherContract.QUARANTINE_PREFIX}*`)),
+    ]));
+    expect(resourcesOf('s3:GetObject')).toHaveLength(4);
+    expect(resourcesOf('s3:GetObject')).not.toContainEqual(stack.resolve(landing.bucket.arnForObjects('*')));
+  });
+
+  test('publishes only to its topic, invokes only the ingestion and the planner', () => {
+    expect(resourcesOf('sns:Publish')).toEqual([{ Ref: id(orchestrator.notificationTopic as sns.Topic) }]);
+    const invoked = resourcesOf('lambda:InvokeFunction').map((r) => JSON.stringify(r));
+    expect(invoked.join()).toContain(id(p.ingestion!.ingestFunction));
+    expect(invoked.join()).toContain(id(orchestrator.validationPlanFunction));
+    expect(invoked).toHaveLength(4);
+  });
+
+  test('the topic is KMS-encrypted and TLS only', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [id(orchestrator.encryptionKey as kms.Key), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test('logs level ALL with execution data to an encrypted, retained log group; X-Ray on; 2 hour timeout', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [id(orchestrator.logGroup as logs.LogGroup), 'Arn'] } } }],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [id(orchestrator.encryptionKey as kms.Key), 'Arn'] } },
+      DeletionPolicy: 'Retain',
+    });
+    const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    expect(definition).toContain('\\"TimeoutSeconds\\":7200');
+  });
+
+  test('a daily schedule starts the state machine with the scheduled time (which fixes the batch id)', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 6 * * ? *)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { Ref: id(orchestrator.stateMachine) },
+        Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+      },
+    });
+    expect(orchestrator.manifestRule).toBeUndefined();
+    template.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  test('is cdk-nag clean', () => {
+    expect(nagFindings(p.app)).toEqual([]);
+  });
+});
+
+describe('PipelineOrchestrator without ingestion (manifest-triggered)', () => {
+  const p = pipeline();
+  const template = Template.fromStack(p.stack);
+
+  test('one execution per manifest: the rule matches Object Created under the manifest prefix of the landing bucket', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': {
+          bucket: { name: [{ Ref: p.stack.getLogicalId(p.landing.bucket.node.defaultChild as any) }] },
+          object: { key: [{ prefix: WeatherContract.LANDING_MANIFEST_PREFIX }] },
+        },
+      },
+      Targets: [Match.objectLike({
+        Arn: { Ref: p.stack.getLogicalId(p.orchestrator.stateMachine.node.defaultChild as any) },
+        InputTransformer: {
+          InputPathsMap: { 'detail-object-key': '$.detail.object.key' },
+          InputTemplate: '{"manifestKey":<detail-object-key>}',
+        },
+      })],
+    });
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  test('is cdk-nag clean', () => {
+    expect(nagFindings(p.app)).toEqual([]);
+  });
+});
+
+describe('options', () => {
+  test('a topic you bring: published to, its key granted, no topic created', () => {
+    let key: kms.Key | undefined;
+    let topic: sns.Topic | undefined;
+    const own = pipeline({
+      props: {},
+      customize: (stack) => {
+        key = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
+        topic = new sns.Topic(stack, 'TeamTopic', { masterKey: key, enforceSSL: true });
+        return { notificationTopic: topic };
+      },
+    });
+    const template = Template.fromStack(own.stack);
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const statements = statementsOf(template, own.stack.getLogicalId((own.orchestrator.stateMachine.role as iam.Role).node.defaultChild as any));
+    const publish = statements.filter((st) => asList(st.Action).includes('sns:Publish')).flatMap((st) => asList(st.Resource));
+    expect(publish).toEqual([{ Ref: own.stack.getLogicalId(topic!.node.defaultChild as any) }]);
+    const keyUse = statements.filter((st) => asList(st.Action).includes('kms:GenerateDataKey')).flatMap((st) => asList(st.Resource));
+    expect(keyUse).toContainEqual({ 'Fn::GetAtt': [own.stack.getLogicalId(key!.node.defaultChild as any), 'Arn'] });
+  });
+
+  test('an email subscription, a custom schedule and retention', () => {
+    const p = pipeline({
+      ingestion: true,
+      props: {
+        notificationEmail: 'data@example.com',
+        schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '3' }),
+        executionTimeout: Duration.hours(3),
+        logRetention: logs.RetentionDays.ONE_MONTH,
+      },
+    });
+    const template = Template.fromStack(p.stack);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'data@example.com' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 3 * * ? *)' });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  test('warns when the manifest trigger would process an ingested batch a second time', () => {
+    const p = pipeline({ ingestion: true, props: { manifestTriggerEnabled: true } });
+    const warnings = Annotations.fromStack(p.stack).findWarning('*', Match.stringLikeRegexp('.*'));
+    expect(warnings.map((w) => String(w.entry.data))).toEqual(expect.arrayContaining([expect.stringContaining('processes the same batch again')]));
+  });
+});
+
+describe('validation', () => {
+  test.each([
+    [{ scheduleEnabled: true }, 'scheduleEnabled is true but there is no ingestion: a scheduled execution without the ingestion step has no batch to process; pass ingestion, or use the manifest trigger'],
+    [{ executionTimeout: Duration.seconds(30) }, 'executionTimeout must be a whole number of seconds between 1 minute and 365 days, got 30 seconds'],
+    [{ etlTimeout: Duration.hours(3) }, 'etlTimeout must be shorter than executionTimeout (2 hours), got 3 hours'],
+    [{ etlTimeout: Duration.seconds(90) }, 'etlTimeout must be a whole number of minutes (the Glue run timeout), got 1 minute 30 seconds'],
+    [{ queryTimeout: Duration.seconds(5) }, 'queryTimeout must be a whole number of seconds between 10 seconds and 1 day, got 5 seconds'],
+    [{ notificationEmail: 'not-an-address' }, 'notificationEmail must be an email address, got "not-an-address"'],
+    [{ stateMachineName: 'weather pipeline' }, 'stateMachineName must match ^[A-Za-z0-9_-]{1,80}$, got "weather pipeline"'],
+    [{ scheduleEnabled: false, schedule: scheduler.ScheduleExpression.rate(Duration.days(1)) },
+      'schedule is set but scheduleEnabled is false: remove schedule or enable the schedule'],
+  ])('%j is rejected', (props, message) => {
+    expect(() => pipeline({ props: props as any })).toThrow(message);
+  });
+});
