@@ -200,9 +200,13 @@ export class AthenaCatalog extends Construct {
    */
   public readonly validationQueries: ValidationQuery[];
 
+  /** Prefix of the query results in `resultsBucket` (ends with `/`). */
+  public readonly resultsPrefix: string;
+
+  /** The KMS key encrypting query results (SSE-KMS), when there is one; otherwise results use SSE-S3. */
+  public readonly resultsEncryptionKey?: kms.IKey;
+
   private readonly refinedBucket: s3.IBucket;
-  private readonly resultsPrefix: string;
-  private readonly resultsEncryptionKey?: kms.IKey;
 
   constructor(scope: Construct, id: string, props: AthenaCatalogProps) {
     super(scope, id);

@@ -286,6 +286,8 @@ describe('AthenaCatalog options', () => {
       resultsPrefix: 'queries/weather/',
     });
     expect(catalog.resultsBucket).toBe(results);
+    expect(catalog.resultsPrefix).toBe('queries/weather/');
+    expect(catalog.resultsEncryptionKey).toBe(key);
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
