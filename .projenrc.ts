@@ -52,6 +52,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'esbuild',
     'aws-local-stepfunctions@^3',
     'asl-validator@^4',
+    // The examples app (`npx cdk synth`) and its integration test (integ-runner snapshot, verified offline).
+    'aws-cdk@^2',
+    '@aws-cdk/integ-runner@^2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
   // Lambda handlers are `*.lambda.ts` files: projen bundles them with esbuild at build time.

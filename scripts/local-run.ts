@@ -25,8 +25,8 @@ function synthExample(app: string, cdkOut: string): string[] {
     .map((artifact) => join(cdkOut, artifact.properties.templateFile));
 }
 
-step('Synthesizing the storage zones (examples/storage-app.ts)');
-const templates = synthExample('storage-app.ts', join(outDir, 'cdk.out'));
+step('Synthesizing the examples app (examples/app.ts)');
+const templates = synthExample('app.ts', join(outDir, 'cdk.out'));
 for (const template of templates) {
   if (!existsSync(template)) {
     throw new Error(`expected template ${template} was not written`);

@@ -4,3 +4,4 @@ export * from './ingestion';
 export * from './catalog';
 export * from './etl';
 export * from './orchestration';
+export * from './pipeline';

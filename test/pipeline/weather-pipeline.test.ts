@@ -1,0 +1,153 @@
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { City, WeatherPipeline } from '../../src';
+import { nagFindings } from '../nag';
+
+const PARIS: City = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
+
+function resourceCounts(template: Template): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const resource of Object.values<any>(template.toJSON().Resources)) {
+    counts[resource.Type] = (counts[resource.Type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+describe('WeatherPipeline, exactly as the README writes it', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Test');
+  const pipeline = new WeatherPipeline(stack, 'Weather', { cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }] });
+  const template = Template.fromStack(stack);
+  const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as any);
+
+  test('assembles every part', () => {
+    expect(resourceCounts(template)).toMatchObject({
+      'AWS::S3::Bucket': 4, // landing, refined, one shared access-log bucket, Athena results
+      'AWS::Glue::Job': 1,
+      'AWS::Glue::Database': 1,
+      'AWS::Glue::Table': 2,
+      'AWS::Athena::WorkGroup': 1,
+      'AWS::StepFunctions::StateMachine': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::Scheduler::Schedule': 1,
+    });
+    expect(pipeline.cities).toEqual([PARIS]);
+  });
+
+  test('wires the parts to each other', () => {
+    const job = Object.values<any>(template.findResources('AWS::Glue::Job'))[0].Properties;
+    expect(job.DefaultArguments['--landing_uri']).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: id(pipeline.landingZone.bucket) }]] });
+    expect(job.DefaultArguments['--refined_uri']).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: id(pipeline.refinedLake.bucket) }]] });
+    template.hasResourceProperties('AWS::Glue::Table', {
+      TableInput: Match.objectLike({
+        Name: pipeline.catalog.hourlyTableName,
+        Parameters: Match.objectLike({ 'projection.city.values': 'paris' }),
+      }),
+    });
+    const definition = JSON.stringify(Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);
+    expect(definition).toContain(id(pipeline.etlJob.job as any));
+    expect(definition).toContain(pipeline.catalog.workGroupName);
+  });
+
+  test('one schedule: the orchestrator runs ingestion as its first step, the function has no schedule of its own', () => {
+    expect(pipeline.ingestion.schedule).toBeUndefined();
+    expect(pipeline.orchestrator.schedule).toBeDefined();
+    expect(pipeline.orchestrator.manifestRule).toBeUndefined();
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 6 * * ? *)',
+      Target: Match.objectLike({ Arn: { Ref: id(pipeline.orchestrator.stateMachine) } }),
+    });
+  });
+
+  test('both zones log to one access-log bucket', () => {
+    expect(pipeline.refinedLake.accessLogsBucket).toBe(pipeline.landingZone.accessLogsBucket);
+  });
+
+  test('keeps data, keys and logs when the stack is deleted', () => {
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
+      for (const [logicalId, resource] of Object.entries<any>(template.findResources(type))) {
+        expect([logicalId, resource.DeletionPolicy]).toEqual([logicalId, 'Retain']);
+      }
+    }
+  });
+
+  test('has no unacknowledged cdk-nag finding', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+});
+
+describe('WeatherPipeline knobs', () => {
+  test('schedule, raw retention, one KMS key, e-mail alerts, API endpoint, Flex', () => {
+    const stack = new Stack(new App(), 'Test');
+    const key = new kms.Key(stack, 'DataKey', { enableKeyRotation: true });
+    const pipeline = new WeatherPipeline(stack, 'Weather', {
+      cities: [PARIS, { name: 'Nice', latitude: 43.7102, longitude: 7.262 }],
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '*/3' }),
+      rawRetention: Duration.days(400),
+      encryptionKey: key,
+      notificationEmail: 'data-team@example.com',
+      apiBaseUrl: 'https://customer-api.open-meteo.com',
+      flexExecution: true,
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 */3 * * ? *)' });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'raw-responses-to-cheaper-storage', ExpirationInDays: 400 })]) },
+    });
+    expect(pipeline.landingZone.encryptionKey).toBe(key);
+    expect(pipeline.refinedLake.encryptionKey).toBe(key);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'data-team@example.com' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ WEATHER_API_BASE_URL: 'https://customer-api.open-meteo.com' }) },
+    });
+    template.hasResourceProperties('AWS::Glue::Job', { ExecutionClass: 'FLEX' });
+  });
+
+  test('a topic you bring receives the alerts', () => {
+    const stack = new Stack(new App(), 'Test');
+    const topic = sns.Topic.fromTopicArn(stack, 'Alerts', 'arn:aws:sns:eu-west-3:111122223333:weather-alerts');
+    const pipeline = new WeatherPipeline(stack, 'Weather', { cities: [PARIS], notificationTopic: topic });
+    expect(pipeline.orchestrator.notificationTopic).toBe(topic);
+    Template.fromStack(stack).resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  test('DESTROY removes the data and warns', () => {
+    const stack = new Stack(new App(), 'Test');
+    new WeatherPipeline(stack, 'Weather', { cities: [PARIS], removalPolicy: RemovalPolicy.DESTROY });
+    const template = Template.fromStack(stack);
+    for (const resource of Object.values<any>(template.findResources('AWS::S3::Bucket', { Properties: { VersioningConfiguration: Match.anyValue() } }))) {
+      expect(resource.DeletionPolicy).toBe('Delete');
+    }
+    Annotations.fromStack(stack).hasWarning('/Test/Weather/Landing', Match.stringLikeRegexp('removalPolicy is DESTROY'));
+  });
+
+  test('cities are data, not resources: 1 and 50 cities give the same resources', () => {
+    // 50, not more: the ingestion function carries the cities in its 4 KB environment (about 80 fit).
+    const many: City[] = Array.from({ length: 50 }, (_, i) => ({ name: `City ${i}`, latitude: -80 + i * 3.2, longitude: -170 + i * 6.8 }));
+    const one = new Stack(new App(), 'One');
+    new WeatherPipeline(one, 'Weather', { cities: [PARIS] });
+    const fifty = new Stack(new App(), 'Fifty');
+    new WeatherPipeline(fifty, 'Weather', { cities: many });
+    expect(resourceCounts(Template.fromStack(fifty))).toEqual(resourceCounts(Template.fromStack(one)));
+  });
+});
+
+describe('WeatherPipeline validation', () => {
+  const build = (props: ConstructorParameters<typeof WeatherPipeline>[2]) => () => new WeatherPipeline(new Stack(), 'Weather', props);
+
+  test.each([
+    [{ cities: [] }, 'cities must list at least one city, got []'],
+    [{ cities: [PARIS, { name: 'paris', latitude: 0, longitude: 0 }] },
+      'cities[1] "paris": slug "paris" is already used by cities[0] "Paris"; city slugs must be unique (set an explicit slug)'],
+    [{ cities: [{ name: 'Mars', latitude: 91, longitude: 0 }] }, 'cities[0] "Mars": latitude must be a number in [-90, 90], got 91'],
+    [{ cities: [{ name: '北京', latitude: 39.9, longitude: 116.4 }] },
+      'cities[0] "北京": the name yields the slug "", which does not match ^[a-z0-9]+(?:-[a-z0-9]+)*$; set an explicit slug'],
+    [{ cities: [PARIS], notificationEmail: 'a@example.com', notificationTopic: sns.Topic.fromTopicArn(new Stack(), 'T', 'arn:aws:sns:eu-west-3:111122223333:t') },
+      'notificationEmail cannot be combined with notificationTopic: subscribe a@example.com to your topic yourself'],
+  ])('rejects bad props (%#)', (props, message) => {
+    expect(build(props as any)).toThrow(message);
+  });
+});
