@@ -37,8 +37,7 @@ def key_of(city):
     return f"weather/raw/source=open-meteo/ingest_date=2026-05-07/city={city}/t1.json"
 
 
-def test_file_reasons_for_odd_bodies(spark, contract):
-    files = {
+ODD_FILES = {
         key_of("blank"): "  \n\t ",
         key_of("array"): "[1, 2]",
         key_of("hourly-string"): '{"hourly": "oops"}',
@@ -48,8 +47,26 @@ def test_file_reasons_for_odd_bodies(spark, contract):
         key_of("not-array"): body({"temperature_2m": "°C"}, {"time": ["2026-05-07T00:00"], "temperature_2m": 1.0}),
         "weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Bad/t1.json": "",
         "elsewhere/file.json": body({}, {"time": ["2026-05-07T00:00"]}),
-    }
-    by_key, _ = process(spark, contract, files)
+        key_of("paris"): body({"temperature_2m": "°C"}, {
+            "time": ["2026-05-07T00:00", "2026-05-07T00:30:00", "2026-02-30T00:00", "2026-05-07"],
+            "temperature_2m": [1.0, 2.0, 3.0, 4.0]}, offset=3600),
+        key_of("unix"): body({"temperature_2m": "°C"}, {"time": [1778112000, "1778115600"], "temperature_2m": [1.0, 2.0]},
+                             offset=-18000),
+        key_of("kelvin"): body({"temperature_2m": "K"}, {"time": ["2026-05-07T00:00"], "temperature_2m": [290.15]}),
+        key_of("edges"): body({"relative_humidity_2m": "%", "weather_code": "wmo code"}, {
+            "time": [f"2026-05-07T0{h}:00" for h in range(5)],
+            "relative_humidity_2m": [100, 100.5, "abc", None, 0], "weather_code": [99, 1, 1, 100, None]}),
+}
+
+
+@pytest.fixture(scope="module")
+def odd(spark, contract):
+    """One pipeline pass over every small body of this module (one pass keeps the suite fast)."""
+    return process(spark, contract, ODD_FILES)
+
+
+def test_file_reasons_for_odd_bodies(odd):
+    by_key, _ = odd
     reasons = {k: v["file_reason"] for k, v in by_key.items()}
     assert reasons == {
         key_of("blank"): "EMPTY_FILE",
@@ -62,19 +79,14 @@ def test_file_reasons_for_odd_bodies(spark, contract):
         # The key is checked first: a file under a bad key is INVALID_KEY whatever its body.
         "weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Bad/t1.json": "INVALID_KEY",
         "elsewhere/file.json": "INVALID_KEY",
+        key_of("paris"): None, key_of("unix"): None, key_of("edges"): None, key_of("kelvin"): "UNKNOWN_UNIT",
     }
     assert by_key[key_of("no-label")]["file_detail"] == 'temperature_2m unit (no label) not in ["°C", "°F"]'
     assert by_key[key_of("blank")]["city_name"] == "blank"  # no manifest, no configured cities: the slug
 
 
-def test_times_local_iso_unix_and_unparsable(spark, contract):
-    units = {"temperature_2m": "°C"}
-    files = {
-        key_of("paris"): body(units, {"time": ["2026-05-07T00:00", "2026-05-07T00:30:00", "2026-02-30T00:00", "2026-05-07"],
-                                      "temperature_2m": [1.0, 2.0, 3.0, 4.0]}, offset=3600),
-        key_of("unix"): body(units, {"time": [1778112000, "1778115600"], "temperature_2m": [1.0, 2.0]}, offset=-18000),
-    }
-    _, hours = process(spark, contract, files)
+def test_times_local_iso_unix_and_unparsable(odd):
+    _, hours = odd
     paris = [h for h in hours if "paris" in h["source_key"]]
     assert [h["observed_at"] for h in paris[:2]] == [datetime(2026, 5, 6, 23), datetime(2026, 5, 6, 23, 30)]
     assert [h["row_reason"] for h in paris] == [None, None, "UNPARSABLE_TIME", "UNPARSABLE_TIME"]
@@ -82,22 +94,17 @@ def test_times_local_iso_unix_and_unparsable(spark, contract):
     assert [h["observed_at"] for h in unix] == [datetime(2026, 5, 7, 0), datetime(2026, 5, 7, 1)]
 
 
-def test_ranges_are_inclusive_and_non_numbers_are_rejected(spark, contract):
-    hourly = {"time": [f"2026-05-07T0{h}:00" for h in range(5)],
-              "relative_humidity_2m": [100, 100.5, "abc", None, 0],
-              "weather_code": [99, 1, 1, 100, None]}
-    files = {key_of("edges"): body({"relative_humidity_2m": "%", "weather_code": "wmo code"}, hourly)}
-    _, hours = process(spark, contract, files)
+def test_ranges_are_inclusive_and_non_numbers_are_rejected(odd):
+    hours = [h for h in odd[1] if "edges" in h["source_key"]]
     assert [h["row_reason"] for h in hours] == [None, "OUT_OF_RANGE", "OUT_OF_RANGE", "OUT_OF_RANGE", None]
     assert hours[1]["row_detail"] == "relative_humidity_pct=100.5 outside [0, 100]"
     assert hours[2]["row_detail"] == 'relative_humidity_pct=["abc"] outside [0, 100]'
     assert hours[3]["row_detail"] == "weather_code=100.0 outside [0, 99]"
 
 
-def test_units_and_conversions_come_from_the_contract(spark, contract):
-    files = {key_of("kelvin"): body({"temperature_2m": "K"}, {"time": ["2026-05-07T00:00"], "temperature_2m": [290.15]})}
-    by_key, _ = process(spark, contract, files)
-    assert by_key[key_of("kelvin")]["file_reason"] == "UNKNOWN_UNIT"
+def test_units_and_conversions_come_from_the_contract(spark, contract, odd):
+    files = {key_of("kelvin"): ODD_FILES[key_of("kelvin")]}
+    assert odd[0][key_of("kelvin")]["file_reason"] == "UNKNOWN_UNIT"  # with the contract as generated
 
     with_kelvin = copy.deepcopy(contract)
     temperature = next(v for v in with_kelvin["variables"] if v["apiName"] == "temperature_2m")
