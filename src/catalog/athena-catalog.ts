@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { analyticsQueries, CatalogQuery, QueryTarget, ValidationQuery, validationQueries } from './queries';
 import { City } from '../contract/city';
 import { ColumnDefinition, WeatherContract } from '../contract/weather-contract';
+import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
 
 /**
  * Properties of the Athena catalog.
@@ -421,13 +422,15 @@ export class AthenaCatalog extends Construct {
         glueArn('table', `${this.databaseName}/${this.quarantineTableName}`),
       ],
     }));
-    grant = grant.combine(this.refinedBucket.grantRead(grantee, `${WeatherContract.REFINED_HOURLY_PREFIX}*`));
-    grant = grant.combine(this.refinedBucket.grantRead(grantee, `${WeatherContract.QUARANTINE_PREFIX}*`));
+    // Spelled-out S3 actions (the L2 grants use wildcard actions such as s3:GetObject*).
+    grant = grant.combine(grantPrefixRead(this.refinedBucket, grantee, WeatherContract.REFINED_HOURLY_PREFIX));
+    grant = grant.combine(grantPrefixRead(this.refinedBucket, grantee, WeatherContract.QUARANTINE_PREFIX));
     // Athena reads and writes results (and aborts multipart uploads); it never deletes them.
-    grant = grant.combine(this.resultsBucket.grantRead(grantee, `${this.resultsPrefix}*`));
-    grant = grant.combine(this.resultsBucket.grantPut(grantee, `${this.resultsPrefix}*`));
+    grant = grant.combine(grantPrefixRead(this.resultsBucket, grantee, this.resultsPrefix));
+    grant = grant.combine(grantPrefixWrite(this.resultsBucket, grantee, this.resultsPrefix));
+    grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.resultsBucket.bucketArn] }));
     if (this.resultsEncryptionKey !== undefined && this.resultsBucket.encryptionKey === undefined) {
-      grant = grant.combine(this.resultsEncryptionKey.grantEncryptDecrypt(grantee));
+      grant = grant.combine(this.resultsEncryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
     }
     return grant;
   }
