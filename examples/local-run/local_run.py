@@ -1,0 +1,270 @@
+"""The local run: the whole weather pipeline on this machine, with no AWS account.
+
+Each stage runs the library's own code on a local stand-in of the AWS engine it targets:
+
+1. ingestion  - the WeatherIngestion handler's code (Node.js) against live Open-Meteo, or recorded responses on a
+                loopback server when the API cannot be reached; writes a landing folder laid out exactly as the bucket
+2. ETL        - the Glue script (src/etl/script/weather_etl.py) on local Spark 3.5.6, the Spark of Glue 5.1
+3. catalog    - Trino (Athena engine v3 is Trino-based) with the tables the AthenaCatalog defines
+4. validation - the orchestrator's planner, then the validation queries the state machine runs after each ETL run
+5. analytics  - the named queries users open in the Athena console
+6. report     - a printed summary, summary.json and report.html (a temperature chart per city)
+7. synth      - the examples app (examples/app.ts), as `cdk deploy` would create it
+
+Usage: python examples/local-run/local_run.py [--offline] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "test" / "catalog"))
+
+from catalog_harness import GLUE_TO_TRINO, QUERIES, execute, literal  # noqa: E402
+from trino_local import TrinoServer  # noqa: E402
+
+ETL_SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
+SPARK_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
+TS_NODE = ["npx", "ts-node", "--transpile-only", "--project", str(ROOT / "tsconfig.dev.json")]
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.total = total
+        self.index = 0
+        self.started = time.monotonic()
+
+    def step(self, title: str) -> None:
+        self.index += 1
+        print(f"\n[{self.index}/{self.total}] {title}  (+{time.monotonic() - self.started:.0f}s)", flush=True)
+
+    @staticmethod
+    def say(text: str) -> None:
+        print(f"      {text}", flush=True)
+
+
+def node(script: Path, args: list[str], stdin: str | None = None) -> dict:
+    done = subprocess.run(TS_NODE + [str(script), *args], cwd=ROOT, input=stdin, capture_output=True, text=True,
+                          timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"{script.name} failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str) -> dict:
+    env = dict(os.environ)
+    if "JAVA_HOME" not in env and Path(SPARK_JAVA_HOME).exists():
+        env["JAVA_HOME"] = SPARK_JAVA_HOME  # Spark 3.5 runs on Java 17; Trino runs on its own newer JDK
+    env.setdefault("PYSPARK_PYTHON", sys.executable)
+    done = subprocess.run(
+        [sys.executable, str(ETL_SCRIPT), "--landing_uri", str(landing), "--refined_uri", str(refined),
+         "--manifest_key", manifest_key, "--run_id", run_id],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0:
+        raise RuntimeError(f"the ETL failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+    summaries = list((refined / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
+    if len(summaries) != 1:
+        raise RuntimeError(f"expected one run summary for {run_id}, found {summaries}")
+    return json.loads(summaries[0].read_text(encoding="utf-8"))
+
+
+def create_tables(connection, server: TrinoServer, refined: Path) -> str:
+    """The AthenaCatalog's tables (from its synthesized Glue TableInputs) as Trino external tables over `refined`."""
+    database = QUERIES["database"]
+    bucket_url = f"s3://{QUERIES['bucket']}/"
+    execute(connection, f"CREATE SCHEMA IF NOT EXISTS hive.{database}")
+    for table in QUERIES["tables"].values():
+        storage = table["StorageDescriptor"]
+        columns = [f'"{c["Name"]}" {GLUE_TO_TRINO[c["Type"]]}' for c in storage["Columns"]]
+        columns += [f'"{p["Name"]}" {GLUE_TO_TRINO[p["Type"]]}' for p in table["PartitionKeys"]]
+        location = refined / storage["Location"][len(bucket_url):]
+        location.mkdir(parents=True, exist_ok=True)
+        partitioned_by = ", ".join(f"'{p['Name']}'" for p in table["PartitionKeys"])
+        execute(connection, f'DROP TABLE IF EXISTS hive.{database}."{table["Name"]}"')
+        execute(connection, (
+            f'CREATE TABLE hive.{database}."{table["Name"]}" ({", ".join(columns)}) WITH ('
+            f"format = 'PARQUET', partitioned_by = ARRAY[{partitioned_by}], "
+            f"external_location = '{server.location(location)}')"))
+        # Trino has no partition projection: register the partitions the ETL wrote.
+        execute(connection, f"CALL system.sync_partition_metadata('{database}', '{table['Name']}', 'FULL')")
+    return database
+
+
+def sql_value(value) -> object:
+    return value if isinstance(value, (int, float, bool, str)) or value is None else str(value)
+
+
+def svg_chart(points: list[tuple[str, float]], width: int = 640, height: int = 200) -> str:
+    """A line chart of (UTC hour, °C) as inline SVG: no plotting library needed."""
+    values = [v for _, v in points if v is not None]
+    if not values:
+        return "<p>No temperature values.</p>"
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    pad = 30
+    def x(i: int) -> float:
+        return pad + i * (width - 2 * pad) / max(1, len(points) - 1)
+    def y(v: float) -> float:
+        return height - pad - (v - low) * (height - 2 * pad) / span
+    path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points) if v is not None)
+    first, last = points[0][0], points[-1][0]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
+            f'<rect width="100%" height="100%" fill="#fbfbfd" stroke="#ddd"/>'
+            f'<polyline fill="none" stroke="#d9534f" stroke-width="2" points="{path}"/>'
+            f'<text x="{pad}" y="16" font-size="12">{high:.1f} °C</text>'
+            f'<text x="{pad}" y="{height - 8}" font-size="12">{low:.1f} °C</text>'
+            f'<text x="{width - pad}" y="{height - 8}" font-size="11" text-anchor="end">{html.escape(first)} → '
+            f'{html.escape(last)} UTC</text></svg>')
+
+
+def write_report(path: Path, summary: dict, temperatures: dict, validations: list, analytics: dict) -> None:
+    rows = "".join(f"<tr><td>{html.escape(v['id'])}</td><td>{'passed' if v['passed'] else 'FAILED'}</td>"
+                   f"<td><code>{html.escape(json.dumps(v['row'], default=str))}</code></td></tr>" for v in validations)
+    charts = "".join(f"<h3>{html.escape(city)}</h3>{svg_chart(points)}" for city, points in temperatures.items())
+    tables = ""
+    for query_id, result in analytics.items():
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in result["columns"])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
+                       for row in result["rows"][:20])
+        tables += f"<h3>{html.escape(query_id)}</h3><table><tr>{head}</tr>{body}</table>"
+    counts = summary["etl"]
+    path.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>Weather pipeline local run</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:60em}}table{{border-collapse:collapse;margin-bottom:1em}}
+td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}</style></head><body>
+<h1>Weather pipeline — local run</h1>
+<p>Ingestion source: {html.escape(summary['ingestion']['source'])}. Batch <code>{html.escape(summary['batchId'])}</code>,
+run <code>{html.escape(summary['runId'])}</code>.</p>
+<p>Records in: {counts['records_in']} — refined: {counts['refined']} — quarantined: {counts['quarantined']}
+{html.escape(json.dumps(counts['quarantined_by_reason']))} — superseded: {counts['superseded']}.
+Reconciled: {counts['reconciled']}.</p>
+<h2>Validation</h2><table><tr><th>check</th><th>verdict</th><th>numbers</th></tr>{rows}</table>
+<h2>Hourly temperature per city</h2>{charts}
+<h2>Named queries</h2>{tables}
+<p>Weather data by <a href="https://open-meteo.com/">Open-Meteo.com</a> (CC BY 4.0).</p></body></html>
+""", encoding="utf-8")
+
+
+def synth_examples(out: Path) -> list[Path]:
+    cdk_out = out / "cdk.out"
+    shutil.rmtree(cdk_out, ignore_errors=True)
+    done = subprocess.run(["npx", "cdk", "synth", "--quiet", "--output", str(cdk_out)], cwd=ROOT / "examples",
+                          capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"cdk synth failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+    return sorted(cdk_out.glob("*.template.json"))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--offline", action="store_true", help="use the recorded responses even if the API is reachable")
+    parser.add_argument("--out", default=str(ROOT / ".local-run"), help="output folder (replaced)")
+    parser.add_argument("--skip-synth", action="store_true", help="do not synthesize the examples app")
+    args = parser.parse_args(argv)
+
+    out = Path(args.out).resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    landing, refined = out / "landing", out / "refined"
+    progress = Progress(6 if args.skip_synth else 7)
+
+    progress.step("Ingestion: the WeatherIngestion code fetches the cities into the landing folder")
+    ingestion = node(HERE / "ingest.ts", [str(landing)] + (["--offline"] if args.offline else []))
+    result = ingestion["result"]
+    progress.say(f"source: {ingestion['source']}")
+    progress.say(f"batch {result['batchId']}: {result['written']} of {result['citiesRequested']} cities written, "
+                 f"{result['failed']} failed; manifest {result['manifestKey']}")
+
+    # Trino takes ~30 s to start: launch it now and let it come up while Spark works.
+    server = TrinoServer(work_dir=out / "trino", data_root=out)
+    server.launch()
+    try:
+        run_id = f"local-{result['batchId']}"
+        progress.step("ETL: the Glue script on local Spark 3.5.6 (Glue 5.1), landing → refined Parquet")
+        etl = run_etl(landing, refined, result["manifestKey"], run_id)
+        progress.say(f"files read {etl['files_read']}, records in {etl['records_in']}: refined {etl['refined']}, "
+                     f"quarantined {etl['quarantined']} {etl['quarantined_by_reason']}, superseded {etl['superseded']}"
+                     f" — reconciled: {etl['reconciled']}")
+        partitions = sorted({p for p in (etl.get("partitions") or {}).get("hourly", [])})
+        progress.say(f"{len(partitions)} hourly partitions written under {refined / 'weather' / 'hourly'}")
+
+        progress.step("Catalog: Trino (Athena engine v3 is Trino-based) with the AthenaCatalog's tables")
+        server.wait_ready()
+        connection = server.connect()
+        database = create_tables(connection, server, refined)
+        progress.say(f"tables {database}.hourly and {database}.quarantine over {refined}")
+
+        progress.step("Validation: the orchestrator's planner and validation queries")
+        plan = node(HERE / "plan.ts", [], stdin=json.dumps({"runId": run_id, "summary": etl}))
+        validations = []
+        for query in QUERIES["validation"]:
+            rows = execute(connection, query["queryString"], [plan["executionParameters"][p] for p in query["parameters"]])
+            row = {k: sql_value(v) for k, v in rows[0].items()}
+            validations.append({"id": query["id"], "passed": bool(row["passed"]), "row": row})
+            progress.say(f"{'PASS' if row['passed'] else 'FAIL'}  {query['id']}  {json.dumps(row, default=str)}")
+
+        progress.step("Analytics: the named queries")
+        dates = {"firstDate": literal(plan["firstDate"]), "lastDate": literal(plan["lastDate"])}
+        analytics = {}
+        for query in QUERIES["analytics"]:
+            cursor = connection.cursor()
+            rows = execute(connection, query["queryString"], [dates[p] for p in query["parameters"]])
+            analytics[query["id"]] = {"columns": list(rows[0].keys()) if rows else [],
+                                      "rows": [[sql_value(v) for v in r.values()] for r in rows]}
+            progress.say(f"{query['id']}: {len(rows)} rows")
+            del cursor
+        temperatures: dict[str, list] = {}
+        for city, observed_at, temperature in execute(
+                connection, f'SELECT city_name, observed_at, temperature_c FROM hive.{database}.hourly '
+                            f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} ORDER BY city_name, observed_at'):
+            temperatures.setdefault(city, []).append((observed_at.strftime("%m-%d %H:%M"), temperature))
+    finally:
+        server.stop()
+
+    progress.step("Report")
+    summary = {
+        "batchId": result["batchId"],
+        "runId": run_id,
+        "ingestion": {"source": ingestion["source"], **{k: result[k] for k in ("citiesRequested", "written", "failed", "partialFailure")}},
+        "etl": {k: etl[k] for k in ("files_read", "records_in", "refined", "quarantined", "quarantined_by_reason",
+                                    "superseded", "reconciled")},
+        "validation": {"plan": {k: plan[k] for k in ("firstDate", "lastDate", "citySlugs")},
+                       "checks": validations, "allPassed": all(v["passed"] for v in validations)},
+        "analytics": {k: len(v["rows"]) for k, v in analytics.items()},
+        "date": date.today().isoformat(),
+    }
+    report = out / "report.html"
+    write_report(report, summary, temperatures, validations, analytics)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    e = summary["etl"]
+    passed = sum(1 for v in validations if v["passed"])
+    progress.say(f"records in {e['records_in']} / refined {e['refined']} / quarantined {e['quarantined']} / "
+                 f"superseded {e['superseded']}; validations passed {passed}/{len(validations)}")
+    progress.say(f"report: {report}")
+    progress.say(f"summary: {out / 'summary.json'}")
+
+    if not args.skip_synth:
+        progress.step("Synthesizing the examples app (examples/app.ts)")
+        templates = synth_examples(out)
+        for template in templates:
+            resources = json.loads(template.read_text(encoding="utf-8")).get("Resources", {})
+            progress.say(f"{template}  ({len(resources)} resources)")
+        summary["templates"] = [str(t) for t in templates]
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+        progress.say("These CloudFormation templates are what `cdk deploy` would create.")
+
+    if not (e["reconciled"] and summary["validation"]["allPassed"]):
+        raise SystemExit("the local run did not reconcile or a validation failed: see the summary above")
+    return summary
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The README's first command, on recorded responses: ingestion → landing → ETL on Spark → Trino → validation.
+
+Expected counts are computed here from the recorded bodies, independently of the pipeline's code.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDED = ROOT / "examples" / "local-run" / "recorded"
+sys.path.insert(0, str(ROOT / "examples" / "local-run"))
+
+import local_run  # noqa: E402
+
+VARIABLES = [v["apiName"] for v in json.loads((ROOT / "src" / "etl" / "script" / "contract.json").read_text())["variables"]]
+
+
+def expected_counts() -> tuple[int, int]:
+    cities = {c["name"] for c in json.loads((ROOT / "examples" / "local-run" / "cities.json").read_text())}
+    hours = empty_hours = 0
+    for path in sorted(RECORDED.glob("*.json")):
+        hourly = json.loads(path.read_text())["hourly"]
+        for i in range(len(hourly["time"])):
+            hours += 1
+            if all(hourly.get(v, [None] * (i + 1))[i] is None for v in VARIABLES):
+                empty_hours += 1
+    assert len(cities) == len(list(RECORDED.glob("*.json")))
+    return hours, empty_hours
+
+
+def test_local_run_reconciles_and_validates(tmp_path):
+    summary = local_run.main(["--offline", "--skip-synth", "--out", str(tmp_path / "run")])
+    hours, empty_hours = expected_counts()
+
+    assert summary["ingestion"]["source"].startswith("recorded responses")
+    assert summary["ingestion"]["written"] == summary["ingestion"]["citiesRequested"] == 3
+    assert summary["ingestion"]["partialFailure"] is False
+
+    etl = summary["etl"]
+    assert etl["records_in"] == hours
+    assert etl["quarantined_by_reason"] == {"NO_MEASUREMENT": empty_hours}
+    assert etl["refined"] == hours - empty_hours
+    assert etl["superseded"] == 0
+    assert etl["reconciled"] is True
+
+    checks = {c["id"]: c for c in summary["validation"]["checks"]}
+    assert set(checks) == {"partitions-not-empty", "no-duplicate-hours", "values-in-range", "quarantine-share"}
+    assert all(c["passed"] for c in checks.values()), checks
+    assert checks["values-in-range"]["row"]["rows_checked"] == hours - empty_hours
+    assert summary["validation"]["plan"]["citySlugs"] == "marseille,nice,paris"
+
+    assert summary["analytics"]["daily-temperature"] == 3 * 2  # three cities, two UTC days
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert report.count("<svg") == 3
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["etl"] == etl
