@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3.0.2',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-athena@^3',
+    // The run-metrics publisher reads Glue job runs (DPU-seconds); the Lambda runtime provides the SDK.
+    '@aws-sdk/client-glue@^3',
     '@types/aws-lambda@^8',
     'aws-sdk-client-mock@^4',
     'esbuild',

@@ -5,3 +5,4 @@ export * from './catalog';
 export * from './etl';
 export * from './orchestration';
 export * from './pipeline';
+export * from './monitoring';

@@ -1,0 +1,212 @@
+/**
+ * The ETL's run metrics as CloudWatch embedded metric format (EMF) records: pure functions from a run summary
+ * (written by `weather_etl.py`) or a Glue job run (`GetJobRun`) to log lines CloudWatch Logs turns into metrics.
+ * No API call, no `cloudwatch:PutMetricData` permission.
+ */
+
+/** Namespace of the ETL metrics. */
+export const ETL_NAMESPACE = 'CdkWeatherPipeline/Etl';
+
+/** Metric names, shared by the publisher and the alarms and dashboard that read them. */
+export const METRIC = {
+  filesRead: 'FilesRead',
+  recordsIn: 'RecordsIn',
+  refined: 'Refined',
+  quarantined: 'Quarantined',
+  superseded: 'Superseded',
+  partitionsWritten: 'PartitionsWritten',
+  runDuration: 'RunDurationSeconds',
+  /** Per `Reason`: quarantined records with that reason code. */
+  quarantinedByReason: 'QuarantinedRecords',
+  /** Per `City`: hourly partitions the run wrote for that city (freshness). */
+  refinedPartitions: 'RefinedPartitions',
+  glueExecutionTime: 'GlueExecutionSeconds',
+  glueDpuSeconds: 'GlueDpuSeconds',
+} as const;
+
+/** Dimension names. Every metric has `JobName`, so two pipelines in one account never mix. */
+export const DIMENSION = { jobName: 'JobName', reason: 'Reason', city: 'City' } as const;
+
+/** The run summary fields the metrics use (see `weather_etl.py`). */
+export interface RunSummary {
+  readonly run_id: string;
+  readonly finished_at?: string;
+  readonly duration_seconds?: number;
+  readonly files_read?: number;
+  readonly records_in: number;
+  readonly refined: number;
+  readonly quarantined: number;
+  readonly quarantined_by_reason?: Record<string, number>;
+  readonly superseded: number;
+  readonly partitions_written?: number;
+  readonly partitions?: { readonly hourly?: string[]; readonly quarantine?: string[] };
+}
+
+/** The `GetJobRun` fields the metrics use. */
+export interface GlueJobRunInfo {
+  readonly Id?: string;
+  readonly JobRunState?: string;
+  readonly CompletedOn?: Date | string;
+  /** Seconds the run consumed resources. */
+  readonly ExecutionTime?: number;
+  /** Set for Flex and Auto Scaling runs: executor seconds × DPU factor. */
+  readonly DPUSeconds?: number;
+  /** DPUs allocated (set by Glue from the worker type and count). */
+  readonly MaxCapacity?: number;
+}
+
+/** One EMF log line. */
+export interface EmfRecord {
+  readonly _aws: {
+    readonly Timestamp: number;
+    readonly CloudWatchMetrics: Array<{
+      readonly Namespace: string;
+      readonly Dimensions: string[][];
+      readonly Metrics: Array<{ readonly Name: string; readonly Unit: string }>;
+    }>;
+  };
+  readonly [field: string]: unknown;
+}
+
+const HOURLY_PARTITION = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/city=([a-z0-9-]+)\/?$/;
+
+/**
+ * The metrics of one ETL run: the counts and duration (dimension `JobName`), one record per quarantine reason
+ * (`JobName`, `Reason`) and one per city with refined data (`JobName`, `City`), all at the run's finish time.
+ */
+export function runSummaryMetrics(summary: RunSummary, jobName: string, now: number = Date.now()): EmfRecord[] {
+  checkSummary(summary);
+  const timestamp = timeOf(summary.finished_at, now);
+  const run = { RunId: summary.run_id };
+  const records: EmfRecord[] = [];
+
+  const counts: Array<[string, string, number | undefined]> = [
+    [METRIC.filesRead, 'Count', summary.files_read],
+    [METRIC.recordsIn, 'Count', summary.records_in],
+    [METRIC.refined, 'Count', summary.refined],
+    [METRIC.quarantined, 'Count', summary.quarantined],
+    [METRIC.superseded, 'Count', summary.superseded],
+    [METRIC.partitionsWritten, 'Count', summary.partitions_written],
+    [METRIC.runDuration, 'Seconds', summary.duration_seconds],
+  ];
+  const present = counts.filter(([, , value]) => typeof value === 'number');
+  records.push(emf(timestamp, [DIMENSION.jobName], present.map(([name, unit]) => ({ Name: name, Unit: unit })), {
+    [DIMENSION.jobName]: jobName,
+    ...run,
+    ...Object.fromEntries(present.map(([name, , value]) => [name, value])),
+  }));
+
+  for (const [reason, count] of Object.entries(summary.quarantined_by_reason ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    records.push(emf(timestamp, [DIMENSION.jobName, DIMENSION.reason], [{ Name: METRIC.quarantinedByReason, Unit: 'Count' }], {
+      [DIMENSION.jobName]: jobName,
+      [DIMENSION.reason]: reason,
+      ...run,
+      [METRIC.quarantinedByReason]: count,
+    }));
+  }
+
+  const partitionsPerCity = new Map<string, number>();
+  for (const partition of summary.partitions?.hourly ?? []) {
+    const match = HOURLY_PARTITION.exec(partition);
+    if (match) {
+      partitionsPerCity.set(match[2], (partitionsPerCity.get(match[2]) ?? 0) + 1);
+    }
+  }
+  for (const city of [...partitionsPerCity.keys()].sort()) {
+    records.push(emf(timestamp, [DIMENSION.jobName, DIMENSION.city], [{ Name: METRIC.refinedPartitions, Unit: 'Count' }], {
+      [DIMENSION.jobName]: jobName,
+      [DIMENSION.city]: city,
+      ...run,
+      [METRIC.refinedPartitions]: partitionsPerCity.get(city),
+    }));
+  }
+  return records;
+}
+
+/**
+ * The cost metrics of one Glue run: execution time, and DPU-seconds (Glue's own figure for Flex and Auto Scaling
+ * runs, else execution time × allocated DPUs). Empty when the run has no execution time yet.
+ */
+export function jobRunMetrics(jobRun: GlueJobRunInfo, jobName: string, now: number = Date.now()): EmfRecord[] {
+  if (typeof jobRun.ExecutionTime !== 'number') {
+    return [];
+  }
+  const dpuSeconds = jobRun.DPUSeconds ?? (typeof jobRun.MaxCapacity === 'number' ? jobRun.ExecutionTime * jobRun.MaxCapacity : undefined);
+  const metrics: Array<{ Name: string; Unit: string }> = [{ Name: METRIC.glueExecutionTime, Unit: 'Seconds' }];
+  if (dpuSeconds !== undefined) {
+    metrics.push({ Name: METRIC.glueDpuSeconds, Unit: 'None' });
+  }
+  const completedOn = jobRun.CompletedOn instanceof Date ? jobRun.CompletedOn.toISOString() : jobRun.CompletedOn;
+  return [emf(timeOf(completedOn, now), [DIMENSION.jobName], metrics, {
+    [DIMENSION.jobName]: jobName,
+    JobRunId: jobRun.Id,
+    JobRunState: jobRun.JobRunState,
+    [METRIC.glueExecutionTime]: jobRun.ExecutionTime,
+    ...(dpuSeconds !== undefined ? { [METRIC.glueDpuSeconds]: dpuSeconds } : {}),
+  })];
+}
+
+function emf(timestamp: number, dimensions: string[], metrics: Array<{ Name: string; Unit: string }>, fields: Record<string, unknown>): EmfRecord {
+  return {
+    _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: ETL_NAMESPACE, Dimensions: [dimensions], Metrics: metrics }] },
+    ...fields,
+  };
+}
+
+/** EMF accepts timestamps up to two weeks old: an older or unreadable time falls back to now. */
+function timeOf(iso: string | undefined, now: number): number {
+  const time = iso === undefined ? NaN : Date.parse(iso);
+  const twoWeeks = 14 * 24 * 3600 * 1000;
+  return Number.isFinite(time) && time > now - twoWeeks + 60_000 && time < now + 3600_000 ? time : now;
+}
+
+function checkSummary(summary: RunSummary): void {
+  if (summary === null || typeof summary !== 'object') {
+    throw new Error(`run summary must be a JSON object, got ${JSON.stringify(summary)}`);
+  }
+  for (const field of ['records_in', 'refined', 'quarantined', 'superseded'] as const) {
+    if (typeof summary[field] !== 'number') {
+      throw new Error(`run summary ${summary.run_id ?? '(no run_id)'} has no numeric ${field}: ${JSON.stringify(summary[field])}`);
+    }
+  }
+}
+
+/** The EventBridge events the publisher receives (S3 `Object Created` of a run summary, Glue job state change). */
+export interface PublisherEvent {
+  readonly 'source'?: string;
+  readonly 'detail-type'?: string;
+  readonly 'detail'?: {
+    readonly bucket?: { readonly name?: string };
+    readonly object?: { readonly key?: string };
+    readonly jobName?: string;
+    readonly jobRunId?: string;
+    readonly state?: string;
+  };
+}
+
+/** What the publisher needs from the outside world (injected, so tests run it without AWS). */
+export interface PublisherDeps {
+  readonly jobName: string;
+  readonly summaryPrefix: string;
+  readObject(bucket: string, key: string): Promise<string>;
+  getJobRun(jobName: string, runId: string): Promise<GlueJobRunInfo>;
+  log(record: EmfRecord): void;
+  now?(): number;
+}
+
+/** Turns one event into metric records, logs them, and returns them. Ignores what is not its own. */
+export async function publishForEvent(event: PublisherEvent, deps: PublisherDeps): Promise<EmfRecord[]> {
+  const now = deps.now?.() ?? Date.now();
+  const detail = event.detail ?? {};
+  let records: EmfRecord[] = [];
+  if (event.source === 'aws.s3' && detail.bucket?.name && detail.object?.key?.startsWith(deps.summaryPrefix)) {
+    // S3 event keys are URL-encoded (`date%3D2026-05-07`).
+    const key = decodeURIComponent(detail.object.key.replace(/\+/g, ' '));
+    const summary = JSON.parse(await deps.readObject(detail.bucket.name, key)) as RunSummary;
+    records = runSummaryMetrics(summary, deps.jobName, now);
+  } else if (event.source === 'aws.glue' && detail.jobName === deps.jobName && detail.jobRunId) {
+    records = jobRunMetrics(await deps.getJobRun(detail.jobName, detail.jobRunId), deps.jobName, now);
+  }
+  records.forEach((record) => deps.log(record));
+  return records;
+}
