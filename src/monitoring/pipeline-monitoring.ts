@@ -493,9 +493,10 @@ export class PipelineMonitoring extends Construct {
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
 
+    // Cities have their own status widget (a status widget shows at most 100 alarms).
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({
       title: 'Weather pipeline alarms',
-      alarms,
+      alarms: alarms.filter((a) => !this.cityFreshnessAlarms.includes(a)),
       width: 24,
       height: 4,
     }));

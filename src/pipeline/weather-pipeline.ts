@@ -7,6 +7,7 @@ import { AthenaCatalog } from '../catalog';
 import { City, WeatherContract } from '../contract';
 import { GlueEtlJob } from '../etl';
 import { WeatherIngestion } from '../ingestion';
+import { PipelineMonitoring } from '../monitoring';
 import { PipelineOrchestrator } from '../orchestration';
 import { LandingZone, RefinedLake } from '../storage';
 
@@ -74,6 +75,14 @@ export interface WeatherPipelineProps {
    * @default false
    */
   readonly flexExecution?: boolean;
+
+  /**
+   * Add `PipelineMonitoring`: alarms to the notification topic (failed runs, Glue failures, ingestion errors,
+   * freshness per run and per city, quarantine share), run metrics and a CloudWatch dashboard.
+   *
+   * @default true
+   */
+  readonly monitoringEnabled?: boolean;
 }
 
 /**
@@ -103,6 +112,12 @@ export class WeatherPipeline extends Construct {
   public readonly orchestrator: PipelineOrchestrator;
   /** The validated cities. */
   public readonly cities: City[];
+  /**
+   * Alarms, run metrics and dashboard.
+   *
+   * @default - none when `monitoringEnabled` is false
+   */
+  public readonly monitoring?: PipelineMonitoring;
 
   constructor(scope: Construct, id: string, props: WeatherPipelineProps) {
     super(scope, id);
@@ -153,5 +168,16 @@ export class WeatherPipeline extends Construct {
       notificationEmail: props.notificationEmail,
       removalPolicy,
     });
+    if (props.monitoringEnabled ?? true) {
+      this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
+        orchestrator: this.orchestrator,
+        etlJob: this.etlJob,
+        refinedBucket: this.refinedLake.bucket,
+        cities: props.cities,
+        ingestion: this.ingestion,
+        catalog: this.catalog,
+        removalPolicy,
+      });
+    }
   }
 }

@@ -124,14 +124,38 @@ describe('WeatherPipeline knobs', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Weather/Landing', Match.stringLikeRegexp('removalPolicy is DESTROY'));
   });
 
-  test('cities are data, not resources: 1 and 50 cities give the same resources', () => {
+  test('cities are data, not resources: 1 and 50 cities give the same resources but one freshness alarm each', () => {
     // 50, not more: the ingestion function carries the cities in its 4 KB environment (about 80 fit).
     const many: City[] = Array.from({ length: 50 }, (_, i) => ({ name: `City ${i}`, latitude: -80 + i * 3.2, longitude: -170 + i * 6.8 }));
     const one = new Stack(new App(), 'One');
     new WeatherPipeline(one, 'Weather', { cities: [PARIS] });
     const fifty = new Stack(new App(), 'Fifty');
     new WeatherPipeline(fifty, 'Weather', { cities: many });
-    expect(resourceCounts(Template.fromStack(fifty))).toEqual(resourceCounts(Template.fromStack(one)));
+    const oneCounts = resourceCounts(Template.fromStack(one));
+    expect(resourceCounts(Template.fromStack(fifty))).toEqual({ ...oneCounts, 'AWS::CloudWatch::Alarm': oneCounts['AWS::CloudWatch::Alarm'] + 49 });
+  });
+
+  test('monitoring is on by default, on the orchestrator\'s topic', () => {
+    const stack = new Stack(new App(), 'Test');
+    const pipeline = new WeatherPipeline(stack, 'Weather', { cities: [PARIS] });
+    expect(pipeline.monitoring).toBeDefined();
+    expect(pipeline.monitoring!.notificationTopic).toBe(pipeline.orchestrator.notificationTopic);
+    expect(pipeline.monitoring!.cityFreshnessAlarms).toHaveLength(1);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', pipeline.monitoring!.alarms.length);
+    // Ingestion and Athena are watched too.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'CdkWeatherPipeline/Ingestion', MetricName: 'CitiesFailed' });
+    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'))).toContain('AWS/Athena');
+  });
+
+  test('monitoringEnabled: false leaves no alarm, dashboard or metric publisher', () => {
+    const stack = new Stack(new App(), 'Test');
+    const pipeline = new WeatherPipeline(stack, 'Weather', { cities: [PARIS], monitoringEnabled: false });
+    expect(pipeline.monitoring).toBeUndefined();
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
   });
 });
 
