@@ -2,7 +2,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  AthenaCatalog, City, GlueEtlJob, LandingZone, PipelineOrchestrator, RefinedLake, WeatherIngestion,
+  AthenaCatalog, City, GlueEtlJob, LandingZone, PipelineMonitoring, PipelineOrchestrator, RefinedLake, WeatherIngestion,
 } from '../src';
 
 const cities: City[] = [
@@ -21,7 +21,7 @@ export class WeatherByHandStack extends Stack {
     const ingestion = new WeatherIngestion(this, 'Ingestion', { landingBucket: landing.bucket, cities, scheduleEnabled: false });
     const etlJob = new GlueEtlJob(this, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
     const catalog = new AthenaCatalog(this, 'Catalog', { refinedBucket: refined.bucket, cities });
-    new PipelineOrchestrator(this, 'Orchestrator', {
+    const orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
       etlJob,
       catalog,
       landingBucket: landing.bucket,
@@ -29,5 +29,7 @@ export class WeatherByHandStack extends Stack {
       ingestion,
       notificationEmail: 'data-team@example.com',
     });
+    // Alarms to the orchestrator's topic, run metrics and a dashboard.
+    new PipelineMonitoring(this, 'Monitoring', { orchestrator, etlJob, refinedBucket: refined.bucket, cities, ingestion, catalog });
   }
 }

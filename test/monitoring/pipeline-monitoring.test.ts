@@ -273,18 +273,18 @@ describe('PipelineMonitoring with defaults', () => {
 
     test('lays out the alarm status, then two 12-wide widgets per row', () => {
       expect(widgets.map((w) => [w.properties.title.replace(/ \(workgroup .*\)$/, ''), w.x, w.y, w.width, w.height])).toEqual([
-        ['Weather pipeline alarms', 0, 0, 24, 4],
-        ['Pipeline executions', 0, 4, 12, 6],
-        ['Pipeline execution duration', 12, 4, 12, 6],
-        ['Glue run time and ETL duration (seconds)', 0, 10, 12, 6],
-        ['Glue DPU-seconds per run', 12, 10, 12, 6],
-        ['Records per run: refined vs quarantined', 0, 16, 12, 6],
-        ['Quarantined records by reason', 12, 16, 12, 6],
-        ['Refined partitions per city (freshness)', 0, 22, 12, 6],
-        ['Freshness per city', 12, 22, 6, 6],
-        ['Quarantine share (%)', 18, 22, 6, 6],
-        ['Athena bytes scanned', 0, 28, 12, 6],
-        ['Ingestion: cities and API errors', 12, 28, 12, 6],
+        ['Weather pipeline alarms', 0, 0, 24, 5],
+        ['Pipeline executions', 0, 5, 12, 6],
+        ['Pipeline execution duration', 12, 5, 12, 6],
+        ['Glue run time and ETL duration (seconds)', 0, 11, 12, 6],
+        ['Glue DPU-seconds per run', 12, 11, 12, 6],
+        ['Records per run: refined vs quarantined', 0, 17, 12, 6],
+        ['Quarantined records by reason', 12, 17, 12, 6],
+        ['Refined partitions per city (freshness)', 0, 23, 12, 6],
+        ['Freshness per city', 12, 23, 6, 6],
+        ['Quarantine share (%)', 18, 23, 6, 6],
+        ['Athena bytes scanned', 0, 29, 12, 6],
+        ['Ingestion: cities and API errors', 12, 29, 12, 6],
       ]);
     });
 
