@@ -135,7 +135,7 @@ export class WeatherPipeline extends Construct {
     });
     this.refinedLake = new RefinedLake(this, 'Refined', {
       encryptionKey: props.encryptionKey,
-      // One access-log bucket for both zones.
+      // One access-log bucket for both zones and the query results.
       serverAccessLogsBucket: this.landingZone.accessLogsBucket,
       removalPolicy,
     });
@@ -156,6 +156,7 @@ export class WeatherPipeline extends Construct {
     this.catalog = new AthenaCatalog(this, 'Catalog', {
       refinedBucket: this.refinedLake.bucket,
       cities: props.cities,
+      serverAccessLogsBucket: this.landingZone.accessLogsBucket,
     });
     this.orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
       etlJob: this.etlJob,

@@ -306,6 +306,48 @@ describe('AthenaCatalog options', () => {
   });
 });
 
+describe('AthenaCatalog access logs', () => {
+  test('logs results access to a BucketOwnerEnforced log bucket of the same app through a bucket policy, not ACLs', () => {
+    const { app, stack } = newStack();
+    const logs = new s3.Bucket(stack, 'Logs', {
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    });
+    const catalog = new AthenaCatalog(stack, 'Catalog', {
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'),
+      cities: CITIES,
+      serverAccessLogsBucket: logs,
+    });
+    const template = Template.fromStack(stack);
+    const resultsId = stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket);
+    const logsId = stack.getLogicalId(logs.node.defaultChild as s3.CfnBucket);
+    expect(template.findResources('AWS::S3::Bucket')[resultsId].Properties.LoggingConfiguration)
+      .toEqual({ DestinationBucketName: { Ref: logsId }, LogFilePrefix: 'athena-results/' });
+    expect(template.findResources('AWS::S3::Bucket')[logsId].Properties.AccessControl).toBeUndefined();
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logsId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [resultsId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        })]),
+      },
+    });
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  test('without a log bucket, the results bucket carries its checkov skips with their reasons', () => {
+    const { stack } = newStack();
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'), cities: CITIES });
+    const skips = (catalog.resultsBucket.node.defaultChild as s3.CfnBucket).getMetadata('checkov').skip;
+    expect(skips.map((s: any) => s.id)).toEqual(['CKV_AWS_18', 'CKV_AWS_21']);
+    expect(skips.every((s: any) => s.comment.length > 40)).toBe(true);
+  });
+});
+
 describe('AthenaCatalog validation', () => {
   const make = (props: Partial<AthenaCatalogProps>) => () => {
     const stack = new Stack();

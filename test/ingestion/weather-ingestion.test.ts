@@ -145,6 +145,12 @@ describe('WeatherIngestion with defaults', () => {
     expect(ingestion.estimatedDailyApiCalls).toBe(8);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Open-Meteo'))).toEqual([]);
   });
+
+  test('the function depends on its role policy; the role itself is ordered by its ARN (no redundant DependsOn, cfn-lint W3005)', () => {
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    expect(fn.DependsOn).toEqual([expect.stringMatching(/^IngestionServiceRoleDefaultPolicy/)]);
+    expect(fn.Properties.Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^IngestionServiceRole/), 'Arn'] });
+  });
 });
 
 describe('WeatherIngestion with every prop set, on an imported bucket without a key', () => {

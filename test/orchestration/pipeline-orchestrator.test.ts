@@ -118,6 +118,13 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
+  test('the state machine and the planner depend on their role policies only; their roles are ordered by ARN (cfn-lint W3005)', () => {
+    const policyOf = (role: iam.IRole) => id((role as iam.Role).node.findChild('DefaultPolicy'));
+    expect(template.findResources('AWS::StepFunctions::StateMachine')[id(orchestrator.stateMachine)].DependsOn).toEqual([policyOf(orchestrator.stateMachine.role)]);
+    const planner = template.findResources('AWS::Lambda::Function')[id(orchestrator.validationPlanFunction)];
+    expect(planner.DependsOn).toEqual([policyOf(orchestrator.validationPlanFunction.role!)]);
+  });
+
   test('is cdk-nag clean', () => {
     expect(nagFindings(p.app)).toEqual([]);
   });

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { skipCheckovCheck } from '../../private/template-checkers';
 import { DataZoneProps } from '../data-zone-props';
 
 /** What a zone asks of the bucket it creates, beyond the shared props. */
@@ -99,19 +100,7 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
     autoDeleteObjects: destroy,
   });
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
-  // Access logging is wired on the L1 with a bucket policy for the log delivery service, so the result does not
-  // depend on the app's feature flags (without one, the L2 switches the log bucket to legacy ACLs).
-  cfnBucket.loggingConfiguration = { destinationBucketName: accessLogsBucket.bucketName, logFilePrefix: options.accessLogsPrefix };
-  accessLogsBucket.addToResourcePolicy(new iam.PolicyStatement({
-    sid: `AllowLogDelivery${options.accessLogsPrefix.replace(/[^A-Za-z0-9]/g, '')}`,
-    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
-    actions: ['s3:PutObject'],
-    resources: [accessLogsBucket.arnForObjects(`${options.accessLogsPrefix}*`)],
-    conditions: {
-      ArnLike: { 'aws:SourceArn': bucket.bucketArn },
-      StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
-    },
-  }));
+  logAccessTo(bucket, accessLogsBucket, options.accessLogsPrefix);
   if (options.eventBridgeEnabled) {
     // Set on the L1 so no notification custom resource (and its Lambda) is needed.
     cfnBucket.notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
@@ -121,6 +110,26 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
   }
 
   return { bucket, encryptionKey, accessLogsBucket, created: true };
+}
+
+/**
+ * Sends the server access logs of `bucket` to `accessLogsBucket` under `prefix`.
+ *
+ * Wired on the L1 with a bucket policy for the log delivery service, so the result does not depend on the app's
+ * feature flags (without one, the L2 switches the log bucket to legacy ACLs, which a BucketOwnerEnforced bucket refuses).
+ */
+export function logAccessTo(bucket: s3.Bucket, accessLogsBucket: s3.IBucket, prefix: string): void {
+  (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = { destinationBucketName: accessLogsBucket.bucketName, logFilePrefix: prefix };
+  accessLogsBucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: `AllowLogDelivery${prefix.replace(/[^A-Za-z0-9]/g, '')}`,
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [accessLogsBucket.arnForObjects(`${prefix}*`)],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+      StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+    },
+  }));
 }
 
 function createAccessLogsBucket(scope: Construct, props: DataZoneProps, removalPolicy: RemovalPolicy): s3.IBucket {
@@ -142,6 +151,8 @@ function createAccessLogsBucket(scope: Construct, props: DataZoneProps, removalP
     removalPolicy,
     autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
   });
+  skipCheckovCheck(logs, 'CKV_AWS_18',
+    'This bucket is the server access log destination; logging its own access would need yet another log bucket.');
   return logs;
 }
 
