@@ -90,7 +90,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Lint and type-check the projen config itself with the development tsconfig.
 project.tsconfigDev.addInclude('.projenrc.ts');
 
-for (const pattern of ['/.venv/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt']) {
+for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt']) {
   project.npmignore?.exclude(pattern);
 }
 
