@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { City, WeatherContract } from '../contract';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { ExplicitReadCode } from './private/explicit-read-code';
+import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
 
 /**
@@ -203,7 +204,7 @@ export class GlueEtlJob extends Construct {
     }
 
     const stack = Stack.of(this);
-    this.encryptionKey = props.encryptionKey ?? this.createKey(removalPolicy);
+    this.encryptionKey = props.encryptionKey ?? createLogsEncryptionKey(this, 'Key', 'Encrypts the weather ETL job logs and bookmarks (cdk-weather-pipeline)', removalPolicy);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -295,28 +296,6 @@ export class GlueEtlJob extends Construct {
       actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
       resourceArns: [this.jobArn],
     });
-  }
-
-  private createKey(removalPolicy: RemovalPolicy): kms.Key {
-    const stack = Stack.of(this);
-    const key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the weather ETL job logs and bookmarks (cdk-weather-pipeline)',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // CloudWatch Logs encrypts the Glue log groups with this key (encryption context scoped to this account).
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsOfThisAccount',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        },
-      },
-    }));
-    return key;
   }
 
   private get glueLogGroupsArn(): string {

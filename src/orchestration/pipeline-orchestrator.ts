@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +17,7 @@ import { AthenaCatalog } from '../catalog/athena-catalog';
 import { WeatherContract } from '../contract/weather-contract';
 import { GlueEtlJob } from '../etl/glue-etl-job';
 import { WeatherIngestion } from '../ingestion/weather-ingestion';
+import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import { VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
@@ -329,7 +330,7 @@ export class PipelineOrchestrator extends Construct {
       }
     }
 
-    this.encryptionKey = props.encryptionKey ?? this.createKey(removalPolicy);
+    this.encryptionKey = props.encryptionKey ?? createLogsEncryptionKey(this, 'Key', 'Encrypts the weather pipeline orchestrator logs and notifications (cdk-weather-pipeline)', removalPolicy);
 
     // Notifications.
     if (props.notificationTopic !== undefined) {
@@ -728,28 +729,6 @@ export class PipelineOrchestrator extends Construct {
       throw new Error(`catalog.resultsLocation must be s3://<bucket>/<prefix>/ with a literal prefix, got ${JSON.stringify(resolved)}`);
     }
     return prefix;
-  }
-
-  private createKey(removalPolicy: RemovalPolicy): kms.Key {
-    const stack = Stack.of(this);
-    const key = new kms.Key(this, 'Key', {
-      description: 'Encrypts the weather pipeline orchestrator logs and notifications (cdk-weather-pipeline)',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // CloudWatch Logs encrypts the orchestrator's log groups with this key (encryption context scoped to this account).
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsOfThisAccount',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        },
-      },
-    }));
-    return key;
   }
 
   private createPlanFunction(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
