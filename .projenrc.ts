@@ -84,13 +84,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
   },
 
-  gitignore: ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/cdk.out/', '/examples/cdk.out/'],
+  gitignore: ['/.venv/', '/.venv-*/', '/.jsii.tabl.json', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/cdk.out/', '/examples/cdk.out/'],
 });
 
 // Lint and type-check the projen config itself with the development tsconfig.
 project.tsconfigDev.addInclude('.projenrc.ts');
 
-for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt']) {
+for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt', '/rosetta/']) {
   project.npmignore?.exclude(pattern);
 }
 
@@ -115,7 +115,22 @@ const pytest = project.addTask('test:python', {
 // The Glue script and its contract ship inside the npm package, next to the compiled GlueEtlJob.
 project.postCompileTask.exec('mkdir -p lib/etl/script && cp src/etl/script/weather_etl.py src/etl/script/contract.json lib/etl/script/');
 
-// Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, jest + eslint, pytest.
+// The language bindings the binding tests use for real (test/bindings): the Python wheel and the Go module.
+// Java is not built: the jar requires aws-cdk-lib [2.276.0,3.0.0), and Maven Central, as reachable here, has up to 2.263.0.
+// .NET is configured for release but has no SDK on the test machines.
+const bindings = project.addTask('package:bindings', {
+  description: 'Build the Python and Go packages with jsii-pacmak (dist/python, dist/go) for the binding tests',
+  exec: 'jsii-pacmak -v --target python --target go',
+});
+
+// The code examples (README.md and the @example blocks) compile in strict mode, so they translate to every language.
+project.addTask('rosetta', {
+  description: 'Compile the README and @example code examples with jsii-rosetta --strict (fixture: rosetta/default.ts-fixture)',
+  exec: 'jsii-rosetta extract --strict --fail --compile --output dist/rosetta/tablet.json .jsii',
+});
+
+// Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, jest + eslint, the Python and
+// Go packages (jsii-pacmak), pytest (which includes the binding and template-checker tests).
 // On CI, generated files and eslint --fix must leave the tree as committed.
 project.addTask('test:all', {
   description: 'Run every test the project has (the README test command calls this)',
@@ -126,6 +141,7 @@ project.addTask('test:all', {
     { spawn: 'post-compile' },
     { spawn: 'test' },
     { name: 'generated files are committed', exec: 'scripts/check-generated' },
+    { spawn: bindings.name },
     { spawn: pytest.name },
   ],
 });

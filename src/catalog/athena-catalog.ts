@@ -152,6 +152,7 @@ const MIN_CUTOFF_BYTES = 10_000_000;
  *   (`validationQueries`), each returning one row with a boolean `passed`.
  *
  * @example
+ * declare const refined: RefinedLake;
  * const catalog = new AthenaCatalog(this, 'Catalog', {
  *   refinedBucket: refined.bucket,
  *   cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }],

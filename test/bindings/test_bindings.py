@@ -1,0 +1,120 @@
+"""The language bindings, used for real: the packages jsii-pacmak builds (`npx projen package:bindings`, run by the
+test command before pytest) synthesize the full WeatherPipeline for three cities from another language, and the
+template has the facts the TypeScript tests assert (test/pipeline/weather-pipeline.test.ts).
+
+Python: the wheel in a virtualenv of its own (.venv-binding) with aws-cdk-lib from PyPI.
+Java: not run here. Maven Central, as reachable from this machine, has aws-cdk-lib up to 2.263.0, and the jar
+jsii-pacmak builds requires [2.276.0,3.0.0), so `jsii-pacmak --target java` cannot resolve its dependencies.
+"""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON_APP = Path(__file__).resolve().parent / "python"
+VENV_PYTHON = ROOT / ".venv-binding" / "bin" / "python"
+SLUGS = ["paris", "marseille", "saint-etienne"]
+
+
+def built_package(pattern: str) -> Path:
+    found = sorted((ROOT / "dist").glob(pattern))
+    assert found, f"no dist/{pattern}: run `npx projen package:bindings` (jsii-pacmak) first"
+    package = found[-1]
+    assert package.stat().st_mtime >= (ROOT / ".jsii").stat().st_mtime, (
+        f"{package.name} is older than .jsii: run `npx projen package:bindings` again"
+    )
+    return package
+
+
+@pytest.fixture(scope="module")
+def python_template(tmp_path_factory) -> dict:
+    wheel = built_package("python/cdk_weather_pipeline-*.whl")
+    # aws-cdk-lib and friends are installed once per requirements change; the wheel on every run (it is 1 MB).
+    subprocess.run([str(ROOT / "scripts" / "python-env"), ".venv-binding", "test/bindings/python/requirements.txt"], cwd=ROOT, check=True)
+    subprocess.run(
+        [str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--force-reinstall", str(wheel)],
+        check=True,
+    )
+    out = tmp_path_factory.mktemp("python-binding")
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+    run = subprocess.run([str(VENV_PYTHON), "app.py", str(out)], cwd=PYTHON_APP, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-6000:]
+    return json.loads((out / "WeatherPipelinePython.template.json").read_text())
+
+
+def of_type(template: dict, kind: str) -> dict:
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def only(template: dict, kind: str) -> dict:
+    resources = of_type(template, kind)
+    assert len(resources) == 1, (kind, list(resources))
+    return next(iter(resources.values()))
+
+
+def assert_weather_pipeline(template: dict) -> None:
+    """What test/pipeline/weather-pipeline.test.ts asserts, checked on a template synthesized from another language."""
+    counts = {kind: len(of_type(template, kind)) for kind in (
+        "AWS::S3::Bucket", "AWS::Glue::Job", "AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup",
+        "AWS::StepFunctions::StateMachine", "AWS::SNS::Topic", "AWS::Scheduler::Schedule",
+    )}
+    assert counts == {
+        "AWS::S3::Bucket": 4, "AWS::Glue::Job": 1, "AWS::Glue::Database": 1, "AWS::Glue::Table": 2,
+        "AWS::Athena::WorkGroup": 1, "AWS::StepFunctions::StateMachine": 1, "AWS::SNS::Topic": 1,
+        "AWS::Scheduler::Schedule": 1,
+    }
+
+    # Every bucket is encrypted, private and kept; the two data zones use KMS.
+    buckets = of_type(template, "AWS::S3::Bucket")
+    algorithms = sorted(
+        b["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+        for b in buckets.values()
+    )
+    assert algorithms == ["AES256", "AES256", "aws:kms", "aws:kms"]
+    for bucket in buckets.values():
+        assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+        assert bucket["DeletionPolicy"] == "Retain"
+
+    # The Glue job: Glue 5.1 PySpark, wired to the landing and refined buckets, with the three cities.
+    job = only(template, "AWS::Glue::Job")["Properties"]
+    assert job["GlueVersion"] == "5.1" and job["Command"]["Name"] == "glueetl"
+    assert job["DefaultArguments"]["--landing_uri"]["Fn::Join"][1][0] == "s3://"
+    assert job["DefaultArguments"]["--refined_uri"]["Fn::Join"][1][0] == "s3://"
+
+    # The catalog: city partitions projected from the slugs; an Athena engine v3 workgroup that enforces its settings.
+    projected = [t["Properties"]["TableInput"]["Parameters"].get("projection.city.values") for t in of_type(template, "AWS::Glue::Table").values()]
+    assert ",".join(SLUGS) in projected, projected
+    workgroup = only(template, "AWS::Athena::WorkGroup")["Properties"]["WorkGroupConfiguration"]
+    assert workgroup["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
+    assert workgroup["EnforceWorkGroupConfiguration"] is True
+
+    # The state machine runs the job and queries in the workgroup; the schedule starts it daily.
+    state_machine = only(template, "AWS::StepFunctions::StateMachine")
+    definition = json.dumps(state_machine["Properties"]["DefinitionString"])
+    assert "glue:startJobRun.sync" in definition and "athena:startQueryExecution" in definition
+    assert state_machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+    schedule = only(template, "AWS::Scheduler::Schedule")["Properties"]
+    assert schedule["ScheduleExpression"] == "cron(30 6 * * ? *)"
+    assert schedule["Target"]["Arn"] == {"Ref": next(iter(of_type(template, "AWS::StepFunctions::StateMachine")))}
+
+    # The ingestion function fetches the three cities.
+    ingestion = [f for f in of_type(template, "AWS::Lambda::Function").values() if "WEATHER_CITIES" in json.dumps(f)]
+    assert len(ingestion) == 1
+    cities = json.loads(ingestion[0]["Properties"]["Environment"]["Variables"]["WEATHER_CITIES"])
+    assert len(cities) == 3
+    for city, (name, latitude, longitude) in zip(cities, [("Paris", 48.8566, 2.3522), ("Marseille", 43.2965, 5.3698), ("Saint-Étienne", 45.4397, 4.3872)]):
+        values = list(city.values()) if isinstance(city, dict) else city
+        assert [name, latitude, longitude] == [v for v in values if v in (name, latitude, longitude)], city
+
+    # Least privilege: no IAM statement grants a wildcard action.
+    for policy in of_type(template, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not [a for a in actions if "*" in a], statement
+
+
+def test_python_binding_synthesizes_the_pipeline_for_three_cities(python_template):
+    assert_weather_pipeline(python_template)
