@@ -1,3 +1,7 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,13 +12,12 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { IngestFunction } from './ingest-function';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
 import { nagResourceFinding } from './private/nag';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import {
-  DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, ENV, encodeCities, FIXED_OVERHEAD_MS, RetryPolicy,
+  CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, ENV, encodeCities, FIXED_OVERHEAD_MS, RetryPolicy,
   worstCaseCityMs, WRITE_ALLOWANCE_MS,
 } from './private/runtime-config';
 import { callWeight, runsPerDay } from './private/schedule-math';
@@ -39,8 +42,10 @@ export interface WeatherIngestionProps {
   /**
    * The cities to fetch, one API request each per run. Checked with `WeatherContract.validateCities`.
    *
-   * They are passed to the function in its environment, which Lambda limits to 4 KB in total (roughly 80 cities);
-   * split larger lists across several `WeatherIngestion` constructs.
+   * They are shipped to the function in a `cities.json` file inside its code asset (not in its environment), so the
+   * list size is not limited by Lambda's 4 KB environment. What limits one construct is time: every city must get
+   * at least one request within Lambda's 15 minutes (see `maxConcurrentRequests` and `requestTimeout`); split
+   * larger lists across several `WeatherIngestion` constructs.
    */
   readonly cities: City[];
 
@@ -210,7 +215,6 @@ export class WeatherIngestion extends Construct {
 
     const environment: Record<string, string> = {
       [ENV.bucket]: props.landingBucket.bucketName,
-      [ENV.cities]: encodeCities(props.cities),
       [ENV.apiBaseUrl]: apiBaseUrl,
       [ENV.archiveApiBaseUrl]: archiveApiBaseUrl,
       [ENV.pastDays]: String(pastDays),
@@ -222,7 +226,7 @@ export class WeatherIngestion extends Construct {
       [ENV.backoffMaxMs]: String(policy.backoffMaxMs),
       NODE_OPTIONS: '--enable-source-maps',
     };
-    checkEnvironmentSize(environment, props.cities.length);
+    checkEnvironmentSize(environment);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -250,7 +254,11 @@ export class WeatherIngestion extends Construct {
     });
     this.logGroup.grantWrite(role);
 
-    const fn = new IngestFunction(this, 'Resource', {
+    // The bundled handler plus the cities, as one code asset (see `codeAssetDirectory`).
+    const fn = new lambda.Function(this, 'Resource', {
+      runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(codeAssetDirectory(props.cities)),
       description: `Fetches Open-Meteo weather for ${props.cities.length} cities into the landing zone`,
       role,
       logGroup: this.logGroup,
@@ -264,6 +272,7 @@ export class WeatherIngestion extends Construct {
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
     });
+    fn.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
     this.ingestFunction = fn;
     omitRoleFromDependsOn(fn, role);
     skipCheckovCheck(fn, 'CKV_AWS_116',
@@ -271,7 +280,7 @@ export class WeatherIngestion extends Construct {
     skipCheckovCheck(fn, 'CKV_AWS_117',
       'Calls the public Open-Meteo API and S3 only: a VPC would need a NAT gateway and would protect no private resource.');
     skipCheckovCheck(fn, 'CKV_AWS_173',
-      'The environment holds the bucket name, the city list and API settings, no secret; Lambda encrypts it at rest with an AWS managed key.');
+      'The environment holds the bucket name and API settings, no secret; Lambda encrypts it at rest with an AWS managed key.');
 
     for (const prefix of [WeatherContract.LANDING_RAW_PREFIX, WeatherContract.LANDING_MANIFEST_PREFIX]) {
       // PutObject only: no wildcard action, no delete, no read.
@@ -379,14 +388,61 @@ function sizeTimeout(cityCount: number, concurrency: number, policy: RetryPolicy
   return Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(worstMs / 1000)));
 }
 
-function checkEnvironmentSize(environment: Record<string, string>, cityCount: number): void {
+function checkEnvironmentSize(environment: Record<string, string>): void {
   const bytes = Object.entries(environment)
     .filter(([, value]) => !Token.isUnresolved(value))
     .reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
-  // Leave room for the variables the generated function adds (connection reuse) and unresolved values.
+  // Leave room for the variables added later (connection reuse) and unresolved values.
   if (bytes > LAMBDA_MAX_ENVIRONMENT_BYTES - 200) {
     throw new Error(
-      `cities: ${cityCount} cities take ${bytes} bytes of Lambda environment, more than the ${LAMBDA_MAX_ENVIRONMENT_BYTES - 200} ` +
-      'this construct allows (Lambda limits all variables to 4 KB); split the cities across several WeatherIngestion constructs');
+      `the function's environment takes ${bytes} bytes, more than the ${LAMBDA_MAX_ENVIRONMENT_BYTES - 200} ` +
+      'this construct allows (Lambda limits all variables to 4 KB); shorten apiBaseUrl or archiveApiBaseUrl');
   }
+}
+
+/** The handler bundle made by `npx projen bundle` (`src/ingestion/ingest.lambda.ts`). */
+const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'ingestion', 'ingest.lambda');
+
+/**
+ * A folder holding the handler bundle's files and `cities.json`: the function's code asset.
+ *
+ * Its content depends only on the bundle and the cities (`encodeCities` writes the same bytes for the same
+ * cities), so the asset hash does too. The folder is named after a hash of that content under the OS temporary
+ * directory: a later synthesis with the same cities and bundle reuses it, and a different content never lands in
+ * an existing folder. It is written to a fresh temporary folder first and then renamed, so that concurrent
+ * syntheses never see it half-written.
+ */
+function codeAssetDirectory(cities: City[]): string {
+  if (!fs.existsSync(path.join(HANDLER_BUNDLE_DIR, 'index.js'))) {
+    throw new Error(`the ingestion handler bundle is missing (${HANDLER_BUNDLE_DIR}): run "npx projen bundle"`);
+  }
+  const files = new Map<string, Buffer>();
+  for (const name of fs.readdirSync(HANDLER_BUNDLE_DIR).sort()) {
+    if (name !== CITIES_FILE && fs.statSync(path.join(HANDLER_BUNDLE_DIR, name)).isFile()) {
+      files.set(name, fs.readFileSync(path.join(HANDLER_BUNDLE_DIR, name)));
+    }
+  }
+  files.set(CITIES_FILE, Buffer.from(encodeCities(cities), 'utf-8'));
+
+  const hash = crypto.createHash('sha256');
+  for (const [name, content] of files) {
+    hash.update(`${name}\0${content.length}\0`).update(content);
+  }
+  const dir = path.join(os.tmpdir(), `cdk-weather-ingestion-${hash.digest('hex').slice(0, 32)}`);
+  if (!fs.existsSync(dir)) {
+    const staging = fs.mkdtempSync(`${dir}.tmp-`);
+    for (const [name, content] of files) {
+      fs.writeFileSync(path.join(staging, name), content);
+    }
+    try {
+      fs.renameSync(staging, dir);
+    } catch (e) {
+      // Another synthesis made the same folder in the meantime: same content, keep theirs.
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (!fs.existsSync(dir)) {
+        throw e;
+      }
+    }
+  }
+  return dir;
 }

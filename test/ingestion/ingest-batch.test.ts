@@ -2,14 +2,17 @@
  * Unit tests of the batch logic with a fake HTTP layer and a mocked S3 client (aws-sdk-client-mock):
  * write order, write failures, request validation, Retry-After and the invocation's time budget.
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { fixture } from './local-servers';
 import { WeatherContract } from '../../src/contract';
-import { handler } from '../../src/ingestion/ingest.lambda';
+import { createHandler } from '../../src/ingestion/ingest.lambda';
 import { fetchWeather } from '../../src/ingestion/private/http-fetch';
 import { ingestBatch, LandingObject } from '../../src/ingestion/private/ingest-batch';
-import { encodeCities, ENV, RuntimeConfig } from '../../src/ingestion/private/runtime-config';
+import { CITIES_FILE, encodeCities, ENV, RuntimeConfig } from '../../src/ingestion/private/runtime-config';
 
 const PARIS = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
 const LYON = { name: 'Lyon', latitude: 45.764, longitude: 4.8357 };
@@ -134,19 +137,22 @@ describe('fetchWeather', () => {
 describe('the Lambda handler with a mocked S3 client', () => {
   const s3 = mockClient(S3Client);
   const saved = { ...process.env };
+  // The cities file the construct puts next to the bundled handler.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-batch-test-'));
+  const handler = createHandler(path.join(dir, CITIES_FILE));
 
   beforeAll(() => {
+    fs.writeFileSync(path.join(dir, CITIES_FILE), encodeCities([PARIS]));
     Object.assign(process.env, {
       AWS_REGION: 'eu-west-3',
       [ENV.bucket]: 'my-landing',
-      [ENV.cities]: encodeCities([PARIS]),
       [ENV.apiBaseUrl]: 'http://api.test',
       [ENV.archiveApiBaseUrl]: 'http://archive.test',
       [ENV.pastDays]: '1',
       [ENV.forecastDays]: '7',
     });
   });
-  afterAll(() => { process.env = saved; s3.restore(); });
+  afterAll(() => { process.env = saved; s3.restore(); fs.rmSync(dir, { recursive: true, force: true }); });
 
   test('puts the raw body with its metadata into the configured bucket, then the manifest', async () => {
     s3.reset();

@@ -1,13 +1,17 @@
 /**
  * The ingestion handler for real: HTTP to a stub Open-Meteo on loopback serving recorded bodies, and S3 through
  * a moto server on loopback. The handler module is imported directly (not the bundle) and configured through
- * the same environment variables the construct sets.
+ * the same environment variables the construct sets, with the cities in a `cities.json` written as the construct
+ * writes it (in a temporary folder: the unbundled module has none next to it).
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { fixture, MotoS3, StubWeatherApi } from './local-servers';
 import { IngestionManifest, WeatherContract } from '../../src/contract';
-import { handler } from '../../src/ingestion/ingest.lambda';
-import { ENV, encodeCities } from '../../src/ingestion/private/runtime-config';
+import { createHandler } from '../../src/ingestion/ingest.lambda';
+import { CITIES_FILE, ENV, encodeCities } from '../../src/ingestion/private/runtime-config';
 
 const BUCKET = 'landing';
 const GYOR = { name: 'Győr', latitude: 47.68, longitude: 17.66, timezone: 'Europe/Budapest' };
@@ -25,6 +29,9 @@ const REQUEST_TIMEOUT_MS = 300;
 const SCHEDULED_TIME = '2025-06-01T06:15:00Z';
 const BATCH_ID = '20250601T061500Z';
 const INGEST_DATE = '2025-06-01';
+
+const citiesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ingest-handler-test-'));
+const handler = createHandler(path.join(citiesDir, CITIES_FILE));
 
 const api = new StubWeatherApi();
 const moto = new MotoS3();
@@ -60,6 +67,7 @@ function scriptAll(): void {
 
 beforeAll(async () => {
   await Promise.all([api.start(), moto.start()]);
+  fs.writeFileSync(path.join(citiesDir, CITIES_FILE), encodeCities(CITIES));
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
@@ -69,7 +77,6 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_S3: moto.endpoint,
     AWS_S3_FORCE_PATH_STYLE: 'true',
     [ENV.bucket]: BUCKET,
-    [ENV.cities]: encodeCities(CITIES),
     [ENV.apiBaseUrl]: api.baseUrl,
     [ENV.archiveApiBaseUrl]: api.baseUrl,
     [ENV.pastDays]: '1',
@@ -88,6 +95,7 @@ afterAll(async () => {
   s3?.destroy();
   await Promise.all([api.stop(), moto.stop()]);
   process.env = savedEnv;
+  fs.rmSync(citiesDir, { recursive: true, force: true });
 });
 
 describe('a scheduled forecast batch with every kind of fault', () => {

@@ -1,5 +1,5 @@
 import { fetchWeather, FetchOptions } from './http-fetch';
-import { ARCHIVE_PATH, FORECAST_PATH, MANIFEST_RESERVE_MS, RuntimeConfig } from './runtime-config';
+import { ARCHIVE_PATH, CITIES_FILE, FORECAST_PATH, MANIFEST_RESERVE_MS, RuntimeConfig } from './runtime-config';
 import { City } from '../../contract/city';
 import { IngestionManifest, ManifestEntry, ManifestFailure } from '../../contract/manifest';
 import { WeatherContract } from '../../contract/weather-contract';
@@ -205,7 +205,7 @@ export async function mapWithConcurrency<T, R>(items: T[], limit: number, fn: (i
 }
 
 function selectCities(cities: City[], slugs: string[] | undefined): City[] {
-  WeatherContract.validateCities(cities, 'WEATHER_CITIES');
+  WeatherContract.validateCities(cities, CITIES_FILE);
   if (slugs === undefined) {
     return cities;
   }

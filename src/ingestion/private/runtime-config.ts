@@ -2,14 +2,13 @@ import { City } from '../../contract/city';
 
 /**
  * The environment variables the construct sets and the handler reads: one list, so both sides agree.
+ * The cities are not among them: they travel in `CITIES_FILE`, inside the function's code asset.
  *
  * This module is bundled into the Lambda: it must not import aws-cdk-lib.
  */
 export const ENV = {
   /** Name of the landing bucket. */
   bucket: 'LANDING_BUCKET',
-  /** The cities as compact JSON (see `encodeCities`). */
-  cities: 'WEATHER_CITIES',
   /** Base URL of the forecast API (`/v1/forecast` is appended). */
   apiBaseUrl: 'WEATHER_API_BASE_URL',
   /** Base URL of the archive API used in backfill mode (`/v1/archive` is appended). */
@@ -52,7 +51,7 @@ export interface RetryPolicy {
   readonly backoffMaxMs: number;
 }
 
-/** Everything the handler needs, decoded from the environment. */
+/** Everything the handler needs, decoded from the environment and the cities file. */
 export interface RuntimeConfig {
   readonly bucket: string;
   readonly cities: City[];
@@ -65,43 +64,57 @@ export interface RuntimeConfig {
 }
 
 /**
- * Cities as compact JSON, `[name, latitude, longitude, timezone?, slug?]` each, to fit Lambda's 4 KB environment.
+ * Name of the file, next to the handler's `index.js` in the code asset, that holds the cities (see `encodeCities`).
+ * The cities do not go in the environment, which Lambda limits to 4 KB in total (about 80 cities).
+ */
+export const CITIES_FILE = 'cities.json';
+
+/**
+ * The content of `CITIES_FILE`: a JSON array of `{ name, latitude, longitude, timezone?, slug? }`, keys always in
+ * that order and one city per line, so the same cities always give the same bytes (and the same asset hash).
  */
 export function encodeCities(cities: City[]): string {
-  return JSON.stringify(cities.map((city) => {
-    const row: Array<string | number | null> = [city.name, city.latitude, city.longitude];
-    if (city.slug !== undefined) {
-      row.push(city.timezone ?? null, city.slug);
-    } else if (city.timezone !== undefined) {
-      row.push(city.timezone);
-    }
-    return row;
+  const rows = cities.map((city) => JSON.stringify({
+    name: city.name,
+    latitude: city.latitude,
+    longitude: city.longitude,
+    ...(city.timezone !== undefined ? { timezone: city.timezone } : {}),
+    ...(city.slug !== undefined ? { slug: city.slug } : {}),
   }));
+  return `[\n${rows.join(',\n')}\n]\n`;
 }
 
-/** Inverse of `encodeCities`. */
-export function decodeCities(text: string): City[] {
-  const rows: unknown = JSON.parse(text);
+/** Inverse of `encodeCities`; `source` names the file in errors. */
+export function decodeCities(text: string, source: string = CITIES_FILE): City[] {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${source} is not valid JSON: ${(e as Error).message}`);
+  }
   if (!Array.isArray(rows)) {
-    throw new Error(`${ENV.cities} must be a JSON array, got ${text.slice(0, 100)}`);
+    throw new Error(`${source} must hold a JSON array, got ${text.slice(0, 100)}`);
   }
   return rows.map((row: unknown) => {
-    if (!Array.isArray(row) || row.length < 3) {
-      throw new Error(`${ENV.cities}: each city must be [name, latitude, longitude, timezone?, slug?], got ${JSON.stringify(row)}`);
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw new Error(`${source}: each city must be { name, latitude, longitude, timezone?, slug? }, got ${JSON.stringify(row)}`);
     }
-    const [name, latitude, longitude, timezone, slug] = row;
+    const { name, latitude, longitude, timezone, slug } = row as Record<string, unknown>;
     return {
       name,
       latitude,
       longitude,
-      ...(typeof timezone === 'string' ? { timezone } : {}),
-      ...(typeof slug === 'string' ? { slug } : {}),
-    };
+      ...(timezone !== undefined ? { timezone } : {}),
+      ...(slug !== undefined ? { slug } : {}),
+    } as City;
   });
 }
 
-/** Reads the handler configuration from an environment (`process.env` in Lambda). */
-export function configFromEnv(env: Record<string, string | undefined>): RuntimeConfig {
+/**
+ * Reads the handler configuration from an environment (`process.env` in Lambda) and the cities from the text of
+ * `CITIES_FILE` (read by the handler next to its `index.js`).
+ */
+export function configFromEnv(env: Record<string, string | undefined>, citiesText: string): RuntimeConfig {
   const required = (name: string): string => {
     const value = env[name];
     if (value === undefined || value === '') {
@@ -125,7 +138,7 @@ export function configFromEnv(env: Record<string, string | undefined>): RuntimeC
   };
   return {
     bucket: required(ENV.bucket),
-    cities: decodeCities(required(ENV.cities)),
+    cities: decodeCities(citiesText),
     apiBaseUrl: required(ENV.apiBaseUrl),
     archiveApiBaseUrl: required(ENV.archiveApiBaseUrl),
     pastDays: integer(ENV.pastDays, undefined, 0, 92),
