@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from conftest import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, PROCESSED_AT, copy_landing, parquet_files,
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, PROCESSED_AT, copy_landing, parquet_files,
                       parquet_footer_schema, raw_key,
                       read_table, run_batch)
 import weather_etl
@@ -359,7 +359,7 @@ def test_an_older_fetch_arriving_later_is_superseded_and_rewrites_nothing(states
 def test_within_batch_duplicates_are_superseded(spark, lake):
     import os
 
-    from conftest import raw_key
+    from etl_testkit import raw_key
 
     # No manifest: fetch times fall back to the objects' modification times.
     fetched = {"b2": datetime(2026, 5, 8, 6), "b3": datetime(2026, 5, 7, 12)}

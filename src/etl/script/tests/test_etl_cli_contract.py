@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import B1_MANIFEST, CONTRACT_PATH, SCRIPT, copy_landing, parquet_files, read_table
+from etl_testkit import B1_MANIFEST, CONTRACT_PATH, SCRIPT, copy_landing, parquet_files, read_table
 
 # Glue type names as Spark prints them (DataType.simpleString): independent of the script's own mapping.
 SPARK_SIMPLE_STRING = {"string": "string", "double": "double", "int": "int", "boolean": "boolean",

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import load_contract
+from etl_testkit import load_contract
 import weather_etl
 
 ROOT = "/landing"
