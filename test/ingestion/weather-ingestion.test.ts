@@ -8,9 +8,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { City } from '../../src/contract';
 import { WeatherIngestion, WeatherIngestionProps } from '../../src/ingestion';
-import { LandingZone } from '../../src/storage';
 import { CITIES_FILE, ENV } from '../../src/ingestion/private/runtime-config';
 import { callWeight, runsPerDay } from '../../src/ingestion/private/schedule-math';
+import { LandingZone } from '../../src/storage';
 import { nagFindings } from '../nag';
 
 const CITIES: City[] = [
