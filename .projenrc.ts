@@ -139,6 +139,8 @@ project.addTask('test:all', {
     { spawn: 'pre-compile' },
     { spawn: 'compile' },
     { spawn: 'post-compile' },
+    // The README and @example code examples compile (jsii-rosetta --strict), so they translate to every language.
+    { spawn: 'rosetta' },
     { spawn: 'test' },
     { name: 'generated files are committed', exec: 'scripts/check-generated' },
     { spawn: bindings.name },
