@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { WeatherContract } from '../contract';
 import { DataZoneProps } from './data-zone-props';
 import { grantPrefixRead, grantPrefixWrite } from './private/prefix-grants';
-import { checkDays, secureBucket } from './private/secure-bucket';
+import { checkDays, rejectShapingPropsWithBucket, secureBucket } from './private/secure-bucket';
 
 /**
  * Properties of the landing zone.
@@ -82,13 +82,7 @@ export class LandingZone extends Construct {
   constructor(scope: Construct, id: string, props: LandingZoneProps = {}) {
     super(scope, id);
 
-    if (props.bucket !== undefined) {
-      const shaping = (['eventBridgeEnabled', 'infrequentAccessAfter', 'glacierInstantRetrievalAfter', 'rawExpiration'] as const)
-        .filter((name) => props[name] !== undefined);
-      if (shaping.length > 0) {
-        throw new Error(`${shaping.join(', ')} cannot be combined with bucket: they shape a bucket the construct creates, and the bucket you pass keeps its own settings`);
-      }
-    }
+    rejectShapingPropsWithBucket(props, ['eventBridgeEnabled', 'infrequentAccessAfter', 'glacierInstantRetrievalAfter', 'rawExpiration']);
 
     const infrequentAccessAfter = props.infrequentAccessAfter ?? Duration.days(30);
     const glacierAfter = props.glacierInstantRetrievalAfter ?? Duration.days(90);

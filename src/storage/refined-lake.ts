@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { WeatherContract } from '../contract';
 import { DataZoneProps } from './data-zone-props';
 import { grantPrefixRead, grantPrefixWrite } from './private/prefix-grants';
-import { checkDays, secureBucket } from './private/secure-bucket';
+import { checkDays, rejectShapingPropsWithBucket, secureBucket } from './private/secure-bucket';
 
 /**
  * Properties of the refined lake.
@@ -79,13 +79,7 @@ export class RefinedLake extends Construct {
   constructor(scope: Construct, id: string, props: RefinedLakeProps = {}) {
     super(scope, id);
 
-    if (props.bucket !== undefined) {
-      const shaping = (['eventBridgeEnabled', 'hourlyInfrequentAccessAfter', 'quarantineExpiration', 'runSummaryExpiration'] as const)
-        .filter((name) => props[name] !== undefined);
-      if (shaping.length > 0) {
-        throw new Error(`${shaping.join(', ')} cannot be combined with bucket: they shape a bucket the construct creates, and the bucket you pass keeps its own settings`);
-      }
-    }
+    rejectShapingPropsWithBucket(props, ['eventBridgeEnabled', 'hourlyInfrequentAccessAfter', 'quarantineExpiration', 'runSummaryExpiration']);
     checkDays('hourlyInfrequentAccessAfter', props.hourlyInfrequentAccessAfter, 30);
     checkDays('quarantineExpiration', props.quarantineExpiration, 1);
     checkDays('runSummaryExpiration', props.runSummaryExpiration, 1);

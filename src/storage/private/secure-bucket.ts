@@ -45,15 +45,26 @@ export function checkDays(propName: string, value: Duration | undefined, minDays
   }
 }
 
+/**
+ * Throws when `props` pass a `bucket` together with props that only shape a bucket the construct creates,
+ * naming those props.
+ */
+export function rejectShapingPropsWithBucket<P extends { readonly bucket?: unknown }>(props: P, shapingProps: readonly (keyof P)[]): void {
+  if (props.bucket === undefined) {
+    return;
+  }
+  const conflicting = shapingProps.filter((name) => props[name] !== undefined);
+  if (conflicting.length > 0) {
+    throw new Error(`${conflicting.join(', ')} cannot be combined with bucket: they shape a bucket the construct creates, and the bucket you pass keeps its own settings`);
+  }
+}
+
 /** Creates the zone's bucket with the secure defaults, or adopts the bucket the user brought. */
 export function secureBucket(options: SecureBucketOptions): SecureBucket {
   const { scope, props } = options;
 
+  rejectShapingPropsWithBucket(props, BUCKET_SHAPING_PROPS);
   if (props.bucket !== undefined) {
-    const conflicting = BUCKET_SHAPING_PROPS.filter((name) => props[name] !== undefined);
-    if (conflicting.length > 0) {
-      throw new Error(`${conflicting.join(', ')} cannot be combined with bucket: they shape a bucket the construct creates, and the bucket you pass keeps its own settings`);
-    }
     return { bucket: props.bucket, encryptionKey: props.bucket.encryptionKey, created: false };
   }
   if (props.encryptionKey !== undefined && props.s3ManagedEncryption === true) {
