@@ -10,7 +10,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   keywords: ['cdk', 'aws-cdk', 'weather', 'data-lake', 'glue', 'athena', 'step-functions', 'open-meteo'],
   license: 'Apache-2.0',
 
-  cdkVersion: '2.276.0',
+  cdkVersion: '2.271.0',
   constructsVersion: '10.5.1',
   jsiiVersion: '~6.0.0',
   defaultReleaseBranch: 'main',
@@ -44,6 +44,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   devDeps: [
+    // aws-cdk-lib 2.271 depends on this jsii module without bundling it: jsii must find it at the top level.
+    '@aws-cdk/cloud-assembly-schema@^54.24.0',
     'cdk-nag@^3.0.2',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-athena@^3',

@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -356,7 +356,18 @@ export class PipelineOrchestrator extends Construct {
 
     const definition = this.buildDefinition(props, { notifyOnSuccess, etlTimeout, queryTimeout });
 
+    // Our own role, so that its trust policy names the account's state machines as the only callers (the
+    // confused-deputy conditions newer aws-cdk-lib versions add by default; older ones, which we support, do not).
+    const stack = Stack.of(this);
+    const stateMachineRole = new iam.Role(this, 'Role', {
+      description: 'cdk-weather-pipeline orchestrator: runs the Glue job and the Athena validation queries',
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      }),
+    });
     this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+      role: stateMachineRole,
       stateMachineName: props.stateMachineName,
       comment: 'cdk-weather-pipeline: one ingestion batch through the Glue ETL and the Athena validation queries',
       definitionBody: sfn.DefinitionBody.fromChainable(definition),

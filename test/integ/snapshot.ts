@@ -1,7 +1,8 @@
 // Synthesizes the integration test app and returns its templates with asset hashes masked, by file name.
-// integ-runner 2.197 (the newest) cannot read the cloud assembly schema aws-cdk-lib 2.276 writes, so the test
-// command verifies the committed snapshot with this instead (test/integ/integ-snapshot.test.ts); a deployment
-// with integ-runner needs a release of it that supports the schema.
+// integ-runner 2.197.10 (the newest release) reads cloud assembly schema 53 at most, and every aws-cdk-lib with
+// the Glue L2 constructs (2.270 and later; we build against 2.271) writes schema 54 or 55 ("Maximum schema version
+// supported is 53.x.x, but found 54.0.0"), so the test command verifies the committed snapshot with this instead
+// (test/integ/integ-snapshot.test.ts); a deployment with integ-runner needs a release of it that reads schema 54.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';

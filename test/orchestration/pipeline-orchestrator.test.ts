@@ -35,6 +35,23 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     }
   });
 
+  test('the role is assumable only by Step Functions, for a state machine of this account (confused deputy)', () => {
+    const trust = template.toJSON().Resources[roleId].Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: 'states.amazonaws.com' },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:*']],
+          },
+        },
+      },
+    }]);
+  });
+
   test('starts and watches exactly the Glue job', () => {
     expect(resourcesOf('glue:StartJobRun')).toEqual([stack.resolve(etl.jobArn)]);
     expect(resourcesOf('glue:GetJobRun')).toEqual([stack.resolve(etl.jobArn)]);
