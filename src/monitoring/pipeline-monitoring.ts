@@ -1,3 +1,4 @@
+import * as path from 'path';
 import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -11,13 +12,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { encodeFreshnessCities, FRESHNESS_FILE, FreshnessCity } from './private/freshness';
 import { DIMENSION, ETL_NAMESPACE, METRIC } from './private/run-metrics';
 import { TopicTarget } from './private/topic-target';
-import { PublishRunMetricsFunction } from './publish-run-metrics-function';
 import { AthenaCatalog } from '../catalog/athena-catalog';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
 import { GlueEtlJob } from '../etl/glue-etl-job';
+import { bundleWithFiles } from '../ingestion/private/code-asset';
 import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { PipelineOrchestrator } from '../orchestration/pipeline-orchestrator';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
@@ -50,7 +52,10 @@ export interface PipelineMonitoringProps {
    */
   readonly refinedBucket: s3.IBucket;
 
-  /** The cities the pipeline collects: each gets a freshness alarm. */
+  /**
+   * The cities the pipeline collects: the freshness check (one alarm, whatever the number of cities) alarms when any
+   * of them has had no new refined data within its window, and names it.
+   */
   readonly cities: City[];
 
   /**
@@ -86,7 +91,8 @@ export interface PipelineMonitoringProps {
   readonly runFreshnessWindow?: Duration;
 
   /**
-   * Alarm when a city has had no new refined data for this long (whole hours, 1 hour to 7 days).
+   * Alarm when a city has had no new refined data for this long (whole hours, 1 hour to 7 days). Cities with no
+   * refined data at all count as stale, so the freshness alarm is in ALARM until the first run refines every city.
    *
    * @default Duration.hours(26) - a daily schedule plus two hours
    */
@@ -139,13 +145,17 @@ const GLUE_FAILED_STATES = ['FAILED', 'TIMEOUT', 'ERROR'];
 const GLUE_FINAL_STATES = ['SUCCEEDED', 'FAILED', 'TIMEOUT', 'STOPPED', 'ERROR'];
 const DASHBOARD_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const ONE_HOUR = Duration.hours(1);
+/** How often the metric publisher checks city freshness. */
+const FRESHNESS_CHECK_RATE = Duration.minutes(15);
+/** The publisher bundle made by `npx projen bundle` (`src/monitoring/publish-run-metrics.lambda.ts`). */
+const PUBLISHER_BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'monitoring', 'publish-run-metrics.lambda');
 
 /**
  * Alarms, run metrics and a dashboard for the weather pipeline.
  *
  * **Alarms** (each notifies `notificationTopic` when it goes to ALARM): state machine executions failed, timed out
- * or aborted; no successful execution within `runFreshnessWindow`; no new refined data for a city within its
- * window; a run's quarantine share above `quarantineShareThreshold`; ingestion function errors, dead letters and
+ * or aborted; no successful execution within `runFreshnessWindow`; any city without new refined data within its
+ * window (one alarm for all cities, on the `StaleCities` count of the freshness check); a run's quarantine share above `quarantineShareThreshold`; ingestion function errors, dead letters and
  * partial failures (with `ingestion`); the metric publisher's own errors. Glue job runs that end FAILED, TIMEOUT or
  * ERROR are sent to the topic straight from Glue's state-change events, which also catch runs that fail before
  * emitting any metric.
@@ -159,9 +169,17 @@ const ONE_HOUR = Duration.hours(1);
  * orchestrator's definition is untouched (runs started outside it are measured too), and EMF needs no
  * `cloudwatch:PutMetricData` permission.
  *
+ * **Freshness check** (every 15 minutes, a third rule): the same function lists the run summaries of the longest
+ * freshness window (plus a day), takes each city's last run that refined a partition for it, and publishes
+ * `StaleCities` (cities past their window, or with no refined data in the lookback) and, per stale city only,
+ * `StaleCityHours` (dimension `City`); it logs the stale cities by slug in a WARN line. The freshness alarm fires
+ * when `StaleCities` ≥ 1, and when the check stops reporting (missing data breaches); the dashboard's "Stale
+ * cities" widgets name the cities. The resources do not grow with the number of cities.
+ *
  * **Dashboard**: alarm status, executions and durations, Glue run time and DPU-seconds, records refined vs
- * quarantined per run and by reason, quarantine share, refined partitions per city, Athena bytes scanned in the
- * workgroup, ingestion results and errors.
+ * quarantined per run and by reason, quarantine share, refined partitions per city and stale cities (SEARCH
+ * expressions, so the dashboard does not grow with the cities either), the latest freshness check's list of stale
+ * cities (a Logs Insights query), Athena bytes scanned in the workgroup, ingestion results and errors.
  *
  * @example
  * declare const pipeline: WeatherPipeline;
@@ -185,8 +203,11 @@ export class PipelineMonitoring extends Construct {
   /** Every alarm the construct created. */
   public readonly alarms: cloudwatch.IAlarm[];
 
-  /** The freshness alarm of each city, in the order of `cities`. */
-  public readonly cityFreshnessAlarms: cloudwatch.IAlarm[];
+  /**
+   * The one freshness alarm for all cities: `StaleCities` ≥ 1 (some city has had no new refined data within its
+   * window), or the freshness check not reporting.
+   */
+  public readonly cityFreshnessAlarm: cloudwatch.IAlarm;
 
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -201,6 +222,7 @@ export class PipelineMonitoring extends Construct {
   public readonly metricsFunction: lambda.IFunction;
 
   private readonly jobName: string;
+  private metricsLogGroup!: logs.ILogGroup;
 
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
@@ -212,6 +234,10 @@ export class PipelineMonitoring extends Construct {
     checkWindow('runFreshnessWindow', runWindow);
     checkWindow('cityFreshnessWindow', cityWindow);
     const windows = this.cityWindows(props.cities, cityWindow, props.cityFreshnessWindows ?? []);
+    const freshnessCities: FreshnessCity[] = props.cities.map((city) => {
+      const slug = WeatherContract.slugOf(city);
+      return { slug, name: city.name, windowHours: windows.get(slug)!.toHours() };
+    });
     if (!Token.isUnresolved(threshold) && !(threshold > 0 && threshold < 100)) {
       throw new Error(`quarantineShareThreshold must be a percentage greater than 0 and below 100, got ${threshold}`);
     }
@@ -224,7 +250,7 @@ export class PipelineMonitoring extends Construct {
     const stateMachine = props.orchestrator.stateMachine;
 
     // Run metrics: a function invoked when a run summary lands or a Glue run ends.
-    this.metricsFunction = this.createMetricsFunction(props);
+    this.metricsFunction = this.createMetricsFunction(props, freshnessCities);
     const target = new eventsTargets.LambdaFunction(this.metricsFunction, { retryAttempts: 3, maxEventAge: Duration.hours(6) });
     new events.Rule(this, 'RunSummaryRule', {
       description: 'Publishes each ETL run summary as CloudWatch metrics (cdk-weather-pipeline)',
@@ -245,6 +271,12 @@ export class PipelineMonitoring extends Construct {
         detailType: ['Glue Job State Change'],
         detail: { jobName: [this.jobName], state: GLUE_FINAL_STATES },
       },
+      targets: [target],
+    });
+
+    new events.Rule(this, 'FreshnessCheckRule', {
+      description: 'Checks every 15 minutes which cities have no new refined data within their window (cdk-weather-pipeline)',
+      schedule: events.Schedule.rate(FRESHNESS_CHECK_RATE),
       targets: [target],
     });
 
@@ -310,11 +342,17 @@ export class PipelineMonitoring extends Construct {
     freshnessAlarm('RunFreshnessAlarm', stateMachine.metricSucceeded(), runWindow,
       `Weather pipeline: no execution succeeded in the last ${hoursText(runWindow)}`);
 
-    this.cityFreshnessAlarms = props.cities.map((city) => {
-      const slug = WeatherContract.slugOf(city);
-      const window = windows.get(slug)!;
-      return freshnessAlarm(`CityFreshnessAlarm-${slug}`, this.metricRefinedPartitions(slug), window,
-        `Weather pipeline: no new refined data for ${city.name} (${slug}) in the last ${hoursText(window)}`);
+    const overrides = (props.cityFreshnessWindows ?? []).length;
+    this.cityFreshnessAlarm = alarm('CityFreshnessAlarm', {
+      metric: this.metricStaleCities(),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // The check runs every 15 minutes: an hour without its datapoint means it stopped, which is an alarm too.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      alarmDescription: `Weather pipeline: at least one of the ${props.cities.length} cities has had no new refined data within its window ` +
+        `(${hoursText(cityWindow)}${overrides > 0 ? `, ${overrides} per-city override${overrides > 1 ? 's' : ''}` : ''}), or the freshness check stopped reporting. ` +
+        'Which cities: the dashboard\'s "Stale cities" widgets, or the WARN lines of the metric publisher\'s log group.',
     });
 
     alarm('QuarantineShareAlarm', {
@@ -339,7 +377,7 @@ export class PipelineMonitoring extends Construct {
       'Weather pipeline: run metrics could not be published (freshness and quarantine alarms may be wrong)');
     this.alarms = alarms;
 
-    this.dashboard = this.createDashboard(props, alarms, stateMachine);
+    this.dashboard = this.createDashboard(props, alarms, stateMachine, this.metricsLogGroup);
   }
 
   /** A run metric of the ETL (`FilesRead`, `RecordsIn`, `Refined`, `Quarantined`, `Superseded`, `PartitionsWritten`, `RunDurationSeconds`, `GlueExecutionSeconds`, `GlueDpuSeconds`), summed over an hour by default. */
@@ -354,7 +392,15 @@ export class PipelineMonitoring extends Construct {
     });
   }
 
-  /** Hourly partitions refined for one city (by slug): the freshness metric. */
+  /**
+   * Cities without new refined data within their window, from the freshness check every 15 minutes: the metric of
+   * `cityFreshnessAlarm` (maximum over an hour by default).
+   */
+  public metricStaleCities(options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return this.metricRun(METRIC.staleCities, { statistic: cloudwatch.Stats.MAXIMUM, ...options });
+  }
+
+  /** Hourly partitions refined for one city (by slug): what the freshness check looks for, per run. */
   public metricRefinedPartitions(citySlug: string, options: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: ETL_NAMESPACE,
@@ -412,12 +458,13 @@ export class PipelineMonitoring extends Construct {
     return windows;
   }
 
-  private createMetricsFunction(props: PipelineMonitoringProps): lambda.IFunction {
+  private createMetricsFunction(props: PipelineMonitoringProps, freshnessCities: FreshnessCity[]): lambda.IFunction {
     const logGroup = new logs.LogGroup(this, 'MetricsLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.encryptionKey ?? props.orchestrator.encryptionKey,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    this.metricsLogGroup = logGroup;
     // An explicit role: its own log group, the run summaries, the job's runs; no managed policy.
     const role = new iam.Role(this, 'MetricsRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -429,26 +476,42 @@ export class PipelineMonitoring extends Construct {
     }));
     const summaries = props.refinedBucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [summaries] }));
+    // The freshness check lists the run summaries of its lookback, and nothing else.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [props.refinedBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${WeatherContract.RUN_SUMMARY_PREFIX}*` } },
+    }));
     props.refinedBucket.encryptionKey?.grant(role, 'kms:Decrypt');
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['glue:GetJobRun'], resources: [props.etlJob.jobArn] }));
 
-    const fn = new PublishRunMetricsFunction(this, 'MetricsFunction', {
-      description: 'cdk-weather-pipeline: ETL run summaries and Glue job runs as CloudWatch metrics (EMF)',
+    // The bundled handler plus the cities and their windows (freshness.json): the list has no size limit of its own.
+    const fn = new lambda.Function(this, 'MetricsFunction', {
+      description: 'cdk-weather-pipeline: ETL run summaries, Glue job runs and city freshness as CloudWatch metrics (EMF)',
+      runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(bundleWithFiles(PUBLISHER_BUNDLE_DIR,
+        { [FRESHNESS_FILE]: encodeFreshnessCities(freshnessCities) }, 'cdk-weather-monitoring')),
       role,
       logGroup,
       memorySize: 256,
-      timeout: Duration.seconds(30),
-      environment: { JOB_NAME: this.jobName, SUMMARY_PREFIX: WeatherContract.RUN_SUMMARY_PREFIX },
+      timeout: Duration.seconds(60),
+      environment: {
+        JOB_NAME: this.jobName,
+        SUMMARY_PREFIX: WeatherContract.RUN_SUMMARY_PREFIX,
+        SUMMARY_BUCKET: props.refinedBucket.bucketName,
+      },
     });
+    fn.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
     omitRoleFromDependsOn(fn, role);
     skipCheckovCheck(fn, 'CKV_AWS_116',
       'Invoked by EventBridge, which retries; an event only turns a run summary or Glue run that AWS keeps into metrics, so a dead-letter queue would hold nothing that is not stored already.');
     skipCheckovCheck(fn, 'CKV_AWS_117',
       'Calls S3, Glue and CloudWatch Logs APIs only: a VPC would need endpoints or a NAT gateway and would protect no private resource.');
     skipCheckovCheck(fn, 'CKV_AWS_115',
-      'Invoked a few times per pipeline run by two EventBridge rules; reserved concurrency would take capacity from the account\'s unreserved pool.');
+      'Invoked a few times per pipeline run by two EventBridge rules and every 15 minutes by the freshness check; reserved concurrency would take capacity from the account\'s unreserved pool.');
     skipCheckovCheck(fn, 'CKV_AWS_173',
-      'The environment holds the Glue job name and the run-summary prefix, no secret; Lambda encrypts it at rest with an AWS managed key.');
+      'The environment holds the Glue job name, the refined bucket name and the run-summary prefix, no secret; Lambda encrypts it at rest with an AWS managed key.');
     acknowledgeWildcardResources(role, [summaries],
       'The publisher reads run summaries only (the run-summaries prefix); their keys are only known at run time.');
     acknowledgeWildcardResources(role, [`${logGroup.logGroupArn}:*`],
@@ -494,7 +557,9 @@ export class PipelineMonitoring extends Construct {
     }
   }
 
-  private createDashboard(props: PipelineMonitoringProps, alarms: cloudwatch.IAlarm[], stateMachine: sfn.IStateMachine): cloudwatch.Dashboard {
+  private createDashboard(
+    props: PipelineMonitoringProps, alarms: cloudwatch.IAlarm[], stateMachine: sfn.IStateMachine, logGroup: logs.ILogGroup,
+  ): cloudwatch.Dashboard {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(14),
@@ -503,10 +568,9 @@ export class PipelineMonitoring extends Construct {
     const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
       new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
 
-    // Cities have their own status widget (a status widget shows at most 100 alarms).
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({
       title: 'Weather pipeline alarms',
-      alarms: alarms.filter((a) => !this.cityFreshnessAlarms.includes(a)),
+      alarms,
       width: 24,
       height: 5,
     }));
@@ -540,10 +604,25 @@ export class PipelineMonitoring extends Construct {
       graph('Quarantined records by reason', WeatherContract.QUARANTINE_REASONS.map((reason) => this.metricQuarantinedRecords(reason.code, { label: reason.code })),
         { view: cloudwatch.GraphWidgetView.BAR, stacked: true }),
     );
+    // Per-city series come from SEARCH expressions: the dashboard stays the same size whatever the number of cities.
+    const perCity = (metricName: string, stat: string, label: string) => new cloudwatch.MathExpression({
+      expression: `SEARCH('{${ETL_NAMESPACE},${DIMENSION.city},${DIMENSION.jobName}} MetricName="${metricName}" ${DIMENSION.jobName}="${this.jobName}"', '${stat}', 3600)`,
+      usingMetrics: {},
+      label,
+      period: ONE_HOUR,
+    });
     dashboard.addWidgets(
-      graph('Refined partitions per city (freshness)', props.cities.map((city) => this.metricRefinedPartitions(WeatherContract.slugOf(city), { label: city.name })),
+      graph('Refined partitions per city (freshness)', [perCity(METRIC.refinedPartitions, 'Sum', '')],
         { view: cloudwatch.GraphWidgetView.BAR, stacked: true }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Freshness per city', alarms: this.cityFreshnessAlarms, width: 6, height: 6 }),
+      new cloudwatch.GraphWidget({
+        title: 'Stale cities',
+        left: [this.metricStaleCities({ label: 'Stale cities' })],
+        right: [perCity(METRIC.staleCityHours, 'Maximum', '')],
+        rightYAxis: { label: 'hours since refined', showUnits: false },
+        leftAnnotations: [{ value: 1, label: 'Alarm threshold', color: cloudwatch.Color.RED }],
+        width: 6,
+        height: 6,
+      }),
       new cloudwatch.GraphWidget({
         title: 'Quarantine share (%)',
         left: [this.quarantineShare()],
@@ -553,6 +632,19 @@ export class PipelineMonitoring extends Construct {
         height: 6,
       }),
     );
+    dashboard.addWidgets(new cloudwatch.LogQueryWidget({
+      title: 'Which cities are stale (latest freshness check)',
+      logGroupNames: [logGroup.logGroupName],
+      queryLines: [
+        `fields @timestamp as checkedAt, ${METRIC.staleCities} as stale, ${METRIC.citiesChecked} as checked, StaleCityList as cities`,
+        `filter ispresent(${METRIC.citiesChecked})`,
+        'sort @timestamp desc',
+        'limit 1',
+      ],
+      view: cloudwatch.LogQueryVisualizationType.TABLE,
+      width: 24,
+      height: 4,
+    }));
     const lastRow: cloudwatch.IWidget[] = [];
     if (props.catalog !== undefined) {
       lastRow.push(graph(`Athena bytes scanned (workgroup ${props.catalog.workGroupName})`, [new cloudwatch.Metric({

@@ -1,10 +1,19 @@
-import { Duration } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { PipelineMonitoring, PipelineMonitoringProps, WeatherContract } from '../../src';
 import { nagFindings } from '../nag';
 import { cities, pipeline } from '../orchestration/fixture';
+
+/** The cities and windows the freshness check reads: `freshness.json` in the publisher's staged code asset. */
+function freshnessFile(app: App, template: Template, functionId: string): unknown {
+  const key: string = template.findResources('AWS::Lambda::Function')[functionId].Properties.Code.S3Key;
+  const staged = path.join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'freshness.json');
+  return JSON.parse(fs.readFileSync(staged, 'utf-8'));
+}
 
 /** The orchestration fixture (Lyon, Oslo; ingestion) with monitoring. */
 function monitored(props: Partial<PipelineMonitoringProps> = {}, ingestion = true) {
@@ -38,8 +47,8 @@ describe('PipelineMonitoring with defaults', () => {
 
   test('every alarm notifies the orchestrator\'s topic, on ALARM only', () => {
     expect(alarms).toHaveLength(monitoring.alarms.length);
-    // 3 execution, run freshness, 2 cities, quarantine share, 3 ingestion, publisher errors
-    expect(alarms).toHaveLength(11);
+    // 3 execution, run freshness, city freshness (one for all cities), quarantine share, 3 ingestion, publisher errors
+    expect(alarms).toHaveLength(10);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([topicRef]);
       expect(a.OKActions).toBeUndefined();
@@ -78,20 +87,34 @@ describe('PipelineMonitoring with defaults', () => {
     });
   });
 
-  test.each(cities.map((c) => [c.name, WeatherContract.slugOf(c)]))('city freshness of %s: RefinedPartitions per City, 26 hours', (name, slug) => {
-    expect(alarmOn('RefinedPartitions', ['City', slug])).toMatchObject({
+  test('city freshness: one alarm for all cities, StaleCities ≥ 1 over an hour, missing data (the check stopped) breaching', () => {
+    const a = alarmOn('StaleCities');
+    expect(a).toMatchObject({
       Namespace: 'CdkWeatherPipeline/Etl',
-      Dimensions: [{ Name: 'City', Value: slug }, { Name: 'JobName', Value: jobRef }],
-      Statistic: 'Sum',
+      Dimensions: [{ Name: 'JobName', Value: jobRef }],
+      Statistic: 'Maximum',
       Period: 3600,
-      EvaluationPeriods: 26,
-      DatapointsToAlarm: 26,
+      EvaluationPeriods: 1,
       Threshold: 1,
-      ComparisonOperator: 'LessThanThreshold',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'breaching',
-      AlarmDescription: `Weather pipeline: no new refined data for ${name} (${slug}) in the last 26 hours`,
     });
-    expect(monitoring.cityFreshnessAlarms).toHaveLength(cities.length);
+    expect(a.AlarmDescription).toBe('Weather pipeline: at least one of the 2 cities has had no new refined data within its window (26 hours), ' +
+      'or the freshness check stopped reporting. Which cities: the dashboard\'s "Stale cities" widgets, or the WARN lines of the metric publisher\'s log group.');
+    expect(stack.resolve(monitoring.cityFreshnessAlarm.alarmArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^MonitoringCityFreshnessAlarm/), 'Arn'] });
+    expect(alarms.filter((x) => x.MetricName === 'RefinedPartitions')).toEqual([]);
+  });
+
+  test('the freshness check: the publisher every 15 minutes, with the cities and their windows in its code asset', () => {
+    const rules = Object.values<any>(template.findResources('AWS::Events::Rule')).map((r) => r.Properties)
+      .filter((r) => r.ScheduleExpression !== undefined);
+    expect(rules).toHaveLength(1);
+    expect(rules[0].ScheduleExpression).toBe('rate(15 minutes)');
+    expect(JSON.stringify(rules[0].Targets[0].Arn)).toContain(id(monitoring.metricsFunction));
+    expect(freshnessFile(app, template, id(monitoring.metricsFunction))).toEqual([
+      { slug: 'lyon', name: 'Lyon', windowHours: 26 },
+      { slug: 'oslo', name: 'Oslo', windowHours: 26 },
+    ]);
   });
 
   test('quarantine share: 100 * Quarantined / RecordsIn over an hour > 5 %, state kept until the next run', () => {
@@ -225,8 +248,10 @@ describe('PipelineMonitoring with defaults', () => {
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
       MemorySize: 256,
-      Timeout: 30,
-      Environment: { Variables: { JOB_NAME: jobRef, SUMMARY_PREFIX: WeatherContract.RUN_SUMMARY_PREFIX } },
+      Timeout: 60,
+      Environment: {
+        Variables: { JOB_NAME: jobRef, SUMMARY_PREFIX: WeatherContract.RUN_SUMMARY_PREFIX, SUMMARY_BUCKET: { Ref: id(refined.bucket) } },
+      },
     });
     const logGroup = template.findResources('AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
     expect(logGroup).toMatchObject({
@@ -242,7 +267,13 @@ describe('PipelineMonitoring with defaults', () => {
     const statements = Object.values<any>(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(['glue:GetJobRun', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject']);
+    expect(actions).toEqual(['glue:GetJobRun', 'kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 's3:ListBucket']);
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: 's3:ListBucket',
+      Resource: { 'Fn::GetAtt': [id(refined.bucket), 'Arn'] },
+      Condition: { StringLike: { 's3:prefix': 'weather/run-summaries/*' } },
+    });
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: 's3:GetObject',
@@ -281,16 +312,27 @@ describe('PipelineMonitoring with defaults', () => {
         ['Records per run: refined vs quarantined', 0, 17, 12, 6],
         ['Quarantined records by reason', 12, 17, 12, 6],
         ['Refined partitions per city (freshness)', 0, 23, 12, 6],
-        ['Freshness per city', 12, 23, 6, 6],
+        ['Stale cities', 12, 23, 6, 6],
         ['Quarantine share (%)', 18, 23, 6, 6],
-        ['Athena bytes scanned', 0, 29, 12, 6],
-        ['Ingestion: cities and API errors', 12, 29, 12, 6],
+        ['Which cities are stale (latest freshness check)', 0, 29, 24, 4],
+        ['Athena bytes scanned', 0, 33, 12, 6],
+        ['Ingestion: cities and API errors', 12, 33, 12, 6],
       ]);
     });
 
-    test('alarm status shows every alarm but the cities\'; freshness per city shows the city alarms', () => {
-      expect(titled('Weather pipeline alarms').properties.alarms).toHaveLength(11 - cities.length);
-      expect(titled('Freshness per city').properties.alarms).toHaveLength(cities.length);
+    test('alarm status shows every alarm, the city freshness alarm among them', () => {
+      expect(titled('Weather pipeline alarms').properties.alarms).toHaveLength(10);
+    });
+
+    test('stale cities: the count with its threshold, hours since refined per stale city (SEARCH), the latest list from the logs', () => {
+      const stale = titled('Stale cities');
+      expect(stale.properties.metrics[0]).toEqual(['CdkWeatherPipeline/Etl', 'StaleCities', 'JobName', `\${Ref:${jobRef.Ref}}`, { label: 'Stale cities', stat: 'Maximum', period: 3600 }]);
+      expect(stale.properties.metrics[1][0].expression).toBe(
+        `SEARCH('{CdkWeatherPipeline/Etl,City,JobName} MetricName="StaleCityHours" JobName="\${Ref:${jobRef.Ref}}"', 'Maximum', 3600)`);
+      expect(stale.properties.metrics[1][0].yAxis).toBe('right');
+      const list = titled('Which cities are stale (latest freshness check)');
+      expect(list.type).toBe('log');
+      expect(list.properties.query).toMatch(/^SOURCE '\$\{Ref:MonitoringMetricsLogs[0-9A-F]+\}' \| fields @timestamp as checkedAt, StaleCities as stale, CitiesChecked as checked, StaleCityList as cities/);
     });
 
     test('executions and durations come from the state machine', () => {
@@ -306,7 +348,10 @@ describe('PipelineMonitoring with defaults', () => {
       expect(metricNames(titled('Records per run'))).toEqual(['RecordsIn', 'Refined', 'Quarantined', 'Superseded'].map((m) => `${etlNs}/${m}`));
       expect(titled('Quarantined records by reason').properties.metrics.map((m: any) => m[m.indexOf('Reason') + 1]))
         .toEqual(WeatherContract.QUARANTINE_REASONS.map((r) => r.code));
-      expect(titled('Refined partitions per city').properties.metrics.map((m: any) => m[m.indexOf('City') + 1])).toEqual(['lyon', 'oslo']);
+      expect(titled('Refined partitions per city').properties.metrics).toEqual([[{
+        expression: `SEARCH('{CdkWeatherPipeline/Etl,City,JobName} MetricName="RefinedPartitions" JobName="\${Ref:${jobRef.Ref}}"', 'Sum', 3600)`,
+        period: 3600,
+      }]]);
       expect(titled('Quarantine share').properties.annotations.horizontal).toEqual([{ value: 5, label: 'Alarm threshold', color: '#d62728', yAxis: 'left' }]);
     });
 
@@ -324,7 +369,7 @@ describe('PipelineMonitoring with defaults', () => {
 
 describe('PipelineMonitoring options', () => {
   test('windows, threshold and per-city overrides (by slug or name)', () => {
-    const { template } = monitored({
+    const { app, template, monitoring, stack } = monitored({
       runFreshnessWindow: Duration.hours(50),
       cityFreshnessWindow: Duration.days(2),
       cityFreshnessWindows: [{ city: 'Oslo', window: Duration.hours(3) }],
@@ -333,8 +378,11 @@ describe('PipelineMonitoring options', () => {
     });
     const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     expect(alarms.find((a) => a.MetricName === 'ExecutionsSucceeded').EvaluationPeriods).toBe(50);
-    const city = (slug: string) => alarms.find((a) => a.MetricName === 'RefinedPartitions' && a.Dimensions.some((d: any) => d.Value === slug));
-    expect([city('lyon').EvaluationPeriods, city('oslo').EvaluationPeriods, city('oslo').DatapointsToAlarm]).toEqual([48, 3, 3]);
+    expect(alarms.find((a) => a.MetricName === 'StaleCities').AlarmDescription).toMatch(/within its window \(48 hours, 1 per-city override\)/);
+    expect(freshnessFile(app, template, stack.getLogicalId(monitoring.metricsFunction.node.defaultChild as any))).toEqual([
+      { slug: 'lyon', name: 'Lyon', windowHours: 48 },
+      { slug: 'oslo', name: 'Oslo', windowHours: 3 },
+    ]);
     expect(alarms.find((a) => a.Metrics !== undefined).Threshold).toBe(12.5);
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'weather-pipeline' });
   });
@@ -343,7 +391,7 @@ describe('PipelineMonitoring options', () => {
     const p = pipeline({ ingestion: false });
     const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, refinedBucket: p.refined.bucket, cities });
     const template = Template.fromStack(p.stack);
-    expect(monitoring.alarms).toHaveLength(8);
+    expect(monitoring.alarms).toHaveLength(7);
     const names = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.Namespace);
     expect(names).not.toContain('AWS/SQS');
     expect(names).not.toContain('CdkWeatherPipeline/Ingestion');
@@ -388,6 +436,25 @@ describe('PipelineMonitoring options', () => {
   ];
   test.each(invalid)('rejects %s', (_name, props, message) => {
     expect(() => monitored(props, false)).toThrow(message);
+  });
+
+  test('cities are data: 1 and 50 cities give the same alarms and resources (one freshness alarm for all)', () => {
+    const many = Array.from({ length: 50 }, (_, i) => ({ name: `City ${i}`, latitude: -60 + i * 2, longitude: -170 + i * 6 }));
+    const counts = (list: typeof cities) => {
+      const { template, monitoring } = monitored({ cities: list });
+      const byType: Record<string, number> = {};
+      for (const r of Object.values<any>(template.toJSON().Resources)) {
+        byType[r.Type] = (byType[r.Type] ?? 0) + 1;
+      }
+      return { alarms: monitoring.alarms.length, byType, dashboardBytes: JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard')).length };
+    };
+    const one = counts([cities[0]]);
+    const fifty = counts(many);
+    expect(fifty.alarms).toBe(one.alarms);
+    expect(fifty.byType).toEqual(one.byType);
+    expect(fifty.byType['AWS::CloudWatch::Alarm']).toBe(10);
+    // The dashboard does not list the cities either (SEARCH expressions).
+    expect(fifty.dashboardBytes).toBe(one.dashboardBytes);
   });
 
   test('rejects an invalid city list like the other constructs', () => {

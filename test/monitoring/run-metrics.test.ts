@@ -1,11 +1,13 @@
-import { readFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { GetJobRunCommand, GlueClient } from '@aws-sdk/client-glue';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { WeatherContract } from '../../src';
+import { encodeFreshnessCities, FreshnessCity, lastRefinedPerCity, summaryPrefixes } from '../../src/monitoring/private/freshness';
 import { jobRunMetrics, publishForEvent, runSummaryMetrics } from '../../src/monitoring/private/run-metrics';
-import { handler } from '../../src/monitoring/publish-run-metrics.lambda';
+import { createHandler, handler } from '../../src/monitoring/publish-run-metrics.lambda';
 
 // A real run summary of the real ETL script (see fixtures/README.md).
 const summaryText = readFileSync(join(__dirname, 'fixtures', 'run-summary-b1.json'), 'utf-8');
@@ -136,6 +138,132 @@ describe('publishForEvent', () => {
     expect(await publishForEvent(other, deps(reads))).toEqual([]);
     expect(await publishForEvent({ 'source': 'aws.glue', 'detail-type': 'Glue Job State Change', 'detail': { jobName: 'other', jobRunId: 'jr_1', state: 'SUCCEEDED' } }, deps(reads))).toEqual([]);
     expect(reads).toEqual([]);
+  });
+});
+
+describe('the freshness check (scheduled)', () => {
+  const hour = 3600_000;
+  const checkNow = Date.parse('2026-11-26T20:00:00Z');
+  const scheduled = { 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} };
+  // b1 refined gyor, houston, phoenix, saint-etienne, salt-lake-city and tokyo 5 hours ago; b0 refined lyon and tokyo 27 hours ago.
+  const at = (hoursAgo: number) => new Date(checkNow - hoursAgo * hour).toISOString();
+  const b1 = { ...summary, finished_at: at(5) };
+  const b0 = { ...summary, run_id: 'b0', finished_at: at(27), partitions: { hourly: ['date=2026-11-25/city=lyon/', 'date=2026-11-25/city=tokyo/'] } };
+  const cities: FreshnessCity[] = [
+    { slug: 'tokyo', name: 'Tokyo', windowHours: 26 },
+    { slug: 'lyon', name: 'Lyon', windowHours: 26 },
+    { slug: 'phoenix', name: 'Phoenix', windowHours: 3 },
+    { slug: 'oslo', name: 'Oslo', windowHours: 26 },
+  ];
+  const objects: Record<string, { body: unknown; lastModified: number }> = {
+    'weather/run-summaries/date=2026-11-25/b0.json': { body: b0, lastModified: checkNow - 27 * hour },
+    'weather/run-summaries/date=2026-11-26/b1.json': { body: b1, lastModified: checkNow - 5 * hour },
+    // Older than the lookback (27 hours, plus an hour for the write): not read.
+    'weather/run-summaries/date=2026-11-25/old.json': { body: b1, lastModified: checkNow - 40 * hour },
+  };
+  const run = async () => {
+    const listed: string[] = [];
+    const reads: string[] = [];
+    const logged: any[] = [];
+    const records = await publishForEvent(scheduled, {
+      jobName: job,
+      summaryPrefix: WeatherContract.RUN_SUMMARY_PREFIX,
+      readObject: async (bucket, key) => { reads.push(`${bucket}/${key}`); return JSON.stringify(objects[key].body); },
+      getJobRun: async () => { throw new Error('not called'); },
+      log: (record) => logged.push(record),
+      now: () => checkNow,
+      freshness: {
+        bucket: 'refined-bucket',
+        cities,
+        listObjects: async (bucket, prefix) => {
+          listed.push(`${bucket}/${prefix}`);
+          return Object.entries(objects).filter(([key]) => key.startsWith(prefix)).map(([key, o]) => ({ key, lastModified: o.lastModified }));
+        },
+      },
+    });
+    return { records, listed, reads, logged };
+  };
+
+  test('lists the summaries of the lookback (longest window + 1 hour, from the day before) and reads the recent ones', async () => {
+    const { listed, reads } = await run();
+    expect(listed).toEqual(['2026-11-24', '2026-11-25', '2026-11-26'].map((d) => `refined-bucket/weather/run-summaries/date=${d}/`));
+    expect(reads.sort()).toEqual(['refined-bucket/weather/run-summaries/date=2026-11-25/b0.json', 'refined-bucket/weather/run-summaries/date=2026-11-26/b1.json']);
+    expect(summaryPrefixes('p/', checkNow, 1)).toEqual(['p/date=2026-11-25/', 'p/date=2026-11-26/']);
+  });
+
+  test('a city is stale past its window or with no refined data in the lookback: StaleCities, and StaleCityHours per stale city', async () => {
+    const { records } = await run();
+    // tokyo: 5 h (fresh); lyon: 27 h > 26; phoenix: 5 h > 3; oslo: none in the lookback. Stalest first.
+    expect(records[0]).toEqual({
+      _aws: { Timestamp: checkNow, CloudWatchMetrics: [{ Namespace: ns, Dimensions: [['JobName']], Metrics: [{ Name: 'StaleCities', Unit: 'Count' }, { Name: 'CitiesChecked', Unit: 'Count' }] }] },
+      JobName: job,
+      StaleCities: 3,
+      CitiesChecked: 4,
+      StaleCityList: 'oslo no data in 27 h (window 26 h); lyon 27 h (window 26 h); phoenix 5 h (window 3 h)',
+    });
+    expect(records.slice(1).map((r) => [r.City, r.StaleCityHours, r.WindowHours, r._aws.CloudWatchMetrics[0].Dimensions])).toEqual([
+      ['oslo', 27, 26, [['JobName', 'City']]],
+      ['lyon', 27, 26, [['JobName', 'City']]],
+      ['phoenix', 5, 3, [['JobName', 'City']]],
+    ]);
+  });
+
+  test('logs the stale cities by slug in a WARN line, and nothing when every city is fresh', async () => {
+    const { logged } = await run();
+    const warn = logged.find((l) => l.level === 'WARN');
+    expect(warn).toEqual({
+      level: 'WARN',
+      message: '3 of 4 cities have no new refined data within their window',
+      staleCities: ['oslo no data in 27 h (window 26 h)', 'lyon 27 h (window 26 h)', 'phoenix 5 h (window 3 h)'],
+      summariesRead: 2,
+    });
+    const fresh = await publishForEvent(scheduled, {
+      jobName: job,
+      summaryPrefix: WeatherContract.RUN_SUMMARY_PREFIX,
+      readObject: async () => JSON.stringify(b1),
+      getJobRun: async () => { throw new Error('not called'); },
+      log: (record) => logged.push(record),
+      now: () => checkNow,
+      freshness: { bucket: 'b', cities: [cities[0]], listObjects: async (_b, prefix) => (prefix.endsWith('26/') ? [{ key: `${prefix}b1.json` }] : []) },
+    });
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]).toMatchObject({ StaleCities: 0, CitiesChecked: 1, StaleCityList: '' });
+    expect(logged.filter((l) => l.level === 'WARN')).toHaveLength(1);
+  });
+
+  test('monthly partitions (month=yyyy-MM/city=) count as refined data too', () => {
+    const last = lastRefinedPerCity([{ summary: { ...summary, finished_at: at(2), partitions: { hourly: ['weather/hourly/month=2026-11/city=oslo/'] } } }]);
+    expect([...last]).toEqual([['oslo', checkNow - 2 * hour]]);
+  });
+
+  test('the handler lists with ListObjectsV2 (every page) and reads freshness.json', async () => {
+    const s3 = mockClient(S3Client);
+    const dir = mkdtempSync(join(tmpdir(), 'freshness-'));
+    const file = join(dir, 'freshness.json');
+    writeFileSync(file, encodeFreshnessCities([{ slug: 'tokyo', name: 'Tokyo', windowHours: 1 }]));
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => { lines.push(String(chunk)); return true; });
+    process.env.JOB_NAME = job;
+    process.env.SUMMARY_PREFIX = WeatherContract.RUN_SUMMARY_PREFIX;
+    process.env.SUMMARY_BUCKET = 'refined-bucket';
+    const recent = new Date();
+    s3.on(ListObjectsV2Command).callsFake((input: any) => (input.ContinuationToken === undefined
+      ? { Contents: [{ Key: `${input.Prefix}a.json`, LastModified: recent }], IsTruncated: true, NextContinuationToken: 't2' }
+      : { Contents: [], IsTruncated: false }));
+    const recentSummary = JSON.stringify({ ...summary, finished_at: recent.toISOString() });
+    s3.on(GetObjectCommand).resolves({ Body: { transformToString: async () => recentSummary } as any });
+    try {
+      expect(await createHandler(file)(scheduled)).toEqual({ records: 1 });
+    } finally {
+      write.mockRestore();
+      s3.restore();
+      delete process.env.SUMMARY_BUCKET;
+    }
+    // Two prefixes (yesterday, today... or three across midnight), each listed to its last page.
+    const calls = s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input);
+    expect(calls.filter((c) => c.ContinuationToken === 't2')).toHaveLength(calls.length / 2);
+    expect(calls.every((c) => c.Bucket === 'refined-bucket')).toBe(true);
+    expect(JSON.parse(lines[0])).toMatchObject({ StaleCities: 0, CitiesChecked: 1 });
   });
 });
 

@@ -3,6 +3,9 @@
  * (written by `weather_etl.py`) or a Glue job run (`GetJobRun`) to log lines CloudWatch Logs turns into metrics.
  * No API call, no `cloudwatch:PutMetricData` permission.
  */
+import {
+  describeStaleCity, FreshnessCity, freshnessMetrics, lastRefinedPerCity, lookbackHours, staleCities, summaryPrefixes,
+} from './freshness';
 
 /** Namespace of the ETL metrics. */
 export const ETL_NAMESPACE = 'CdkWeatherPipeline/Etl';
@@ -22,6 +25,12 @@ export const METRIC = {
   refinedPartitions: 'RefinedPartitions',
   glueExecutionTime: 'GlueExecutionSeconds',
   glueDpuSeconds: 'GlueDpuSeconds',
+  /** Freshness check: cities without new refined data for longer than their window (the freshness alarm's metric). */
+  staleCities: 'StaleCities',
+  /** Freshness check: cities checked. */
+  citiesChecked: 'CitiesChecked',
+  /** Freshness check, per `City`, stale cities only: hours since the city's last refined data. */
+  staleCityHours: 'StaleCityHours',
 } as const;
 
 /** Dimension names. Every metric has `JobName`, so two pipelines in one account never mix. */
@@ -68,7 +77,8 @@ export interface EmfRecord {
   readonly [field: string]: unknown;
 }
 
-const HOURLY_PARTITION = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/city=([a-z0-9-]+)\/?$/;
+/** An hourly partition path: daily (`date=yyyy-MM-dd/city=<slug>/`) or monthly (`month=yyyy-MM/city=<slug>/`); group 2 is the slug. */
+export const HOURLY_PARTITION = /(?:^|\/)(date=\d{4}-\d{2}-\d{2}|month=\d{4}-\d{2})\/city=([a-z0-9-]+)\/?$/;
 
 /**
  * The metrics of one ETL run: the counts and duration (dimension `JobName`), one record per quarantine reason
@@ -146,7 +156,9 @@ export function jobRunMetrics(jobRun: GlueJobRunInfo, jobName: string, now: numb
   })];
 }
 
-function emf(timestamp: number, dimensions: string[], metrics: Array<{ Name: string; Unit: string }>, fields: Record<string, unknown>): EmfRecord {
+export function emf(
+  timestamp: number, dimensions: string[], metrics: Array<{ Name: string; Unit: string }>, fields: Record<string, unknown>,
+): EmfRecord {
   return {
     _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: ETL_NAMESPACE, Dimensions: [dimensions], Metrics: metrics }] },
     ...fields,
@@ -184,13 +196,25 @@ export interface PublisherEvent {
   };
 }
 
+/** An object listed under a prefix. */
+export interface ListedObject {
+  readonly key: string;
+  readonly lastModified?: number;
+}
+
 /** What the publisher needs from the outside world (injected, so tests run it without AWS). */
 export interface PublisherDeps {
   readonly jobName: string;
   readonly summaryPrefix: string;
+  /** The freshness check (scheduled events): the bucket holding the run summaries, the cities, a lister. */
+  readonly freshness?: {
+    readonly bucket: string;
+    readonly cities: FreshnessCity[];
+    listObjects(bucket: string, prefix: string): Promise<ListedObject[]>;
+  };
   readObject(bucket: string, key: string): Promise<string>;
   getJobRun(jobName: string, runId: string): Promise<GlueJobRunInfo>;
-  log(record: EmfRecord): void;
+  log(record: EmfRecord | Record<string, unknown>): void;
   now?(): number;
 }
 
@@ -206,7 +230,49 @@ export async function publishForEvent(event: PublisherEvent, deps: PublisherDeps
     records = runSummaryMetrics(summary, deps.jobName, now);
   } else if (event.source === 'aws.glue' && detail.jobName === deps.jobName && detail.jobRunId) {
     records = jobRunMetrics(await deps.getJobRun(detail.jobName, detail.jobRunId), deps.jobName, now);
+  } else if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event' && deps.freshness) {
+    records = await checkFreshness(deps, deps.freshness, now);
   }
   records.forEach((record) => deps.log(record));
   return records;
+}
+
+/**
+ * The freshness check: reads the run summaries written within the lookback (the longest window plus an hour),
+ * finds each city's last refined data, and returns the freshness metrics. Logs the stale cities by name (a WARN
+ * line) so that an operator can find them from the alarm.
+ */
+async function checkFreshness(deps: PublisherDeps, freshness: NonNullable<PublisherDeps['freshness']>, now: number): Promise<EmfRecord[]> {
+  const lookback = lookbackHours(freshness.cities);
+  const since = now - (lookback + 1) * 3600_000;
+  const listed = (await Promise.all(summaryPrefixes(deps.summaryPrefix, now, lookback)
+    .map((prefix) => freshness.listObjects(freshness.bucket, prefix)))).flat()
+    .filter((o) => o.key.endsWith('.json') && (o.lastModified === undefined || o.lastModified >= since));
+  const summaries = await mapLimited(listed, 8, async (o) => ({
+    summary: JSON.parse(await deps.readObject(freshness.bucket, o.key)) as RunSummary,
+    lastModified: o.lastModified,
+  }));
+  const stale = staleCities(freshness.cities, lastRefinedPerCity(summaries), now);
+  if (stale.length > 0) {
+    deps.log({
+      level: 'WARN',
+      message: `${stale.length} of ${freshness.cities.length} cities have no new refined data within their window`,
+      staleCities: stale.map((c) => describeStaleCity(c, lookback)),
+      summariesRead: summaries.length,
+    });
+  }
+  return freshnessMetrics(freshness.cities, stale, deps.jobName, now);
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
