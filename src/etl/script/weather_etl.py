@@ -494,8 +494,21 @@ def _iso(moment: datetime) -> str:
 # I/O (entry point side)
 # --------------------------------------------------------------------------------------------------------------
 
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+SPARK_DEFAULT_SHUFFLE_PARTITIONS = "200"
+SHUFFLE_PARTITIONS_PER_CORE = 2
+
+
+def shuffle_partitions(explicit: Optional[str], cores: int) -> str:
+    """The shuffle partition count of a run: the explicitly configured one, else twice the cores (at least 2)."""
+    if explicit is not None:
+        return str(explicit)
+    return str(max(2, SHUFFLE_PARTITIONS_PER_CORE * int(cores)))
+
+
 def configure_session(spark: SparkSession) -> None:
-    """Settings the job relies on: UTC times, microsecond Parquet timestamps, per-partition overwrite."""
+    """Settings the job relies on: UTC times, microsecond Parquet timestamps, per-partition overwrite, and a
+    shuffle partition count sized to the cores (on Glue too, where `main()`'s local session builder is not used)."""
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
@@ -503,6 +516,14 @@ def configure_session(spark: SparkSession) -> None:
     # A batch is small (cities x hours) and the per-variable expressions are wide: compiling whole-stage code
     # costs more than it saves (measured: the local run takes ~40% less time without it).
     spark.conf.set("spark.sql.codegen.wholeStage", "false")
+    # Every shuffle of a batch holds a few thousand to a few hundred thousand rows: Spark's default 200 shuffle
+    # partitions made the run 1.25x slower than 4 on 2 cores (docs/PERFORMANCE.md, section 2). Use twice the
+    # cores the job has (Glue: the executors' cores), unless the value was set explicitly, e.g. by a Glue job
+    # parameter `--conf spark.sql.shuffle.partitions=N` (or a value set on the session before `run`), which wins.
+    current = spark.conf.get(SHUFFLE_PARTITIONS)
+    explicit = spark.sparkContext.getConf().contains(SHUFFLE_PARTITIONS) or current != SPARK_DEFAULT_SHUFFLE_PARTITIONS
+    spark.conf.set(SHUFFLE_PARTITIONS, shuffle_partitions(current if explicit else None,
+                                                          spark.sparkContext.defaultParallelism))
 
 
 def _hadoop_path(spark: SparkSession, uri: str):
@@ -601,11 +622,21 @@ def partition_path(keys: Sequence[str], values: Sequence[str]) -> str:
 
 
 def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str]) -> None:
-    """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition."""
-    (frame.repartition(*partition_keys)
+    """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition.
+
+    One file per partition needs every row of a partition in one write task. `repartition(*partition_keys)` alone
+    does not guarantee it: when `frame` is already hash-partitioned on those keys (a sort-merge join on them, as
+    the hourly `left_semi` join is planned), Spark drops the repartition as redundant, and AQE may then turn that
+    join into a broadcast join whose probe side is read locally, one task per *map* partition (issue #3: two files
+    per partition at 3,000 partitions). Repartitioning on a hash of the keys is never "already satisfied", and AQE
+    leaves a user repartition's shuffle whole (it only merges partitions, it never reads it locally or splits it).
+    `maxRecordsPerFile` is pinned to 0 (no limit) so a session or job setting cannot split a partition's file.
+    """
+    (frame.repartition(F.xxhash64(*partition_keys))
      .write.mode("overwrite")
      .option("partitionOverwriteMode", "dynamic")
      .option("compression", "snappy")
+     .option("maxRecordsPerFile", 0)
      .partitionBy(*partition_keys)
      .parquet(table_root))
 
@@ -760,7 +791,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                  .master(os.environ.get("SPARK_MASTER", "local[2]"))
                  .config("spark.ui.enabled", "false")
                  .config("spark.ui.showConsoleProgress", "false")
-                 .config("spark.sql.shuffle.partitions", "4")
                  .config("spark.sql.session.timeZone", "UTC")
                  .getOrCreate())
     summary = run(spark, args, contract)

@@ -106,3 +106,24 @@ def parquet_footer_schema(spark, file_path):
         return str(footer.getFileMetaData().getSchema().toString()), codecs
     finally:
         reader.close()
+
+
+class session_conf:
+    """Sets Spark SQL settings on a session for a `with` block, then restores the previous values."""
+
+    def __init__(self, spark, settings):
+        self.spark, self.settings, self.saved = spark, dict(settings), {}
+
+    def __enter__(self):
+        for key, value in self.settings.items():
+            self.saved[key] = self.spark.conf.get(key, None)
+            self.spark.conf.set(key, value)
+        return self.spark
+
+    def __exit__(self, *exc):
+        for key, value in self.saved.items():
+            if value is None:
+                self.spark.conf.unset(key)
+            else:
+                self.spark.conf.set(key, value)
+        return False

@@ -12,7 +12,7 @@ import pytest
 
 from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, PROCESSED_AT, copy_landing, parquet_files,
                       parquet_footer_schema, raw_key,
-                      read_table, run_batch)
+                      read_table, run_batch, session_conf)
 import weather_etl
 
 D1 = "2026-05-07"
@@ -378,3 +378,33 @@ def test_within_batch_duplicates_are_superseded(spark, lake):
     assert len(state["hourly"]) == 6
     assert {dict(r)["fetched_at"] for r in state["hourly"]} == {fetched["b2"]}
     assert {dict(r)["city_name"] for r in state["hourly"]} == {"Győr"}  # from --cities_json
+
+
+# ---- One Parquet file per partition per run, whatever the session's AQE and file settings (issue #3).
+
+def files_per_folder(folder):
+    counts = {}
+    for path in parquet_files(folder):
+        counts[os.path.dirname(path)] = counts.get(os.path.dirname(path), 0) + 1
+    return counts
+
+
+@pytest.mark.parametrize("settings", [
+    # What made the 100 cities x 30 days run write two files per partition: the hourly write's frame comes out of a
+    # left-semi join on (date, city), planned as a sort-merge join, so Spark dropped `repartition(date, city)` as
+    # redundant; AQE then made the join a broadcast join and read its probe side locally, one write task per map
+    # partition of the ranked rows. There, AQE had coalesced those to 2 (the 2 cores); with coalescing off, the
+    # fixture batch is enough to get the session's 2 shuffle partitions.
+    {"spark.sql.adaptive.coalescePartitions.enabled": "false"},
+    # A session or job setting that caps rows per file must not split a partition's file either.
+    {"spark.sql.files.maxRecordsPerFile": "5"},
+], ids=["aqe-local-shuffle-read", "max-records-per-file"])
+def test_one_parquet_file_per_partition_whatever_the_session_settings(spark, tmp_path, settings):
+    landing = copy_landing(tmp_path / "landing")
+    with session_conf(spark, settings):
+        summary = run_batch(spark, landing, tmp_path / "refined", "one-file", "--manifest_key", B1_MANIFEST)
+    assert summary["reconciled"] and summary["refined"] == 65 and summary["partitions_written"] == 8
+    hourly = files_per_folder(tmp_path / "refined/weather/hourly")
+    assert len(hourly) == 8 and hourly == {folder: 1 for folder in hourly}, hourly
+    quarantine = files_per_folder(tmp_path / "refined/weather/quarantine")
+    assert quarantine == {"date=2026-05-07": 1, "date=2026-05-09": 1}

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from etl_testkit import load_contract
+from etl_testkit import load_contract, session_conf
 import weather_etl
 
 ROOT = "/landing"
@@ -191,3 +191,18 @@ def test_contract_that_the_script_cannot_apply_is_refused(spark):
     frame = spark.createDataFrame([], "x int")
     with pytest.raises(weather_etl.ContractError, match="dew_point_c"):
         weather_etl.to_refined(frame, extra_column, "r", datetime(2026, 5, 9, tzinfo=timezone.utc))
+
+
+def test_shuffle_partitions_are_twice_the_cores_unless_set_explicitly(spark):
+    # Nothing set (Glue without a `--conf`): twice the cores, not Spark's 200.
+    assert weather_etl.shuffle_partitions(None, 2) == "4"
+    assert weather_etl.shuffle_partitions(None, 40) == "80"
+    assert weather_etl.shuffle_partitions(None, 0) == "2"
+    assert weather_etl.shuffle_partitions("7", 40) == "7"
+    # This session's builder sets 2, as a Glue job parameter `--conf spark.sql.shuffle.partitions=2` would: kept.
+    weather_etl.configure_session(spark)
+    assert spark.conf.get("spark.sql.shuffle.partitions") == "2"
+    # So is a value set on the session before the run.
+    with session_conf(spark, {"spark.sql.shuffle.partitions": "3"}):
+        weather_etl.configure_session(spark)
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "3"
