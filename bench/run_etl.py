@@ -3,12 +3,12 @@
     .venv/bin/python bench/run_etl.py --landing /tmp/bench/l100x30 --refined /tmp/bench/r1 --variant script \
         [--manifest_key K | --raw_prefix P] [--conf key=value ...] [--out result.json]
 
-The script's own entry point builds its local session with fixed settings (`local[2]`, shuffle partitions 4), and
-on Glue it takes the GlueContext's session; so, to try the settings a Glue user would set (`--conf` job parameter)
-without editing the script, this runner builds the session itself and calls the script's `run(spark, args,
-contract)`, the function `main()` calls. Measured: wall time of `run` (the job's work, not the JVM start-up),
-records per second, peak RSS of the whole process tree (Python driver + JVM, sampled every 100 ms from /proc),
-and the files written per partition.
+The script's own entry point builds its local session (`local[2]`; `configure_session` then sizes the shuffle
+partitions at twice the cores unless they are set explicitly), and on Glue it takes the GlueContext's session; so,
+to try the settings a Glue user would set (`--conf` job parameter) without editing the script, this runner builds
+the session itself and calls the script's `run(spark, args, contract)`, the function `main()` calls. Measured: wall
+time of `run` (the job's work, not the JVM start-up), records per second, peak RSS of the whole process tree
+(Python driver + JVM, sampled every 100 ms from /proc), and the files written per partition.
 """
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT_DIR = ROOT / "src" / "etl" / "script"
 
-# Settings per variant. `script`: what weather_etl.main() sets locally. `glue-default`: what the job gets on Glue,
-# where main() takes the GlueContext's session and only run()'s configure_session() applies (Spark's default 200
-# shuffle partitions, 4 MB open cost per file). `tuned`: few shuffle partitions and small-file grouping.
+# Settings per variant. `script`: what the script uses locally (4 shuffle partitions on 2 cores). `glue-default`:
+# what the job got on Glue before configure_session() sized the shuffle partitions itself (Spark's default 200, 4 MB
+# open cost per file); set explicitly here, it is kept, as a Glue `--conf spark.sql.shuffle.partitions=200` would be.
+# `tuned`: few shuffle partitions and small-file grouping.
 VARIANTS = {
     "script": {"spark.sql.shuffle.partitions": "4"},
     "glue-default": {"spark.sql.shuffle.partitions": "200"},
