@@ -1,6 +1,3 @@
-import * as crypto from 'crypto';
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,19 +11,28 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
+import { bundleWithFiles } from './private/code-asset';
 import { nagResourceFinding } from './private/nag';
+import { limiterWaitMs } from './private/rate-limiter';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import {
-  CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, ENV, encodeCities, FIXED_OVERHEAD_MS, RetryPolicy,
-  worstCaseCityMs, WRITE_ALLOWANCE_MS,
+  CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_MAX_CALLS_PER_MINUTE, ENV, encodeCities,
+  FIXED_OVERHEAD_MS, MAX_CONCURRENT_REQUESTS, RetryPolicy, worstCaseCityMs, WRITE_ALLOWANCE_MS,
 } from './private/runtime-config';
 import { callWeight, runsPerDay } from './private/schedule-math';
 
-/** Open-Meteo's free tier: non-commercial use, up to 10,000 calls per day. */
+/** Open-Meteo's free tier: non-commercial use, up to 600 calls per minute, 5,000 per hour and 10,000 per day. */
+const FREE_TIER_MINUTE_CALLS = 600;
+const FREE_TIER_HOURLY_CALLS = 5_000;
 const FREE_TIER_DAILY_CALLS = 10_000;
+const FREE_API_BASE_URL = 'https://api.open-meteo.com';
 /** Lambda's limits this construct sizes against. */
 const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const LAMBDA_MAX_ENVIRONMENT_BYTES = 4096;
+/** Share of Lambda's 15 minutes the derived default concurrency sizes the worst case to: the rest is margin. */
+const TIMEOUT_BUDGET_SHARE = 0.9;
+/** The default concurrency never goes below this (the former fixed default). */
+const MIN_DEFAULT_CONCURRENCY = 3;
 
 /**
  * Properties of `WeatherIngestion`.
@@ -43,9 +49,10 @@ export interface WeatherIngestionProps {
    * The cities to fetch, one API request each per run. Checked with `WeatherContract.validateCities`.
    *
    * They are shipped to the function in a `cities.json` file inside its code asset (not in its environment), so the
-   * list size is not limited by Lambda's 4 KB environment. What limits one construct is time: every city must get
-   * at least one request within Lambda's 15 minutes (see `maxConcurrentRequests` and `requestTimeout`); split
-   * larger lists across several `WeatherIngestion` constructs.
+   * list size is not limited by Lambda's 4 KB environment. What limits one construct is time: a batch must fit in
+   * Lambda's 15 minutes, even when every request times out after its retries, under the API's rate limit
+   * (`maxCallsPerMinute`). With the defaults that is 1,010 cities (1,000 take about 2 minutes when the API answers,
+   * and at most 805 s when every request times out); split larger lists across several `WeatherIngestion` constructs.
    */
   readonly cities: City[];
 
@@ -111,11 +118,25 @@ export interface WeatherIngestionProps {
   readonly maxAttempts?: number;
 
   /**
-   * Requests in flight at once, an integer in [1, 10]. Keep it small: Open-Meteo asks clients to be gentle.
+   * Requests in flight at once, an integer in [1, 200]. The API load is bounded by `maxCallsPerMinute`, not by
+   * this: concurrency only lets slow or timed-out requests overlap. A value you set is kept, and synthesis fails
+   * when even one attempt per city cannot fit in Lambda's 15 minutes with it.
    *
-   * @default 3
+   * @default - the smallest concurrency (at least 3) with which the worst case fits in 90 % of Lambda's 15 minutes:
+   * every attempt of every city times out after its retries and backoffs, and the rate limiter makes the batch
+   * wait for its calls (3 up to 45 cities with the other defaults; 7 for 100 cities; 167 for 1,000)
    */
   readonly maxConcurrentRequests?: number;
+
+  /**
+   * Most Open-Meteo API calls the function makes in any 60 seconds, retries included, an integer in [1, 100000].
+   * Calls are weighted as Open-Meteo counts them (a request with more than 10 variables or 2 weeks of data counts as
+   * several). Open-Meteo's free tier allows 600 calls a minute, 5,000 an hour and 10,000 a day per IP address; raise
+   * it for a commercial plan (`apiBaseUrl`).
+   *
+   * @default 500
+   */
+  readonly maxCallsPerMinute?: number;
 
   /**
    * Reserved concurrency of the function, an integer in [1, 10]. One batch at a time keeps the request rate
@@ -179,8 +200,14 @@ export class WeatherIngestion extends Construct {
   /** The cities this construct fetches. */
   public readonly cities: City[];
 
-  /** The function's timeout, sized from the city count, the request timeout and the retries. */
+  /** The function's timeout, sized from the city count, the request timeout, the retries and the rate limit. */
   public readonly timeout: Duration;
+
+  /** Requests in flight at once: `maxConcurrentRequests`, or the default derived from the cities and timeouts. */
+  public readonly maxConcurrentRequests: number;
+
+  /** Most API calls the function makes in any 60 seconds (`maxCallsPerMinute`). */
+  public readonly maxCallsPerMinute: number;
 
   constructor(scope: Construct, id: string, props: WeatherIngestionProps) {
     super(scope, id);
@@ -194,7 +221,10 @@ export class WeatherIngestion extends Construct {
       throw new Error('pastDays and forecastDays are both 0, so no hour would be fetched; set at least one of them');
     }
     const maxAttempts = checkInteger('maxAttempts', props.maxAttempts ?? 4, 1, 10);
-    const maxConcurrentRequests = checkInteger('maxConcurrentRequests', props.maxConcurrentRequests ?? 3, 1, 10);
+    const maxCallsPerMinute = checkInteger('maxCallsPerMinute', props.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000);
+    if (props.maxConcurrentRequests !== undefined) {
+      checkInteger('maxConcurrentRequests', props.maxConcurrentRequests, 1, MAX_CONCURRENT_REQUESTS);
+    }
     const reservedConcurrency = checkInteger('reservedConcurrency', props.reservedConcurrency ?? 1, 1, 10);
     const requestTimeout = props.requestTimeout ?? Duration.seconds(10);
     if (!Token.isUnresolved(requestTimeout.toMilliseconds({ integral: false }))) {
@@ -211,7 +241,15 @@ export class WeatherIngestion extends Construct {
       backoffBaseMs: DEFAULT_BACKOFF_BASE_MS,
       backoffMaxMs: DEFAULT_BACKOFF_MAX_MS,
     };
-    this.timeout = sizeTimeout(props.cities.length, maxConcurrentRequests, policy);
+    if (Token.isUnresolved(maxCallsPerMinute) || (props.maxConcurrentRequests !== undefined && Token.isUnresolved(props.maxConcurrentRequests))) {
+      throw new Error('maxConcurrentRequests and maxCallsPerMinute must be literal numbers, not tokens: the function timeout is sized from them');
+    }
+    const weight = callWeight(WeatherContract.VARIABLES.length, pastDays + forecastDays);
+    const load: BatchLoad = { cityCount: props.cities.length, policy, maxCallsPerMinute, weight };
+    const maxConcurrentRequests = props.maxConcurrentRequests ?? defaultConcurrency(load);
+    this.maxConcurrentRequests = maxConcurrentRequests;
+    this.maxCallsPerMinute = maxCallsPerMinute;
+    this.timeout = sizeTimeout(load, maxConcurrentRequests, props.maxConcurrentRequests !== undefined);
 
     const environment: Record<string, string> = {
       [ENV.bucket]: props.landingBucket.bucketName,
@@ -222,6 +260,7 @@ export class WeatherIngestion extends Construct {
       [ENV.requestTimeoutMs]: String(policy.requestTimeoutMs),
       [ENV.maxAttempts]: String(maxAttempts),
       [ENV.maxConcurrentRequests]: String(maxConcurrentRequests),
+      [ENV.maxCallsPerMinute]: String(maxCallsPerMinute),
       [ENV.backoffBaseMs]: String(policy.backoffBaseMs),
       [ENV.backoffMaxMs]: String(policy.backoffMaxMs),
       NODE_OPTIONS: '--enable-source-maps',
@@ -258,7 +297,7 @@ export class WeatherIngestion extends Construct {
     const fn = new lambda.Function(this, 'Resource', {
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(codeAssetDirectory(props.cities)),
+      code: lambda.Code.fromAsset(bundleWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(props.cities) }, 'cdk-weather-ingestion')),
       description: `Fetches Open-Meteo weather for ${props.cities.length} cities into the landing zone`,
       role,
       logGroup: this.logGroup,
@@ -298,6 +337,19 @@ export class WeatherIngestion extends Construct {
       reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
     });
 
+    if (!Token.isUnresolved(apiBaseUrl) && apiBaseUrl === FREE_API_BASE_URL) {
+      if (maxCallsPerMinute > FREE_TIER_MINUTE_CALLS) {
+        Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionMinuteLimitExceeded',
+          `maxCallsPerMinute ${maxCallsPerMinute} is more than the ${FREE_TIER_MINUTE_CALLS} calls per minute of Open-Meteo's free tier: ` +
+          'expect HTTP 429 answers, or use a commercial plan (apiBaseUrl).');
+      }
+      if (props.cities.length * weight > FREE_TIER_HOURLY_CALLS) {
+        Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionHourlyLimitExceeded',
+          `one batch of ${props.cities.length} cities × call weight ${weight} makes ${props.cities.length * weight} Open-Meteo API calls, ` +
+          `more than the ${FREE_TIER_HOURLY_CALLS} per hour of the free tier: split the cities across batches an hour apart, or use a commercial plan (apiBaseUrl).`);
+      }
+    }
+
     if (props.scheduleEnabled ?? true) {
       const expression = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '15', hour: '0/6' });
       // Our own role (not the stack-wide one LambdaInvoke would create) so that its finding can be acknowledged here.
@@ -325,7 +377,6 @@ export class WeatherIngestion extends Construct {
       });
       const runs = Token.isUnresolved(expression.expressionString) ? undefined : runsPerDay(expression.expressionString);
       if (runs !== undefined) {
-        const weight = callWeight(WeatherContract.VARIABLES.length, pastDays + forecastDays);
         this.estimatedDailyApiCalls = Math.ceil(props.cities.length * runs * weight);
         if (this.estimatedDailyApiCalls > FREE_TIER_DAILY_CALLS) {
           Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionFreeTierExceeded',
@@ -370,22 +421,71 @@ function checkUrl(prop: string, value: string): string {
   return value.replace(/\/+$/, '');
 }
 
+/** What one batch asks of the API and of the clock. */
+interface BatchLoad {
+  readonly cityCount: number;
+  readonly policy: RetryPolicy;
+  readonly maxCallsPerMinute: number;
+  /** Open-Meteo's weight of one request. */
+  readonly weight: number;
+}
+
 /**
- * Enough time for the worst case (every attempt times out, every backoff waits its ceiling), capped at Lambda's
- * 15 minutes; the handler stops starting requests when time runs short and still writes the manifest. It is an
- * error when even one attempt per city cannot fit.
+ * The worst case of a batch at `concurrency`: every attempt of every city times out, every backoff waits its
+ * ceiling, and the rate limiter holds back every call past its first burst (each worker's waits for the limiter
+ * add up to at most the limiter's total wait).
  */
-function sizeTimeout(cityCount: number, concurrency: number, policy: RetryPolicy): Duration {
-  const rounds = Math.ceil(cityCount / concurrency);
-  const minimumMs = FIXED_OVERHEAD_MS + rounds * (policy.requestTimeoutMs + WRITE_ALLOWANCE_MS);
+function worstCaseMs(load: BatchLoad, concurrency: number): number {
+  const rounds = Math.ceil(load.cityCount / concurrency);
+  return FIXED_OVERHEAD_MS + rounds * (worstCaseCityMs(load.policy) + WRITE_ALLOWANCE_MS)
+    + limiterWaitMs(load.cityCount * load.policy.maxAttempts * load.weight, load.maxCallsPerMinute);
+}
+
+/** The smallest concurrency, at least 3, whose worst case fits in 90 % of Lambda's 15 minutes. */
+function defaultConcurrency(load: BatchLoad): number {
+  checkRateLimitFits(load);
+  const budgetMs = TIMEOUT_BUDGET_SHARE * LAMBDA_MAX_TIMEOUT_SECONDS * 1000;
+  for (let concurrency = MIN_DEFAULT_CONCURRENCY; concurrency <= MAX_CONCURRENT_REQUESTS; concurrency++) {
+    if (worstCaseMs(load, concurrency) <= budgetMs) {
+      return concurrency;
+    }
+  }
+  const limiterS = Math.ceil(limiterWaitMs(load.cityCount * load.policy.maxAttempts * load.weight, load.maxCallsPerMinute) / 1000);
+  throw new Error(
+    `cities: ${load.cityCount} cities do not fit in Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s in the worst case, even at maxConcurrentRequests ` +
+    `${MAX_CONCURRENT_REQUESTS}: every attempt timing out (maxAttempts ${load.policy.maxAttempts}, requestTimeout ${load.policy.requestTimeoutMs / 1000} s) ` +
+    `and the rate limit (maxCallsPerMinute ${load.maxCallsPerMinute}) holding the ${load.cityCount * load.policy.maxAttempts * load.weight} calls back for up to ${limiterS} s; ` +
+    'lower maxAttempts or requestTimeout, raise maxCallsPerMinute if your plan allows it, set maxConcurrentRequests yourself, ' +
+    'or split the cities across several WeatherIngestion constructs');
+}
+
+/** Even when every city answers at once, the rate limit alone must let one attempt per city through in time. */
+function checkRateLimitFits(load: BatchLoad): void {
+  const calls = load.cityCount * load.weight;
+  const minimumMs = FIXED_OVERHEAD_MS + limiterWaitMs(calls, load.maxCallsPerMinute);
   if (minimumMs > LAMBDA_MAX_TIMEOUT_SECONDS * 1000) {
     throw new Error(
-      `cities: ${cityCount} cities at maxConcurrentRequests ${concurrency} and requestTimeout ${policy.requestTimeoutMs / 1000} s ` +
-      `need at least ${Math.ceil(minimumMs / 1000)} s, more than Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s; ` +
-      'lower requestTimeout, raise maxConcurrentRequests or split the cities across several WeatherIngestion constructs');
+      `cities: ${load.cityCount} cities (${calls} API calls) at maxCallsPerMinute ${load.maxCallsPerMinute} need at least ` +
+      `${Math.ceil(minimumMs / 1000)} s, more than Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s; raise maxCallsPerMinute if your plan allows it ` +
+      'or split the cities across several WeatherIngestion constructs');
   }
-  const worstMs = FIXED_OVERHEAD_MS + rounds * (worstCaseCityMs(policy) + WRITE_ALLOWANCE_MS);
-  return Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(worstMs / 1000)));
+}
+
+/**
+ * Enough time for the worst case (`worstCaseMs`), capped at Lambda's 15 minutes; the handler stops starting requests
+ * when time runs short and still writes the manifest. It is an error when even one attempt per city cannot fit.
+ */
+function sizeTimeout(load: BatchLoad, concurrency: number, explicit: boolean): Duration {
+  checkRateLimitFits(load);
+  const rounds = Math.ceil(load.cityCount / concurrency);
+  const minimumMs = FIXED_OVERHEAD_MS + rounds * (load.policy.requestTimeoutMs + WRITE_ALLOWANCE_MS);
+  if (minimumMs > LAMBDA_MAX_TIMEOUT_SECONDS * 1000) {
+    throw new Error(
+      `cities: ${load.cityCount} cities at maxConcurrentRequests ${concurrency}${explicit ? '' : ' (the default)'} and requestTimeout ${load.policy.requestTimeoutMs / 1000} s ` +
+      `need at least ${Math.ceil(minimumMs / 1000)} s, more than Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s; ` +
+      'lower requestTimeout, raise maxConcurrentRequests (or leave it unset: the default is sized from the cities) or split the cities across several WeatherIngestion constructs');
+  }
+  return Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(worstCaseMs(load, concurrency) / 1000)));
 }
 
 function checkEnvironmentSize(environment: Record<string, string>): void {
@@ -402,47 +502,3 @@ function checkEnvironmentSize(environment: Record<string, string>): void {
 
 /** The handler bundle made by `npx projen bundle` (`src/ingestion/ingest.lambda.ts`). */
 const HANDLER_BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'ingestion', 'ingest.lambda');
-
-/**
- * A folder holding the handler bundle's files and `cities.json`: the function's code asset.
- *
- * Its content depends only on the bundle and the cities (`encodeCities` writes the same bytes for the same
- * cities), so the asset hash does too. The folder is named after a hash of that content under the OS temporary
- * directory: a later synthesis with the same cities and bundle reuses it, and a different content never lands in
- * an existing folder. It is written to a fresh temporary folder first and then renamed, so that concurrent
- * syntheses never see it half-written.
- */
-function codeAssetDirectory(cities: City[]): string {
-  if (!fs.existsSync(path.join(HANDLER_BUNDLE_DIR, 'index.js'))) {
-    throw new Error(`the ingestion handler bundle is missing (${HANDLER_BUNDLE_DIR}): run "npx projen bundle"`);
-  }
-  const files = new Map<string, Buffer>();
-  for (const name of fs.readdirSync(HANDLER_BUNDLE_DIR).sort()) {
-    if (name !== CITIES_FILE && fs.statSync(path.join(HANDLER_BUNDLE_DIR, name)).isFile()) {
-      files.set(name, fs.readFileSync(path.join(HANDLER_BUNDLE_DIR, name)));
-    }
-  }
-  files.set(CITIES_FILE, Buffer.from(encodeCities(cities), 'utf-8'));
-
-  const hash = crypto.createHash('sha256');
-  for (const [name, content] of files) {
-    hash.update(`${name}\0${content.length}\0`).update(content);
-  }
-  const dir = path.join(os.tmpdir(), `cdk-weather-ingestion-${hash.digest('hex').slice(0, 32)}`);
-  if (!fs.existsSync(dir)) {
-    const staging = fs.mkdtempSync(`${dir}.tmp-`);
-    for (const [name, content] of files) {
-      fs.writeFileSync(path.join(staging, name), content);
-    }
-    try {
-      fs.renameSync(staging, dir);
-    } catch (e) {
-      // Another synthesis made the same folder in the meantime: same content, keep theirs.
-      fs.rmSync(staging, { recursive: true, force: true });
-      if (!fs.existsSync(dir)) {
-        throw e;
-      }
-    }
-  }
-  return dir;
-}

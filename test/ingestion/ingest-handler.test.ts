@@ -11,7 +11,7 @@ import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2
 import { fixture, MotoS3, StubWeatherApi } from './local-servers';
 import { IngestionManifest, WeatherContract } from '../../src/contract';
 import { createHandler } from '../../src/ingestion/ingest.lambda';
-import { CITIES_FILE, ENV, encodeCities } from '../../src/ingestion/private/runtime-config';
+import { CITIES_FILE, ENV, encodeCities, MANIFEST_RESERVE_MS } from '../../src/ingestion/private/runtime-config';
 
 const BUCKET = 'landing';
 const GYOR = { name: 'Győr', latitude: 47.68, longitude: 17.66, timezone: 'Europe/Budapest' };
@@ -298,5 +298,58 @@ describe('other runs', () => {
     expect(request.query.get('past_days')).toBeNull();
     expect(request.query.get('timezone')).toBe('UTC');
     expect((await body(WeatherContract.rawKey('2025-06-04', 'gyor', 'backfill-20240101-20240131'))).equals(fixture('forecast-gyor-gmt-48h.json'))).toBe(true);
+  });
+});
+
+describe('the API rate limit (maxCallsPerMinute): every attempt, retries included, waits for its call', () => {
+  // Four cities that end up written: Győr and Saint-Étienne at once, Salt Lake City after a 500, Paris after a 429.
+  const SLUGS = ['gyor', 'saint-etienne', 'salt-lake-city', 'paris'];
+  const withLimit = async (callsPerMinute: number, context?: { getRemainingTimeInMillis: () => number }) => {
+    process.env[ENV.maxCallsPerMinute] = String(callsPerMinute);
+    process.env[ENV.maxConcurrentRequests] = '8';
+    try {
+      const result = await handler({ batchId: `limit-${callsPerMinute}-${context ? 'short' : 'full'}`, scheduledTime: '2025-06-05T00:00:00Z', citySlugs: SLUGS }, context as any);
+      return { result, times: api.requests.map((r) => r.receivedAt).sort((a, b) => a - b) };
+    } finally {
+      process.env[ENV.maxCallsPerMinute] = '';
+      process.env[ENV.maxConcurrentRequests] = '3';
+    }
+  };
+  beforeEach(() => {
+    scriptAll();
+    api.reset();
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test('120 a minute: a burst of 2, then one call every 508 ms, though 8 requests may be in flight', async () => {
+    const { result, times } = await withLimit(120);
+    expect(result).toMatchObject({ written: 4, failed: 0, retries: 2 });
+    // 6 calls: 2 at once, then one per 60 s / 118 (the bucket refills at 120 − 2 a minute so that no minute sees more than 120).
+    expect(times).toHaveLength(6);
+    const interval = 60_000 / 118;
+    for (let i = 2; i < times.length; i++) {
+      expect(times[i] - times[0]).toBeGreaterThanOrEqual((i - 1) * interval - 25);
+    }
+  });
+
+  test('the default 500 a minute lets the same 6 calls go at once (burst of 8)', async () => {
+    const { result, times } = await withLimit(500);
+    expect(result).toMatchObject({ written: 4, failed: 0 });
+    expect(times[times.length - 1] - times[0]).toBeLessThan(400);
+  });
+
+  test('a city whose call would only come after the deadline fails (not attempted), and the batch is a partial failure', async () => {
+    // 60 a minute: a burst of 1, then one call every 1,017 ms; 1.5 s left before the manifest reserve.
+    const { result, times } = await withLimit(60, { getRemainingTimeInMillis: () => MANIFEST_RESERVE_MS + 1_500 });
+    expect(times).toHaveLength(2);
+    expect(result).toMatchObject({ written: 2, failed: 2, partialFailure: true });
+    expect(result.failures.map((f) => [f.city, f.error, f.attempts, f.reason])).toEqual([
+      ['salt-lake-city', 'TIMEOUT', 0, 'not attempted: no time left within the API rate limit (0 attempts made)'],
+      ['paris', 'TIMEOUT', 0, 'not attempted: no time left within the API rate limit (0 attempts made)'],
+    ]);
+    const manifest: IngestionManifest = JSON.parse((await body(result.manifestKey)).toString('utf-8'));
+    expect(manifest.written.map((w) => w.city)).toEqual(['gyor', 'saint-etienne']);
+    expect(manifest.failed.map((f) => f.city)).toEqual(['salt-lake-city', 'paris']);
   });
 });

@@ -92,10 +92,12 @@ describe('WeatherIngestion with defaults', () => {
           WEATHER_REQUEST_TIMEOUT_MS: '10000',
           WEATHER_MAX_ATTEMPTS: '4',
           WEATHER_MAX_CONCURRENT_REQUESTS: '3',
+          WEATHER_MAX_CALLS_PER_MINUTE: '500',
         }),
       },
     });
     expect(ingestion.timeout.toSeconds()).toBe(78);
+    expect([ingestion.maxConcurrentRequests, ingestion.maxCallsPerMinute]).toEqual([3, 500]);
     expect(ingestion.node.defaultChild).toBe(ingestion.ingestFunction);
   });
 
@@ -209,6 +211,7 @@ describe('WeatherIngestion with every prop set, on an imported bucket without a 
       requestTimeout: Duration.seconds(5),
       maxAttempts: 2,
       maxConcurrentRequests: 2,
+      maxCallsPerMinute: 1200,
       reservedConcurrency: 2,
       logRetention: logs.RetentionDays.ONE_MONTH,
     });
@@ -230,6 +233,7 @@ describe('WeatherIngestion with every prop set, on an imported bucket without a 
           WEATHER_REQUEST_TIMEOUT_MS: '5000',
           WEATHER_MAX_ATTEMPTS: '2',
           WEATHER_MAX_CONCURRENT_REQUESTS: '2',
+          WEATHER_MAX_CALLS_PER_MINUTE: '1200',
         }),
       },
     });
@@ -326,7 +330,10 @@ describe('WeatherIngestion validation', () => {
     ['forecastDays not an integer', { forecastDays: 1.5 }, 'forecastDays must be an integer in [0, 16], got 1.5'],
     ['nothing to fetch', { pastDays: 0, forecastDays: 0 }, 'pastDays and forecastDays are both 0, so no hour would be fetched; set at least one of them'],
     ['maxAttempts 0', { maxAttempts: 0 }, 'maxAttempts must be an integer in [1, 10], got 0'],
-    ['maxConcurrentRequests 11', { maxConcurrentRequests: 11 }, 'maxConcurrentRequests must be an integer in [1, 10], got 11'],
+    ['maxConcurrentRequests 201', { maxConcurrentRequests: 201 }, 'maxConcurrentRequests must be an integer in [1, 200], got 201'],
+    ['maxConcurrentRequests 0', { maxConcurrentRequests: 0 }, 'maxConcurrentRequests must be an integer in [1, 200], got 0'],
+    ['maxCallsPerMinute 0', { maxCallsPerMinute: 0 }, 'maxCallsPerMinute must be an integer in [1, 100000], got 0'],
+    ['maxCallsPerMinute not an integer', { maxCallsPerMinute: 12.5 }, 'maxCallsPerMinute must be an integer in [1, 100000], got 12.5'],
     ['reservedConcurrency 0', { reservedConcurrency: 0 }, 'reservedConcurrency must be an integer in [1, 10], got 0'],
     ['requestTimeout too short', { requestTimeout: Duration.millis(500) }, 'requestTimeout must be a whole number of milliseconds between 1 second and 5 minutes, got 500 millis'],
     ['requestTimeout too long', { requestTimeout: Duration.minutes(6) }, 'requestTimeout must be a whole number of milliseconds between 1 second and 5 minutes, got 6 minutes'],
@@ -337,11 +344,24 @@ describe('WeatherIngestion validation', () => {
     expect(build(overrides)).toThrow(message);
   });
 
-  test('too many cities for Lambda\'s 15 minutes', () => {
-    const cities = Array.from({ length: 300 }, (_, i) => ({ name: `C${i}`, latitude: 0, longitude: 0 }));
-    expect(build({ cities })).toThrow(
-      'cities: 300 cities at maxConcurrentRequests 3 and requestTimeout 10 s need at least 1130 s, more than Lambda\'s 900 s; ' +
-      'lower requestTimeout, raise maxConcurrentRequests or split the cities across several WeatherIngestion constructs');
+  test('an explicit maxConcurrentRequests that cannot give every city one attempt in 15 minutes is an error naming it', () => {
+    const cities = manyCities(1000);
+    expect(build({ cities, maxConcurrentRequests: 3 })).toThrow(
+      'cities: 1000 cities at maxConcurrentRequests 3 and requestTimeout 10 s need at least 3704 s, more than Lambda\'s 900 s; ' +
+      'lower requestTimeout, raise maxConcurrentRequests (or leave it unset: the default is sized from the cities) or split the cities across several WeatherIngestion constructs');
+  });
+
+  test('a maxCallsPerMinute too low for one call per city in 15 minutes is an error naming it', () => {
+    // Burst 1, then 5 calls a minute: 99 calls wait 19.8 minutes, plus 30 s.
+    expect(build({ cities: manyCities(100), maxCallsPerMinute: 6 })).toThrow(
+      'cities: 100 cities (100 API calls) at maxCallsPerMinute 6 need at least 1218 s, more than Lambda\'s 900 s; ' +
+      'raise maxCallsPerMinute if your plan allows it or split the cities across several WeatherIngestion constructs');
+  });
+
+  test('more cities than the default can fit in the worst case is an error that says what to change', () => {
+    expect(build({ cities: manyCities(1011) })).toThrow(
+      /^cities: 1011 cities do not fit in Lambda's 900 s in the worst case, even at maxConcurrentRequests 200: every attempt timing out \(maxAttempts 4, requestTimeout 10 s\) and the rate limit \(maxCallsPerMinute 500\) holding the 4044 calls back for up to \d+ s; lower maxAttempts/);
+    expect(build({ cities: manyCities(1010) })).not.toThrow();
   });
 
   test('an environment over Lambda\'s 4 KB (only absurd URLs can do it now)', () => {
@@ -352,8 +372,55 @@ describe('WeatherIngestion validation', () => {
   test('the timeout is capped at 15 minutes when the worst case would need more', () => {
     const { stack, props } = base();
     const cities = Array.from({ length: 60 }, (_, i) => ({ name: `C${i}`, latitude: 0, longitude: 0 }));
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { ...props, cities });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { ...props, cities, maxConcurrentRequests: 3 });
     expect(ingestion.timeout.toSeconds()).toBe(900);
+  });
+});
+
+describe('the default concurrency is derived from the cities: the worst case fits in 90 % of 15 minutes', () => {
+  // Worst case: 30 s + ⌈cities / concurrency⌉ rounds × (4 attempts × 10 s + backoffs 1 + 2 + 4 s + 1 s write)
+  // + the rate limiter's wait for 4 attempts per city at 500 calls per minute (burst 8, 492 per minute after it).
+  test.each<[number, number, number]>([
+    [1, 3, 78],
+    [2, 3, 78],
+    [45, 3, 771],
+    [46, 4, 628],
+    [100, 7, 798],
+    [1000, 167, 805],
+  ])('%i cities: %i requests at a time, timeout %i s', (count, concurrency, timeout) => {
+    const { stack, bucket } = landingStack();
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(count), scheduleEnabled: false });
+    expect([ingestion.maxConcurrentRequests, ingestion.timeout.toSeconds()]).toEqual([concurrency, timeout]);
+    expect(timeout).toBeLessThanOrEqual(810);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: timeout,
+      Environment: { Variables: Match.objectLike({ [ENV.maxConcurrentRequests]: String(concurrency), [ENV.maxCallsPerMinute]: '500' }) },
+    });
+  });
+
+  test('1,000 cities: the rate limit, not the concurrency, bounds the API load (2 minutes at least, 8 in the worst case)', () => {
+    const { stack, bucket } = landingStack();
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(1000), scheduleEnabled: false });
+    // 6 rounds of 48 s, 30 s, and (4,000 − 8) calls at 492 a minute: 487 s.
+    expect(ingestion.timeout.toSeconds()).toBe(30 + 6 * 48 + 487);
+  });
+
+  test('an explicit maxConcurrentRequests is kept, and the timeout sized for it', () => {
+    const { stack, bucket } = landingStack();
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(100), maxConcurrentRequests: 50, scheduleEnabled: false });
+    expect([ingestion.maxConcurrentRequests, ingestion.timeout.toSeconds()]).toEqual([50, 30 + 2 * 48 + 48]);
+  });
+
+  test('warns when the rate limit or one batch exceeds the free tier\'s minute or hour limit', () => {
+    const { stack, bucket } = landingStack();
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(100), maxCallsPerMinute: 700, pastDays: 92, forecastDays: 16, scheduleEnabled: false });
+    const warnings = Annotations.fromStack(stack).findWarning(`/Test/${ingestion.node.id}`, Match.anyValue()).map((w) => String(w.entry.data));
+    // 108 days = 7.71 × 14 days: 100 cities × 7.71 = 771 calls per batch, under 5,000.
+    expect(warnings.filter((w) => w.includes('calls per minute'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('per hour'))).toHaveLength(0);
+    const { stack: big, bucket: bigBucket } = landingStack();
+    const many = new WeatherIngestion(big, 'Ingestion', { landingBucket: bigBucket, cities: manyCities(700), pastDays: 92, forecastDays: 16, maxAttempts: 1, maxCallsPerMinute: 600, scheduleEnabled: false });
+    expect(Annotations.fromStack(big).findWarning(`/Test/${many.node.id}`, Match.stringLikeRegexp('more than the 5000 per hour of the free tier'))).toHaveLength(1);
   });
 });
 

@@ -124,16 +124,18 @@ describe('WeatherPipeline knobs', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Weather/Landing', Match.stringLikeRegexp('removalPolicy is DESTROY'));
   });
 
-  test('cities are data, not resources: 1 and 200 cities give the same resources, one freshness alarm for all', () => {
+  test('cities are data, not resources: 1 and 1,000 cities give the same resources, one freshness alarm for all', () => {
     // The cities travel in code assets (the ingestion's cities.json, the freshness check's freshness.json), not in
-    // 4 KB environments, and one alarm watches the freshness of all of them.
-    const many: City[] = Array.from({ length: 200 }, (_, i) => ({ name: `City ${i}`, latitude: -80 + i * 0.8, longitude: -170 + i * 1.7 }));
+    // 4 KB environments; one alarm watches the freshness of all of them; and the ingestion's default concurrency is
+    // sized so that 1,000 cities fit in one invocation under the API's rate limit.
+    const many: City[] = Array.from({ length: 1000 }, (_, i) => ({ name: `City ${i}`, latitude: -80 + i * 0.16, longitude: -170 + i * 0.34 }));
     const one = new Stack(new App(), 'One');
     new WeatherPipeline(one, 'Weather', { cities: [PARIS] });
-    const twoHundred = new Stack(new App(), 'TwoHundred');
-    const pipeline = new WeatherPipeline(twoHundred, 'Weather', { cities: many });
+    const thousand = new Stack(new App(), 'Thousand');
+    const pipeline = new WeatherPipeline(thousand, 'Weather', { cities: many });
     const oneCounts = resourceCounts(Template.fromStack(one));
-    expect(resourceCounts(Template.fromStack(twoHundred))).toEqual(oneCounts);
+    expect(resourceCounts(Template.fromStack(thousand))).toEqual(oneCounts);
+    expect(pipeline.ingestion.maxConcurrentRequests).toBe(167);
     expect(pipeline.monitoring!.alarms).toContain(pipeline.monitoring!.cityFreshnessAlarm);
   });
 

@@ -29,6 +29,11 @@ export interface FetchOptions {
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetchImpl?: typeof fetch;
+  /**
+   * Takes the API calls of one attempt before it is sent (the rate limiter); resolves false when they would only
+   * be available after the deadline, which ends the city's attempts.
+   */
+  readonly acquireCall?: (deadline: number) => Promise<boolean>;
 }
 
 interface Verdict {
@@ -60,8 +65,16 @@ export async function fetchWeather(url: string, options: FetchOptions): Promise<
     if (budget <= 0) {
       return failure(attempts === 0 ? last : { ...last, reason: `${last.reason}; no time left to retry` }, attempts);
     }
+    if (options.acquireCall !== undefined && !(await options.acquireCall(deadline))) {
+      const limited = `no time left within the API rate limit (${attempts} attempt${attempts === 1 ? '' : 's'} made)`;
+      return failure({ ...last, reason: attempts === 0 ? `not attempted: ${limited}` : `${last.reason}; ${limited}` }, attempts);
+    }
+    // The wait for the rate limiter ends before the deadline, but it may have used up most of the budget.
+    const timeoutMs = Math.min(policy.requestTimeoutMs, deadline - Date.now());
+    if (timeoutMs <= 0) {
+      return failure(attempts === 0 ? last : { ...last, reason: `${last.reason}; no time left to retry` }, attempts);
+    }
     attempts++;
-    const timeoutMs = Math.min(policy.requestTimeoutMs, budget);
     const verdict = await attempt(fetchImpl, url, timeoutMs);
     if ('body' in verdict) {
       return { ok: true, body: verdict.body, contentType: verdict.contentType, fetchedAt: new Date(), attempts };

@@ -1,5 +1,7 @@
 import { fetchWeather, FetchOptions } from './http-fetch';
-import { ARCHIVE_PATH, CITIES_FILE, FORECAST_PATH, MANIFEST_RESERVE_MS, RuntimeConfig } from './runtime-config';
+import { CallRateLimiter, LimiterClock } from './rate-limiter';
+import { ARCHIVE_PATH, CITIES_FILE, DEFAULT_MAX_CALLS_PER_MINUTE, FORECAST_PATH, MANIFEST_RESERVE_MS, RuntimeConfig } from './runtime-config';
+import { callWeight } from './schedule-math';
 import { City } from '../../contract/city';
 import { IngestionManifest, ManifestEntry, ManifestFailure } from '../../contract/manifest';
 import { WeatherContract } from '../../contract/weather-contract';
@@ -13,6 +15,8 @@ export interface IngestDependencies {
   readonly remainingTimeMs?: () => number;
   readonly log?: (record: Record<string, unknown>) => void;
   readonly fetchOptions?: Partial<Pick<FetchOptions, 'random' | 'sleep' | 'fetchImpl'>>;
+  /** Clock of the rate limiter (tests). */
+  readonly limiterClock?: LimiterClock;
 }
 
 /** One object to write to the landing bucket. */
@@ -62,14 +66,28 @@ export async function ingestBatch(
   const manifestKey = WeatherContract.manifestKey(ingestDate, batchId);
   const cities = selectCities(config.cities, request.citySlugs);
 
-  log({ message: 'ingestion batch started', batchId, ingestDate, mode: backfill ? 'backfill' : 'forecast', cities: cities.length });
+  log({
+    message: 'ingestion batch started',
+    batchId,
+    ingestDate,
+    mode: backfill ? 'backfill' : 'forecast',
+    cities: cities.length,
+    maxConcurrentRequests: config.maxConcurrentRequests,
+    maxCallsPerMinute: config.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE,
+  });
+
+  // Every attempt, retries included, takes its call weight from one bucket: at most maxCallsPerMinute per minute.
+  const weight = requestWeight(config, backfill);
+  const callsPerMinute = config.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE;
+  const limiter = new CallRateLimiter(callsPerMinute, weight, deps.limiterClock);
+  const acquireCall = (until: number) => limiter.acquire(until);
 
   const written: ManifestEntry[] = [];
   const failed: ManifestFailure[] = [];
   const outcomes = await mapWithConcurrency(cities, config.maxConcurrentRequests, async (city): Promise<CityOutcome> => {
     const slug = WeatherContract.slugOf(city);
     const requestUrl = buildUrl(config, city, backfill);
-    const fetched = await fetchWeather(requestUrl, { ...deps.fetchOptions, policy: config.retry, deadline });
+    const fetched = await fetchWeather(requestUrl, { ...deps.fetchOptions, policy: config.retry, deadline, acquireCall });
     if (!fetched.ok) {
       return { failure: { city: slug, cityName: city.name, requestUrl, error: fetched.error, reason: fetched.reason, attempts: fetched.attempts } };
     }
@@ -145,6 +163,14 @@ export async function ingestBatch(
   };
   log({ message: 'ingestion batch finished', ...result, failures: undefined });
   return result;
+}
+
+/** Open-Meteo's weight of one request of the batch: the contract's variables over the days it asks for. */
+export function requestWeight(config: Pick<RuntimeConfig, 'pastDays' | 'forecastDays'>, backfill?: { startDate: string; endDate: string }): number {
+  const days = backfill
+    ? Math.round((Date.parse(`${backfill.endDate}T00:00:00Z`) - Date.parse(`${backfill.startDate}T00:00:00Z`)) / 86_400_000) + 1
+    : config.pastDays + config.forecastDays;
+  return callWeight(WeatherContract.VARIABLES.length, days);
 }
 
 /** The request URL of one city: coordinates, the contract's hourly variables, UTC times. */

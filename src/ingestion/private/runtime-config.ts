@@ -18,11 +18,19 @@ export const ENV = {
   requestTimeoutMs: 'WEATHER_REQUEST_TIMEOUT_MS',
   maxAttempts: 'WEATHER_MAX_ATTEMPTS',
   maxConcurrentRequests: 'WEATHER_MAX_CONCURRENT_REQUESTS',
+  /** Most Open-Meteo calls (weighted as the API counts them) in any 60 seconds, retries included. */
+  maxCallsPerMinute: 'WEATHER_MAX_CALLS_PER_MINUTE',
   /** First retry delay ceiling; later retries double it (full jitter). */
   backoffBaseMs: 'WEATHER_BACKOFF_BASE_MS',
   /** Largest retry delay; a `Retry-After` longer than this ends the retries. */
   backoffMaxMs: 'WEATHER_BACKOFF_MAX_MS',
 } as const;
+
+/** Highest `maxConcurrentRequests`: the rate limiter, not the concurrency, keeps the API load in bounds. */
+export const MAX_CONCURRENT_REQUESTS = 200;
+
+/** Default calls per minute: under the 600 of Open-Meteo's free tier, with room for other clients of the same IP. */
+export const DEFAULT_MAX_CALLS_PER_MINUTE = 500;
 
 /** Retry delays the construct configures (tests shorten them through the environment). */
 export const DEFAULT_BACKOFF_BASE_MS = 1_000;
@@ -60,6 +68,8 @@ export interface RuntimeConfig {
   readonly pastDays: number;
   readonly forecastDays: number;
   readonly maxConcurrentRequests: number;
+  /** @default DEFAULT_MAX_CALLS_PER_MINUTE */
+  readonly maxCallsPerMinute?: number;
   readonly retry: RetryPolicy;
 }
 
@@ -143,7 +153,8 @@ export function configFromEnv(env: Record<string, string | undefined>, citiesTex
     archiveApiBaseUrl: required(ENV.archiveApiBaseUrl),
     pastDays: integer(ENV.pastDays, undefined, 0, 92),
     forecastDays: integer(ENV.forecastDays, undefined, 0, 16),
-    maxConcurrentRequests: integer(ENV.maxConcurrentRequests, 3, 1, 50),
+    maxConcurrentRequests: integer(ENV.maxConcurrentRequests, 3, 1, MAX_CONCURRENT_REQUESTS),
+    maxCallsPerMinute: integer(ENV.maxCallsPerMinute, DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000),
     retry: {
       maxAttempts: integer(ENV.maxAttempts, 4, 1, 10),
       requestTimeoutMs: integer(ENV.requestTimeoutMs, 10_000, 1, 900_000),
