@@ -1,13 +1,16 @@
 """The language bindings, used for real: the packages jsii-pacmak builds (`npx projen package:bindings`, run by the
 test command before pytest) synthesize the full WeatherPipeline for three cities from another language, and the
-template has the facts the TypeScript tests assert (test/pipeline/weather-pipeline.test.ts).
+template has the facts the TypeScript tests assert (test/pipeline/weather-pipeline.test.ts). One helper,
+assert_weather_pipeline, checks the template of every language.
 
 Python: the wheel in a virtualenv of its own (.venv-binding) with aws-cdk-lib from PyPI.
-Java: not run here. Maven Central, as reachable from this machine, has aws-cdk-lib up to 2.263.0, and the jar
-jsii-pacmak builds requires [2.276.0,3.0.0), so `jsii-pacmak --target java` cannot resolve its dependencies.
+Java: the jar (dist/java) in a Maven app (test/bindings/java) with aws-cdk-lib from Maven Central; Maven downloads what
+it needs into ~/.m2/repository (or the local repository MAVEN_OPTS names with -Dmaven.repo.local=).
+Both use aws-cdk-lib at the version the library is built against (package.json).
 """
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,8 +18,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON_APP = Path(__file__).resolve().parent / "python"
+JAVA_APP = Path(__file__).resolve().parent / "java"
 VENV_PYTHON = ROOT / ".venv-binding" / "bin" / "python"
-SLUGS = ["paris", "marseille", "saint-etienne"]
+APP_ENV = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
+CDK_VERSION = json.loads((ROOT / "package.json").read_text())["devDependencies"]["aws-cdk-lib"]
+
+# The cities each app synthesizes the pipeline for: (display name, slug).
+PYTHON_CITIES = [("Paris", "paris"), ("Marseille", "marseille"), ("Saint-Étienne", "saint-etienne")]
+JAVA_CITIES = [("Paris", "paris"), ("Marseille", "marseille"), ("Nice", "nice")]
 
 
 def built_package(pattern: str) -> Path:
@@ -33,17 +42,38 @@ def built_package(pattern: str) -> Path:
 def python_synth(tmp_path_factory):
     """The template the Python app synthesizes, and its cloud assembly directory."""
     wheel = built_package("python/cdk_weather_pipeline-*.whl")
-    # aws-cdk-lib and friends are installed once per requirements change; the wheel on every run (it is 1 MB).
+    # aws-cdk-lib and friends are installed once per requirements change; the wheel on every run (it is 1 MB), as a
+    # user installs it: pip resolves its dependencies (already there, at the pinned versions, so nothing is fetched).
     subprocess.run([str(ROOT / "scripts" / "python-env"), ".venv-binding", "test/bindings/python/requirements.txt"], cwd=ROOT, check=True)
-    subprocess.run(
-        [str(VENV_PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps", "--force-reinstall", str(wheel)],
-        check=True,
-    )
+    pip = [str(VENV_PYTHON), "-m", "pip", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "uninstall", "--yes", "cdk-weather-pipeline"], check=True)
+    subprocess.run([*pip, "install", str(wheel)], check=True)
+    subprocess.run([*pip, "check"], check=True)
     out = tmp_path_factory.mktemp("python-binding")
-    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1"}
-    run = subprocess.run([str(VENV_PYTHON), "app.py", str(out)], cwd=PYTHON_APP, env=env, capture_output=True, text=True)
+    run = subprocess.run([str(VENV_PYTHON), "app.py", str(out)], cwd=PYTHON_APP, env=APP_ENV, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-6000:]
     return json.loads((out / "WeatherPipelinePython.template.json").read_text()), out
+
+
+@pytest.fixture(scope="module")
+def java_synth(tmp_path_factory):
+    """The template the Java app synthesizes, and its cloud assembly directory."""
+    pom = built_package("java/io/github/cdk-weather-pipeline/cdk-weather-pipeline/*/cdk-weather-pipeline-*.pom")
+    jar = pom.with_suffix(".jar")
+    assert jar.is_file(), jar
+    build = tmp_path_factory.mktemp("java-build")
+    out = build / "cdk.out"
+    mvn = [
+        "mvn", "-q", "-B", "-f", str(JAVA_APP / "pom.xml"),
+        f"-Dweather-pipeline.version={pom.parent.name}", f"-Dweather-pipeline.jar={jar}", f"-Dweather-pipeline.pom={pom}",
+        f"-Daws-cdk-lib.version={CDK_VERSION}", f"-Dbuild.dir={build}", f"-Doutdir={out}",
+    ]
+    # The jar goes into the Maven local repository first, then the app is compiled and run (exec:exec).
+    install = subprocess.run([*mvn, "install:install-file"], capture_output=True, text=True)
+    assert install.returncode == 0, (install.stdout[-6000:], install.stderr[-6000:])
+    run = subprocess.run([*mvn, "compile", "exec:exec"], env=APP_ENV, capture_output=True, text=True)
+    assert run.returncode == 0, (run.stdout[-6000:], run.stderr[-6000:])
+    return json.loads((out / "WeatherPipelineJava.template.json").read_text()), out
 
 
 def of_type(template: dict, kind: str) -> dict:
@@ -56,8 +86,9 @@ def only(template: dict, kind: str) -> dict:
     return next(iter(resources.values()))
 
 
-def assert_weather_pipeline(template: dict, assembly: Path) -> None:
-    """What test/pipeline/weather-pipeline.test.ts asserts, checked on a template synthesized from another language."""
+def assert_weather_pipeline(template: dict, assembly: Path, cities: list[tuple[str, str]]) -> None:
+    """What test/pipeline/weather-pipeline.test.ts asserts, checked on a template synthesized from another language
+    for `cities`, (display name, slug) pairs in the order the app gives them."""
     counts = {kind: len(of_type(template, kind)) for kind in (
         "AWS::S3::Bucket", "AWS::Glue::Job", "AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup",
         "AWS::StepFunctions::StateMachine", "AWS::SNS::Topic", "AWS::Scheduler::Schedule",
@@ -79,7 +110,7 @@ def assert_weather_pipeline(template: dict, assembly: Path) -> None:
         assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
         assert bucket["DeletionPolicy"] == "Retain"
 
-    # The Glue job: Glue 5.1 PySpark, wired to the landing and refined buckets, with the three cities.
+    # The Glue job: Glue 5.1 PySpark, wired to the landing and refined buckets.
     job = only(template, "AWS::Glue::Job")["Properties"]
     assert job["GlueVersion"] == "5.1" and job["Command"]["Name"] == "glueetl"
     assert job["DefaultArguments"]["--landing_uri"]["Fn::Join"][1][0] == "s3://"
@@ -87,7 +118,7 @@ def assert_weather_pipeline(template: dict, assembly: Path) -> None:
 
     # The catalog: city partitions projected from the slugs; an Athena engine v3 workgroup that enforces its settings.
     projected = [t["Properties"]["TableInput"]["Parameters"].get("projection.city.values") for t in of_type(template, "AWS::Glue::Table").values()]
-    assert ",".join(SLUGS) in projected, projected
+    assert ",".join(slug for _, slug in cities) in projected, projected
     workgroup = only(template, "AWS::Athena::WorkGroup")["Properties"]["WorkGroupConfiguration"]
     assert workgroup["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
     assert workgroup["EnforceWorkGroupConfiguration"] is True
@@ -106,7 +137,7 @@ def assert_weather_pipeline(template: dict, assembly: Path) -> None:
     assert len(ingestion) == 1
     asset = assembly / f"asset.{ingestion[0]['Properties']['Code']['S3Key'].split('.')[0]}"
     text = (asset / "cities.json").read_text(encoding="utf-8")
-    for name in ("Paris", "Marseille", "Saint-Étienne"):
+    for name, _ in cities:
         assert name in text or json.dumps(name) in text, (name, text)
 
     # Least privilege: no IAM statement grants a wildcard action.
@@ -116,6 +147,18 @@ def assert_weather_pipeline(template: dict, assembly: Path) -> None:
             assert not [a for a in actions if "*" in a], statement
 
 
+def test_the_apps_use_the_aws_cdk_lib_the_library_is_built_against():
+    requirements = (PYTHON_APP / "requirements.txt").read_text()
+    assert re.search(rf"^aws-cdk-lib=={re.escape(CDK_VERSION)}$", requirements, re.M), (CDK_VERSION, requirements)
+    pom = (JAVA_APP / "pom.xml").read_text()
+    assert f"<aws-cdk-lib.version>{CDK_VERSION}</aws-cdk-lib.version>" in pom, CDK_VERSION
+
+
 def test_python_binding_synthesizes_the_pipeline_for_three_cities(python_synth):
     template, assembly = python_synth
-    assert_weather_pipeline(template, assembly)
+    assert_weather_pipeline(template, assembly, PYTHON_CITIES)
+
+
+def test_java_binding_synthesizes_the_pipeline_for_three_cities(java_synth):
+    template, assembly = java_synth
+    assert_weather_pipeline(template, assembly, JAVA_CITIES)
