@@ -51,6 +51,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-athena@^3',
     // The run-metrics publisher reads Glue job runs (DPU-seconds); the Lambda runtime provides the SDK.
     '@aws-sdk/client-glue@^3',
+    // The orchestrator's run starter names executions after the run id (StartExecution).
+    '@aws-sdk/client-sfn@^3',
     '@types/aws-lambda@^8',
     'aws-sdk-client-mock@^4',
     'esbuild',

@@ -4,12 +4,14 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
@@ -20,6 +22,8 @@ import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
+import { STATE_MACHINE_ARN_ENV } from './private/run-start';
+import { StartRunFunction } from './private/start-run-function';
 import { VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
 import { ValidationPlanFunction } from './private/validation-plan-function';
 import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
@@ -78,7 +82,8 @@ export interface PipelineOrchestratorProps {
 
   /**
    * Start an execution on a schedule (EventBridge Scheduler). Each scheduled execution ingests a new batch, so
-   * this needs `ingestion`.
+   * this needs `ingestion`. The run starter names it after the batch id of its scheduled time (`20260507T063000Z`
+   * for 06:30 UTC on 7 May 2026).
    *
    * @default - true when `ingestion` is set, else false
    */
@@ -93,7 +98,8 @@ export interface PipelineOrchestratorProps {
 
   /**
    * Start one execution per ingestion manifest that lands under `WeatherContract.LANDING_MANIFEST_PREFIX` in the
-   * landing bucket (S3 `Object Created` events through EventBridge); data objects never start an execution.
+   * landing bucket (S3 `Object Created` events through EventBridge); data objects never start an execution. The
+   * run starter names it after the manifest's batch id.
    *
    * @default - true when there is no `ingestion` step, else false (the execution that ingested the batch
    * processes it; the trigger would process it twice)
@@ -194,12 +200,24 @@ function seconds(duration: Duration): number {
  * - `manifestKey`: an ingestion manifest in the landing bucket, `weather/manifests/ingest_date=<date>/<batchId>.json`;
  *   the ETL processes exactly what it lists. The manifest trigger sets it.
  * - `rawPrefix`: a prefix under `weather/raw/source=open-meteo/` to reprocess every raw object below (backfill).
- * - `batchId`: the run id (letters, digits, `.`, `_`, `-`). Default: the manifest's file name without `.json`
- *   (so re-running a batch replaces its run summary), or the execution name with `rawPrefix`.
+ * - `batchId`: the run id (letters, digits, `.`, `_`, `-`). Default: the manifest's file name up to its first `.`
+ *   (its batch id, unless the batch id has a `.`: then pass `batchId`, as the run starter does), so re-running a
+ *   batch replaces its run summary; or the execution name with `rawPrefix`.
  * - with the ingestion step and neither `manifestKey` nor `rawPrefix`: the input is the ingestion request
  *   (`scheduledTime`, `batchId`, `citySlugs`, `backfill`, see `IngestionRequest`) and the run id is the batch id.
  *
- * Name hand-started executions after the run id (`<runId>-<attempt>`), e.g.
+ * **Execution names carry the run id.** The triggers do not start the state machine themselves: the schedule and
+ * the manifest rule invoke a small function, the run starter (`runStarter`), which calls StartExecution with the
+ * run id as the execution's name and the input above (`{"scheduledTime": ...}`, `{"manifestKey": ...}`). The
+ * name is the batch id: the scheduled time in ISO basic form (`20260507T063000Z`), or the manifest's file name
+ * without `.json`. Step Functions keeps a name for 90 days, so a redelivered event cannot start a second run of a
+ * batch: the starter takes `ExecutionAlreadyExists` as done. Other errors are retried (twice, then the event goes
+ * to `triggerDeadLetterQueue`, as do events EventBridge cannot deliver).
+ *
+ * Name the executions you start by hand the same way: `<runId>` for the first run of a batch. If that name exists
+ * (the batch ran, or runs), StartExecution answers `ExecutionAlreadyExists` and nothing starts; to run a batch
+ * again on purpose, add a suffix, `<runId>-<suffix>` (the run id still comes from the input, so the run replaces
+ * the batch's run summary), e.g.
  * `aws stepfunctions start-execution --state-machine-arn <arn> --name 20260507T063000Z-rerun1
  *  --input '{"manifestKey":"weather/manifests/ingest_date=2026-05-07/20260507T063000Z.json"}'`.
  *
@@ -275,6 +293,22 @@ export class PipelineOrchestrator extends Construct {
    */
   public readonly manifestRule?: events.IRule;
 
+  /**
+   * The function the schedule and the manifest rule invoke: it starts an execution named after the run id, and
+   * does nothing when an execution of that name exists. Its role may only start this state machine.
+   *
+   * @default - none when both triggers are off
+   */
+  public readonly runStarter?: lambda.IFunction;
+
+  /**
+   * Where trigger events go when no execution could be started: events the schedule or EventBridge could not
+   * deliver to the run starter, and invocations of the run starter that failed after their retries (with the error).
+   *
+   * @default - none when both triggers are off
+   */
+  public readonly triggerDeadLetterQueue?: sqs.IQueue;
+
   constructor(scope: Construct, id: string, props: PipelineOrchestratorProps) {
     super(scope, id);
 
@@ -317,7 +351,8 @@ export class PipelineOrchestrator extends Construct {
     }
     if (hasIngestion && manifestTriggerEnabled) {
       Annotations.of(this).addWarningV2('cdk-weather-pipeline:doubleProcessing',
-        'manifestTriggerEnabled is true with an ingestion step: the manifest each execution ingests starts a second execution that processes the same batch again.');
+        'manifestTriggerEnabled is true with an ingestion step: the manifest each execution ingests reaches the manifest trigger too. '
+        + 'Executions named after their batch id (the scheduled ones) are not started twice; any other starts a second execution that processes the same batch again.');
     }
     if (hasIngestion && props.ingestion!.schedule !== undefined) {
       Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionScheduled',
@@ -382,14 +417,43 @@ export class PipelineOrchestrator extends Construct {
     this.grantAthenaValidation(role, props);
     this.notificationTopic.masterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
 
-    // Triggers.
+    // Triggers, through the run starter: it names each execution after its run id.
+    let starter: lambda.IFunction | undefined;
+    let deadLetterQueue: sqs.IQueue | undefined;
+    if (scheduleEnabled || manifestTriggerEnabled) {
+      deadLetterQueue = new sqs.Queue(this, 'TriggerDeadLetterQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      skipCheckovCheck(deadLetterQueue, 'CKV_AWS_27',
+        'Encrypted at rest with SQS-managed SSE (SqsManagedSseEnabled); the check only recognizes a KMS key.');
+      Validations.of(deadLetterQueue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter destination of the run starter, the schedule and the manifest rule.',
+      });
+      starter = this.createRunStarter(props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy, deadLetterQueue);
+      this.runStarter = starter;
+      this.triggerDeadLetterQueue = deadLetterQueue;
+    }
     if (scheduleEnabled) {
+      // Our own role (not the stack-wide one the target would create), so that its finding is acknowledged here.
+      const scheduleRole = new iam.Role(this, 'ScheduleRole', {
+        assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+          conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+        }),
+        description: 'cdk-weather-pipeline orchestrator schedule: invokes the run starter',
+      });
+      acknowledgeWildcardResources(scheduleRole, [`${starter!.functionArn}:*`],
+        'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes the run starter.');
       this.schedule = new scheduler.Schedule(this, 'Schedule', {
         description: 'Starts the weather pipeline: ingest a batch, then ETL and validation',
         schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '30', hour: '6' }),
-        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-          // The scheduled time fixes the batch id, so a redelivered invocation reuses the same keys.
+        target: new schedulerTargets.LambdaInvoke(starter!, {
+          // The scheduled time fixes the batch id, hence the execution name: a redelivered invocation starts nothing.
           input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+          role: scheduleRole,
+          deadLetterQueue,
           retryAttempts: 3,
           maxEventAge: Duration.hours(1),
         }),
@@ -406,8 +470,10 @@ export class PipelineOrchestrator extends Construct {
             object: { key: events.Match.prefix(WeatherContract.LANDING_MANIFEST_PREFIX) },
           },
         },
-        targets: [new eventsTargets.SfnStateMachine(this.stateMachine, {
-          input: events.RuleTargetInput.fromObject({ manifestKey: events.EventField.fromPath('$.detail.object.key') }),
+        targets: [new eventsTargets.LambdaFunction(starter!, {
+          // The starter decodes the key and names the execution after the manifest's batch id.
+          event: events.RuleTargetInput.fromObject({ manifestKey: events.EventField.fromPath('$.detail.object.key') }),
+          deadLetterQueue,
           retryAttempts: 3,
           maxEventAge: Duration.hours(1),
         })],
@@ -774,6 +840,56 @@ export class PipelineOrchestrator extends Construct {
       'Invoked only by the state machine, once per pipeline run; reserved concurrency would take capacity from the account\'s unreserved pool.');
     skipCheckovCheck(fn, 'CKV_AWS_173',
       'The only environment variable is AWS_NODEJS_CONNECTION_REUSE_ENABLED, set by aws-cdk-lib: no secret to encrypt with a customer key.');
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    });
+    acknowledgeWildcardResources(role, [`${logGroup.logGroupArn}:*`],
+      'The function writes log streams of its own log group only; stream names are created by Lambda at run time.');
+    return fn;
+  }
+
+  /** The run starter: invoked asynchronously by the triggers, it starts executions named after their run id. */
+  private createRunStarter(retention: logs.RetentionDays, removalPolicy: RemovalPolicy, deadLetterQueue: sqs.IQueue): lambda.IFunction {
+    const logGroup = new logs.LogGroup(this, 'RunStarterLogs', {
+      retention,
+      encryptionKey: this.encryptionKey,
+      removalPolicy,
+    });
+    // An explicit role: logs only to its own log group, no AWSLambdaBasicExecutionRole.
+    const role = new iam.Role(this, 'RunStarterRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Weather pipeline: starts orchestrator executions named after their run id',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    // states:StartExecution on this state machine, nothing else in Step Functions.
+    this.stateMachine.grantStartExecution(role);
+    const fn = new StartRunFunction(this, 'RunStarter', {
+      description: 'cdk-weather-pipeline: starts an orchestrator execution named after the run id of a schedule or manifest event',
+      role,
+      logGroup,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { [STATE_MACHINE_ARN_ENV]: this.stateMachine.stateMachineArn },
+      // Asynchronous invocations (the schedule and the rule): a failed start is retried, then dead-lettered.
+      onFailure: new lambdaDestinations.SqsDestination(deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
+    omitRoleFromDependsOn(fn, role);
+    skipCheckovCheck(fn, 'CKV_AWS_116',
+      'Failed asynchronous invocations go to the trigger dead-letter queue through an on-failure destination (EventInvokeConfig), which keeps the error that a DeadLetterConfig would drop.');
+    skipCheckovCheck(fn, 'CKV_AWS_117',
+      'Calls the Step Functions API only: a VPC would need an endpoint or a NAT gateway and would protect no private resource.');
+    skipCheckovCheck(fn, 'CKV_AWS_115',
+      'Invoked once per schedule tick or manifest; StartExecution is idempotent by name, so concurrent invocations are harmless, and reserved concurrency would take capacity from the account\'s unreserved pool.');
+    skipCheckovCheck(fn, 'CKV_AWS_173',
+      'The environment holds the state machine ARN and AWS_NODEJS_CONNECTION_REUSE_ENABLED: no secret to encrypt with a customer key.');
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',

@@ -122,17 +122,60 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     expect(definition).toContain('\\"TimeoutSeconds\\":7200');
   });
 
-  test('a daily schedule starts the state machine with the scheduled time (which fixes the batch id)', () => {
+  test('a daily schedule invokes the run starter with the scheduled time (which fixes the batch id), dead-lettered', () => {
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 6 * * ? *)',
       State: 'ENABLED',
       Target: {
-        Arn: { Ref: id(orchestrator.stateMachine) },
+        Arn: { 'Fn::GetAtt': [id(orchestrator.runStarter), 'Arn'] },
         Input: '{"scheduledTime":"<aws.scheduler.scheduled-time>"}',
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [id(orchestrator.triggerDeadLetterQueue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
       },
     });
     expect(orchestrator.manifestRule).toBeUndefined();
     template.resourceCountIs('AWS::Events::Rule', 0);
+  });
+
+  test('the run starter: Node 24 on arm64, X-Ray, an encrypted retained log group, retried then dead-lettered', () => {
+    const starter = template.toJSON().Resources[id(orchestrator.runStarter)];
+    expect(starter.Type).toBe('AWS::Lambda::Function');
+    expect(starter.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: { STATE_MACHINE_ARN: { Ref: id(orchestrator.stateMachine) } } },
+    });
+    const logGroup = template.toJSON().Resources[starter.Properties.LoggingConfig.LogGroup.Ref];
+    expect(logGroup).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [id(orchestrator.encryptionKey as kms.Key), 'Arn'] } },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: id(orchestrator.runStarter) },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [id(orchestrator.triggerDeadLetterQueue), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+  });
+
+  test('only the run starter may start the state machine, and its role may do nothing else in Step Functions', () => {
+    const starterRoleId = id(orchestrator.runStarter!.role as iam.Role);
+    const starterStatements = statementsOf(template, starterRoleId);
+    const actions = starterStatements.flatMap((st) => asList(st.Action));
+    for (const action of actions) {
+      expect(action).not.toMatch(/\*/);
+    }
+    const sfnStatements = starterStatements.filter((st) => asList(st.Action).some((a: string) => a.startsWith('states:')));
+    expect(sfnStatements.map((st) => [st.Effect, asList(st.Action), asList(st.Resource)])).toEqual([
+      ['Allow', ['states:StartExecution'], [{ Ref: id(orchestrator.stateMachine) }]],
+    ]);
+    // No other role in the stack (the schedule's, EventBridge's) can start executions, which would get random names.
+    const starters = Object.entries<any>(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => policy.Properties.PolicyDocument.Statement.some((st: any) => asList(st.Action).includes('states:StartExecution')))
+      .flatMap(([, policy]) => policy.Properties.Roles.map((r: any) => r.Ref));
+    expect(starters).toEqual([starterRoleId]);
   });
 
   test('the state machine and the planner depend on their role policies only; their roles are ordered by ARN (cfn-lint W3005)', () => {
@@ -152,6 +195,8 @@ describe('PipelineOrchestrator without ingestion (manifest-triggered)', () => {
   const template = Template.fromStack(p.stack);
 
   test('one execution per manifest: the rule matches Object Created under the manifest prefix of the landing bucket', () => {
+    const starterId = p.stack.getLogicalId(p.orchestrator.runStarter!.node.defaultChild as any);
+    const queueId = p.stack.getLogicalId(p.orchestrator.triggerDeadLetterQueue!.node.defaultChild as any);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         'source': ['aws.s3'],
@@ -162,14 +207,45 @@ describe('PipelineOrchestrator without ingestion (manifest-triggered)', () => {
         },
       },
       Targets: [Match.objectLike({
-        Arn: { Ref: p.stack.getLogicalId(p.orchestrator.stateMachine.node.defaultChild as any) },
+        // The run starter, which names the execution after the manifest's batch id (not the state machine).
+        Arn: { 'Fn::GetAtt': [starterId, 'Arn'] },
         InputTransformer: {
           InputPathsMap: { 'detail-object-key': '$.detail.object.key' },
           InputTemplate: '{"manifestKey":<detail-object-key>}',
         },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
       })],
     });
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    // EventBridge may invoke the starter for this rule only, and write to the dead-letter queue for it only.
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [starterId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [p.stack.getLogicalId(p.orchestrator.manifestRule!.node.defaultChild as any), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'sqs:SendMessage',
+          Principal: { Service: 'events.amazonaws.com' },
+          Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [p.stack.getLogicalId(p.orchestrator.manifestRule!.node.defaultChild as any), 'Arn'] } } },
+        })]),
+      },
+    });
+  });
+
+  test('no statement of the state machine\'s or the run starter\'s role has a wildcard action', () => {
+    const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'));
+    const orchestratorRoles = [p.orchestrator.stateMachine.role, p.orchestrator.runStarter!.role!]
+      .map((role) => p.stack.getLogicalId((role as iam.Role).node.defaultChild as any));
+    const statements = policies.filter((policy) => policy.Properties.Roles.some((r: any) => orchestratorRoles.includes(r.Ref)))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const action of statements.flatMap((st) => asList(st.Action))) {
+      expect(action).not.toMatch(/\*/);
+    }
   });
 
   test('is cdk-nag clean', () => {

@@ -2,6 +2,7 @@ import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { definitionOf, pipeline } from './fixture';
 import { PipelineOrchestrator as O, WeatherContract } from '../../src';
+import { runStartFor } from '../../src/orchestration/private/run-start';
 import { planValidation } from '../../src/orchestration/private/validation-plan';
 
 /*
@@ -270,6 +271,22 @@ test('a backfill of a raw prefix takes the batch id, else the execution name, as
   expect(named.calls.glue[0].Arguments).toEqual({ '--raw_prefix': rawPrefix, '--run_id': 'backfill-2026-05-01', '--processed_at': expect.stringMatching(ISO_INSTANT) });
   const unnamed = await execute({ rawPrefix }, {}, 'may-first-backfill');
   expect(unnamed.calls.glue[0].Arguments['--run_id']).toBe('may-first-backfill');
+});
+
+describe('the run starter names each execution after the run id the state machine then uses', () => {
+  test.each([
+    ['a scheduled run', { scheduledTime: '2026-05-07T06:30:00Z' }, MANIFEST],
+    ['a manifest', { manifestKey: MANIFEST }, MANIFEST],
+    ['a manifest whose key came URL-encoded', { manifestKey: MANIFEST.replace(/=/g, '%3D') }, MANIFEST],
+    ['a backfill manifest', { manifestKey: WeatherContract.manifestKey('2026-05-07', 'backfill-20260501-20260506') }, WeatherContract.manifestKey('2026-05-07', 'backfill-20260501-20260506')],
+    ['a manifest whose batch id has a dot', { manifestKey: WeatherContract.manifestKey('2026-05-07', 'reload.v2') }, WeatherContract.manifestKey('2026-05-07', 'reload.v2')],
+  ])('%s', async (_what, event, manifestKey) => {
+    const start = runStartFor(event);
+    const { output, error, calls } = await execute(start.input, {}, start.name);
+    expect(error).toBeUndefined();
+    expect((output as any).runId).toBe(start.name);
+    expect(calls.glue[0].Arguments).toMatchObject({ '--run_id': start.name, '--manifest_key': manifestKey });
+  });
 });
 
 test('an input outside the contract notifies and fails, naming the contract', async () => {
