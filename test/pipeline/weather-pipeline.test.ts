@@ -58,7 +58,8 @@ describe('WeatherPipeline, exactly as the README writes it', () => {
     expect(pipeline.orchestrator.manifestRule).toBeUndefined();
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 6 * * ? *)',
-      Target: Match.objectLike({ Arn: { Ref: id(pipeline.orchestrator.stateMachine) } }),
+      // The run starter, which names each execution after its run id.
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [id(pipeline.orchestrator.runStarter!), 'Arn'] } }),
     });
   });
 
