@@ -123,14 +123,19 @@ def assert_weather_pipeline(template: dict, assembly: Path, cities: list[tuple[s
     assert workgroup["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
     assert workgroup["EnforceWorkGroupConfiguration"] is True
 
-    # The state machine runs the job and queries in the workgroup; the schedule starts it daily.
+    # The state machine runs the job and queries in the workgroup; the schedule starts it daily, through the run
+    # starter: a function that starts the execution named after the run id.
     state_machine = only(template, "AWS::StepFunctions::StateMachine")
     definition = json.dumps(state_machine["Properties"]["DefinitionString"])
     assert "glue:startJobRun.sync" in definition and "athena:startQueryExecution" in definition
     assert state_machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
     schedule = only(template, "AWS::Scheduler::Schedule")["Properties"]
     assert schedule["ScheduleExpression"] == "cron(30 6 * * ? *)"
-    assert schedule["Target"]["Arn"] == {"Ref": next(iter(of_type(template, "AWS::StepFunctions::StateMachine")))}
+    starter_id, attribute = schedule["Target"]["Arn"]["Fn::GetAtt"]
+    starter = template["Resources"][starter_id]
+    assert starter["Type"] == "AWS::Lambda::Function" and attribute == "Arn", (starter_id, attribute)
+    state_machine_id = next(iter(of_type(template, "AWS::StepFunctions::StateMachine")))
+    assert starter["Properties"]["Environment"]["Variables"]["STATE_MACHINE_ARN"] == {"Ref": state_machine_id}
 
     # The ingestion function fetches the three cities: they ship in cities.json inside its code asset.
     ingestion = [f for f in of_type(template, "AWS::Lambda::Function").values() if "Open-Meteo" in f["Properties"].get("Description", "")]
