@@ -94,7 +94,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Lint and type-check the projen config itself with the development tsconfig.
 project.tsconfigDev.addInclude('.projenrc.ts');
 
-for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt', '/rosetta/']) {
+// The npm package holds the library (lib/, its Lambda bundles in assets/, the Glue script), .jsii, README and API.md:
+// not the repository's examples, benchmarks, docs or Python test setup (test/npm-package.test.ts checks the list).
+for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt', '/rosetta/', '/examples/', '/bench/', '/docs/', '/pytest.ini']) {
   project.npmignore?.exclude(pattern);
 }
 
