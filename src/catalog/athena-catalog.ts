@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import { CatalogQuery, ValidationQuery } from './catalog-query';
 import { analyticsQueries, QueryTarget, validationQueries } from './queries';
 import { City } from '../contract/city';
-import { ColumnDefinition, WeatherContract } from '../contract/weather-contract';
+import { partitionGranularityOf } from '../contract/private/partition-layout';
+import { ColumnDefinition, PartitionGranularity, WeatherContract } from '../contract/weather-contract';
 import { skipCheckovCheck } from '../private/template-checkers';
 import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
 import { logAccessTo } from '../storage/private/secure-bucket';
@@ -19,7 +20,9 @@ import { logAccessTo } from '../storage/private/secure-bucket';
 export interface AthenaCatalogProps {
   /**
    * The refined bucket the ETL writes to (for example `RefinedLake.bucket`). The tables read the contract's
-   * prefixes in it; its KMS key, when it has one, is granted by `grantQuery`.
+   * prefixes in it; its KMS key, when it has one, is granted by `grantQuery`. The hourly table's partitions are
+   * the ones the `RefinedLake` of this bucket declares (`partitionGranularity`), daily for a bucket no
+   * `RefinedLake` owns.
    */
   readonly refinedBucket: s3.IBucket;
 
@@ -51,13 +54,14 @@ export interface AthenaCatalogProps {
 
   /**
    * First day of the `date` partition projection, `yyyy-MM-dd`. Data before it is invisible to Athena.
+   * With monthly partitions, the `month` projection starts at this day's month.
    *
    * @default '2024-01-01'
    */
   readonly projectionStartDate?: string;
 
   /**
-   * How many days after today the `date` projection reaches, so that forecast hours are visible
+   * How many days after today the `date` (or `month`) projection reaches, so that forecast hours are visible
    * (the projection range ends at `NOW+<forecastDays>DAYS`). Open-Meteo forecasts at most 16 days.
    *
    * @default 16
@@ -146,6 +150,8 @@ const MIN_CUTOFF_BYTES = 10_000_000;
  * - Database with the `hourly` table (Parquet, columns and partitions from `WeatherContract`) and the
  *   `quarantine` table. Partition projection (`date` from `projectionStartDate` to `NOW+forecastDays`, `city`
  *   from the configured slugs) replaces crawlers and `MSCK REPAIR`: a partition the ETL writes is queryable at once.
+ *   With monthly partitions (`RefinedLake.partitionGranularity`), the hourly table projects `month` instead of
+ *   `date`, which stays a column that every query filters on, next to the `month` that prunes partitions.
  * - Workgroup on Athena engine version 3 with its configuration enforced, encrypted results, a per-query
  *   scan cutoff and CloudWatch metrics.
  * - Named queries for people (`namedQueries`) and validation queries for the orchestrator
@@ -171,6 +177,9 @@ export class AthenaCatalog extends Construct {
 
   /** Name of the hourly table (`hourly`). */
   public readonly hourlyTableName: string = 'hourly';
+
+  /** The hourly table's partition granularity: the one `RefinedLake.partitionGranularity` declares for the bucket. */
+  public readonly partitionGranularity: PartitionGranularity;
 
   /** The quarantine table (`<database>.quarantine`). */
   public readonly quarantineTable: glue.CfnTable;
@@ -276,6 +285,8 @@ export class AthenaCatalog extends Construct {
     }
 
     this.refinedBucket = props.refinedBucket;
+    this.partitionGranularity = partitionGranularityOf(props.refinedBucket, this);
+    const monthly = this.partitionGranularity === PartitionGranularity.MONTH;
     this.resultsPrefix = resultsPrefix;
     this.databaseName = databaseName;
     this.workGroupName = workGroupName;
@@ -297,15 +308,24 @@ export class AthenaCatalog extends Construct {
       'projection.date.interval': '1',
       'projection.date.interval.unit': 'DAYS',
     };
+    const monthProjection = {
+      'projection.month.type': 'date',
+      'projection.month.format': WeatherContract.MONTH_FORMAT,
+      'projection.month.range': `${projectionStartDate.slice(0, 7)},NOW+${forecastDays}DAYS`,
+      'projection.month.interval': '1',
+      'projection.month.interval.unit': 'MONTHS',
+    };
     this.hourlyTable = this.parquetTable('HourlyTable', {
       name: this.hourlyTableName,
-      description: 'Hourly weather per city, one row per city and UTC hour (latest fetch wins)',
-      columns: WeatherContract.HOURLY_COLUMNS,
-      partitionKeys: WeatherContract.PARTITION_KEYS,
+      description: monthly
+        ? 'Hourly weather per city, one row per city and UTC hour (latest fetch wins); partitioned by month and city, filter on date and month'
+        : 'Hourly weather per city, one row per city and UTC hour (latest fetch wins)',
+      columns: WeatherContract.hourlyColumns(this.partitionGranularity),
+      partitionKeys: WeatherContract.hourlyPartitionKeys(this.partitionGranularity),
       prefix: WeatherContract.REFINED_HOURLY_PREFIX,
-      locationTemplate: WeatherContract.hourlyLocationTemplate(),
+      locationTemplate: WeatherContract.hourlyLocationTemplate(this.partitionGranularity),
       projection: {
-        ...dateProjection,
+        ...(monthly ? monthProjection : dateProjection),
         ...(citySlugs !== undefined
           ? { 'projection.city.type': 'enum', 'projection.city.values': citySlugs.join(',') }
           : { 'projection.city.type': 'injected' }),
@@ -381,6 +401,7 @@ export class AthenaCatalog extends Construct {
       citySlugs,
       maxQuarantineShare,
       freshnessLookbackDays,
+      partitionGranularity: this.partitionGranularity,
     };
     this.analyticsQueries = analyticsQueries(target);
     this.validationQueries = validationQueries(target);

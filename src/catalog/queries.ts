@@ -1,5 +1,5 @@
 import { CatalogQuery, ValidationQuery } from './catalog-query';
-import { WeatherContract } from '../contract/weather-contract';
+import { PartitionGranularity, WeatherContract } from '../contract/weather-contract';
 
 /** Where the queries read from. Internal: the construct and the tests build it. */
 export interface QueryTarget {
@@ -12,6 +12,8 @@ export interface QueryTarget {
   readonly maxQuarantineShare: number;
   /** How many days back the freshness query looks. */
   readonly freshnessLookbackDays: number;
+  /** The hourly table's partitions (default `DAY`): with `MONTH`, queries on it also prune on `month`. */
+  readonly partitionGranularity?: PartitionGranularity;
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
@@ -28,11 +30,38 @@ function tables(target: QueryTarget) {
 /** `"date" BETWEEN ? AND ?`: every parameterized query prunes on the date partition. */
 const DATE_RANGE = '"date" BETWEEN ? AND ?';
 
+/** A filter of the hourly table and the parameters it takes, in order. */
+interface HourlyFilter {
+  readonly sql: string;
+  readonly parameters: string[];
+}
+
+/**
+ * The filters on the hourly table: `"date"` always (a partition key, or a column with monthly partitions); with
+ * monthly partitions also `"month"`, derived from the same values (`substr('2026-05-07', 1, 7)` = `'2026-05'`),
+ * so that Athena prunes partitions without any extra parameter.
+ */
+function hourlyFilters(target: QueryTarget) {
+  const monthly = target.partitionGranularity === PartitionGranularity.MONTH;
+  const range: HourlyFilter = monthly
+    ? { sql: `${DATE_RANGE} AND "month" BETWEEN substr(?, 1, 7) AND substr(?, 1, 7)`, parameters: ['firstDate', 'lastDate', 'firstDate', 'lastDate'] }
+    : { sql: DATE_RANGE, parameters: ['firstDate', 'lastDate'] };
+  /** How the SQL comments name the range's parameters. */
+  const dates = monthly ? 'first date, last date, first date, last date' : 'first date, last date';
+  /** `"date" >= <day>` for a day `days` before today (and the month of that day with monthly partitions). */
+  const since = (days: number) => {
+    const day = `CAST(current_date - INTERVAL '${days}' DAY AS varchar)`;
+    return monthly ? `"date" >= ${day} AND "month" >= substr(${day}, 1, 7)` : `"date" >= ${day}`;
+  };
+  return { range, since, dates };
+}
+
 /**
  * The named queries, in the order the console should list them.
  */
 export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
   const { hourly, quarantine } = tables(target);
+  const { range, since, dates } = hourlyFilters(target);
   const lookback = target.freshnessLookbackDays;
   const cityList = target.citySlugs !== undefined && target.citySlugs.length > 0
     ? target.citySlugs.map((slug) => `(${literal(slug)})`).join(', ')
@@ -45,10 +74,10 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
     {
       id: 'daily-temperature',
       description: 'Daily minimum, maximum and mean air temperature (°C) per city, between two dates',
-      parameters: ['firstDate', 'lastDate'],
+      parameters: range.parameters,
       queryString: [
         '-- Daily minimum, maximum and mean air temperature (°C) per city.',
-        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive). Forecast hours count until re-fetched.",
+        `-- Parameters: ${dates} ('yyyy-MM-dd', inclusive). Forecast hours count until re-fetched.`,
         'SELECT city,',
         '  "date",',
         '  min(temperature_c) AS min_temperature_c,',
@@ -57,7 +86,7 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
         '  count(temperature_c) AS hours,',
         '  count_if(is_forecast) AS forecast_hours',
         `FROM ${hourly}`,
-        `WHERE ${DATE_RANGE}`,
+        `WHERE ${range.sql}`,
         'GROUP BY city, "date"',
         'ORDER BY city, "date"',
       ].join('\n'),
@@ -74,7 +103,7 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
         ...WeatherContract.VARIABLES.map((v) => `  ${v.column},`),
         '  fetched_at',
         `FROM ${hourly}`,
-        "WHERE \"date\" >= CAST(current_date - INTERVAL '2' DAY AS varchar)",
+        `WHERE ${since(2)}`,
         "  AND observed_at > current_timestamp - INTERVAL '48' HOUR",
         '  AND observed_at <= current_timestamp',
         'ORDER BY city, observed_at DESC',
@@ -83,16 +112,16 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
     {
       id: 'monthly-precipitation',
       description: 'Total observed precipitation (mm) per city and month, between two dates',
-      parameters: ['firstDate', 'lastDate'],
+      parameters: range.parameters,
       queryString: [
         '-- Total precipitation (mm) per city and month, from observed hours only (forecasts excluded).',
-        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive).",
+        `-- Parameters: ${dates} ('yyyy-MM-dd', inclusive).`,
         'SELECT city,',
         '  substr("date", 1, 7) AS month,',
         '  round(sum(precipitation_mm), 2) AS precipitation_mm,',
         '  count(precipitation_mm) AS hours',
         `FROM ${hourly}`,
-        `WHERE ${DATE_RANGE}`,
+        `WHERE ${range.sql}`,
         '  AND NOT is_forecast',
         'GROUP BY city, substr("date", 1, 7)',
         'ORDER BY city, month',
@@ -101,14 +130,14 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
     {
       id: 'temperature-extremes',
       description: 'The hottest and the coldest day of each city, between two dates',
-      parameters: ['firstDate', 'lastDate'],
+      parameters: range.parameters,
       queryString: [
         '-- The hottest day (highest hourly temperature) and the coldest day (lowest) of each city.',
-        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive). Ties go to the earliest day.",
+        `-- Parameters: ${dates} ('yyyy-MM-dd', inclusive). Ties go to the earliest day.`,
         'WITH daily AS (',
         '  SELECT city, "date", max(temperature_c) AS max_temperature_c, min(temperature_c) AS min_temperature_c',
         `  FROM ${hourly}`,
-        `  WHERE ${DATE_RANGE}`,
+        `  WHERE ${range.sql}`,
         '  GROUP BY city, "date"',
         '), ranked AS (',
         '  SELECT daily.*,',
@@ -141,7 +170,7 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
         '    max(fetched_at) AS last_fetched_at,',
         '    max(processed_at) AS last_processed_at',
         `  FROM ${hourly}`,
-        `  WHERE "date" >= CAST(current_date - INTERVAL '${lookback}' DAY AS varchar)`,
+        `  WHERE ${since(lookback)}`,
         '  GROUP BY city',
         ')',
         `SELECT ${freshnessCity} AS city,`,
@@ -181,6 +210,7 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
  */
 export function validationQueries(target: QueryTarget): ValidationQuery[] {
   const { hourly, quarantine } = tables(target);
+  const { range, dates } = hourlyFilters(target);
   const outOfRange = WeatherContract.VARIABLES.map((v) => ({
     column: v.column,
     predicate: `${v.column} NOT BETWEEN ${num(v.minimum)} AND ${num(v.maximum)}`,
@@ -190,14 +220,14 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
     {
       id: 'partitions-not-empty',
       description: 'Every (date, city) partition the run was expected to write holds at least one row',
-      parameters: ['firstDate', 'lastDate', 'firstDate', 'lastDate', 'citySlugs'],
+      parameters: [...range.parameters, 'firstDate', 'lastDate', 'citySlugs'],
       queryString: [
         '-- Every expected (date, city) partition of the run holds at least one row.',
-        "-- Parameters: first date, last date, first date, last date ('yyyy-MM-dd'), city slugs ('a,b,c').",
+        `-- Parameters: ${dates}, first date, last date ('yyyy-MM-dd'), city slugs ('a,b,c').`,
         'WITH actual AS (',
         '  SELECT "date", city, count(*) AS row_count',
         `  FROM ${hourly}`,
-        `  WHERE ${DATE_RANGE}`,
+        `  WHERE ${range.sql}`,
         '  GROUP BY "date", city',
         '), expected AS (',
         '  SELECT CAST(day AS varchar) AS "date", trim(slug) AS city',
@@ -217,17 +247,17 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
     {
       id: 'no-duplicate-hours',
       description: 'No (city, hour) appears more than once in the run\'s date partitions',
-      parameters: ['firstDate', 'lastDate'],
+      parameters: range.parameters,
       queryString: [
         '-- No (city, observed_at) appears twice in the date partitions of the run.',
-        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive).",
+        `-- Parameters: ${dates} ('yyyy-MM-dd', inclusive).`,
         'SELECT count(*) = 0 AS passed,',
         '  count(*) AS duplicated_hours,',
         '  coalesce(sum(copies - 1), 0) AS extra_rows',
         'FROM (',
         '  SELECT city, observed_at, count(*) AS copies',
         `  FROM ${hourly}`,
-        `  WHERE ${DATE_RANGE}`,
+        `  WHERE ${range.sql}`,
         '  GROUP BY city, observed_at',
         '  HAVING count(*) > 1',
         ') AS duplicates',
@@ -236,30 +266,30 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
     {
       id: 'values-in-range',
       description: 'Every weather value in the run\'s date partitions lies inside its physical range (nulls allowed)',
-      parameters: ['firstDate', 'lastDate'],
+      parameters: range.parameters,
       queryString: [
         '-- Every weather value lies inside its physical range from the data contract; nulls are allowed.',
-        "-- Parameters: first date, last date ('yyyy-MM-dd', inclusive).",
+        `-- Parameters: ${dates} ('yyyy-MM-dd', inclusive).`,
         `SELECT count_if(${outOfRange.map((o) => o.predicate).join(' OR ')}) = 0 AS passed,`,
         '  count(*) AS rows_checked,',
         `  count_if(${outOfRange.map((o) => o.predicate).join(' OR ')}) AS rows_out_of_range,`,
         ...outOfRange.map((o, i) => `  count_if(${o.predicate}) AS ${o.column}_out_of_range${i === outOfRange.length - 1 ? '' : ','}`),
         `FROM ${hourly}`,
-        `WHERE ${DATE_RANGE}`,
+        `WHERE ${range.sql}`,
       ].join('\n'),
     },
     {
       id: 'quarantine-share',
       description: `The run quarantined at most ${share} of its records (quarantined / (refined + quarantined))`,
-      parameters: ['firstDate', 'lastDate', 'runId', 'firstDate', 'lastDate', 'runId'],
+      parameters: [...range.parameters, 'runId', 'firstDate', 'lastDate', 'runId'],
       queryString: [
         `-- The share of the run's records sent to quarantine is at most ${share}.`,
-        '-- Parameters: first date, last date, run id, first date, last date, run id. The date range must include',
+        `-- Parameters: ${dates}, run id, first date, last date, run id. The date range must include`,
         '-- the ingestion date: the quarantine is partitioned by it.',
         'WITH refined AS (',
         '  SELECT count(*) AS records',
         `  FROM ${hourly}`,
-        `  WHERE ${DATE_RANGE} AND run_id = ?`,
+        `  WHERE ${range.sql} AND run_id = ?`,
         '), quarantined AS (',
         '  SELECT count(*) AS records',
         `  FROM ${quarantine}`,

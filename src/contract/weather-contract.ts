@@ -56,6 +56,25 @@ export interface QuarantineReasonDefinition {
   readonly description: string;
 }
 
+/**
+ * How coarse the partitions of the refined hourly table are. One setting, on `RefinedLake` (or
+ * `WeatherPipeline`): the ETL job and the Athena catalog built on the refined lake's bucket follow it.
+ */
+export enum PartitionGranularity {
+  /**
+   * One partition per UTC day and city: `date=yyyy-MM-dd/city=<slug>/` (24 rows per file for hourly data).
+   * The default.
+   */
+  DAY = 'DAY',
+
+  /**
+   * One partition per UTC month and city: `month=yyyy-MM/city=<slug>/`, with `date` (`yyyy-MM-dd`) kept as an
+   * ordinary column to filter on. About 30 times fewer, larger files: cheaper and faster to query, at the price
+   * of rewriting the month's file of a city on each run.
+   */
+  MONTH = 'MONTH',
+}
+
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const BATCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
@@ -157,6 +176,9 @@ const HOURLY_COLUMNS: ColumnDefinition[] = [
   c('source_key', 'string', 'Landing zone key of the raw response the row came from'),
 ];
 
+// With monthly partitions the day is no longer in the path: it is kept as a column, the last one.
+const DATE_COLUMN: ColumnDefinition = c('date', 'string', 'UTC day of observed_at, yyyy-MM-dd (a partition key with daily partitions)');
+
 const QUARANTINE_COLUMNS: ColumnDefinition[] = [
   c('reason', 'string', 'Quarantine reason code (see the contract reasons)'),
   c('detail', 'string', 'Human-readable explanation'),
@@ -212,14 +234,26 @@ export class WeatherContract {
   /** Refined prefix of the per-run summaries (JSON, partitioned by `date`). */
   public static readonly RUN_SUMMARY_PREFIX = 'weather/run-summaries/';
 
-  /** Partition keys of the hourly table, in key order: `date` (UTC `yyyy-MM-dd`) then `city` (slug). */
+  /**
+   * Partition keys of the hourly table with the default daily partitions, in key order: `date` (UTC
+   * `yyyy-MM-dd`) then `city` (slug). See `hourlyPartitionKeys()` for monthly partitions.
+   */
   public static readonly PARTITION_KEYS: string[] = ['date', 'city'];
+
+  /** Partition keys of the hourly table with monthly partitions, in key order: `month` (UTC `yyyy-MM`) then `city`. */
+  public static readonly MONTHLY_PARTITION_KEYS: string[] = ['month', 'city'];
+
+  /** The partition granularity of the hourly table when none is chosen: `PartitionGranularity.DAY`. */
+  public static readonly DEFAULT_PARTITION_GRANULARITY: PartitionGranularity = PartitionGranularity.DAY;
 
   /** Partition keys of the quarantine table: `date`, the ingestion date of the raw object. */
   public static readonly QUARANTINE_PARTITION_KEYS: string[] = ['date'];
 
   /** Format of the `date` partition values (Java date format, as Athena projection expects). */
   public static readonly DATE_FORMAT = 'yyyy-MM-dd';
+
+  /** Format of the `month` partition values with monthly partitions (Java date format). */
+  public static readonly MONTH_FORMAT = 'yyyy-MM';
 
   /** Regular expression every city slug matches. */
   public static readonly SLUG_PATTERN = SLUG_PATTERN.source;
@@ -236,7 +270,10 @@ export class WeatherContract {
   /** The hourly variables requested from the API and refined into columns. */
   public static readonly VARIABLES: WeatherVariableDefinition[] = VARIABLES;
 
-  /** Columns of the refined hourly table (partition columns excluded). */
+  /**
+   * Columns of the refined hourly table with the default daily partitions (partition columns excluded).
+   * See `hourlyColumns()` for monthly partitions, which add `date`.
+   */
   public static readonly HOURLY_COLUMNS: ColumnDefinition[] = HOURLY_COLUMNS;
 
   /** Columns of the quarantine table (partition columns excluded). */
@@ -330,23 +367,51 @@ export class WeatherContract {
   }
 
   /**
-   * The refined prefix of one hourly partition (ends with `/`).
+   * Partition keys of the hourly table, in key order: `date`, `city` for `DAY`; `month`, `city` for `MONTH`.
    *
-   * @param date UTC date, `yyyy-MM-dd`
-   * @param citySlug the city slug
+   * @param granularity the partition granularity (default `PartitionGranularity.DAY`)
    */
-  public static hourlyPartitionPrefix(date: string, citySlug: string): string {
-    checkDate(date);
-    checkSlug(citySlug);
-    return `${WeatherContract.REFINED_HOURLY_PREFIX}date=${date}/city=${citySlug}/`;
+  public static hourlyPartitionKeys(granularity?: PartitionGranularity): string[] {
+    return checkGranularity(granularity) === PartitionGranularity.MONTH
+      ? [...WeatherContract.MONTHLY_PARTITION_KEYS]
+      : [...WeatherContract.PARTITION_KEYS];
   }
 
   /**
-   * The hourly table's location template for Athena partition projection,
-   * relative to the bucket (`weather/hourly/date=${date}/city=${city}/`).
+   * Columns of the refined hourly table (partition columns excluded): `HOURLY_COLUMNS`, plus `date` last for
+   * `MONTH` (the day is then a column, no longer a partition key).
+   *
+   * @param granularity the partition granularity (default `PartitionGranularity.DAY`)
    */
-  public static hourlyLocationTemplate(): string {
-    return `${WeatherContract.REFINED_HOURLY_PREFIX}${WeatherContract.PARTITION_KEYS.map((k) => `${k}=\${${k}}`).join('/')}/`;
+  public static hourlyColumns(granularity?: PartitionGranularity): ColumnDefinition[] {
+    return checkGranularity(granularity) === PartitionGranularity.MONTH
+      ? [...HOURLY_COLUMNS, DATE_COLUMN]
+      : [...HOURLY_COLUMNS];
+  }
+
+  /**
+   * The refined prefix of the hourly partition holding a city's day (ends with `/`):
+   * `weather/hourly/date=2026-05-07/city=nice/`, or `weather/hourly/month=2026-05/city=nice/` for `MONTH`.
+   *
+   * @param date UTC date, `yyyy-MM-dd`
+   * @param citySlug the city slug
+   * @param granularity the partition granularity (default `PartitionGranularity.DAY`)
+   */
+  public static hourlyPartitionPrefix(date: string, citySlug: string, granularity?: PartitionGranularity): string {
+    checkDate(date);
+    checkSlug(citySlug);
+    const partition = checkGranularity(granularity) === PartitionGranularity.MONTH ? `month=${date.slice(0, 7)}` : `date=${date}`;
+    return `${WeatherContract.REFINED_HOURLY_PREFIX}${partition}/city=${citySlug}/`;
+  }
+
+  /**
+   * The hourly table's location template for Athena partition projection, relative to the bucket:
+   * `weather/hourly/date=${date}/city=${city}/`, or `weather/hourly/month=${month}/city=${city}/` for `MONTH`.
+   *
+   * @param granularity the partition granularity (default `PartitionGranularity.DAY`)
+   */
+  public static hourlyLocationTemplate(granularity?: PartitionGranularity): string {
+    return `${WeatherContract.REFINED_HOURLY_PREFIX}${WeatherContract.hourlyPartitionKeys(granularity).map((k) => `${k}=\${${k}}`).join('/')}/`;
   }
 
   /**
@@ -359,12 +424,19 @@ export class WeatherContract {
   /**
    * The contract as a plain JSON document, for the PySpark script and other non-TypeScript consumers.
    *
+   * `refined.partitionKeys`, `hourlyColumns` and `hourlyLocationTemplate` describe the hourly layout of
+   * `partitionGranularity`. With `MONTH`, `refined.partitionGranularity` (`MONTH`) and `refined.monthFormat` are
+   * added; the daily document has neither (it is the document of contract version 1 unchanged).
+   *
    * @param cities optional city list to embed (slug, name, coordinates)
+   * @param partitionGranularity the partition granularity of the hourly table (default `PartitionGranularity.DAY`)
    */
-  public static toJson(cities?: City[]): any {
+  public static toJson(cities?: City[], partitionGranularity?: PartitionGranularity): any {
     if (cities !== undefined) {
       WeatherContract.validateCities(cities);
     }
+    const granularity = checkGranularity(partitionGranularity);
+    const monthly = granularity === PartitionGranularity.MONTH;
     return {
       version: WeatherContract.VERSION,
       source: WeatherContract.SOURCE,
@@ -379,12 +451,14 @@ export class WeatherContract {
         hourlyPrefix: WeatherContract.REFINED_HOURLY_PREFIX,
         quarantinePrefix: WeatherContract.QUARANTINE_PREFIX,
         runSummaryPrefix: WeatherContract.RUN_SUMMARY_PREFIX,
-        partitionKeys: WeatherContract.PARTITION_KEYS,
+        ...(monthly ? { partitionGranularity: granularity } : {}),
+        partitionKeys: WeatherContract.hourlyPartitionKeys(granularity),
         quarantinePartitionKeys: WeatherContract.QUARANTINE_PARTITION_KEYS,
         dateFormat: WeatherContract.DATE_FORMAT,
-        hourlyLocationTemplate: WeatherContract.hourlyLocationTemplate(),
+        ...(monthly ? { monthFormat: WeatherContract.MONTH_FORMAT } : {}),
+        hourlyLocationTemplate: WeatherContract.hourlyLocationTemplate(granularity),
         quarantineLocationTemplate: WeatherContract.quarantineLocationTemplate(),
-        hourlyColumns: WeatherContract.HOURLY_COLUMNS,
+        hourlyColumns: WeatherContract.hourlyColumns(granularity),
         quarantineColumns: WeatherContract.QUARANTINE_COLUMNS,
       },
       variables: WeatherContract.VARIABLES,
@@ -420,6 +494,17 @@ function checkDate(date: string): void {
   if (parsed === undefined || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== date) {
     throw new Error(`date must be yyyy-MM-dd, got "${date}"`);
   }
+}
+
+/** The granularity, `DAY` when undefined; throws on anything that is not a `PartitionGranularity`. */
+function checkGranularity(value: PartitionGranularity | undefined, propName = 'partitionGranularity'): PartitionGranularity {
+  if (value === undefined) {
+    return WeatherContract.DEFAULT_PARTITION_GRANULARITY;
+  }
+  if (!(Object.values(PartitionGranularity) as string[]).includes(value)) {
+    throw new Error(`${propName} must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 function checkSlug(slug: string): void {

@@ -7,7 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
-import { City, WeatherContract } from '../contract';
+import { City, PartitionGranularity, WeatherContract } from '../contract';
+import { partitionGranularityOf } from '../contract/private/partition-layout';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { ExplicitReadCode } from './private/explicit-read-code';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
@@ -25,7 +26,8 @@ export interface GlueEtlJobProps {
 
   /**
    * The refined bucket the job writes hourly Parquet, quarantine and run summaries to (`RefinedLake.bucket`).
-   * The job can read, write and delete only under `weather/` in it.
+   * The job can read, write and delete only under `weather/` in it. The hourly partition layout is the one the
+   * `RefinedLake` of this bucket declares (`partitionGranularity`), daily for a bucket no `RefinedLake` owns.
    */
   readonly refinedBucket: s3.IBucket;
 
@@ -127,7 +129,7 @@ export interface GlueEtlJobProps {
 
 /**
  * The weather ETL: a Glue PySpark job that turns the landing zone's raw Open-Meteo responses into hourly
- * Parquet partitioned by `date=` and `city=`, quarantines what it cannot refine, and writes a run summary.
+ * Parquet partitioned by `date=` and `city=` (or `month=` and `city=`, as the refined lake says), quarantines what it cannot refine, and writes a run summary.
  *
  * The script ships with the library (`src/etl/script/weather_etl.py`); its contract arrives as the job argument
  * `--contract_json`, built from `WeatherContract`. Each run takes the batch to process as run arguments
@@ -178,6 +180,12 @@ export class GlueEtlJob extends Construct {
   /** The default arguments the job starts with (contract, buckets, Spark settings). */
   public readonly defaultArguments: { [key: string]: string };
 
+  /**
+   * The hourly table's partition granularity the job writes: the one `RefinedLake.partitionGranularity`
+   * declares for the refined bucket (it is part of the `--contract_json` argument).
+   */
+  public readonly partitionGranularity: PartitionGranularity;
+
   constructor(scope: Construct, id: string, props: GlueEtlJobProps) {
     super(scope, id);
 
@@ -202,6 +210,8 @@ export class GlueEtlJob extends Construct {
       Annotations.of(this).addWarningV2('cdk-weather-pipeline:concurrentEtlRuns',
         `maxConcurrentRuns is ${maxConcurrentRuns}: concurrent runs that touch the same date and city partitions can overwrite each other's merge. Keep 1 unless batches never overlap.`);
     }
+
+    this.partitionGranularity = partitionGranularityOf(props.refinedBucket, this);
 
     const stack = Stack.of(this);
     this.encryptionKey = props.encryptionKey ?? createLogsEncryptionKey(this, 'Key', 'Encrypts the weather ETL job logs and bookmarks (cdk-weather-pipeline)', removalPolicy);
@@ -238,7 +248,7 @@ export class GlueEtlJob extends Construct {
     this.defaultArguments = {
       '--landing_uri': `s3://${props.landingBucket.bucketName}`,
       '--refined_uri': `s3://${props.refinedBucket.bucketName}`,
-      '--contract_json': stack.toJsonString(WeatherContract.toJson()),
+      '--contract_json': stack.toJsonString(WeatherContract.toJson(undefined, this.partitionGranularity)),
       ...(props.cities !== undefined
         ? { '--cities_json': JSON.stringify(props.cities.map((city) => ({ slug: WeatherContract.slugOf(city), name: city.name }))) }
         : {}),
@@ -250,7 +260,7 @@ export class GlueEtlJob extends Construct {
       script: new ExplicitReadCode(script.bucket, script.s3ObjectKey),
       role,
       jobName: props.jobName,
-      description: 'cdk-weather-pipeline: raw Open-Meteo responses to hourly Parquet (date=/city=), quarantine, run summary',
+      description: `cdk-weather-pipeline: raw Open-Meteo responses to hourly Parquet (${WeatherContract.hourlyPartitionKeys(this.partitionGranularity).map((k) => `${k}=`).join('/')}), quarantine, run summary`,
       glueVersion: props.glueVersion ?? glue.GlueVersion.V5_1,
       workerConfiguration: { workerType: props.workerType ?? glue.WorkerType.G_1X, numberOfWorkers },
       maxConcurrentRuns,

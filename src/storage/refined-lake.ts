@@ -3,10 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { WeatherContract } from '../contract';
+import { PartitionGranularity, WeatherContract } from '../contract';
 import { DataZoneProps } from './data-zone-props';
 import { grantPrefixRead, grantPrefixWrite } from './private/prefix-grants';
 import { checkDays, rejectShapingPropsWithBucket, secureBucket } from './private/secure-bucket';
+import { checkPartitionGranularity, declarePartitionGranularity } from '../contract/private/partition-layout';
 
 /**
  * Properties of the refined lake.
@@ -41,11 +42,24 @@ export interface RefinedLakeProps extends DataZoneProps {
    * @default - never
    */
   readonly runSummaryExpiration?: Duration;
+
+  /**
+   * How coarse the hourly table's partitions are: `DAY` (`date=yyyy-MM-dd/city=<slug>/`, 24 rows per file) or
+   * `MONTH` (`month=yyyy-MM/city=<slug>/`, `date` kept as a column; about 30 times fewer files, smaller and
+   * faster to query).
+   *
+   * This is the one place to set it: the `GlueEtlJob` and `AthenaCatalog` given this lake's `bucket` follow it
+   * (create the lake before them). Allowed with `bucket`. Changing it on a lake that holds data needs a
+   * re-layout of the existing data (see the README).
+   *
+   * @default PartitionGranularity.DAY
+   */
+  readonly partitionGranularity?: PartitionGranularity;
 }
 
 /**
- * The refined zone: hourly weather as Parquet partitioned by `date=` and `city=`, quarantined records with
- * their reason, and one JSON summary per ETL run.
+ * The refined zone: hourly weather as Parquet partitioned by `date=` and `city=` (or `month=` and `city=`, see
+ * `partitionGranularity`), quarantined records with their reason, and one JSON summary per ETL run.
  *
  * It has the landing zone's security defaults: a versioned bucket encrypted with a rotating customer-managed
  * KMS key (S3 bucket keys on), all public access blocked, TLS enforced, server access logs, RETAIN on delete.
@@ -76,6 +90,12 @@ export class RefinedLake extends Construct {
   /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
   public readonly runSummaryPrefix: string = WeatherContract.RUN_SUMMARY_PREFIX;
 
+  /** The partition granularity of the hourly table, which the ETL job and the catalog on this bucket follow. */
+  public readonly partitionGranularity: PartitionGranularity;
+
+  /** The hourly table's partition keys, in key order (`date`, `city`; or `month`, `city`). */
+  public readonly hourlyPartitionKeys: string[];
+
   constructor(scope: Construct, id: string, props: RefinedLakeProps = {}) {
     super(scope, id);
 
@@ -83,6 +103,8 @@ export class RefinedLake extends Construct {
     checkDays('hourlyInfrequentAccessAfter', props.hourlyInfrequentAccessAfter, 30);
     checkDays('quarantineExpiration', props.quarantineExpiration, 1);
     checkDays('runSummaryExpiration', props.runSummaryExpiration, 1);
+    this.partitionGranularity = checkPartitionGranularity(props.partitionGranularity, 'partitionGranularity');
+    this.hourlyPartitionKeys = WeatherContract.hourlyPartitionKeys(this.partitionGranularity);
 
     const lifecycleRules: s3.LifecycleRule[] = [];
     if (props.hourlyInfrequentAccessAfter !== undefined) {
@@ -110,6 +132,7 @@ export class RefinedLake extends Construct {
     this.bucket = zone.bucket;
     this.encryptionKey = zone.encryptionKey;
     this.accessLogsBucket = zone.accessLogsBucket;
+    declarePartitionGranularity(this.bucket, this.partitionGranularity, this);
   }
 
   /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */

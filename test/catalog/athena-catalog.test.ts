@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AthenaCatalog, AthenaCatalogProps, City, WeatherContract } from '../../src';
+import { AthenaCatalog, AthenaCatalogProps, City, PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
 import { nagFindings, newStack } from '../nag';
 
 const CITIES: City[] = [
@@ -381,5 +381,56 @@ describe('AthenaCatalog validation', () => {
     const resultsBucket = s3.Bucket.fromBucketName(stack, 'Results', 'results');
     expect(make({ resultsBucket, resultsRetention: Duration.days(3), serverAccessLogsBucket: resultsBucket })).toThrow(
       'resultsRetention, serverAccessLogsBucket cannot be combined with resultsBucket: they shape a bucket the construct creates');
+  });
+});
+
+describe('AthenaCatalog over a RefinedLake with monthly partitions', () => {
+  const { stack } = newStack();
+  const refined = new RefinedLake(stack, 'Refined', { partitionGranularity: PartitionGranularity.MONTH });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: refined.bucket, cities: CITIES, projectionStartDate: '2025-06-15', forecastDays: 7 });
+  const template = Template.fromStack(stack);
+  const refinedId = stack.getLogicalId(refined.bucket.node.defaultChild as s3.CfnBucket);
+  const tableInput = (table: any) => template.toJSON().Resources[stack.getLogicalId(table)].Properties.TableInput;
+
+  test('projects month (yyyy-MM, 1 MONTHS, from the start date\'s month) and city; date is a column', () => {
+    const hourly = tableInput(catalog.hourlyTable);
+    expect(catalog.partitionGranularity).toBe(PartitionGranularity.MONTH);
+    expect(hourly.PartitionKeys).toEqual([{ Name: 'month', Type: 'string' }, { Name: 'city', Type: 'string' }]);
+    expect(hourly.StorageDescriptor.Columns.map((c: any) => c.Name))
+      .toEqual(WeatherContract.hourlyColumns(PartitionGranularity.MONTH).map((c) => c.name));
+    expect(hourly.Parameters).toEqual({
+      'EXTERNAL': 'TRUE',
+      'classification': 'parquet',
+      'projection.enabled': 'true',
+      'projection.month.type': 'date',
+      'projection.month.format': 'yyyy-MM',
+      'projection.month.range': '2025-06,NOW+7DAYS',
+      'projection.month.interval': '1',
+      'projection.month.interval.unit': 'MONTHS',
+      'projection.city.type': 'enum',
+      'projection.city.values': 'paris,saint-etienne',
+      'storage.location.template': s3Url(refinedId, 'weather/hourly/month=${month}/city=${city}/'),
+    });
+  });
+
+  test('the quarantine table keeps its date projection', () => {
+    const quarantine = tableInput(catalog.quarantineTable);
+    expect(quarantine.PartitionKeys).toEqual([{ Name: 'date', Type: 'string' }]);
+    expect(quarantine.Parameters).toMatchObject({ 'projection.date.type': 'date', 'projection.date.range': '2025-06-15,NOW+7DAYS' });
+  });
+
+  test('every query on the hourly table filters date and prunes month from the same parameters', () => {
+    for (const query of [...catalog.analyticsQueries, ...catalog.validationQueries]) {
+      for (const select of query.queryString.split(/\bFROM\b/).slice(1)) {
+        if (select.trimStart().startsWith('"weather"."hourly"')) {
+          expect(select).toMatch(/WHERE "date" (BETWEEN \? AND \? AND "month" BETWEEN substr\(\?, 1, 7\) AND substr\(\?, 1, 7\)|>= (CAST\(.*\)) AND "month" >= substr\(\2, 1, 7\))/);
+        }
+      }
+      expect(query.parameters.length).toBe((query.queryString.match(/\?/g) ?? []).length);
+    }
+    const daily = catalog.analyticsQueries.find((q) => q.id === 'daily-temperature')!;
+    expect(daily.parameters).toEqual(['firstDate', 'lastDate', 'firstDate', 'lastDate']);
+    const byReason = catalog.analyticsQueries.find((q) => q.id === 'quarantine-by-reason')!;
+    expect(byReason.parameters).toEqual(['firstDate', 'lastDate']);
   });
 });

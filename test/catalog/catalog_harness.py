@@ -39,7 +39,8 @@ GLUE_TO_TRINO = {"string": "varchar", "double": "double", "int": "integer", "big
 
 def run_etl(runs: list) -> None:
     """Runs the Glue script's entry point, ``weather_etl.main(argv)`` with the CLI arguments, on local Spark, once
-    per (landing root, refined root, batch, run id, processed at); one Python process, so one Spark session."""
+    per (landing root, refined root, batch, run id, processed at[, contract JSON]); one Python process, so one
+    Spark session. Without a contract JSON the script uses its contract.json (daily partitions)."""
     if not ETL_SCRIPT.exists():
         pytest.skip(f"the ETL script {ETL_SCRIPT} is not in this tree yet")
     env = dict(os.environ)
@@ -47,8 +48,8 @@ def run_etl(runs: list) -> None:
         env["JAVA_HOME"] = SPARK_JAVA_HOME  # Spark 3.5 runs on Java 17, Trino on 24+
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     argvs = [["--landing_uri", str(landing), "--refined_uri", str(refined), "--manifest_key", batch.manifest_key,
-              "--run_id", run_id, "--processed_at", processed_at]
-             for landing, refined, batch, run_id, processed_at in runs]
+              "--run_id", run_id, "--processed_at", processed_at, *(["--contract_json", extra[0]] if extra else [])]
+             for landing, refined, batch, run_id, processed_at, *extra in runs]
     driver = ("import json, sys; sys.path.insert(0, sys.argv[1]); import weather_etl\n"
               "for argv in json.loads(sys.argv[2]):\n"
               "    code = weather_etl.main(argv)\n"
@@ -82,13 +83,19 @@ class Lake:
         self.bad_refined = root / "refined-bad-share"
         self.bad = lake_fixture.high_quarantine_batch(self.bad_landing, self.fetched_at)
         self.bad_run_id = "catalog-bad-share-run"
+        # The good batch again, into a lake with monthly partitions (RefinedLake partitionGranularity MONTH), with
+        # the contract the GlueEtlJob synthesizes for it.
+        self.monthly_refined = root / "refined-monthly"
+        self.monthly_contract = QUERIES["monthly"]["etlContract"]
 
     def build(self) -> None:
         processed = self.processed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         run_etl([(self.landing, self.refined, self.good, self.good_run_id, processed),
-                 (self.bad_landing, self.bad_refined, self.bad, self.bad_run_id, processed)])
+                 (self.bad_landing, self.bad_refined, self.bad, self.bad_run_id, processed),
+                 (self.landing, self.monthly_refined, self.good, self.good_run_id, processed, json.dumps(self.monthly_contract))])
         self.good_summary = run_summary(self.refined, self.good_run_id)
         self.bad_summary = run_summary(self.bad_refined, self.bad_run_id)
+        self.monthly_summary = run_summary(self.monthly_refined, self.good_run_id)
 
 
 def execute(connection, sql: str, parameters: list | None = None) -> list:
@@ -131,8 +138,9 @@ class Catalog:
         assert s3_url.startswith(self.bucket_url), s3_url
         return refined_root / s3_url[len(self.bucket_url):]
 
-    def create_table(self, schema: str, name: str, refined_root: Path) -> None:
-        table = QUERIES["tables"][name]
+    def create_table(self, schema: str, name: str, refined_root: Path, tables: dict | None = None) -> None:
+        """Creates `schema.name` from its Glue definition in `tables` (default: the daily tables of queries.json)."""
+        table = (tables or QUERIES["tables"])[name]
         storage = table["StorageDescriptor"]
         columns = [f'"{c["Name"]}" {GLUE_TO_TRINO[c["Type"]]}' for c in storage["Columns"]]
         columns += [f'"{p["Name"]}" {GLUE_TO_TRINO[p["Type"]]}' for p in table["PartitionKeys"]]
@@ -147,18 +155,20 @@ class Catalog:
             f"external_location = '{self.server.location(location)}')"))
         execute(self.connection, f"CALL system.sync_partition_metadata('{schema}', '{table['Name']}', 'FULL')")
 
-    def point_at(self, refined_root: Path) -> None:
-        """(Re)creates the weather tables over `refined_root` (dropping an external table keeps its files)."""
-        if self.current == refined_root:
+    def point_at(self, refined_root: Path, variant: str = "daily") -> None:
+        """(Re)creates the weather tables over `refined_root` (dropping an external table keeps its files), with
+        the daily table definitions or (`variant="monthly"`) the monthly ones."""
+        if self.current == (refined_root, variant):
             return
+        tables = QUERIES["tables"] if variant == "daily" else QUERIES[variant]["tables"]
         for name in ("hourly", "quarantine"):
-            self.create_table(self.database, name, refined_root)
-        self.current = refined_root
+            self.create_table(self.database, name, refined_root, tables)
+        self.current = (refined_root, variant)
 
     @contextmanager
-    def over(self, refined_root: Path):
-        """Points the tables at `refined_root` for the block, then back at the good lake."""
-        self.point_at(refined_root)
+    def over(self, refined_root: Path, variant: str = "daily"):
+        """Points the tables at `refined_root` for the block, then back at the good (daily) lake."""
+        self.point_at(refined_root, variant)
         try:
             yield self
         finally:
@@ -171,9 +181,17 @@ class Catalog:
         shutil.copytree(self.lake.refined, target)
         return target
 
+    def copy_of_lake(self, source: Path, name: str) -> Path:
+        """A copy of a refined root, under the directory Trino sees, to break on purpose."""
+        target = self.lake.root / "crafted" / name
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(source, target)
+        return target
+
     def run(self, query: dict, values: dict) -> list:
         return execute(self.connection, query["queryString"], [literal(values[name]) for name in query["parameters"]])
 
 
-def query(kind: str, query_id: str) -> dict:
-    return next(q for q in QUERIES[kind] if q["id"] == query_id)
+def query(kind: str, query_id: str, variant: str = "daily") -> dict:
+    queries = QUERIES[kind] if variant == "daily" else QUERIES[variant][kind]
+    return next(q for q in queries if q["id"] == query_id)

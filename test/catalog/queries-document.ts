@@ -1,10 +1,12 @@
 // The document the Trino tests read (test/catalog/queries.json): the SQL and the Glue table definitions exactly
-// as an AthenaCatalog synthesizes them for the cities of the landing fixtures. Written by `npx projen queries`;
-// queries-json.test.ts fails when the file is stale.
+// as an AthenaCatalog synthesizes them for the cities of the landing fixtures, for the default daily partitions
+// and, under `monthly`, for a RefinedLake with monthly partitions (with the contract the GlueEtlJob hands the
+// script for it, so that the ETL tests write that layout). Written by `npx projen queries`; queries-json.test.ts
+// fails when the file is stale.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AthenaCatalog, City } from '../../src';
+import { AthenaCatalog, City, GlueEtlJob, PartitionGranularity, RefinedLake } from '../../src';
 
 /** The bucket name the document's table locations use; the Trino tests map it to their local lake. */
 export const FIXTURE_BUCKET = 'refined-bucket';
@@ -18,27 +20,38 @@ export const FIXTURE_CITIES: City[] = [
   { name: 'Oslo', latitude: 59.9139, longitude: 10.7522 },
 ];
 
-export function queriesDocument(): any {
+function catalogDocument(partitionGranularity?: PartitionGranularity): any {
   const app = new App();
   const stack = new Stack(app, 'Fixture');
-  const catalog = new AthenaCatalog(stack, 'Catalog', {
-    refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', FIXTURE_BUCKET),
-    cities: FIXTURE_CITIES,
-  });
+  const refinedBucket = s3.Bucket.fromBucketName(stack, 'Refined', FIXTURE_BUCKET);
+  if (partitionGranularity !== undefined) {
+    new RefinedLake(stack, 'Lake', { bucket: refinedBucket, partitionGranularity });
+  }
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket, cities: FIXTURE_CITIES });
+  const etl = partitionGranularity !== undefined
+    ? new GlueEtlJob(stack, 'Etl', { landingBucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket'), refinedBucket })
+    : undefined;
   const template = Template.fromStack(stack);
-  const tableInput = (table: any) => {
-    const id = stack.getLogicalId(table);
-    return template.toJSON().Resources[id].Properties.TableInput;
-  };
+  const properties = (construct: { node: { defaultChild?: unknown } } | any) =>
+    template.toJSON().Resources[stack.getLogicalId(construct.node?.defaultChild ?? construct)].Properties;
   return {
-    generatedBy: 'npx projen queries (test/catalog/queries-document.ts)',
-    bucket: FIXTURE_BUCKET,
-    database: catalog.databaseName,
+    ...(etl !== undefined ? { etlContract: JSON.parse(properties(etl.job).DefaultArguments['--contract_json']) } : {}),
     tables: {
-      hourly: tableInput(catalog.hourlyTable),
-      quarantine: tableInput(catalog.quarantineTable),
+      hourly: properties(catalog.hourlyTable).TableInput,
+      quarantine: properties(catalog.quarantineTable).TableInput,
     },
     analytics: catalog.analyticsQueries,
     validation: catalog.validationQueries,
+  };
+}
+
+export function queriesDocument(): any {
+  const daily = catalogDocument();
+  return {
+    generatedBy: 'npx projen queries (test/catalog/queries-document.ts)',
+    bucket: FIXTURE_BUCKET,
+    database: 'weather',
+    ...daily,
+    monthly: catalogDocument(PartitionGranularity.MONTH),
   };
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { City, WeatherContract } from '../../src';
+import { City, PartitionGranularity, WeatherContract } from '../../src';
 
 describe('city slug rule', () => {
   test.each([
@@ -162,5 +162,60 @@ describe('contract document for the Python side', () => {
   test('cities are embedded with their slug when given', () => {
     const withCities = WeatherContract.toJson([{ name: 'Saint-Étienne', latitude: 45.43, longitude: 4.39, timezone: 'Europe/Paris' }]);
     expect(withCities.cities).toEqual([{ slug: 'saint-etienne', name: 'Saint-Étienne', latitude: 45.43, longitude: 4.39, timezone: 'Europe/Paris' }]);
+  });
+});
+
+describe('partition granularity', () => {
+  const daily = WeatherContract.toJson();
+  const monthly = WeatherContract.toJson(undefined, PartitionGranularity.MONTH);
+
+  test('DAY is the default, and its document is the daily one unchanged', () => {
+    expect(WeatherContract.DEFAULT_PARTITION_GRANULARITY).toBe(PartitionGranularity.DAY);
+    expect(WeatherContract.toJson(undefined, PartitionGranularity.DAY)).toEqual(daily);
+    expect(daily.refined.partitionGranularity).toBeUndefined();
+    expect(daily.refined.partitionKeys).toEqual(['date', 'city']);
+    expect(WeatherContract.hourlyPartitionKeys()).toEqual(WeatherContract.PARTITION_KEYS);
+    expect(WeatherContract.hourlyColumns()).toEqual(WeatherContract.HOURLY_COLUMNS);
+  });
+
+  test('MONTH partitions by month and city and keeps date as the last column', () => {
+    expect(monthly.refined).toMatchObject({
+      partitionGranularity: 'MONTH',
+      partitionKeys: ['month', 'city'],
+      monthFormat: 'yyyy-MM',
+      dateFormat: 'yyyy-MM-dd',
+      hourlyLocationTemplate: 'weather/hourly/month=${month}/city=${city}/',
+      // The quarantine stays partitioned by ingestion date.
+      quarantinePartitionKeys: ['date'],
+      quarantineLocationTemplate: 'weather/quarantine/date=${date}/',
+    });
+    const columns = monthly.refined.hourlyColumns.map((column: { name: string }) => column.name);
+    expect(columns).toEqual([...WeatherContract.HOURLY_COLUMNS.map((column) => column.name), 'date']);
+    expect(monthly.refined.hourlyColumns[columns.length - 1]).toMatchObject({ name: 'date', dataType: 'string' });
+    for (const key of monthly.refined.partitionKeys) {
+      expect(columns).not.toContain(key);
+    }
+    // Nothing else differs from the daily document.
+    const { refined: r1, ...rest1 } = monthly;
+    const { refined: r2, ...rest2 } = daily;
+    expect(rest1).toEqual(rest2);
+    expect(Object.keys(r1).filter((k) => !(k in r2))).toEqual(['partitionGranularity', 'monthFormat']);
+  });
+
+  test.each([
+    [PartitionGranularity.DAY, 'weather/hourly/date=2026-05-07/city=nice/'],
+    [PartitionGranularity.MONTH, 'weather/hourly/month=2026-05/city=nice/'],
+  ])('%s: the partition prefix of a day follows the location template', (granularity, prefix) => {
+    expect(WeatherContract.hourlyPartitionPrefix('2026-05-07', 'nice', granularity)).toBe(prefix);
+    const template = WeatherContract.hourlyLocationTemplate(granularity);
+    expect(template.replace('${date}', '2026-05-07').replace('${month}', '2026-05').replace('${city}', 'nice')).toBe(prefix);
+    expect(WeatherContract.toJson(undefined, granularity).refined.hourlyLocationTemplate).toBe(template);
+  });
+
+  test('rejects a value that is not a PartitionGranularity', () => {
+    expect(() => WeatherContract.toJson(undefined, 'month' as PartitionGranularity))
+      .toThrow('partitionGranularity must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got "month"');
+    expect(() => WeatherContract.hourlyPartitionPrefix('2026-05-07', 'nice', 'WEEK' as PartitionGranularity))
+      .toThrow('partitionGranularity must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got "WEEK"');
   });
 });

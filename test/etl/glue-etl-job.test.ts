@@ -6,7 +6,7 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { GlueEtlJob, LandingZone, RefinedLake, WeatherContract } from '../../src';
+import { GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
 import { nagFindings, newStack } from '../nag';
 
 const cities = [
@@ -242,5 +242,25 @@ describe('GlueEtlJob validation', () => {
     [{ cities: [{ name: 'Nice', latitude: 43.7, longitude: 190 }] }, 'cities[0] "Nice": longitude must be a number in [-180, 180], got 190'],
   ])('rejects bad props (%#)', (extra, message) => {
     expect(build(extra)).toThrow(message);
+  });
+});
+
+describe('GlueEtlJob on a RefinedLake with monthly partitions', () => {
+  test('hands the script the monthly contract (from the lake, not from a prop of its own)', () => {
+    const { stack } = newStack();
+    const landing = new LandingZone(stack, 'Landing');
+    const refined = new RefinedLake(stack, 'Refined', { partitionGranularity: PartitionGranularity.MONTH });
+    const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
+    const job = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(etl.job.node.defaultChild as any)].Properties;
+    const contract = JSON.parse(job.DefaultArguments['--contract_json']);
+    expect(etl.partitionGranularity).toBe(PartitionGranularity.MONTH);
+    expect(contract).toEqual(WeatherContract.toJson(undefined, PartitionGranularity.MONTH));
+    expect(contract.refined).toMatchObject({ partitionGranularity: 'MONTH', partitionKeys: ['month', 'city'] });
+    expect(job.Description).toBe('cdk-weather-pipeline: raw Open-Meteo responses to hourly Parquet (month=/city=), quarantine, run summary');
+  });
+
+  test('the same monthly contract is the one the Python and Trino tests run the script with (test/catalog/queries.json)', () => {
+    const queries = JSON.parse(readFileSync(join(__dirname, '..', 'catalog', 'queries.json'), 'utf-8'));
+    expect(queries.monthly.etlContract).toEqual(WeatherContract.toJson(undefined, PartitionGranularity.MONTH));
   });
 });

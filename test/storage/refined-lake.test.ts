@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { RefinedLake, WeatherContract } from '../../src';
+import { PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
 import { nagFindings, newStack } from '../nag';
 
 const BUCKET = 'AWS::S3::Bucket';
@@ -165,5 +165,29 @@ describe('RefinedLake validation', () => {
     [{ runSummaryExpiration: Duration.days(0) }, 'runSummaryExpiration must be a whole number of days, at least 1, got 0 days'],
   ])('rejects bad props (%#)', (props, message) => {
     expect(build(props as any)).toThrow(message);
+  });
+});
+
+describe('RefinedLake partitionGranularity', () => {
+  test('is DAY by default', () => {
+    const { stack } = newStack();
+    const refined = new RefinedLake(stack, 'Refined');
+    expect(refined.partitionGranularity).toBe(PartitionGranularity.DAY);
+    expect(refined.hourlyPartitionKeys).toEqual(['date', 'city']);
+  });
+
+  test('MONTH is allowed with a bucket you bring (it shapes the data, not the bucket) and changes no resource', () => {
+    const { stack } = newStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Mine', 'my-refined');
+    const refined = new RefinedLake(stack, 'Refined', { bucket, partitionGranularity: PartitionGranularity.MONTH });
+    expect(refined.partitionGranularity).toBe(PartitionGranularity.MONTH);
+    expect(refined.hourlyPartitionKeys).toEqual(['month', 'city']);
+    expect(Object.keys(Template.fromStack(stack).toJSON().Resources ?? {})).toEqual([]);
+  });
+
+  test('rejects an unknown value, naming the prop', () => {
+    const { stack } = newStack();
+    expect(() => new RefinedLake(stack, 'Refined', { partitionGranularity: 'YEAR' as PartitionGranularity }))
+      .toThrow('partitionGranularity must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got "YEAR"');
   });
 });

@@ -360,9 +360,12 @@ def row_quarantine(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
 def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
     """The good hours with exactly the contract's hourly columns and types, then the partition columns.
 
-    Keeps `_pos` (hour index) for the deterministic tie-break of `latest_per_hour`.
+    The layout is the contract's: `date` (UTC day) and `city` as partition keys, or, with monthly partitions,
+    `month` and `city` as partition keys and `date` as a column. Keeps `_pos` (hour index) for the deterministic
+    tie-break of `latest_per_hour`.
     """
     refined = contract["refined"]
+    day = F.date_format("observed_at", refined["dateFormat"])
     known: Dict[str, Column] = {
         "city_name": F.col("city_name"),
         "latitude": F.col("latitude"),
@@ -374,12 +377,12 @@ def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
         "processed_at": _timestamp_literal(processed_at),
         "run_id": F.lit(run_id),
         "source_key": F.col("source_key"),
+        "date": day,
     }
     known.update({c: F.col(c) for c in _var_cols(contract)})
-    partition_values = {
-        "date": F.date_format("observed_at", refined["dateFormat"]),
-        "city": F.col("city"),
-    }
+    partition_values = {"date": day, "city": F.col("city")}
+    if "monthFormat" in refined:
+        partition_values["month"] = F.date_format("observed_at", refined["monthFormat"])
     selected = [_contract_column(known, c, "hourlyColumns") for c in refined["hourlyColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["partitionKeys"]]
     return validated.where(F.col("row_reason").isNull()).select(*selected, F.col(_POS))
@@ -729,6 +732,10 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
             q_merged = q_merged.localCheckpoint(eager=True)
         write_partitions(q_merged, quarantine_root, qkeys)
 
+    # The UTC days the run wrote: with monthly partitions the partition paths do not name them, and the
+    # orchestrator's validation queries need them (date range).
+    hourly_dates = sorted(r[0] for r in ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
+                          .select(F.date_format("observed_at", refined_cfg["dateFormat"])).distinct().collect())
     summary = summarize(parsed, ranked, batch_quarantine)
     finished = datetime.now(timezone.utc)
     summary = {
@@ -740,6 +747,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         "input": input_desc,
         **summary,
         "partitions_written": len(touched),
+        "hourly_dates": hourly_dates,
         "partitions": {
             "hourly": [join_uri(refined_cfg["hourlyPrefix"], p) + "/" for p in touched],
             "quarantine": [join_uri(refined_cfg["quarantinePrefix"], p) + "/" for p in q_touched],

@@ -1,5 +1,3 @@
-import { WeatherContract } from '../../contract/weather-contract';
-
 /** The parameter names validation queries may take (see `ValidationQuery.parameters`). */
 export const VALIDATION_PARAMETER_NAMES = ['firstDate', 'lastDate', 'citySlugs', 'runId'];
 
@@ -14,8 +12,16 @@ export interface ValidationPlanRequest {
 export interface RunSummaryPartitions {
   readonly run_id?: string;
   readonly processed_at?: string;
+  /**
+   * The UTC days (`yyyy-MM-dd`, sorted) of the hours the run wrote to the hourly table. Needed with monthly
+   * partitions, whose paths do not name the days; with daily ones the partition paths say the same.
+   */
+  readonly hourly_dates?: string[];
   readonly partitions?: {
-    /** Hourly partitions the run wrote, e.g. `weather/hourly/date=2026-05-07/city=lyon/` (sorted). */
+    /**
+     * Hourly partitions the run wrote (sorted), e.g. `weather/hourly/date=2026-05-07/city=lyon/`, or
+     * `weather/hourly/month=2026-05/city=lyon/` with monthly partitions.
+     */
     readonly hourly?: string[];
     /** Quarantine partitions the run wrote, e.g. `weather/quarantine/date=2026-05-07/`. */
     readonly quarantine?: string[];
@@ -36,8 +42,10 @@ export interface ValidationPlan {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
- * The validation parameters of a run, from its run summary: the date range of the hourly partitions it wrote
- * (of its quarantine partitions when it refined nothing) and the cities it wrote.
+ * The validation parameters of a run, from its run summary: the range of the days it wrote to the hourly table
+ * (`hourly_dates`, else the `date=` of its hourly partitions; the dates of its quarantine partitions when it
+ * refined nothing) and the cities it wrote. Works for daily and monthly partitions alike, so the orchestrator
+ * needs no knowledge of the layout.
  */
 export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   const runId = request.runId;
@@ -46,7 +54,13 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   }
   const hourly = (request.summary?.partitions?.hourly ?? []).map(partitionValues);
   const quarantine = (request.summary?.partitions?.quarantine ?? []).map(partitionValues);
-  let dates = hourly.map((p) => p.date).filter(isDate);
+  const hourlyDates = request.summary?.hourly_dates;
+  let dates = Array.isArray(hourlyDates) && hourlyDates.length > 0
+    ? hourlyDates.filter(isDate)
+    : hourly.map((p) => p.date).filter(isDate);
+  if (dates.length === 0 && hourly.some((p) => p.date === undefined && p.month !== undefined)) {
+    throw new Error(`run ${runId}: the run summary lists monthly hourly partitions but no hourly_dates, so the days the run wrote are unknown`);
+  }
   if (dates.length === 0) {
     dates = quarantine.map((p) => p.date).filter(isDate);
   }
@@ -76,8 +90,11 @@ export function sqlLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** `weather/hourly/date=2026-05-07/city=lyon/` → `{ date: '2026-05-07', city: 'lyon' }`. */
-function partitionValues(path: string): { date?: string; city?: string } {
+/**
+ * `weather/hourly/date=2026-05-07/city=lyon/` → `{ date: '2026-05-07', city: 'lyon' }`;
+ * `weather/hourly/month=2026-05/city=lyon/` → `{ month: '2026-05', city: 'lyon' }`.
+ */
+function partitionValues(path: string): { date?: string; month?: string; city?: string } {
   const values: { [key: string]: string } = {};
   for (const segment of String(path).split('/')) {
     const eq = segment.indexOf('=');
@@ -85,8 +102,7 @@ function partitionValues(path: string): { date?: string; city?: string } {
       values[segment.slice(0, eq)] = segment.slice(eq + 1);
     }
   }
-  const [dateKey, cityKey] = WeatherContract.PARTITION_KEYS;
-  return { date: values[dateKey], city: values[cityKey] };
+  return { date: values.date, month: values.month, city: values.city };
 }
 
 function isDate(value: string | undefined): value is string {
