@@ -1,6 +1,7 @@
 """Generates a landing zone of realistic raw Open-Meteo responses for N cities x D days.
 
-    python3 bench/generate_landing.py --out /tmp/bench/landing --cities 100 --days 30 [--start 2025-01-01] [--seed 7]
+    python3 bench/generate_landing.py --out /tmp/bench/landing --cities 100 --days 30 [--start 2025-01-01] [--seed 7] \
+        [--bad 6]
 
 Layout as the daily ingestion writes it: one body per city per day under
 ``weather/raw/source=open-meteo/ingest_date=YYYY-MM-DD/city=<slug>/<batch>.json`` and one manifest per day
@@ -9,6 +10,13 @@ what ``/v1/forecast?...&hourly=<the 8 contract variables>&timezone=GMT`` returns
 ``hourly_units`` with the API's own labels, values rounded as the API rounds them (1 decimal, integers for %,
 degrees, WMO code). Values follow a seasonal and daily cycle per latitude with seeded noise, so Parquet compresses
 them as it would real data (not constant columns). Standard library only; ~36,500 files in well under a minute.
+
+``--bad N`` adds N bad bodies for the quarantine (none by default): on the last N days, one extra body each for a
+city, as a second batch of that day (``<yyyymmdd>T183000Z``, with its own manifest), alternately an API error document
+(``{"error":true,"reason":...}``, API_ERROR) and a good body cut in half (MALFORMED_JSON). The good bodies are all
+kept, so every (date, city) partition still has its data. A manifest's ``fetchedAt`` that would lie in the future
+(days at or after today) is the generation time instead, so the hours after it are forecasts (a run over the raw
+prefix, without manifests, takes the files' modification time, also the generation time).
 """
 from __future__ import annotations
 
@@ -83,14 +91,34 @@ def iso_z(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def generate(out: str, n_cities: int, n_days: int, start: date, seed: int) -> dict:
+def bad_body(city: dict, day: date, rng: random.Random, k: int) -> str:
+    if k % 2 == 0:
+        return json.dumps({"error": True, "reason": "Cannot initialize WeatherVariable from invalid String value "
+                           "tempeture_2m for key hourly"}, separators=(",", ":"))
+    good = body(city, day, rng)
+    return good[:len(good) // 2]
+
+
+def write_manifest(out: str, day: date, batch: str, fetched: datetime, written: list) -> None:
+    manifest = {"contractVersion": 1, "batchId": batch, "ingestDate": day.isoformat(), "source": "open-meteo",
+                "bucket": "landing-bucket", "startedAt": iso_z(fetched), "finishedAt": iso_z(fetched + timedelta(seconds=20)),
+                "written": written, "failed": []}
+    mpath = os.path.join(out, MANIFEST_PREFIX, f"ingest_date={day.isoformat()}", f"{batch}.json")
+    os.makedirs(os.path.dirname(mpath), exist_ok=True)
+    with open(mpath, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=1)
+
+
+def generate(out: str, n_cities: int, n_days: int, start: date, seed: int, n_bad: int = 0) -> dict:
     rng = random.Random(seed)
     city_list = cities(n_cities, seed)
-    files = raw_bytes = 0
+    files = raw_bytes = bad_files = bad_bytes = 0
+    now = datetime.now(timezone.utc).replace(microsecond=0)
     for d in range(n_days):
         day = start + timedelta(days=d)
         batch = f"{day.strftime('%Y%m%d')}T063000Z"
         fetched = datetime.combine(day + timedelta(days=1), datetime.min.time(), timezone.utc) + timedelta(hours=6, minutes=30)
+        fetched = min(fetched, now)
         written = []
         for c in city_list:
             key = f"{RAW_PREFIX}/ingest_date={day.isoformat()}/city={c['slug']}/{batch}.json"
@@ -104,15 +132,27 @@ def generate(out: str, n_cities: int, n_days: int, start: date, seed: int) -> di
             written.append({"key": key, "city": c["slug"], "cityName": c["name"], "latitude": c["latitude"],
                             "longitude": c["longitude"], "timezone": "GMT", "requestUrl": request_url(c, day),
                             "fetchedAt": iso_z(fetched), "bytes": len(text), "attempts": 1})
-        manifest = {"contractVersion": 1, "batchId": batch, "ingestDate": day.isoformat(), "source": "open-meteo",
-                    "bucket": "landing-bucket", "startedAt": iso_z(fetched), "finishedAt": iso_z(fetched + timedelta(seconds=20)),
-                    "written": written, "failed": []}
-        mpath = os.path.join(out, MANIFEST_PREFIX, f"ingest_date={day.isoformat()}", f"{batch}.json")
-        os.makedirs(os.path.dirname(mpath), exist_ok=True)
-        with open(mpath, "w", encoding="utf-8") as handle:
-            json.dump(manifest, handle, indent=1)
+        write_manifest(out, day, batch, fetched, written)
+        k = d - (n_days - n_bad)
+        if k >= 0:  # one bad body on each of the last n_bad days, as a second batch of the day
+            c = city_list[(7 * k + 3) % n_cities]
+            bad_batch = f"{day.strftime('%Y%m%d')}T183000Z"
+            bad_fetched = min(fetched + timedelta(hours=12), now)
+            key = f"{RAW_PREFIX}/ingest_date={day.isoformat()}/city={c['slug']}/{bad_batch}.json"
+            text = bad_body(c, day, rng, k).encode("utf-8")
+            path = os.path.join(out, key)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as handle:
+                handle.write(text)
+            bad_files += 1
+            bad_bytes += len(text)
+            write_manifest(out, day, bad_batch, bad_fetched, [
+                {"key": key, "city": c["slug"], "cityName": c["name"], "latitude": c["latitude"],
+                 "longitude": c["longitude"], "timezone": "GMT", "requestUrl": request_url(c, day),
+                 "fetchedAt": iso_z(bad_fetched), "bytes": len(text), "attempts": 1}])
     return {"cities": n_cities, "days": n_days, "start": start.isoformat(), "raw_files": files, "raw_bytes": raw_bytes,
-            "hourly_rows": files * 24, "manifests": n_days,
+            "bad_files": bad_files, "bad_bytes": bad_bytes,
+            "hourly_rows": files * 24, "manifests": n_days + bad_files,
             "cities_json": {c["slug"]: c["name"] for c in city_list}}
 
 
@@ -123,11 +163,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--start", default="2025-01-01")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--bad", type=int, default=0, help="bad bodies to add (API error, truncated), one a day at the end")
     args = parser.parse_args()
     if os.path.exists(args.out):
         parser.error(f"{args.out} exists; remove it first")
     clock = time.monotonic()
-    stats = generate(args.out, args.cities, args.days, date.fromisoformat(args.start), args.seed)
+    stats = generate(args.out, args.cities, args.days, date.fromisoformat(args.start), args.seed, args.bad)
     stats["seconds"] = round(time.monotonic() - clock, 1)
     with open(os.path.join(args.out, "generated.json"), "w", encoding="utf-8") as handle:
         json.dump(stats, handle, indent=1)

@@ -1,7 +1,7 @@
 """Runs the Glue script (src/etl/script/weather_etl.py) once on local Spark with chosen Spark settings, and measures it.
 
     .venv/bin/python bench/run_etl.py --landing /tmp/bench/l100x30 --refined /tmp/bench/r1 --variant script \
-        [--manifest_key K | --raw_prefix P] [--conf key=value ...] [--out result.json]
+        [--manifest_key K | --raw_prefix P] [--conf key=value ...] [--contract monthly|PATH] [--out result.json]
 
 The script's own entry point builds its local session (`local[2]`; `configure_session` then sizes the shuffle
 partitions at twice the cores unless they are set explicitly), and on Glue it takes the GlueContext's session; so,
@@ -9,6 +9,10 @@ to try the settings a Glue user would set (`--conf` job parameter) without editi
 the session itself and calls the script's `run(spark, args, contract)`, the function `main()` calls. Measured: wall
 time of `run` (the job's work, not the JVM start-up), records per second, peak RSS of the whole process tree
 (Python driver + JVM, sampled every 100 ms from /proc), and the files written per partition.
+
+`--contract monthly` passes the contract a RefinedLake with `partitionGranularity: MONTH` gives the Glue job
+(`monthly.etlContract` of test/catalog/queries.json) as `--contract_json`, so the script writes `month=/city=`
+partitions; `--contract PATH` passes any contract file; without it the script's own contract.json (daily).
 """
 from __future__ import annotations
 
@@ -71,7 +75,7 @@ class PeakRss(threading.Thread):
 def output_stats(refined: Path) -> dict:
     hourly = refined / "weather" / "hourly"
     per_partition, sizes = [], []
-    for part in hourly.glob("date=*/city=*"):
+    for part in [*hourly.glob("date=*/city=*"), *hourly.glob("month=*/city=*")]:
         files = [f for f in part.iterdir() if f.name.endswith(".parquet")]
         per_partition.append(len(files))
         sizes.extend(f.stat().st_size for f in files)
@@ -90,6 +94,7 @@ def main() -> int:
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--manifest_key")
     source.add_argument("--raw_prefix")
+    parser.add_argument("--contract", help="'monthly' (the MONTH contract from test/catalog/queries.json) or a contract JSON file")
     parser.add_argument("--run_id", default="bench")
     parser.add_argument("--out")
     opts = parser.parse_args()
@@ -107,6 +112,11 @@ def main() -> int:
             "--processed_at", "2026-01-01T00:00:00Z", "--cities_json", json.dumps(generated["cities_json"])]
     argv += ["--manifest_key", opts.manifest_key] if opts.manifest_key else \
         ["--raw_prefix", opts.raw_prefix or "weather/raw/source=open-meteo/"]
+    if opts.contract == "monthly":
+        queries = json.loads((ROOT / "test" / "catalog" / "queries.json").read_text(encoding="utf-8"))
+        argv += ["--contract_json", json.dumps(queries["monthly"]["etlContract"])]
+    elif opts.contract:
+        argv += ["--contract_json", Path(opts.contract).read_text(encoding="utf-8")]
     args, _ = weather_etl.parse_args(argv)
     contract = weather_etl.load_contract(args.contract_json)
 
@@ -128,7 +138,7 @@ def main() -> int:
     sampler.running = False
     sampler.join()
     result = {
-        "variant": opts.variant, "conf": conf, "cities": generated["cities"], "days": generated["days"],
+        "variant": opts.variant, "run_id": opts.run_id, "contract": opts.contract or "daily (contract.json)", "conf": conf, "cities": generated["cities"], "days": generated["days"],
         "source": "manifest" if opts.manifest_key else "raw_prefix",
         "raw_files": summary.get("files_read"), "records_in": summary.get("records_in"),
         "refined": summary.get("refined"), "quarantined": summary.get("quarantined"),

@@ -58,7 +58,12 @@ def trino():
     print("|---|---|---:|---:|---:|---:|")
     for q, layouts in data["queries"].items():
         for layout, v in layouts.items():
-            print(f"| {q} | {layout} | {v['physical_input_bytes']:,} | {v['processed_rows']:,} | {v['median_wall_s']:.2f} s | {v['median_time_ratio_to_daily']}x |")
+            ratio = v.get("median_time_ratio_to_daily")
+            print(f"| {q} | {layout} | {v['physical_input_bytes'] or 0:,} | {v['processed_rows'] or 0:,} | "
+                  f"{v['median_wall_s']:.2f} s ({v.get('runs', '?')} runs) | {f'{ratio}x' if ratio is not None else '–'} |")
+    for q, layouts in data.get("errors", {}).items():
+        for layout, message in layouts.items():
+            print(f"error: {q} {layout}: {message}")
 
 
 if __name__ == "__main__":
