@@ -808,21 +808,30 @@ export class PipelineOrchestrator extends Construct {
     return prefix;
   }
 
-  private createPlanFunction(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
-    const logGroup = new logs.LogGroup(this, 'ValidationPlanLogs', {
+  /**
+   * The encrypted log group (`<id>Logs`) and the explicit role (`<id>Role`) of one of the orchestrator's functions:
+   * the role logs only to that log group (no AWSLambdaBasicExecutionRole).
+   */
+  private functionLogsAndRole(id: string, description: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy) {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention,
       encryptionKey: this.encryptionKey,
       removalPolicy,
     });
-    // An explicit role: logs only to its own log group, no AWSLambdaBasicExecutionRole.
-    const role = new iam.Role(this, 'ValidationPlanRole', {
+    const role = new iam.Role(this, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Weather pipeline: computes validation query parameters from the ETL run summary',
+      description,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }));
+    return { logGroup, role };
+  }
+
+  private createPlanFunction(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
+    const { logGroup, role } = this.functionLogsAndRole('ValidationPlan',
+      'Weather pipeline: computes validation query parameters from the ETL run summary', retention, removalPolicy);
     const fn = new ValidationPlanFunction(this, 'ValidationPlan', {
       description: 'cdk-weather-pipeline: validation query parameters from the ETL run summary',
       role,
@@ -851,20 +860,8 @@ export class PipelineOrchestrator extends Construct {
 
   /** The run starter: invoked asynchronously by the triggers, it starts executions named after their run id. */
   private createRunStarter(retention: logs.RetentionDays, removalPolicy: RemovalPolicy, deadLetterQueue: sqs.IQueue): lambda.IFunction {
-    const logGroup = new logs.LogGroup(this, 'RunStarterLogs', {
-      retention,
-      encryptionKey: this.encryptionKey,
-      removalPolicy,
-    });
-    // An explicit role: logs only to its own log group, no AWSLambdaBasicExecutionRole.
-    const role = new iam.Role(this, 'RunStarterRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Weather pipeline: starts orchestrator executions named after their run id',
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
+    const { logGroup, role } = this.functionLogsAndRole('RunStarter',
+      'Weather pipeline: starts orchestrator executions named after their run id', retention, removalPolicy);
     // states:StartExecution on this state machine, nothing else in Step Functions.
     this.stateMachine.grantStartExecution(role);
     const fn = new StartRunFunction(this, 'RunStarter', {
