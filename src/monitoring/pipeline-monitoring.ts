@@ -373,6 +373,10 @@ export class PipelineMonitoring extends Construct {
       countAlarm('IngestionPartialFailureAlarm', this.ingestionMetric('CitiesFailed').with(fiveMinutes),
         'Weather pipeline: an ingestion batch could not fetch or write some cities');
     }
+    if (props.orchestrator.triggerDeadLetterQueue !== undefined) {
+      countAlarm('TriggerDeadLettersAlarm', props.orchestrator.triggerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+        'Weather pipeline: a schedule or manifest trigger could not start a run; its event is waiting in the triggers\' dead-letter queue');
+    }
     countAlarm('MetricsPublisherErrorsAlarm', this.metricsFunction.metricErrors(fiveMinutes),
       'Weather pipeline: run metrics could not be published (freshness and quarantine alarms may be wrong)');
     this.alarms = alarms;

@@ -47,8 +47,9 @@ describe('PipelineMonitoring with defaults', () => {
 
   test('every alarm notifies the orchestrator\'s topic, on ALARM only', () => {
     expect(alarms).toHaveLength(monitoring.alarms.length);
-    // 3 execution, run freshness, city freshness (one for all cities), quarantine share, 3 ingestion, publisher errors
-    expect(alarms).toHaveLength(10);
+    // 3 execution, run freshness, city freshness (one for all cities), quarantine share, 3 ingestion, trigger
+    // dead letters, publisher errors
+    expect(alarms).toHaveLength(11);
     for (const a of alarms) {
       expect(a.AlarmActions).toEqual([topicRef]);
       expect(a.OKActions).toBeUndefined();
@@ -144,13 +145,16 @@ describe('PipelineMonitoring with defaults', () => {
     expect(alarmOn('Errors', ['FunctionName', { Ref: id(ingestion!.ingestFunction) }])).toMatchObject({
       Namespace: 'AWS/Lambda', Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
     });
-    expect(alarmOn('ApproximateNumberOfMessagesVisible')).toMatchObject({
+    expect(alarmOn('ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [id(ingestion!.deadLetterQueue), 'QueueName'] }])).toMatchObject({
       Namespace: 'AWS/SQS',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id(ingestion!.deadLetterQueue), 'QueueName'] } }],
       Statistic: 'Maximum',
       Period: 300,
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarmOn('ApproximateNumberOfMessagesVisible', ['QueueName', { 'Fn::GetAtt': [id(orchestrator.triggerDeadLetterQueue!), 'QueueName'] }])).toMatchObject({
+      Namespace: 'AWS/SQS', Statistic: 'Maximum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
     expect(alarmOn('CitiesFailed')).toMatchObject({
       Namespace: 'CdkWeatherPipeline/Ingestion', Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
@@ -321,7 +325,7 @@ describe('PipelineMonitoring with defaults', () => {
     });
 
     test('alarm status shows every alarm, the city freshness alarm among them', () => {
-      expect(titled('Weather pipeline alarms').properties.alarms).toHaveLength(10);
+      expect(titled('Weather pipeline alarms').properties.alarms).toHaveLength(11);
     });
 
     test('stale cities: the count with its threshold, hours since refined per stale city (SEARCH), the latest list from the logs', () => {
@@ -391,9 +395,12 @@ describe('PipelineMonitoring options', () => {
     const p = pipeline({ ingestion: false });
     const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, refinedBucket: p.refined.bucket, cities });
     const template = Template.fromStack(p.stack);
-    expect(monitoring.alarms).toHaveLength(7);
-    const names = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.Namespace);
-    expect(names).not.toContain('AWS/SQS');
+    // 7, plus the manifest trigger's dead-letter queue (the only SQS alarm left)
+    expect(monitoring.alarms).toHaveLength(8);
+    const alarmProps = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    const names = alarmProps.map((a) => a.Namespace);
+    expect(alarmProps.filter((a) => a.Namespace === 'AWS/SQS').map((a) => a.Dimensions[0].Value))
+      .toEqual([{ 'Fn::GetAtt': [p.stack.getLogicalId(p.orchestrator.triggerDeadLetterQueue!.node.defaultChild as any), 'QueueName'] }]);
     expect(names).not.toContain('CdkWeatherPipeline/Ingestion');
     const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
     expect(body).not.toContain('AWS/Athena');
@@ -452,7 +459,7 @@ describe('PipelineMonitoring options', () => {
     const fifty = counts(many);
     expect(fifty.alarms).toBe(one.alarms);
     expect(fifty.byType).toEqual(one.byType);
-    expect(fifty.byType['AWS::CloudWatch::Alarm']).toBe(10);
+    expect(fifty.byType['AWS::CloudWatch::Alarm']).toBe(11);
     // The dashboard does not list the cities either (SEARCH expressions).
     expect(fifty.dashboardBytes).toBe(one.dashboardBytes);
   });
