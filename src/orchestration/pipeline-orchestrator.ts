@@ -810,7 +810,7 @@ export class PipelineOrchestrator extends Construct {
 
   /**
    * The encrypted log group (`<id>Logs`) and the explicit role (`<id>Role`) of one of the orchestrator's functions:
-   * the role logs only to that log group (no AWSLambdaBasicExecutionRole).
+   * the role logs only to that log group (no AWSLambdaBasicExecutionRole). The functions use X-Ray active tracing.
    */
   private functionLogsAndRole(id: string, description: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy) {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
@@ -826,6 +826,13 @@ export class PipelineOrchestrator extends Construct {
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }));
+    // Both functions trace with X-Ray and write streams of their own log group (cdk-nag acknowledgements).
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    });
+    acknowledgeWildcardResources(role, [`${logGroup.logGroupArn}:*`],
+      'The function writes log streams of its own log group only; stream names are created by Lambda at run time.');
     return { logGroup, role };
   }
 
@@ -849,12 +856,6 @@ export class PipelineOrchestrator extends Construct {
       'Invoked only by the state machine, once per pipeline run; reserved concurrency would take capacity from the account\'s unreserved pool.');
     skipCheckovCheck(fn, 'CKV_AWS_173',
       'The only environment variable is AWS_NODEJS_CONNECTION_REUSE_ENABLED, set by aws-cdk-lib: no secret to encrypt with a customer key.');
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-    });
-    acknowledgeWildcardResources(role, [`${logGroup.logGroupArn}:*`],
-      'The function writes log streams of its own log group only; stream names are created by Lambda at run time.');
     return fn;
   }
 
@@ -887,12 +888,6 @@ export class PipelineOrchestrator extends Construct {
       'Invoked once per schedule tick or manifest; StartExecution is idempotent by name, so concurrent invocations are harmless, and reserved concurrency would take capacity from the account\'s unreserved pool.');
     skipCheckovCheck(fn, 'CKV_AWS_173',
       'The environment holds the state machine ARN and AWS_NODEJS_CONNECTION_REUSE_ENABLED: no secret to encrypt with a customer key.');
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-    });
-    acknowledgeWildcardResources(role, [`${logGroup.logGroupArn}:*`],
-      'The function writes log streams of its own log group only; stream names are created by Lambda at run time.');
     return fn;
   }
 }

@@ -6,6 +6,7 @@ import { City } from '../../contract/city';
 import { IngestionManifest, ManifestEntry, ManifestFailure } from '../../contract/manifest';
 import { WeatherContract } from '../../contract/weather-contract';
 import { IngestionRequest, IngestionResult } from '../ingestion-request';
+import { basicIso } from './batch-id';
 
 /** What `ingestBatch` needs besides the request and the configuration. */
 export interface IngestDependencies {
@@ -268,11 +269,6 @@ function checkBackfill(startDate: string, endDate: string): void {
   if (startDate > endDate) {
     throw new Error(`backfill.endDate must not be before backfill.startDate, got ${startDate} .. ${endDate}`);
   }
-}
-
-/** `2025-06-01T06:15:00.000Z` → `20250601T061500Z`. */
-function basicIso(time: Date): string {
-  return time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
 }
 
 /** CloudWatch embedded metric format: one log line, no API call. */

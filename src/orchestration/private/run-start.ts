@@ -1,4 +1,5 @@
 import { WeatherContract } from '../../contract/weather-contract';
+import { basicIso } from '../../ingestion/private/batch-id';
 
 /** The run starter's environment variable holding the ARN of the state machine it starts. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
@@ -45,7 +46,7 @@ export function runIdFromScheduledTime(scheduledTime: unknown): string {
   if (typeof scheduledTime !== 'string' || Number.isNaN(time.getTime())) {
     throw new Error(`scheduledTime must be an ISO 8601 time, got ${JSON.stringify(scheduledTime)}`);
   }
-  return time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return basicIso(time);
 }
 
 /**
