@@ -402,6 +402,8 @@ export class AthenaCatalog extends Construct {
       maxQuarantineShare,
       freshnessLookbackDays,
       partitionGranularity: this.partitionGranularity,
+      projectionStartDate,
+      forecastDays,
     };
     this.analyticsQueries = analyticsQueries(target);
     this.validationQueries = validationQueries(target);

@@ -14,6 +14,10 @@ export interface QueryTarget {
   readonly freshnessLookbackDays: number;
   /** The hourly table's partitions (default `DAY`): with `MONTH`, queries on it also prune on `month`. */
   readonly partitionGranularity?: PartitionGranularity;
+  /** First day of the tables' date projection (`yyyy-MM-dd`, default `2024-01-01`): no day before it is visible. */
+  readonly projectionStartDate?: string;
+  /** How many days after today the date projection reaches (default 16). */
+  readonly forecastDays?: number;
 }
 
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
@@ -216,6 +220,18 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
     predicate: `${v.column} NOT BETWEEN ${num(v.minimum)} AND ${num(v.maximum)}`,
   }));
   const share = num(target.maxQuarantineShare);
+  const projectionStart = target.projectionStartDate ?? '2024-01-01';
+  const forecastDays = num(target.forecastDays ?? 16);
+  const expectedCities = target.citySlugs !== undefined && target.citySlugs.length > 0
+    ? {
+      describe: 'are the configured ones',
+      from: `(VALUES ${target.citySlugs.map((slug) => `(${literal(slug)})`).join(', ')}) AS cities(city)`,
+    }
+    : {
+      // Injected city projection: no list at synth time, so the cities are those with a row in the run's range.
+      describe: 'are those with a row in the date range (no city list is configured)',
+      from: '(SELECT DISTINCT city FROM actual) AS cities',
+    };
   return [
     {
       id: 'partitions-not-empty',
@@ -224,15 +240,25 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
       queryString: [
         '-- Every expected (date, city) partition of the run holds at least one row.',
         `-- Parameters: ${dates}, first date, last date ('yyyy-MM-dd'), city slugs ('a,b,c').`,
+        '-- Athena takes parameters only in WHERE: the expected days are every day the table projects, and the',
+        `-- expected cities ${expectedCities.describe}, both filtered by the parameters.`,
         'WITH actual AS (',
         '  SELECT "date", city, count(*) AS row_count',
         `  FROM ${hourly}`,
         `  WHERE ${range.sql}`,
         '  GROUP BY "date", city',
         '), expected AS (',
-        '  SELECT CAST(day AS varchar) AS "date", trim(slug) AS city',
-        "  FROM UNNEST(sequence(CAST(? AS date), CAST(? AS date), INTERVAL '1' DAY)) AS days(day)",
-        "  CROSS JOIN UNNEST(split(?, ',')) AS slugs(slug)",
+        '  SELECT CAST(day AS varchar) AS "date", cities.city',
+        '  FROM (',
+        '    -- Whole months from the projection start, 31 days each, cut at the next month: no sequence over 10,000 entries.',
+        '    SELECT date_add(\'day\', offset_days, month_start) AS day',
+        `    FROM UNNEST(sequence(DATE ${literal(projectionStart)}, current_date + INTERVAL '${forecastDays}' DAY, INTERVAL '1' MONTH)) AS months(month_start)`,
+        '    CROSS JOIN UNNEST(sequence(0, 30)) AS offsets(offset_days)',
+        '    WHERE date_add(\'day\', offset_days, month_start) < date_add(\'month\', 1, month_start)',
+        '  ) AS days',
+        `  CROSS JOIN ${expectedCities.from}`,
+        '  WHERE day BETWEEN CAST(? AS date) AND CAST(? AS date)',
+        "    AND contains(split(?, ','), cities.city)",
         ')',
         'SELECT count_if(actual.row_count IS NULL) = 0 AS passed,',
         '  count(*) AS expected_partitions,',
