@@ -1,6 +1,6 @@
 // Runs the library's named queries in a deployed stack's Athena workgroup and prints each result as a table.
 //
-//   npx ts-node --project tsconfig.dev.json examples/run-named-queries.ts --workgroup weather \
+//   npx ts-node --project tsconfig.dev.json examples/run-named-queries.ts --workgroup <AthenaCatalog.workGroupName> \
 //     [--first-date 2026-05-01] [--last-date 2026-05-07] [--region eu-west-3]
 //
 // Uses your AWS credentials (the principal needs AthenaCatalog.grantQuery). Date parameters default to the last

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -46,9 +46,10 @@ export interface AthenaCatalogProps {
   readonly injectCities?: boolean;
 
   /**
-   * Name of the Glue database (lowercase letters, digits and underscores).
+   * Name of the Glue database (lowercase letters, digits and underscores, at most 255).
    *
-   * @default 'weather'
+   * @default - unique to this construct in its stack, e.g. `weatherprod_weather_catalog_1a2b3c4d` for the catalog
+   * of `WeatherPipeline` `Weather` in stack `WeatherProd`: two pipelines in one account and region never share one
    */
   readonly databaseName?: string;
 
@@ -69,9 +70,9 @@ export interface AthenaCatalogProps {
   readonly forecastDays?: number;
 
   /**
-   * Name of the Athena workgroup (letters, digits, `.`, `_` and `-`).
+   * Name of the Athena workgroup (letters, digits, `.`, `_` and `-`, at most 128).
    *
-   * @default 'weather'
+   * @default - unique to this construct in its stack, e.g. `WeatherProd-Weather-Catalog-1A2B3C4D`
    */
   readonly workGroupName?: string;
 
@@ -225,8 +226,10 @@ export class AthenaCatalog extends Construct {
   constructor(scope: Construct, id: string, props: AthenaCatalogProps) {
     super(scope, id);
 
-    const databaseName = props.databaseName ?? 'weather';
-    const workGroupName = props.workGroupName ?? 'weather';
+    // Physical names default from the stack and the construct path: a dev and a prod stack, or two teams, in one
+    // account and region must not collide on a fixed name.
+    const databaseName = props.databaseName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '_' }).toLowerCase();
+    const workGroupName = props.workGroupName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     const projectionStartDate = props.projectionStartDate ?? '2024-01-01';
     const forecastDays = props.forecastDays ?? 16;
     const cutoff = props.bytesScannedCutoffPerQuery ?? Size.gibibytes(10);

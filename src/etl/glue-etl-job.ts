@@ -234,6 +234,9 @@ export class GlueEtlJob extends Construct {
         : glue.S3Encryption.s3Managed(),
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.encryptionKey),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.encryptionKey),
+      // It holds no data, and its name is fixed by the construct path: a retained copy left by a rolled-back first
+      // deploy would make every retry fail with AlreadyExists.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     // Data access: exactly the contract prefixes.

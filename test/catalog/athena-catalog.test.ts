@@ -34,8 +34,9 @@ describe('AthenaCatalog with the defaults', () => {
 
   test('creates the database', () => {
     template.resourceCountIs('AWS::Glue::Database', 1);
-    template.hasResourceProperties('AWS::Glue::Database', { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'weather' } });
-    expect(catalog.databaseName).toBe('weather');
+    // The default name comes from the stack and the construct path (stack `Test`, construct `Catalog`).
+    template.hasResourceProperties('AWS::Glue::Database', { CatalogId: { Ref: 'AWS::AccountId' }, DatabaseInput: { Name: 'test_catalog_a94269f6' } });
+    expect(catalog.databaseName).toBe('test_catalog_a94269f6');
   });
 
   test('the hourly table has the contract columns, Parquet SerDe and partitions', () => {
@@ -87,8 +88,9 @@ describe('AthenaCatalog with the defaults', () => {
 
   test('the workgroup runs engine v3, enforces its configuration, caps scans and publishes metrics', () => {
     const resultsId = stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket);
+    expect(catalog.workGroupName).toBe('Test-Catalog-A94269F6');
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
-      Name: 'weather',
+      Name: 'Test-Catalog-A94269F6',
       State: 'ENABLED',
       WorkGroupConfiguration: {
         EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
@@ -127,7 +129,7 @@ describe('AthenaCatalog with the defaults', () => {
     for (const q of catalog.analyticsQueries) {
       template.hasResourceProperties('AWS::Athena::NamedQuery', {
         Name: `weather-${q.id}`,
-        Database: 'weather',
+        Database: 'test_catalog_a94269f6',
         WorkGroup: { Ref: workGroupId },
         QueryString: q.queryString,
         Description: q.description,
@@ -189,7 +191,7 @@ describe('AthenaCatalog.grantQuery', () => {
       Effect: 'Allow',
       Action: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
         'athena:GetWorkGroup', 'athena:ListNamedQueries', 'athena:GetNamedQuery', 'athena:BatchGetNamedQuery'],
-      Resource: arn('athena', 'workgroup/weather'),
+      Resource: arn('athena', 'workgroup/Test-Catalog-A94269F6'),
     });
   });
 
@@ -197,7 +199,7 @@ describe('AthenaCatalog.grantQuery', () => {
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-      Resource: [arn('glue', 'catalog'), arn('glue', 'database/weather'), arn('glue', 'table/weather/hourly'), arn('glue', 'table/weather/quarantine')],
+      Resource: [arn('glue', 'catalog'), arn('glue', 'database/test_catalog_a94269f6'), arn('glue', 'table/test_catalog_a94269f6/hourly'), arn('glue', 'table/test_catalog_a94269f6/quarantine')],
     });
   });
 

@@ -27,7 +27,7 @@ function catalogDocument(partitionGranularity?: PartitionGranularity): any {
   if (partitionGranularity !== undefined) {
     new RefinedLake(stack, 'Lake', { bucket: refinedBucket, partitionGranularity });
   }
-  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket, cities: FIXTURE_CITIES });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket, cities: FIXTURE_CITIES, databaseName: 'weather' });
   const etl = partitionGranularity !== undefined
     ? new GlueEtlJob(stack, 'Etl', { landingBucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket'), refinedBucket })
     : undefined;

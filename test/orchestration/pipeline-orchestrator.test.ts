@@ -64,9 +64,9 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     }
     const glueResources = resourcesOf('glue:GetTable').map((r) => JSON.stringify(r));
     expect(glueResources).toHaveLength(4);
-    expect(glueResources.join()).toContain(':table/weather/hourly');
-    expect(glueResources.join()).toContain(':table/weather/quarantine');
-    expect(glueResources.join()).toContain(':database/weather');
+    expect(glueResources.join()).toContain(`:table/${catalog.databaseName}/hourly`);
+    expect(glueResources.join()).toContain(`:table/${catalog.databaseName}/quarantine`);
+    expect(glueResources.join()).toContain(`:database/${catalog.databaseName}"`);
   });
 
   test('writes and reads query results only under the results location', () => {
