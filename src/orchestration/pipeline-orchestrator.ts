@@ -24,7 +24,7 @@ import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import { STATE_MACHINE_ARN_ENV } from './private/run-start';
 import { StartRunFunction } from './private/start-run-function';
-import { VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
+import { RUN_SUMMARY_UNREADABLE, VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
 import { ValidationPlanFunction } from './private/validation-plan-function';
 import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
 
@@ -239,9 +239,10 @@ export class PipelineOrchestrator extends Construct {
   public static readonly STATE_INGEST = 'Ingest weather';
   /** Name of the Task state that runs the Glue job. */
   public static readonly STATE_RUN_ETL = 'Run ETL job';
-  /** Name of the Task state that reads the ETL run summary. */
-  public static readonly STATE_READ_SUMMARY = 'Read run summary';
-  /** Name of the Task state that computes the validation parameters. */
+  /**
+   * Name of the Task state that computes the validation parameters: its function reads the ETL run summary from
+   * the refined bucket and returns the run's date range, cities and counts.
+   */
   public static readonly STATE_PLAN_VALIDATION = 'Plan validation';
   /** Name of the Task state that publishes failures. */
   public static readonly STATE_NOTIFY_FAILURE = 'Notify failure';
@@ -387,7 +388,7 @@ export class PipelineOrchestrator extends Construct {
       removalPolicy,
     });
 
-    this.validationPlanFunction = this.createPlanFunction(props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy);
+    this.validationPlanFunction = this.createPlanFunction(props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy, props.refinedBucket);
 
     const definition = this.buildDefinition(props, { notifyOnSuccess, etlTimeout, queryTimeout });
 
@@ -646,28 +647,15 @@ export class PipelineOrchestrator extends Construct {
           .otherwise(useBatch)));
     }
 
-    // After the ETL: read the run summary, plan the validation queries.
-    const readSummary = new tasks.CallAwsService(this, O.STATE_READ_SUMMARY, {
-      service: 's3',
-      action: 'getObject',
-      parameters: {
-        Bucket: props.refinedBucket.bucketName,
-        Key: sfn.JsonPath.stringAt('$.run.summaryKey'),
-      },
-      iamAction: 's3:GetObject',
-      iamResources: [props.refinedBucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`)],
-      resultSelector: { summary: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt('$.Body')) },
-      resultPath: '$.etl.result',
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-    });
-    readSummary.addRetry({ errors: ['S3.InternalError', 'S3.SlowDown', 'S3.ServiceUnavailable'], interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
-    readSummary.addCatch(caught('Run summary unreadable', 'RunSummaryUnreadable', 'The ETL run summary could not be read'), { resultPath: '$.error' });
-
+    // After the ETL: plan the validation queries. The planner reads the run summary from S3 itself: a backfill's
+    // summary lists every partition it wrote (tens of thousands), far past the 256 KiB a state's input and output
+    // may hold; only the small plan (dates, cities, counts) enters the execution's state.
     const plan = new tasks.LambdaInvoke(this, O.STATE_PLAN_VALIDATION, {
       lambdaFunction: this.validationPlanFunction,
       payload: sfn.TaskInput.fromObject({
         runId: sfn.JsonPath.stringAt('$.run.runId'),
-        summary: sfn.JsonPath.objectAt('$.etl.result.summary'),
+        bucket: props.refinedBucket.bucketName,
+        summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
       }),
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
@@ -675,10 +663,11 @@ export class PipelineOrchestrator extends Construct {
       resultPath: '$.validation',
     });
     plan.addRetry(LAMBDA_RETRY);
+    plan.addCatch(caught('Run summary unreadable', 'RunSummaryUnreadable', 'The ETL run summary could not be read'),
+      { errors: [RUN_SUMMARY_UNREADABLE], resultPath: '$.error' });
     plan.addCatch(caught('Validation planning failed', 'ValidationPlanningFailed', 'The validation parameters could not be computed'), { resultPath: '$.error' });
 
-    runEtl.next(readSummary);
-    readSummary.next(plan);
+    runEtl.next(plan);
 
     // The validation queries, one after the other; the first that does not pass fails the run.
     const queryFailed = caught('Validation query failed', 'ValidationQueryFailed', 'A validation query could not run');
@@ -791,7 +780,7 @@ export class PipelineOrchestrator extends Construct {
       actions: ['s3:GetBucketLocation'],
       resources: [catalog.resultsBucket.bucketArn],
     }));
-    // The run summary is read by the state machine itself (grant made by the CallAwsService task).
+    // Athena decrypts the hourly and quarantine objects with the caller's permissions.
     props.refinedBucket.encryptionKey?.grant(role, 'kms:Decrypt');
   }
 
@@ -836,9 +825,15 @@ export class PipelineOrchestrator extends Construct {
     return { logGroup, role };
   }
 
-  private createPlanFunction(retention: logs.RetentionDays, removalPolicy: RemovalPolicy): lambda.IFunction {
+  private createPlanFunction(retention: logs.RetentionDays, removalPolicy: RemovalPolicy, refinedBucket: s3.IBucket): lambda.IFunction {
     const { logGroup, role } = this.functionLogsAndRole('ValidationPlan',
       'Weather pipeline: computes validation query parameters from the ETL run summary', retention, removalPolicy);
+    // It reads the run summaries, nothing else of the refined bucket.
+    const summaries = refinedBucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [summaries] }));
+    refinedBucket.encryptionKey?.grant(role, 'kms:Decrypt');
+    acknowledgeWildcardResources(role, [summaries],
+      'The planner reads the run summary of each run; summaries are keyed by processing date and run id, known only at run time.');
     const fn = new ValidationPlanFunction(this, 'ValidationPlan', {
       description: 'cdk-weather-pipeline: validation query parameters from the ETL run summary',
       role,
@@ -851,7 +846,7 @@ export class PipelineOrchestrator extends Construct {
     skipCheckovCheck(fn, 'CKV_AWS_116',
       'Invoked synchronously by the state machine, which retries it and reports failures to SNS; a dead-letter queue applies only to asynchronous invocations.');
     skipCheckovCheck(fn, 'CKV_AWS_117',
-      'Pure computation over the state machine input: the function makes no network call, so a VPC would protect nothing.');
+      'Reads one run summary from S3 through the public endpoint: a VPC would need an S3 endpoint or a NAT gateway and would protect no private resource.');
     skipCheckovCheck(fn, 'CKV_AWS_115',
       'Invoked only by the state machine, once per pipeline run; reserved concurrency would take capacity from the account\'s unreserved pool.');
     skipCheckovCheck(fn, 'CKV_AWS_173',

@@ -3,7 +3,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { definitionOf, pipeline } from './fixture';
 import { PipelineOrchestrator as O, WeatherContract } from '../../src';
 import { runStartFor } from '../../src/orchestration/private/run-start';
-import { planValidation } from '../../src/orchestration/private/validation-plan';
+import { planRun } from '../../src/orchestration/private/validation-plan';
 
 /*
  * The state machine CDK synthesizes, executed by an ASL interpreter (aws-local-stepfunctions): every AWS task is
@@ -69,6 +69,8 @@ interface Calls {
 }
 
 interface Faults {
+  /** The run summary the ETL wrote for a run (default: `runSummary`). */
+  summary?: (runId: string) => any;
   ingest?: (call: number) => any;
   glue?: (call: number) => any;
   verdict?: { [id: string]: { columns: string[]; values: Array<string | undefined> } };
@@ -91,12 +93,12 @@ async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
       }
       return { Id: `jr_${calls.glue.length}`, JobName: request.JobName, JobRunState: 'SUCCEEDED', ExecutionTime: 95 };
     },
-    [O.STATE_READ_SUMMARY]: async (request) => {
-      calls.summaryReads.push(request);
-      return { Body: JSON.stringify(runSummary(request.Key.split('/').pop().replace(/\.json$/, ''))), ContentType: 'application/json' };
-    },
-    // The real planner: the interpreter runs the code the Lambda function runs.
-    [O.STATE_PLAN_VALIDATION]: async (event) => planValidation(event),
+    // The real planner: the interpreter runs the code the Lambda function runs, with S3 GetObject stubbed.
+    [O.STATE_PLAN_VALIDATION]: async (event) => planRun(event, async (Bucket, Key) => {
+      calls.summaryReads.push({ Bucket, Key });
+      const runId = Key.split('/').pop()!.replace(/\.json$/, '');
+      return JSON.stringify((faults.summary ?? runSummary)(runId));
+    }),
     [O.STATE_NOTIFY_FAILURE]: async (request) => { calls.published.push(request); return { MessageId: 'm' }; },
     [O.STATE_ALERT_PARTIAL_INGESTION]: async (request) => { calls.published.push(request); return { MessageId: 'm' }; },
     [O.STATE_NOTIFY_SUCCESS]: async (request) => { calls.published.push(request); return { MessageId: 'm' }; },
@@ -124,11 +126,15 @@ async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
       StateMachine: { Id: 'arn:aws:states:eu-west-1:123456789012:stateMachine:Pipeline', Name: 'Pipeline' },
     },
   });
+  const events: any[] = [];
+  const collect = async () => { for await (const event of execution.eventLogs) events.push(event); };
   try {
-    return { output: await execution.result, calls };
+    const output = await execution.result;
+    await collect();
+    return { output, calls, events };
   } catch (err) {
     const cause = (err as any).cause;
-    return { error: { name: cause?.name, cause: cause?.message, raw: err }, calls };
+    return { error: { name: cause?.name, cause: cause?.message, raw: err }, calls, events };
   }
 }
 
@@ -170,6 +176,57 @@ test('happy path: ingest, ETL on the manifest with the batch as run id, every va
   // notifyOnSuccess: one success message, nothing else.
   expect(calls.published).toHaveLength(1);
   expect(calls.published[0].Message).toMatchObject({ status: 'SUCCEEDED', runId: BATCH, summaryKey });
+});
+
+/** The run summary of a backfill: 100 cities for a whole year, one hourly partition per day and city. */
+function yearOf100Cities(runId: string) {
+  const cities = Array.from({ length: 100 }, (_, i) => `city-number-${String(i).padStart(3, '0')}`);
+  const days = Array.from({ length: 365 }, (_, i) => new Date(Date.UTC(2025, 0, 1 + i)).toISOString().slice(0, 10));
+  const hourly = days.flatMap((day) => cities.map((city) => WeatherContract.hourlyPartitionPrefix(day, city)));
+  return {
+    ...runSummary(runId),
+    records_in: 876_000,
+    refined: 876_000,
+    quarantined: 0,
+    superseded: 0,
+    partitions_written: hourly.length,
+    reconciled: true,
+    hourly_dates: days,
+    partitions: { hourly, quarantine: days.map((day) => `${WeatherContract.QUARANTINE_PREFIX}date=${day}/`) },
+  };
+}
+
+/** Step Functions' quota for a state's input or output, and an execution's input (256 KiB). */
+const PAYLOAD_QUOTA_BYTES = 256 * 1024;
+
+test('the summary of a 100-city year (36,500 partitions) never enters the state: every state stays far below 256 KiB', async () => {
+  const summary = yearOf100Cities(BATCH);
+  expect(summary.partitions.hourly).toHaveLength(36_500);
+  expect(Buffer.byteLength(JSON.stringify(summary))).toBeGreaterThan(PAYLOAD_QUOTA_BYTES);
+  const { output, error, calls, events } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { summary: yearOf100Cities });
+  expect(error).toBeUndefined();
+  expect(output.runId).toBe(BATCH);
+  expect(calls.summaryReads).toHaveLength(1);
+  // What the state machine carries of the run: its date range, cities and counts.
+  const literals = calls.queries['partitions-not-empty'].ExecutionParameters;
+  expect(literals.slice(-3)).toEqual(["'2025-01-01'", "'2025-12-31'", `'${summary.partitions.hourly.slice(0, 100).map((p) => p.split('city=')[1].replace('/', '')).join(',')}'`]);
+  const states = events.filter((e) => e.type === 'StateEntered' || e.type === 'StateExited');
+  expect(states.length).toBeGreaterThan(10);
+  const largest = Math.max(...states.flatMap((e) => [e.state.input, e.state.output].filter((v) => v !== undefined)
+    .map((v) => Buffer.byteLength(JSON.stringify(v)))));
+  // 100 slugs of 16 characters, twice (plan and parameters), plus the rest: a few KiB, whatever the run's size.
+  expect(largest).toBeLessThan(16 * 1024);
+  const plan = states.find((e) => e.type === 'StateExited' && e.state.name === O.STATE_PLAN_VALIDATION).state.output.validation;
+  expect(plan.counts).toEqual({ records_in: 876_000, refined: 876_000, quarantined: 0, superseded: 0, partitions_written: 36_500, reconciled: true });
+});
+
+test('a run summary that cannot be read notifies and fails as RunSummaryUnreadable', async () => {
+  const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    summary: () => { throw serviceError('NoSuchKey', 'The specified key does not exist.'); },
+  });
+  expect(error?.name).toBe('RunSummaryUnreadable');
+  expect(calls.queries).toEqual({});
+  expect(calls.published.map((m) => m.Message.error)).toEqual(['RunSummaryUnreadable']);
 });
 
 test('a Glue concurrent-runs error is retried, then the run succeeds', async () => {

@@ -1,4 +1,4 @@
-import { planValidation, sqlLiteral } from '../../src/orchestration/private/validation-plan';
+import { planRun, planValidation, sqlLiteral } from '../../src/orchestration/private/validation-plan';
 
 describe('planValidation (the planner Lambda)', () => {
   test('date range of the hourly partitions, sorted distinct cities, SQL literals', () => {
@@ -21,6 +21,31 @@ describe('planValidation (the planner Lambda)', () => {
       lastDate: '2026-05-08',
       citySlugs: 'oslo,saint-etienne',
       executionParameters: { firstDate: "'2026-05-06'", lastDate: "'2026-05-08'", citySlugs: "'oslo,saint-etienne'", runId: "'b1'" },
+      counts: {},
+    });
+  });
+
+  test('the plan keeps the run\'s counts, not its listings', () => {
+    const plan = planValidation({
+      runId: 'b1',
+      summary: {
+        hourly_dates: ['2026-05-07'], records_in: 10, refined: 8, quarantined: 1, superseded: 1, partitions_written: 1,
+        reconciled: true, quarantined_by_reason: { out_of_range: 1 },
+        partitions: { hourly: ['weather/hourly/date=2026-05-07/city=oslo/'] },
+      } as any,
+    });
+    expect(plan.counts).toEqual({ records_in: 10, refined: 8, quarantined: 1, superseded: 1, partitions_written: 1, reconciled: true });
+  });
+
+  test('planRun reads the summary where the state machine says, and names an unreadable one', async () => {
+    const reads: string[] = [];
+    const plan = await planRun({ runId: 'b1', bucket: 'refined', summaryKey: 'weather/run-summaries/date=2026-05-07/b1.json' },
+      async (bucket, key) => { reads.push(`${bucket}/${key}`); return JSON.stringify({ hourly_dates: ['2026-05-07'], partitions: { hourly: [] } }); });
+    expect(reads).toEqual(['refined/weather/run-summaries/date=2026-05-07/b1.json']);
+    expect(plan.firstDate).toBe('2026-05-07');
+    await expect(planRun({ runId: 'b1', bucket: 'refined', summaryKey: 'k' }, async () => 'not json')).rejects.toMatchObject({
+      name: 'RunSummaryUnreadable',
+      message: expect.stringContaining('run b1: the run summary s3://refined/k could not be read'),
     });
   });
 

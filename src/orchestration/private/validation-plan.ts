@@ -1,12 +1,28 @@
 /** The parameter names validation queries may take (see `ValidationQuery.parameters`). */
 export const VALIDATION_PARAMETER_NAMES = ['firstDate', 'lastDate', 'citySlugs', 'runId'];
 
-/** What the state machine hands the planner: the run id and the ETL's run summary. */
+/** The run id and the ETL's run summary, parsed. */
 export interface ValidationPlanRequest {
   readonly runId: string;
   /** The run summary the Glue job wrote (`WeatherContract.RUN_SUMMARY_PREFIX`), parsed. */
   readonly summary: RunSummaryPartitions;
 }
+
+/**
+ * What the state machine hands the planner function: where the run summary is, never the summary itself. A
+ * backfill's summary lists tens of thousands of partitions, past the 256 KiB Step Functions allows for a state's
+ * input or output; the function reads it from S3 and returns only the small plan.
+ */
+export interface RunSummaryLocation {
+  readonly runId: string;
+  /** The refined bucket. */
+  readonly bucket: string;
+  /** The run summary's key in it. */
+  readonly summaryKey: string;
+}
+
+/** The error the planner function throws when the run summary cannot be read or parsed. */
+export const RUN_SUMMARY_UNREADABLE = 'RunSummaryUnreadable';
 
 /** The part of the ETL run summary the planner reads. */
 export interface RunSummaryPartitions {
@@ -28,6 +44,17 @@ export interface RunSummaryPartitions {
   };
 }
 
+/** The run summary's counts the state machine keeps (a fixed, small set whatever the run's size). */
+export interface RunCounts {
+  readonly files_read?: number;
+  readonly records_in?: number;
+  readonly refined?: number;
+  readonly quarantined?: number;
+  readonly superseded?: number;
+  readonly partitions_written?: number;
+  readonly reconciled?: boolean;
+}
+
 /** The validation parameters of one run. */
 export interface ValidationPlan {
   readonly runId: string;
@@ -37,6 +64,27 @@ export interface ValidationPlan {
   readonly citySlugs: string;
   /** The same values as SQL literals, keyed by parameter name, for Athena `ExecutionParameters`. */
   readonly executionParameters: { [name: string]: string };
+  /** The run's counts, copied from the summary. */
+  readonly counts: RunCounts;
+}
+
+const COUNT_FIELDS = ['files_read', 'records_in', 'refined', 'quarantined', 'superseded', 'partitions_written'] as const;
+
+/**
+ * The plan of the run whose summary is at `location`, read with `readObject` (the function passes S3 GetObject).
+ * Errors reading or parsing the summary are thrown as `RunSummaryUnreadable`.
+ */
+export async function planRun(location: RunSummaryLocation,
+  readObject: (bucket: string, key: string) => Promise<string>): Promise<ValidationPlan> {
+  let summary: RunSummaryPartitions;
+  try {
+    summary = JSON.parse(await readObject(location.bucket, location.summaryKey));
+  } catch (err) {
+    const error = new Error(`run ${location.runId}: the run summary s3://${location.bucket}/${location.summaryKey} could not be read: ${(err as Error).message}`);
+    error.name = RUN_SUMMARY_UNREADABLE;
+    throw error;
+  }
+  return planValidation({ runId: location.runId, summary });
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -72,6 +120,12 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   }
   dates.sort();
   const cities = [...new Set(hourly.map((p) => p.city).filter((c): c is string => c !== undefined))].sort();
+  const counts: { [name: string]: number | boolean } = {};
+  for (const field of COUNT_FIELDS) {
+    const value = (request.summary as any)?.[field];
+    if (typeof value === 'number') counts[field] = value;
+  }
+  if (typeof (request.summary as any)?.reconciled === 'boolean') counts.reconciled = (request.summary as any).reconciled;
   const plan = {
     runId,
     firstDate: dates[0],
@@ -82,7 +136,7 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   for (const name of VALIDATION_PARAMETER_NAMES) {
     executionParameters[name] = sqlLiteral((plan as any)[name]);
   }
-  return { ...plan, executionParameters };
+  return { ...plan, executionParameters, counts };
 }
 
 /** A SQL string literal (Athena `ExecutionParameters` take literals). */
