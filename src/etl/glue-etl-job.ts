@@ -1,5 +1,6 @@
+import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -64,6 +65,10 @@ export interface GlueEtlJobProps {
    * Run on Glue Flex capacity (spare capacity, lower DPU price, may start later). Good for scheduled batches
    * that are not urgent.
    *
+   * Flex runs only on the G.1X and G.2X worker types, and may reclaim an executor during a run: a script that keeps
+   * intermediate results only in executors' local checkpoints (`localCheckpoint`) would lose them. The shipped
+   * script does so today, so `true` fails at synth until it checkpoints reliably.
+   *
    * @default false
    */
   readonly flexExecution?: boolean;
@@ -106,11 +111,23 @@ export interface GlueEtlJobProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * Retention of the job's continuous log group.
+   * Retention of the job's log groups.
    *
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Glue 5.0 and later: prefix of the job's two log groups, `<prefix>/error` (driver and executor logs, Spark and
+   * the Glue logger) and `<prefix>/output` (stdout, stderr), passed as `--custom-logGroup-prefix`. At most 400
+   * characters, none of `:` and `*`, no trailing `/`. The construct creates both groups, encrypted with
+   * `encryptionKey` and kept `logRetention`. Not allowed with Glue 4.0 and earlier, whose continuous logging
+   * writes to one log group the construct creates.
+   *
+   * @default - `/aws-glue/weather-etl/<construct path>-<stack id suffix>`: unique to this construct and to this
+   * deployment of the stack, so that groups retained by a deleted or rolled-back stack never block a new one
+   */
+  readonly logGroupPrefix?: string;
 
   /**
    * What happens to the job's key and log group when the stack is deleted.
@@ -174,8 +191,26 @@ export class GlueEtlJob extends Construct {
   /** The KMS key of the security configuration. */
   public readonly encryptionKey: kms.IKey;
 
-  /** The continuous log group of the job's driver and executors. */
+  /**
+   * The log group of the job's driver and executors: with Glue 5.0 and later `<logGroupPrefix>/error` (Spark, Glue
+   * and the script's logger), with Glue 4.0 and earlier the continuous log group.
+   */
   public readonly logGroup: logs.ILogGroup;
+
+  /**
+   * Glue 5.0 and later: the log group of the job's stdout and stderr, `<logGroupPrefix>/output` (the run summary the
+   * script prints is there).
+   *
+   * @default - none with Glue 4.0 and earlier (continuous logging writes one group, `logGroup`)
+   */
+  public readonly outputLogGroup?: logs.ILogGroup;
+
+  /**
+   * Glue 5.0 and later: the `--custom-logGroup-prefix` of the job's log groups.
+   *
+   * @default - none with Glue 4.0 and earlier
+   */
+  public readonly logGroupPrefix?: string;
 
   /** The default arguments the job starts with (contract, buckets, Spark settings). */
   public readonly defaultArguments: { [key: string]: string };
@@ -211,16 +246,40 @@ export class GlueEtlJob extends Construct {
         `maxConcurrentRuns is ${maxConcurrentRuns}: concurrent runs that touch the same date and city partitions can overwrite each other's merge. Keep 1 unless batches never overlap.`);
     }
 
+    if (props.flexExecution) {
+      checkFlexExecution(props.workerType ?? glue.WorkerType.G_1X, GlueEtlJob.SCRIPT_PATH);
+    }
+
     this.partitionGranularity = partitionGranularityOf(props.refinedBucket, this);
 
     const stack = Stack.of(this);
-    this.encryptionKey = props.encryptionKey ?? createLogsEncryptionKey(this, 'Key', 'Encrypts the weather ETL job logs and bookmarks (cdk-weather-pipeline)', removalPolicy);
+    const glueVersion = props.glueVersion ?? glue.GlueVersion.V5_1;
+    // Glue 5.0 writes driver and executor logs to `<prefix>/error` and stdout/stderr to `<prefix>/output`
+    // (`--custom-logGroup-prefix`); the continuous-logging arguments are documented for Glue 4.0 and earlier only.
+    const glue5 = Number.parseFloat(glueVersion) >= 5;
+    if (props.logGroupPrefix !== undefined && !glue5) {
+      throw new Error(`logGroupPrefix is for Glue 5.0 and later (--custom-logGroup-prefix), got glueVersion ${glueVersion}`);
+    }
+    if (props.logGroupPrefix !== undefined && !Token.isUnresolved(props.logGroupPrefix)
+      && !/^[^:*]{1,400}$/.test(props.logGroupPrefix) || props.logGroupPrefix?.endsWith('/')) {
+      throw new Error(`logGroupPrefix must be 1 to 400 characters without ":" or "*" and no trailing "/", got "${props.logGroupPrefix}"`);
+    }
+    if (glue5) {
+      // The stack id's last segment differs for every deployment of a stack: retained groups never collide.
+      const deployment = Fn.select(4, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))));
+      this.logGroupPrefix = props.logGroupPrefix
+        ?? `/aws-glue/weather-etl/${Names.uniqueResourceName(this, { maxLength: 96, separator: '-' })}-${deployment}`;
+    }
+    const logGroupNames = this.logGroupPrefix !== undefined ? [`${this.logGroupPrefix}/error`, `${this.logGroupPrefix}/output`] : undefined;
+    this.encryptionKey = props.encryptionKey ?? createLogsEncryptionKey(this, 'Key', 'Encrypts the weather ETL job logs and bookmarks (cdk-weather-pipeline)', removalPolicy, logGroupNames);
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: this.encryptionKey,
-      removalPolicy,
-    });
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    if (logGroupNames !== undefined) {
+      this.logGroup = new logs.LogGroup(this, 'ErrorLogs', { logGroupName: logGroupNames[0], retention, encryptionKey: this.encryptionKey, removalPolicy });
+      this.outputLogGroup = new logs.LogGroup(this, 'OutputLogs', { logGroupName: logGroupNames[1], retention, encryptionKey: this.encryptionKey, removalPolicy });
+    } else {
+      this.logGroup = new logs.LogGroup(this, 'Logs', { retention, encryptionKey: this.encryptionKey, removalPolicy });
+    }
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
@@ -244,7 +303,7 @@ export class GlueEtlJob extends Construct {
     grantPrefixRead(props.refinedBucket, role, 'weather/');
     grantPrefixWrite(props.refinedBucket, role, 'weather/', { delete: true });
     this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
-    this.grantLogsAndMetrics(role);
+    this.grantLogsAndMetrics(role, glue5 ? [this.logGroup, this.outputLogGroup!] : undefined);
 
     const script = new s3assets.Asset(this, 'Script', { path: GlueEtlJob.SCRIPT_PATH });
 
@@ -257,6 +316,9 @@ export class GlueEtlJob extends Construct {
         : {}),
       // Input is chosen per run from the manifest, never from Glue's bookmark state.
       '--job-bookmark-option': 'job-bookmark-disable',
+      ...(this.logGroupPrefix !== undefined
+        ? { '--custom-logGroup-prefix': this.logGroupPrefix, '--custom-logStream-prefix': 'weather-etl' }
+        : {}),
     };
 
     const jobProps: glue.PySparkEtlJobProps = {
@@ -264,13 +326,13 @@ export class GlueEtlJob extends Construct {
       role,
       jobName: props.jobName,
       description: `cdk-weather-pipeline: raw Open-Meteo responses to hourly Parquet (${WeatherContract.hourlyPartitionKeys(this.partitionGranularity).map((k) => `${k}=`).join('/')}), quarantine, run summary`,
-      glueVersion: props.glueVersion ?? glue.GlueVersion.V5_1,
+      glueVersion,
       workerConfiguration: { workerType: props.workerType ?? glue.WorkerType.G_1X, numberOfWorkers },
       maxConcurrentRuns,
       maxRetries,
       timeout,
       securityConfiguration: this.securityConfiguration,
-      continuousLogging: { enabled: true, logGroup: this.logGroup, logStreamPrefix: 'weather-etl' },
+      continuousLogging: glue5 ? { enabled: false } : { enabled: true, logGroup: this.logGroup, logStreamPrefix: 'weather-etl' },
       enableMetrics: true,
       enableObservabilityMetrics: true,
       defaultArguments: this.defaultArguments,
@@ -294,8 +356,13 @@ export class GlueEtlJob extends Construct {
       props.refinedBucket.arnForObjects('weather/*'),
       ...(props.sparkUiBucket !== undefined ? [props.sparkUiBucket.arnForObjects('sparkui/*')] : []),
     ], 'Object access is limited to the contract prefix (weather/*); object keys are only known at run time.');
-    acknowledgeWildcardResources(role, [this.glueLogGroupsArn],
-      'Glue creates its output/error log groups under /aws-glue/ at run time (names carry the security configuration), so they cannot be listed in advance.');
+    if (glue5) {
+      acknowledgeWildcardResources(role, [this.logGroup, this.outputLogGroup!].map((group) => `${group.logGroupArn}:*`),
+        'Glue writes log streams named after each job run into the job\'s own two log groups; stream names are known only at run time.');
+    } else {
+      acknowledgeWildcardResources(role, [this.glueLogGroupsArn],
+        'Glue creates its output/error log groups under /aws-glue/ at run time (names carry the security configuration), so they cannot be listed in advance.');
+    }
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited by the cloudwatch:namespace condition to Glue.',
@@ -315,11 +382,12 @@ export class GlueEtlJob extends Construct {
     return Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   }
 
-  private grantLogsAndMetrics(role: iam.Role): void {
+  private grantLogsAndMetrics(role: iam.Role, logGroups?: logs.ILogGroup[]): void {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'GlueLogGroups',
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      resources: [this.glueLogGroupsArn],
+      // Glue 5.x: exactly the job's two groups (and their streams); 4.0 and earlier: the groups Glue names itself.
+      resources: logGroups !== undefined ? logGroups.flatMap((group) => [group.logGroupArn, `${group.logGroupArn}:*`]) : [this.glueLogGroupsArn],
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'GlueMetrics',
@@ -328,6 +396,23 @@ export class GlueEtlJob extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
     }));
+  }
+}
+
+/** The worker types Glue Flex runs on (Glue job API, `ExecutionClass`). */
+const FLEX_WORKER_TYPES = [glue.WorkerType.G_1X, glue.WorkerType.G_2X];
+
+/**
+ * Flex needs a supported worker type, and a script that survives the loss of an executor: Flex capacity can be
+ * reclaimed during a run, and `localCheckpoint` keeps its data only on the executors.
+ */
+function checkFlexExecution(workerType: glue.WorkerType, scriptPath: string): void {
+  if (!FLEX_WORKER_TYPES.includes(workerType)) {
+    throw new Error(`flexExecution: true needs workerType G.1X or G.2X (the worker types Glue Flex runs on), got ${workerType}`);
+  }
+  const uses = (fs.readFileSync(scriptPath, 'utf-8').match(/\.localCheckpoint\(/g) ?? []).length;
+  if (uses > 0) {
+    throw new Error(`flexExecution: true is not supported: the ETL script (${path.basename(scriptPath)}) keeps intermediate results in executors' local checkpoints (${uses} localCheckpoint calls), which Flex loses when it reclaims an executor during a run`);
   }
 }
 

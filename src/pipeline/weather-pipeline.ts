@@ -70,7 +70,8 @@ export interface WeatherPipelineProps {
   readonly apiBaseUrl?: string;
 
   /**
-   * Run the Glue job on Flex capacity (cheaper, may start later).
+   * Run the Glue job on Flex capacity (cheaper, may start later). See `GlueEtlJobProps.flexExecution`: not
+   * supported while the ETL script keeps intermediate results in executors' local checkpoints (synth error).
    *
    * @default false
    */

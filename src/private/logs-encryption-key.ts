@@ -5,10 +5,12 @@ import { Construct } from 'constructs';
 
 /**
  * A rotating KMS key whose policy also lets this account's CloudWatch Logs encrypt log groups with it
- * (encryption context limited to this account's log groups; actions spelled out, no wildcard).
+ * (encryption context limited to this account's log groups, or to the named ones; actions spelled out, no wildcard).
  */
-export function createLogsEncryptionKey(scope: Construct, id: string, description: string, removalPolicy: RemovalPolicy): kms.Key {
+export function createLogsEncryptionKey(scope: Construct, id: string, description: string, removalPolicy: RemovalPolicy,
+  logGroupNames?: string[]): kms.Key {
   const stack = Stack.of(scope);
+  const logGroupArn = (name: string) => stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
   const key = new kms.Key(scope, id, { description, enableKeyRotation: true, removalPolicy });
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowCloudWatchLogsOfThisAccount',
@@ -17,7 +19,7 @@ export function createLogsEncryptionKey(scope: Construct, id: string, descriptio
     resources: ['*'],
     conditions: {
       ArnLike: {
-        'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        'kms:EncryptionContext:aws:logs:arn': logGroupNames !== undefined ? logGroupNames.map(logGroupArn) : logGroupArn('*'),
       },
     },
   }));

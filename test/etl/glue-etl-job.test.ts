@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -62,9 +62,11 @@ describe('GlueEtlJob with the zones and defaults', () => {
       '--job-bookmark-option': 'job-bookmark-disable',
       '--enable-metrics': '',
       '--enable-observability-metrics': 'true',
-      '--enable-continuous-cloudwatch-log': 'true',
-      '--continuous-log-logGroup': { Ref: id(etl.logGroup as any) },
+      '--custom-logGroup-prefix': stack.resolve(etl.logGroupPrefix),
+      '--custom-logStream-prefix': 'weather-etl',
     });
+    // Glue 5.x ignores the continuous-logging arguments (documented for Glue 4.0 and earlier).
+    expect(Object.keys(args).filter((name) => name.startsWith('--enable-continuous') || name.startsWith('--continuous-log'))).toEqual([]);
     expect(args['--enable-spark-ui']).toBeUndefined();
     expect(etl.defaultArguments['--job-bookmark-option']).toBe('job-bookmark-disable');
   });
@@ -84,15 +86,32 @@ describe('GlueEtlJob with the zones and defaults', () => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.DeletionPolicy).toBe('Retain');
     const logsStatement = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsOfThisAccount');
+    const groupArn = (suffix: string) => stack.resolve(Stack.of(etl).formatArn({
+      service: 'logs', resource: 'log-group', resourceName: `${etl.logGroupPrefix}/${suffix}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }));
+    // Only the job's two log groups may use the key.
     expect(logsStatement).toMatchObject({
       Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:*']] } } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': [groupArn('error'), groupArn('output')] } },
     });
     expect(logsStatement.Action.filter((a: string) => a.includes('*'))).toEqual([]);
   });
 
-  test('continuous logs go to an encrypted log group kept one year', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365, KmsKeyId: jobKeyArn });
+  test('Glue 5.x logs go to the job\'s two log groups, <prefix>/error and <prefix>/output, encrypted and kept one year', () => {
+    // The prefix: the construct path, then the stack id's last segment (new for each deployment of the stack).
+    const prefix = stack.resolve(etl.logGroupPrefix);
+    expect(prefix['Fn::Join'][1][0]).toMatch(/^\/aws-glue\/weather-etl\/Test-Etl-[0-9A-F]{8}-$/);
+    expect(prefix['Fn::Join'][1][1]).toEqual({ 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] });
+    const groups = Object.values<any>(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(2);
+    expect(groups.map((g) => g.Properties)).toEqual([
+      { LogGroupName: stack.resolve(`${etl.logGroupPrefix}/error`), RetentionInDays: 365, KmsKeyId: jobKeyArn },
+      { LogGroupName: stack.resolve(`${etl.logGroupPrefix}/output`), RetentionInDays: 365, KmsKeyId: jobKeyArn },
+    ]);
+    expect(JSON.stringify(groups[0].Properties.LogGroupName)).toContain('"Ref":"AWS::StackId"');
+    expect(groups.map((g) => g.DeletionPolicy)).toEqual(['Retain', 'Retain']);
+    const groupIds = Object.keys(template.findResources('AWS::Logs::LogGroup'));
+    expect([etl.logGroup, etl.outputLogGroup!].map((g) => stack.resolve(g.logGroupName))).toEqual(groupIds.map((Ref) => ({ Ref })));
   });
 
   test('the role is assumable by Glue only', () => {
@@ -127,13 +146,15 @@ describe('GlueEtlJob with the zones and defaults', () => {
     expect(JSON.stringify(script[0].Resource)).toMatch(/\.py"\]\]\}$/);
   });
 
-  test('logs and metrics are scoped to Glue', () => {
+  test('logs go only to the job\'s two log groups, metrics only to Glue', () => {
+    const arnOf = (group: any) => stack.resolve(group.logGroupArn);
     expect(roleStatements).toContainEqual({
       Sid: 'GlueLogGroups',
       Effect: 'Allow',
       Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
-      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:/aws-glue/*']] },
+      Resource: [etl.logGroup, etl.outputLogGroup].flatMap((group) => [arnOf(group), stack.resolve(`${group!.logGroupArn}:*`)]),
     });
+    expect(JSON.stringify(roleStatements)).not.toContain('/aws-glue/*');
     expect(roleStatements).toContainEqual({
       Sid: 'GlueMetrics', Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
     });
@@ -164,7 +185,7 @@ describe('GlueEtlJob with the zones and defaults', () => {
 });
 
 describe('GlueEtlJob options', () => {
-  test('Flex execution, worker sizing, timeout, Spark UI, own key and plain buckets', () => {
+  test('worker sizing, timeout, Spark UI, own key and plain buckets', () => {
     const { app, stack } = newStack();
     const landingBucket = s3.Bucket.fromBucketName(stack, 'Raw', 'my-raw-weather');
     const refinedBucket = s3.Bucket.fromBucketName(stack, 'Lake', 'my-refined-weather');
@@ -173,7 +194,6 @@ describe('GlueEtlJob options', () => {
     const etl = new GlueEtlJob(stack, 'Etl', {
       landingBucket,
       refinedBucket,
-      flexExecution: true,
       workerType: glue.WorkerType.G_2X,
       numberOfWorkers: 5,
       timeout: Duration.hours(3),
@@ -185,7 +205,6 @@ describe('GlueEtlJob options', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Glue::Job', {
       Name: 'weather-etl',
-      ExecutionClass: 'FLEX',
       WorkerType: 'G.2X',
       NumberOfWorkers: 5,
       Timeout: 180,
@@ -210,6 +229,36 @@ describe('GlueEtlJob options', () => {
     expect(nagFindings(app)).toEqual([]);
   });
 
+  test('Glue 4.0 keeps continuous logging, in one encrypted log group the construct creates', () => {
+    const { stack } = newStack();
+    const etl = new GlueEtlJob(stack, 'Etl', {
+      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      glueVersion: glue.GlueVersion.V4_0,
+    });
+    const template = Template.fromStack(stack);
+    const args = Object.values<any>(template.findResources('AWS::Glue::Job'))[0].Properties.DefaultArguments;
+    expect(args).toMatchObject({ '--enable-continuous-cloudwatch-log': 'true', '--continuous-log-logGroup': stack.resolve(etl.logGroup.logGroupName) });
+    expect(args['--custom-logGroup-prefix']).toBeUndefined();
+    expect(etl.logGroupPrefix).toBeUndefined();
+    expect(etl.outputLogGroup).toBeUndefined();
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+  });
+
+  test('an explicit logGroupPrefix names the two Glue 5.x log groups', () => {
+    const { stack } = newStack();
+    const etl = new GlueEtlJob(stack, 'Etl', {
+      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      logGroupPrefix: '/weather/prod/etl',
+    });
+    const template = Template.fromStack(stack);
+    expect(etl.logGroupPrefix).toBe('/weather/prod/etl');
+    expect(Object.values<any>(template.findResources('AWS::Logs::LogGroup')).map((g) => g.Properties.LogGroupName))
+      .toEqual(['/weather/prod/etl/error', '/weather/prod/etl/output']);
+    expect(Object.values<any>(template.findResources('AWS::Glue::Job'))[0].Properties.DefaultArguments['--custom-logGroup-prefix']).toBe('/weather/prod/etl');
+  });
+
   test('warns when concurrent runs could race on the same partitions', () => {
     const { stack } = newStack();
     new GlueEtlJob(stack, 'Etl', {
@@ -232,6 +281,11 @@ describe('GlueEtlJob validation', () => {
   };
 
   test.each([
+    [{ flexExecution: true, workerType: glue.WorkerType.G_4X }, 'flexExecution: true needs workerType G.1X or G.2X (the worker types Glue Flex runs on), got G.4X'],
+    [{ flexExecution: true, workerType: glue.WorkerType.G_025X }, 'flexExecution: true needs workerType G.1X or G.2X (the worker types Glue Flex runs on), got G.025X'],
+    [{ logGroupPrefix: 'weather:etl' }, 'logGroupPrefix must be 1 to 400 characters without ":" or "*" and no trailing "/", got "weather:etl"'],
+    [{ logGroupPrefix: '/weather/etl/' }, 'logGroupPrefix must be 1 to 400 characters without ":" or "*" and no trailing "/", got "/weather/etl/"'],
+    [{ logGroupPrefix: '/weather/etl', glueVersion: glue.GlueVersion.V4_0 }, 'logGroupPrefix is for Glue 5.0 and later (--custom-logGroup-prefix), got glueVersion 4.0'],
     [{ numberOfWorkers: 1 }, 'numberOfWorkers must be a whole number between 2 and 299, got 1'],
     [{ numberOfWorkers: 2.5 }, 'numberOfWorkers must be a whole number between 2 and 299, got 2.5'],
     [{ maxConcurrentRuns: 0 }, 'maxConcurrentRuns must be a whole number between 1 and 1000, got 0'],
@@ -242,6 +296,29 @@ describe('GlueEtlJob validation', () => {
     [{ cities: [{ name: 'Nice', latitude: 43.7, longitude: 190 }] }, 'cities[0] "Nice": longitude must be a number in [-180, 180], got 190'],
   ])('rejects bad props (%#)', (extra, message) => {
     expect(build(extra)).toThrow(message);
+  });
+});
+
+describe('GlueEtlJob on Flex capacity', () => {
+  // Flex can reclaim an executor during a run; data kept only in executors' local checkpoints is then lost.
+  const localCheckpoints = (readFileSync(GlueEtlJob.SCRIPT_PATH, 'utf-8').match(/\.localCheckpoint\(/g) ?? []).length;
+  const flexJob = () => {
+    const stack = new Stack();
+    new GlueEtlJob(stack, 'Etl', {
+      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
+      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      flexExecution: true,
+      workerType: glue.WorkerType.G_2X,
+    });
+    return stack;
+  };
+
+  test('is refused while the shipped script keeps local checkpoints, and runs as FLEX once it does not', () => {
+    if (localCheckpoints > 0) {
+      expect(flexJob).toThrow(`flexExecution: true is not supported: the ETL script (weather_etl.py) keeps intermediate results in executors' local checkpoints (${localCheckpoints} localCheckpoint calls), which Flex loses when it reclaims an executor during a run`);
+    } else {
+      Template.fromStack(flexJob()).hasResourceProperties('AWS::Glue::Job', { ExecutionClass: 'FLEX', WorkerType: 'G.2X' });
+    }
   });
 });
 

@@ -1,9 +1,10 @@
+import { readFileSync } from 'fs';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { City, WeatherPipeline } from '../../src';
+import { City, GlueEtlJob, WeatherPipeline } from '../../src';
 import { nagFindings } from '../nag';
 
 const PARIS: City = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
@@ -91,7 +92,6 @@ describe('WeatherPipeline knobs', () => {
       encryptionKey: key,
       notificationEmail: 'data-team@example.com',
       apiBaseUrl: 'https://customer-api.open-meteo.com',
-      flexExecution: true,
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 */3 * * ? *)' });
@@ -104,7 +104,17 @@ describe('WeatherPipeline knobs', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WEATHER_API_BASE_URL: 'https://customer-api.open-meteo.com' }) },
     });
-    template.hasResourceProperties('AWS::Glue::Job', { ExecutionClass: 'FLEX' });
+  });
+
+  test('flexExecution reaches the Glue job (which refuses it while the script keeps local checkpoints)', () => {
+    const stack = new Stack(new App(), 'Test');
+    const flex = () => new WeatherPipeline(stack, 'Weather', { cities: [PARIS], flexExecution: true });
+    if (readFileSync(GlueEtlJob.SCRIPT_PATH, 'utf-8').includes('.localCheckpoint(')) {
+      expect(flex).toThrow(/^flexExecution: true is not supported: the ETL script \(weather_etl.py\) keeps intermediate results in executors' local checkpoints/);
+    } else {
+      flex();
+      Template.fromStack(stack).hasResourceProperties('AWS::Glue::Job', { ExecutionClass: 'FLEX' });
+    }
   });
 
   test('a topic you bring receives the alerts', () => {

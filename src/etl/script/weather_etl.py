@@ -787,13 +787,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:  # On Glue: a GlueContext-backed session and a Job to commit; locally there is no awsglue.
         from awsglue.context import GlueContext  # type: ignore
         from awsglue.job import Job  # type: ignore
+        from awsglue.utils import getResolvedOptions  # type: ignore
         from pyspark.context import SparkContext
 
         glue_context = GlueContext(SparkContext.getOrCreate())
         spark = glue_context.spark_session
         job = Job(glue_context)
-        job_name = _glue_arg(argv, "JOB_NAME") or "weather-etl"
-        job.init(job_name, {"JOB_NAME": job_name})
+        # As Glue documents it: Job.init with the arguments getResolvedOptions resolved from the command line.
+        glue_args = getResolvedOptions(sys.argv if argv is None else [sys.argv[0], *argv], ["JOB_NAME"])
+        job.init(glue_args["JOB_NAME"], glue_args)
     except ImportError:
         spark = (SparkSession.builder.appName("weather-etl")
                  .master(os.environ.get("SPARK_MASTER", "local[2]"))
@@ -811,16 +813,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if job is not None:
         job.commit()
     return 0
-
-
-def _glue_arg(argv: Optional[Sequence[str]], name: str) -> Optional[str]:
-    args = list(sys.argv[1:] if argv is None else argv)
-    for i, arg in enumerate(args):
-        if arg == f"--{name}" and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith(f"--{name}="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 if __name__ == "__main__":
