@@ -153,7 +153,8 @@ export interface GlueEtlJobProps {
  * (`GlueEtlJob.ARG_MANIFEST_KEY`, `ARG_RUN_ID`, …): the orchestrator passes them.
  *
  * The role can read only `weather/` in the landing bucket, read/write/delete only `weather/` in the refined
- * bucket, read its own script, write its logs and publish Glue metrics.
+ * bucket, read its own script, write its logs and publish Glue metrics. It may list both buckets (S3A, Glue 5.1's
+ * S3 connector, needs a 404 for the keys it probes) and HEAD the refined bucket's `weather` key (a parent probe).
  *
  * @example
  * const landing = new LandingZone(this, 'Landing');
@@ -302,6 +303,22 @@ export class GlueEtlJob extends Construct {
     grantPrefixRead(props.landingBucket, role, 'weather/');
     grantPrefixRead(props.refinedBucket, role, 'weather/');
     grantPrefixWrite(props.refinedBucket, role, 'weather/', { delete: true });
+    // Glue 5.1 reads and writes S3 through S3A, which probes keys that do not exist (a partition path before it is
+    // written, `weather/hourly` before the first run) and needs 404 there, not 403: S3 answers 404 for a missing key
+    // only to a caller with s3:ListBucket on the bucket, which a prefix condition does not give for a HEAD. Listing
+    // shows keys, never content; reads and writes stay under weather/.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'S3AMissingKeyProbes',
+      actions: ['s3:ListBucket'],
+      resources: [props.landingBucket.bucketArn, props.refinedBucket.bucketArn],
+    }));
+    // S3A's mkdirs walks up the parents of a new directory until one exists; on a bucket with nothing under weather/
+    // yet (the first run) it reaches `weather` itself, a HEAD on that exact key.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'S3AParentProbe',
+      actions: ['s3:GetObject'],
+      resources: [props.refinedBucket.arnForObjects('weather')],
+    }));
     this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
     this.grantLogsAndMetrics(role, glue5 ? [this.logGroup, this.outputLogGroup!] : undefined);
 

@@ -126,6 +126,7 @@ describe('GlueEtlJob with the zones and defaults', () => {
     expect(onLanding).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [landingArn, '/weather/*']] } },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: landingArn, Condition: { StringLike: { 's3:prefix': ['weather/*', 'weather'] } } },
+      { Sid: 'S3AMissingKeyProbes', Effect: 'Allow', Action: 's3:ListBucket', Resource: [landingArn, refinedArn] },
     ]);
   });
 
@@ -136,7 +137,16 @@ describe('GlueEtlJob with the zones and defaults', () => {
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: objects },
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: refinedArn, Condition: { StringLike: { 's3:prefix': ['weather/*', 'weather'] } } },
       { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'], Resource: objects },
+      { Sid: 'S3AMissingKeyProbes', Effect: 'Allow', Action: 's3:ListBucket', Resource: [landingArn, refinedArn] },
+      { Sid: 'S3AParentProbe', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [refinedArn, '/weather']] } },
     ]);
+  });
+
+  test('S3A (Glue 5.1) gets 404 for missing keys: list on both buckets, a HEAD on the weather key, no write outside weather/', () => {
+    const writes = roleStatements.filter((s) => [s.Action].flat().some((a: string) => /^s3:(Put|Delete)/.test(a)));
+    expect(writes.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r)).filter((r) => !r.includes('/weather/*') && !r.includes('sparkui'))).toEqual([]);
+    const lists = roleStatements.filter((s) => s.Action === 's3:ListBucket' && s.Condition === undefined);
+    expect(lists).toEqual([{ Sid: 'S3AMissingKeyProbes', Effect: 'Allow', Action: 's3:ListBucket', Resource: [landingArn, refinedArn] }]);
   });
 
   test('the role can read its script object and nothing else of the asset bucket', () => {
