@@ -293,6 +293,8 @@ describe('GlueEtlJob validation', () => {
   test.each([
     [{ flexExecution: true, workerType: glue.WorkerType.G_4X }, 'flexExecution: true needs workerType G.1X or G.2X (the worker types Glue Flex runs on), got G.4X'],
     [{ flexExecution: true, workerType: glue.WorkerType.G_025X }, 'flexExecution: true needs workerType G.1X or G.2X (the worker types Glue Flex runs on), got G.025X'],
+    [{ jobName: 'weather\netl' }, 'jobName must be one line of 1 to 255 characters, got "weather\\netl"'],
+    [{ jobName: '' }, 'jobName must be one line of 1 to 255 characters, got ""'],
     [{ logGroupPrefix: 'weather:etl' }, 'logGroupPrefix must be 1 to 400 characters without ":" or "*" and no trailing "/", got "weather:etl"'],
     [{ logGroupPrefix: '/weather/etl/' }, 'logGroupPrefix must be 1 to 400 characters without ":" or "*" and no trailing "/", got "/weather/etl/"'],
     [{ logGroupPrefix: '/weather/etl', glueVersion: glue.GlueVersion.V4_0 }, 'logGroupPrefix is for Glue 5.0 and later (--custom-logGroup-prefix), got glueVersion 4.0'],
