@@ -89,6 +89,6 @@ describe('the Athena rule check catches what Trino accepts', () => {
   });
 
   test('parameters only in SELECT statements', () => {
-    expect(athenaFindings("DELETE FROM t WHERE a = ?")).toEqual(['parameters in a DELETE statement: Athena takes them only in SELECT, INSERT INTO, CTAS and UNLOAD']);
+    expect(athenaFindings('DELETE FROM t WHERE a = ?')).toEqual(['parameters in a DELETE statement: Athena takes them only in SELECT, INSERT INTO, CTAS and UNLOAD']);
   });
 });

@@ -29,8 +29,14 @@ describe('planValidation (the planner Lambda)', () => {
     const plan = planValidation({
       runId: 'b1',
       summary: {
-        hourly_dates: ['2026-05-07'], records_in: 10, refined: 8, quarantined: 1, superseded: 1, partitions_written: 1,
-        reconciled: true, quarantined_by_reason: { out_of_range: 1 },
+        hourly_dates: ['2026-05-07'],
+        records_in: 10,
+        refined: 8,
+        quarantined: 1,
+        superseded: 1,
+        partitions_written: 1,
+        reconciled: true,
+        quarantined_by_reason: { out_of_range: 1 },
         partitions: { hourly: ['weather/hourly/date=2026-05-07/city=oslo/'] },
       } as any,
     });
