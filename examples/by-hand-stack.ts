@@ -16,20 +16,19 @@ export class WeatherByHandStack extends Stack {
     super(scope, id, { description: 'cdk-weather-pipeline example: the constructs composed by hand', ...props });
 
     const landing = new LandingZone(this, 'Landing');
-    const refined = new RefinedLake(this, 'Refined', { serverAccessLogsBucket: landing.accessLogsBucket });
+    // The refined lake holds the one definition of the data: the cities (and the partition layout) every part reads.
+    const refined = new RefinedLake(this, 'Refined', { cities, serverAccessLogsBucket: landing.accessLogsBucket });
     // The orchestrator runs the ingestion as its first step, so the function's own schedule stays off.
-    const ingestion = new WeatherIngestion(this, 'Ingestion', { landingBucket: landing.bucket, cities, scheduleEnabled: false });
-    const etlJob = new GlueEtlJob(this, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
-    const catalog = new AthenaCatalog(this, 'Catalog', { refinedBucket: refined.bucket, cities });
+    const ingestion = new WeatherIngestion(this, 'Ingestion', { landingBucket: landing.bucket, cities: refined.cities!, scheduleEnabled: false });
+    const etlJob = new GlueEtlJob(this, 'Etl', { landingZone: landing, refinedLake: refined });
+    const catalog = new AthenaCatalog(this, 'Catalog', { refinedLake: refined });
     const orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
       etlJob,
       catalog,
-      landingBucket: landing.bucket,
-      refinedBucket: refined.bucket,
       ingestion,
       notificationEmail: 'data-team@example.com',
     });
     // Alarms to the orchestrator's topic, run metrics and a dashboard.
-    new PipelineMonitoring(this, 'Monitoring', { orchestrator, etlJob, refinedBucket: refined.bucket, cities, ingestion, catalog });
+    new PipelineMonitoring(this, 'Monitoring', { orchestrator, etlJob, ingestion, catalog });
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AthenaCatalog } from '../src';
+import { AthenaCatalog, RefinedLake } from '../src';
 
 export interface RunOptions {
   readonly workGroup: string;
@@ -34,10 +34,11 @@ export interface QueryRun {
 /** The parameter names of each library query, by named-query name (`weather-<id>`). */
 export function libraryQueryParameters(): Map<string, string[]> {
   const stack = new Stack();
-  const catalog = new AthenaCatalog(stack, 'Catalog', {
-    refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined-bucket'),
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', {
+    bucket: s3.Bucket.fromBucketName(stack, 'RefinedBucket', 'refined-bucket'),
     cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }],
   });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake });
   return new Map(catalog.analyticsQueries.map((query) => [`weather-${query.id}`, query.parameters]));
 }
 

@@ -1,42 +1,69 @@
-import { Annotations, Duration, Names, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CatalogQuery, ValidationQuery } from './catalog-query';
-import { analyticsQueries, QueryTarget, validationQueries } from './queries';
-import { City } from '../contract/city';
-import { partitionGranularityOf } from '../contract/private/partition-layout';
+import { checkNames, grantCatalogQuery, queryTarget } from './private/catalog-access';
+import { analyticsQueries, validationQueries } from './queries';
 import { ColumnDefinition, PartitionGranularity, WeatherContract } from '../contract/weather-contract';
+import { acknowledgeAutoDeleteProvider, logAccessTo } from '../private/secure-bucket';
 import { skipCheckovCheck } from '../private/template-checkers';
-import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
-import { logAccessTo } from '../storage/private/secure-bucket';
+import { IRefinedLake } from '../storage/refined-lake';
 
 /**
- * Properties of the Athena catalog.
+ * The weather catalog as its consumers see it (the orchestrator runs its validation queries, analysts query it):
+ * the database and tables, the workgroup and where it writes results, the validation queries, and the grant to query.
+ *
+ * Made by `AthenaCatalog`, or imported with `AthenaCatalog.fromAthenaCatalogAttributes`.
  */
-export interface AthenaCatalogProps {
-  /**
-   * The refined bucket the ETL writes to (for example `RefinedLake.bucket`). The tables read the contract's
-   * prefixes in it; its KMS key, when it has one, is granted by `grantQuery`. The hourly table's partitions are
-   * the ones the `RefinedLake` of this bucket declares (`partitionGranularity`), daily for a bucket no
-   * `RefinedLake` owns.
-   */
-  readonly refinedBucket: s3.IBucket;
+export interface IAthenaCatalog extends IConstruct {
+  /** The refined lake the tables read. */
+  readonly refinedLake: IRefinedLake;
+
+  /** Name of the Glue database. */
+  readonly databaseName: string;
+
+  /** Name of the hourly table. */
+  readonly hourlyTableName: string;
+
+  /** Name of the quarantine table. */
+  readonly quarantineTableName: string;
+
+  /** Name of the Athena workgroup. */
+  readonly workGroupName: string;
+
+  /** ARN of the Athena workgroup. */
+  readonly workGroupArn: string;
+
+  /** Bucket holding the query results of the workgroup. */
+  readonly resultsBucket: s3.IBucket;
+
+  /** Prefix of the query results in `resultsBucket` (ends with `/`). */
+  readonly resultsPrefix: string;
 
   /**
-   * The cities the pipeline collects: their slugs are the values of the `city` partition projection.
+   * The KMS key encrypting query results (SSE-KMS), when there is one.
    *
-   * Required unless `injectCities` is true.
-   *
-   * @default - none
+   * @default - results use SSE-S3, or the results bucket's own key
    */
-  readonly cities?: City[];
+  readonly resultsEncryptionKey?: kms.IKey;
 
+  /** The checks to run after each ETL run, in the workgroup, on the database (see `AthenaCatalog.validationQueries`). */
+  readonly validationQueries: ValidationQuery[];
+
+  /** Grants what a principal needs to run queries in the workgroup on the catalog's tables (see `AthenaCatalog.grantQuery`). */
+  grantQuery(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * What the validation queries check, shared by `AthenaCatalogProps` and `AthenaCatalogAttributes`.
+ */
+export interface CatalogValidationProps {
   /**
-   * Project the `city` partition as `injected` instead of an enum of the configured slugs.
+   * Project the `city` partition as `injected` instead of an enum of the refined lake's cities.
    *
    * For very many cities, or cities added without a deployment. Athena then needs every query on the hourly
    * table to filter `city` with `=` or `IN` literals, which the named and validation queries do not do.
@@ -46,12 +73,20 @@ export interface AthenaCatalogProps {
   readonly injectCities?: boolean;
 
   /**
-   * Name of the Glue database (lowercase letters, digits and underscores, at most 255).
+   * Largest percentage of a run's records that may be quarantined (100 × quarantined / (refined + quarantined)) for
+   * the `quarantine-share` validation query to pass. In [0, 100]. The same name and unit as
+   * `PipelineMonitoring`'s alarm threshold.
    *
-   * @default - unique to this construct in its stack, e.g. `weatherprod_weather_catalog_1a2b3c4d` for the catalog
-   * of `WeatherPipeline` `Weather` in stack `WeatherProd`: two pipelines in one account and region never share one
+   * @default 5
    */
-  readonly databaseName?: string;
+  readonly maxQuarantinePercent?: number;
+
+  /**
+   * How many days back the `data-freshness` named query looks.
+   *
+   * @default 7
+   */
+  readonly freshnessLookbackDays?: number;
 
   /**
    * First day of the `date` partition projection, `yyyy-MM-dd`. Data before it is invisible to Athena.
@@ -63,11 +98,65 @@ export interface AthenaCatalogProps {
 
   /**
    * How many days after today the `date` (or `month`) projection reaches, so that forecast hours are visible
-   * (the projection range ends at `NOW+<forecastDays>DAYS`). Open-Meteo forecasts at most 16 days.
+   * (the projection range ends at `NOW+<projectionDaysAhead>DAYS`). Open-Meteo forecasts at most 16 days; keep it
+   * at least the ingestion's `forecastDays`.
    *
    * @default 16
    */
-  readonly forecastDays?: number;
+  readonly projectionDaysAhead?: number;
+}
+
+/**
+ * A weather catalog deployed elsewhere, for `AthenaCatalog.fromAthenaCatalogAttributes`.
+ */
+export interface AthenaCatalogAttributes extends CatalogValidationProps {
+  /** The refined lake the catalog's tables read (its cities and partition granularity shape the queries). */
+  readonly refinedLake: IRefinedLake;
+
+  /** Name of the Glue database. */
+  readonly databaseName: string;
+
+  /** Name of the Athena workgroup. */
+  readonly workGroupName: string;
+
+  /** Bucket the workgroup writes query results to. */
+  readonly resultsBucket: s3.IBucket;
+
+  /**
+   * Prefix of the query results in the results bucket (ends with `/`).
+   *
+   * @default 'athena-results/'
+   */
+  readonly resultsPrefix?: string;
+
+  /**
+   * KMS key encrypting the query results, when the workgroup uses SSE-KMS with a key other than the bucket's.
+   *
+   * @default - the key of `resultsBucket` when it has one
+   */
+  readonly resultsEncryptionKey?: kms.IKey;
+}
+
+/**
+ * Properties of the Athena catalog.
+ */
+export interface AthenaCatalogProps extends CatalogValidationProps {
+  /**
+   * The refined lake the ETL writes to (a `RefinedLake`, or one imported with `RefinedLake.fromRefinedLakeAttributes`).
+   * The tables read its prefixes; its bucket's KMS key, when it has one, is granted by `grantQuery`. The hourly
+   * table's partitions follow its `partitionGranularity`, and the `city` projection lists its `cities` (which it must
+   * declare unless `injectCities` is true).
+   */
+  readonly refinedLake: IRefinedLake;
+
+  /**
+   * Name of the Glue database (lowercase letters, digits and underscores, at most 255).
+   *
+   * @default - unique to this construct in its stack, e.g. `weatherprod_weather_catalog_1a2b3c4d` for the catalog
+   * of `WeatherPipeline` `Weather` in stack `WeatherProd`: two pipelines in one account and region never share one
+   */
+  readonly databaseName?: string;
+
 
   /**
    * Name of the Athena workgroup (letters, digits, `.`, `_` and `-`, at most 128).
@@ -114,31 +203,23 @@ export interface AthenaCatalogProps {
   readonly resultsRetention?: Duration;
 
   /**
+   * What happens to the results bucket the construct creates when the stack is deleted. `RemovalPolicy.DESTROY`
+   * also empties it (`autoDeleteObjects`) and adds a warning. The Glue database and tables are definitions, not
+   * data: they are always deleted with the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
    * Bucket receiving the server access logs of the results bucket the construct creates.
    *
    * @default - no server access logs for query results (the workgroup's query history and CloudTrail record
    * who ran what)
    */
   readonly serverAccessLogsBucket?: s3.IBucket;
-
-  /**
-   * Largest share of a run's records that may be quarantined (quarantined / (refined + quarantined)) for the
-   * `quarantine-share` validation query to pass. In [0, 1].
-   *
-   * @default 0.05
-   */
-  readonly maxQuarantineShare?: number;
-
-  /**
-   * How many days back the `data-freshness` named query looks.
-   *
-   * @default 7
-   */
-  readonly freshnessLookbackDays?: number;
 }
 
-const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
-const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
 const PARQUET_INPUT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
@@ -149,7 +230,7 @@ const MIN_CUTOFF_BYTES = 10_000_000;
  * Glue tables over the refined zone, with partition projection, and an Athena workgroup with named queries.
  *
  * - Database with the `hourly` table (Parquet, columns and partitions from `WeatherContract`) and the
- *   `quarantine` table. Partition projection (`date` from `projectionStartDate` to `NOW+forecastDays`, `city`
+ *   `quarantine` table. Partition projection (`date` from `projectionStartDate` to `NOW+projectionDaysAhead`, `city`
  *   from the configured slugs) replaces crawlers and `MSCK REPAIR`: a partition the ETL writes is queryable at once.
  *   With monthly partitions (`RefinedLake.partitionGranularity`), the hourly table projects `month` instead of
  *   `date`, which stays a column that every query filters on, next to the `month` that prunes partitions.
@@ -160,13 +241,23 @@ const MIN_CUTOFF_BYTES = 10_000_000;
  *
  * @example
  * declare const refined: RefinedLake;
- * const catalog = new AthenaCatalog(this, 'Catalog', {
- *   refinedBucket: refined.bucket,
- *   cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }],
- * });
+ * const catalog = new AthenaCatalog(this, 'Catalog', { refinedLake: refined });
  * catalog.grantQuery(analystRole);
  */
-export class AthenaCatalog extends Construct {
+export class AthenaCatalog extends Construct implements IAthenaCatalog {
+  /**
+   * A weather catalog deployed elsewhere (another stack or account): its validation queries are built from the
+   * refined lake's cities and partition granularity, as the deployed catalog's are.
+   *
+   * @example
+   * declare const refined: IRefinedLake;
+   * declare const resultsBucket: s3.IBucket;
+   * const catalog = AthenaCatalog.fromAthenaCatalogAttributes(this, 'Catalog', { refinedLake: refined, resultsBucket });
+   */
+  public static fromAthenaCatalogAttributes(scope: Construct, id: string, attrs: AthenaCatalogAttributes): IAthenaCatalog {
+    return new ImportedAthenaCatalog(scope, id, attrs);
+  }
+
   /** The Glue database. */
   public readonly database: glue.CfnDatabase;
 
@@ -221,6 +312,9 @@ export class AthenaCatalog extends Construct {
   /** The KMS key encrypting query results (SSE-KMS), when there is one; otherwise results use SSE-S3. */
   public readonly resultsEncryptionKey?: kms.IKey;
 
+  /** The refined lake the tables read. */
+  public readonly refinedLake: IRefinedLake;
+
   private readonly refinedBucket: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: AthenaCatalogProps) {
@@ -231,39 +325,22 @@ export class AthenaCatalog extends Construct {
     const databaseName = props.databaseName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '_' }).toLowerCase();
     const workGroupName = props.workGroupName ?? Names.uniqueResourceName(this, { maxLength: 128, separator: '-' });
     const projectionStartDate = props.projectionStartDate ?? '2024-01-01';
-    const forecastDays = props.forecastDays ?? 16;
+    const projectionDaysAhead = props.projectionDaysAhead ?? 16;
     const cutoff = props.bytesScannedCutoffPerQuery ?? Size.gibibytes(10);
     const resultsPrefix = props.resultsPrefix ?? 'athena-results/';
-    const maxQuarantineShare = props.maxQuarantineShare ?? 0.05;
-    const freshnessLookbackDays = props.freshnessLookbackDays ?? 7;
-    const injectCities = props.injectCities ?? false;
 
-    if (!Token.isUnresolved(databaseName) && !DATABASE_NAME.test(databaseName)) {
-      throw new Error(`databaseName must match ${DATABASE_NAME.source} (lowercase letters, digits, underscores), got "${databaseName}"`);
-    }
-    if (!Token.isUnresolved(workGroupName) && !WORKGROUP_NAME.test(workGroupName)) {
-      throw new Error(`workGroupName must match ${WORKGROUP_NAME.source}, got "${workGroupName}"`);
-    }
+    checkNames(databaseName, workGroupName, resultsPrefix);
     if (!DATE.test(projectionStartDate) || Number.isNaN(Date.parse(`${projectionStartDate}T00:00:00Z`))) {
       throw new Error(`projectionStartDate must be a date yyyy-MM-dd, got "${projectionStartDate}"`);
     }
-    if (!Token.isUnresolved(forecastDays) && (!Number.isInteger(forecastDays) || forecastDays < 0 || forecastDays > 16)) {
-      throw new Error(`forecastDays must be a whole number in [0, 16], got ${forecastDays}`);
+    if (!Token.isUnresolved(projectionDaysAhead) && (!Number.isInteger(projectionDaysAhead) || projectionDaysAhead < 0 || projectionDaysAhead > 16)) {
+      throw new Error(`projectionDaysAhead must be a whole number in [0, 16], got ${projectionDaysAhead}`);
     }
     if (!cutoff.isUnresolved() && cutoff.toBytes() < MIN_CUTOFF_BYTES) {
       throw new Error(`bytesScannedCutoffPerQuery must be at least 10 MB (${MIN_CUTOFF_BYTES} bytes), got ${cutoff.toBytes()} bytes`);
     }
-    if (!Token.isUnresolved(resultsPrefix) && !/^([A-Za-z0-9!_.*'()-]+\/)+$/.test(resultsPrefix)) {
-      throw new Error(`resultsPrefix must be non-empty S3 key segments each ending with "/", got "${resultsPrefix}"`);
-    }
-    if (!Token.isUnresolved(maxQuarantineShare) && !(maxQuarantineShare >= 0 && maxQuarantineShare <= 1)) {
-      throw new Error(`maxQuarantineShare must be a number in [0, 1], got ${maxQuarantineShare}`);
-    }
-    if (!Token.isUnresolved(freshnessLookbackDays) && (!Number.isInteger(freshnessLookbackDays) || freshnessLookbackDays < 1)) {
-      throw new Error(`freshnessLookbackDays must be a whole number of days, at least 1, got ${freshnessLookbackDays}`);
-    }
     if (props.resultsBucket !== undefined) {
-      const conflicting = (['resultsRetention', 'serverAccessLogsBucket'] as const).filter((name) => props[name] !== undefined);
+      const conflicting = (['resultsRetention', 'serverAccessLogsBucket', 'removalPolicy'] as const).filter((name) => props[name] !== undefined);
       if (conflicting.length > 0) {
         throw new Error(`${conflicting.join(', ')} cannot be combined with resultsBucket: they shape a bucket the construct creates`);
       }
@@ -275,20 +352,11 @@ export class AthenaCatalog extends Construct {
         throw new Error(`resultsRetention must be a whole number of days, at least 1, got ${retention.toHumanString()}`);
       }
     }
-    let citySlugs: string[] | undefined;
-    if (injectCities) {
-      if (props.cities !== undefined) {
-        throw new Error('cities cannot be combined with injectCities: true; the city projection is either an enum of the cities or injected');
-      }
-      Annotations.of(this).addWarningV2('cdk-weather-pipeline:injectedCities',
-        'injectCities is true: Athena rejects any query on the hourly table that does not filter city with = or IN literals, including this construct\'s named and validation queries; add such a filter when you run them.');
-    } else {
-      WeatherContract.validateCities(props.cities as City[], 'cities');
-      citySlugs = props.cities!.map((city) => WeatherContract.slugOf(city));
-    }
-
-    this.refinedBucket = props.refinedBucket;
-    this.partitionGranularity = partitionGranularityOf(props.refinedBucket, this);
+    this.refinedLake = props.refinedLake;
+    this.refinedBucket = props.refinedLake.bucket;
+    this.partitionGranularity = props.refinedLake.partitionGranularity;
+    const target = queryTarget(this, props, databaseName);
+    const citySlugs = target.citySlugs;
     const monthly = this.partitionGranularity === PartitionGranularity.MONTH;
     this.resultsPrefix = resultsPrefix;
     this.databaseName = databaseName;
@@ -307,14 +375,14 @@ export class AthenaCatalog extends Construct {
     const dateProjection = {
       'projection.date.type': 'date',
       'projection.date.format': WeatherContract.DATE_FORMAT,
-      'projection.date.range': `${projectionStartDate},NOW+${forecastDays}DAYS`,
+      'projection.date.range': `${projectionStartDate},NOW+${projectionDaysAhead}DAYS`,
       'projection.date.interval': '1',
       'projection.date.interval.unit': 'DAYS',
     };
     const monthProjection = {
       'projection.month.type': 'date',
       'projection.month.format': WeatherContract.MONTH_FORMAT,
-      'projection.month.range': `${projectionStartDate.slice(0, 7)},NOW+${forecastDays}DAYS`,
+      'projection.month.range': `${projectionStartDate.slice(0, 7)},NOW+${projectionDaysAhead}DAYS`,
       'projection.month.interval': '1',
       'projection.month.interval.unit': 'MONTHS',
     };
@@ -363,7 +431,14 @@ export class AthenaCatalog extends Construct {
           expiration: retention,
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         }],
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+        autoDeleteObjects: props.removalPolicy === RemovalPolicy.DESTROY,
       });
+      if (props.removalPolicy === RemovalPolicy.DESTROY) {
+        Annotations.of(this).addWarningV2('cdk-weather-pipeline:destroyData',
+          'removalPolicy is DESTROY: deleting the stack empties and deletes the query results bucket. Use it for test stacks only.');
+        acknowledgeAutoDeleteProvider(this);
+      }
       if (props.serverAccessLogsBucket !== undefined) {
         logAccessTo(bucket, props.serverAccessLogsBucket, 'athena-results/');
       } else {
@@ -397,17 +472,6 @@ export class AthenaCatalog extends Construct {
     });
     this.workGroupArn = stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroupName });
 
-    const target: QueryTarget = {
-      database: databaseName,
-      hourlyTable: this.hourlyTableName,
-      quarantineTable: this.quarantineTableName,
-      citySlugs,
-      maxQuarantineShare,
-      freshnessLookbackDays,
-      partitionGranularity: this.partitionGranularity,
-      projectionStartDate,
-      forecastDays,
-    };
     this.analyticsQueries = analyticsQueries(target);
     this.validationQueries = validationQueries(target);
     this.namedQueries = this.analyticsQueries.map((query) => {
@@ -433,37 +497,7 @@ export class AthenaCatalog extends Construct {
    * @param grantee the principal (for example an analyst role or the orchestrator's state machine)
    */
   public grantQuery(grantee: iam.IGrantable): iam.Grant {
-    const stack = Stack.of(this);
-    let grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: [
-        'athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution',
-        'athena:GetWorkGroup', 'athena:ListNamedQueries', 'athena:GetNamedQuery', 'athena:BatchGetNamedQuery',
-      ],
-      resourceArns: [this.workGroupArn],
-    });
-    const glueArn = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, resourceName });
-    grant = grant.combine(iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-      resourceArns: [
-        glueArn('catalog'),
-        glueArn('database', this.databaseName),
-        glueArn('table', `${this.databaseName}/${this.hourlyTableName}`),
-        glueArn('table', `${this.databaseName}/${this.quarantineTableName}`),
-      ],
-    }));
-    // Spelled-out S3 actions (the L2 grants use wildcard actions such as s3:GetObject*).
-    grant = grant.combine(grantPrefixRead(this.refinedBucket, grantee, WeatherContract.REFINED_HOURLY_PREFIX));
-    grant = grant.combine(grantPrefixRead(this.refinedBucket, grantee, WeatherContract.QUARANTINE_PREFIX));
-    // Athena reads and writes results (and aborts multipart uploads); it never deletes them.
-    grant = grant.combine(grantPrefixRead(this.resultsBucket, grantee, this.resultsPrefix));
-    grant = grant.combine(grantPrefixWrite(this.resultsBucket, grantee, this.resultsPrefix));
-    grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.resultsBucket.bucketArn] }));
-    if (this.resultsEncryptionKey !== undefined && this.resultsBucket.encryptionKey === undefined) {
-      grant = grant.combine(this.resultsEncryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
-    }
-    return grant;
+    return grantCatalogQuery(this, grantee);
   }
 
   private parquetTable(id: string, table: ParquetTable): glue.CfnTable {
@@ -506,4 +540,35 @@ interface ParquetTable {
   readonly prefix: string;
   readonly locationTemplate: string;
   readonly projection: Record<string, string>;
+}
+
+/** The catalog of `AthenaCatalog.fromAthenaCatalogAttributes`: names, results location and queries, nothing created. */
+class ImportedAthenaCatalog extends Construct implements IAthenaCatalog {
+  public readonly refinedLake: IRefinedLake;
+  public readonly databaseName: string;
+  public readonly hourlyTableName = 'hourly';
+  public readonly quarantineTableName = 'quarantine';
+  public readonly workGroupName: string;
+  public readonly workGroupArn: string;
+  public readonly resultsBucket: s3.IBucket;
+  public readonly resultsPrefix: string;
+  public readonly resultsEncryptionKey?: kms.IKey;
+  public readonly validationQueries: ValidationQuery[];
+
+  constructor(scope: Construct, id: string, attrs: AthenaCatalogAttributes) {
+    super(scope, id);
+    this.refinedLake = attrs.refinedLake;
+    this.databaseName = attrs.databaseName;
+    this.workGroupName = attrs.workGroupName;
+    this.resultsBucket = attrs.resultsBucket;
+    this.resultsPrefix = attrs.resultsPrefix ?? 'athena-results/';
+    this.resultsEncryptionKey = attrs.resultsEncryptionKey ?? attrs.resultsBucket.encryptionKey;
+    checkNames(this.databaseName, this.workGroupName, this.resultsPrefix);
+    this.workGroupArn = Stack.of(this).formatArn({ service: 'athena', resource: 'workgroup', resourceName: this.workGroupName });
+    this.validationQueries = validationQueries(queryTarget(this, attrs, this.databaseName));
+  }
+
+  public grantQuery(grantee: iam.IGrantable): iam.Grant {
+    return grantCatalogQuery(this, grantee);
+  }
 }

@@ -355,6 +355,20 @@ export class WeatherContract {
   }
 
   /**
+   * The batch id of a scheduled ingestion (and so the run id and execution name of a scheduled pipeline run): the
+   * scheduled time in ISO 8601 basic format, to the second (`2026-05-07T06:30:00.000Z` → `20260507T063000Z`).
+   *
+   * @param scheduledTime an ISO 8601 time
+   */
+  public static scheduledBatchId(scheduledTime: string): string {
+    const time = new Date(scheduledTime);
+    if (typeof scheduledTime !== 'string' || Number.isNaN(time.getTime())) {
+      throw new Error(`scheduledTime must be an ISO 8601 time, got ${JSON.stringify(scheduledTime)}`);
+    }
+    return time.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  }
+
+  /**
    * The landing key of an ingestion batch manifest.
    *
    * @param ingestDate UTC date of the ingestion batch, `yyyy-MM-dd`

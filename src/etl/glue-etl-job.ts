@@ -7,38 +7,69 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { City, PartitionGranularity, WeatherContract } from '../contract';
-import { partitionGranularityOf } from '../contract/private/partition-layout';
-import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { ExplicitReadCode } from './private/explicit-read-code';
+import { citiesOf } from '../private/dataset';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
-import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
+import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
+import { ILandingZone, IRefinedLake } from '../storage';
+
+/**
+ * The weather ETL job as its consumers see it (the orchestrator runs it, the monitoring watches it): its name, the
+ * zones it reads and writes, and the grant to start it.
+ *
+ * Made by `GlueEtlJob`, or imported with `GlueEtlJob.fromGlueEtlJobAttributes`.
+ */
+export interface IGlueEtlJob extends IConstruct {
+  /** Name of the Glue job. */
+  readonly jobName: string;
+
+  /** ARN of the Glue job. */
+  readonly jobArn: string;
+
+  /** The landing zone the job reads raw responses and manifests from. */
+  readonly landingZone: ILandingZone;
+
+  /** The refined lake the job writes, whose cities and partition granularity it follows. */
+  readonly refinedLake: IRefinedLake;
+
+  /** Lets a principal start and watch runs of this job (what an orchestrator needs). */
+  grantStartRun(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * A weather ETL job deployed elsewhere, for `GlueEtlJob.fromGlueEtlJobAttributes`.
+ */
+export interface GlueEtlJobAttributes {
+  /** Name of the Glue job (it runs `GlueEtlJob.SCRIPT_PATH` with the contract's arguments). */
+  readonly jobName: string;
+
+  /** The landing zone the job reads. */
+  readonly landingZone: ILandingZone;
+
+  /** The refined lake the job writes. */
+  readonly refinedLake: IRefinedLake;
+}
 
 /**
  * Properties of the weather ETL job.
  */
 export interface GlueEtlJobProps {
   /**
-   * The landing bucket the job reads raw responses and manifests from (`LandingZone.bucket`, or any bucket
-   * laid out per the contract). The job can read only under `weather/` in it.
+   * The landing zone the job reads raw responses and manifests from (a `LandingZone`, or one imported with
+   * `LandingZone.fromLandingZoneAttributes`). The job can read only under its `prefix`.
    */
-  readonly landingBucket: s3.IBucket;
+  readonly landingZone: ILandingZone;
 
   /**
-   * The refined bucket the job writes hourly Parquet, quarantine and run summaries to (`RefinedLake.bucket`).
-   * The job can read, write and delete only under `weather/` in it. The hourly partition layout is the one the
-   * `RefinedLake` of this bucket declares (`partitionGranularity`), daily for a bucket no `RefinedLake` owns.
+   * The refined lake the job writes hourly Parquet, quarantine and run summaries to. The job can read, write and
+   * delete only under its `prefix`. The lake's `cities` are passed to the script (`--cities_json`: rows of any other
+   * city are quarantined, and display names are known even for raw objects read without a manifest), and its
+   * `partitionGranularity` is the layout the job writes. The lake must declare its cities.
    */
-  readonly refinedBucket: s3.IBucket;
-
-  /**
-   * The configured cities, passed to the job so that display names are known even for raw objects read without
-   * a manifest. They are validated like everywhere else.
-   *
-   * @default - names come from the ingestion manifest (or the slug when there is none)
-   */
-  readonly cities?: City[];
+  readonly refinedLake: IRefinedLake;
 
   /**
    * Glue version. The script targets Glue 5.1 (Spark 3.5.6, Python 3.11) and is tested on that Spark.
@@ -159,10 +190,10 @@ export interface GlueEtlJobProps {
  *
  * @example
  * const landing = new LandingZone(this, 'Landing');
- * const refined = new RefinedLake(this, 'Refined');
- * const etl = new GlueEtlJob(this, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket });
+ * const refined = new RefinedLake(this, 'Refined', { cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }] });
+ * const etl = new GlueEtlJob(this, 'Etl', { landingZone: landing, refinedLake: refined });
  */
-export class GlueEtlJob extends Construct {
+export class GlueEtlJob extends Construct implements IGlueEtlJob {
   /** Run argument: the ingestion manifest to process, a key in the landing bucket. */
   public static readonly ARG_MANIFEST_KEY = '--manifest_key';
   /** Run argument: one raw object to process, a key in the landing bucket. */
@@ -174,6 +205,27 @@ export class GlueEtlJob extends Construct {
 
   /** Path of the PySpark script inside the installed package. */
   public static readonly SCRIPT_PATH = path.join(__dirname, 'script', 'weather_etl.py');
+
+  /**
+   * A weather ETL job deployed elsewhere (another stack or account), for an orchestrator or a monitoring built here.
+   *
+   * @example
+   * declare const landing: ILandingZone;
+   * declare const refined: IRefinedLake;
+   * const etl = GlueEtlJob.fromGlueEtlJobAttributes(this, 'Etl', { jobName: 'weather-etl', landingZone: landing, refinedLake: refined });
+   */
+  public static fromGlueEtlJobAttributes(scope: Construct, id: string, attrs: GlueEtlJobAttributes): IGlueEtlJob {
+    class Import extends Construct implements IGlueEtlJob {
+      public readonly jobName = attrs.jobName;
+      public readonly jobArn = Stack.of(scope).formatArn({ service: 'glue', resource: 'job', resourceName: attrs.jobName });
+      public readonly landingZone = attrs.landingZone;
+      public readonly refinedLake = attrs.refinedLake;
+      public grantStartRun(grantee: iam.IGrantable): iam.Grant {
+        return grantStartJobRun(grantee, this.jobArn);
+      }
+    }
+    return new Import(scope, id);
+  }
 
   /** The Glue job. */
   public readonly job: glue.IJob;
@@ -218,10 +270,19 @@ export class GlueEtlJob extends Construct {
   public readonly defaultArguments: { [key: string]: string };
 
   /**
-   * The hourly table's partition granularity the job writes: the one `RefinedLake.partitionGranularity`
-   * declares for the refined bucket (it is part of the `--contract_json` argument).
+   * The hourly table's partition granularity the job writes: the refined lake's `partitionGranularity` (it is
+   * part of the `--contract_json` argument).
    */
   public readonly partitionGranularity: PartitionGranularity;
+
+  /** The landing zone the job reads. */
+  public readonly landingZone: ILandingZone;
+
+  /** The refined lake the job writes. */
+  public readonly refinedLake: IRefinedLake;
+
+  /** The cities the job refines (the refined lake's): rows of any other city are quarantined. */
+  public readonly cities: City[];
 
   constructor(scope: Construct, id: string, props: GlueEtlJobProps) {
     super(scope, id);
@@ -243,9 +304,9 @@ export class GlueEtlJob extends Construct {
     if (props.jobName !== undefined && !Token.isUnresolved(props.jobName) && !/^[^\r\n]{1,255}$/.test(props.jobName)) {
       throw new Error(`jobName must be one line of 1 to 255 characters, got ${JSON.stringify(props.jobName)}`);
     }
-    if (props.cities !== undefined) {
-      WeatherContract.validateCities(props.cities);
-    }
+    this.landingZone = props.landingZone;
+    this.refinedLake = props.refinedLake;
+    this.cities = citiesOf(props.refinedLake, this);
     if (maxConcurrentRuns > 1) {
       Annotations.of(this).addWarningV2('cdk-weather-pipeline:concurrentEtlRuns',
         `maxConcurrentRuns is ${maxConcurrentRuns}: concurrent runs that touch the same date and city partitions can overwrite each other's merge. Keep 1 unless batches never overlap.`);
@@ -255,7 +316,9 @@ export class GlueEtlJob extends Construct {
       checkFlexExecution(props.workerType ?? glue.WorkerType.G_1X, GlueEtlJob.SCRIPT_PATH);
     }
 
-    this.partitionGranularity = partitionGranularityOf(props.refinedBucket, this);
+    this.partitionGranularity = props.refinedLake.partitionGranularity;
+    const landingBucket = props.landingZone.bucket;
+    const refinedBucket = props.refinedLake.bucket;
 
     const stack = Stack.of(this);
     const glueVersion = props.glueVersion ?? glue.GlueVersion.V5_1;
@@ -293,8 +356,8 @@ export class GlueEtlJob extends Construct {
     this.role = role;
 
     this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {
-      s3Encryption: props.refinedBucket.encryptionKey
-        ? glue.S3Encryption.kms(props.refinedBucket.encryptionKey)
+      s3Encryption: refinedBucket.encryptionKey
+        ? glue.S3Encryption.kms(refinedBucket.encryptionKey)
         : glue.S3Encryption.s3Managed(),
       cloudWatchEncryption: glue.CloudWatchEncryption.kms(this.encryptionKey),
       jobBookmarksEncryption: glue.JobBookmarksEncryption.clientSideKms(this.encryptionKey),
@@ -304,9 +367,9 @@ export class GlueEtlJob extends Construct {
     });
 
     // Data access: exactly the contract prefixes.
-    grantPrefixRead(props.landingBucket, role, 'weather/');
-    grantPrefixRead(props.refinedBucket, role, 'weather/');
-    grantPrefixWrite(props.refinedBucket, role, 'weather/', { delete: true });
+    grantPrefixRead(landingBucket, role, props.landingZone.prefix);
+    grantPrefixRead(refinedBucket, role, props.refinedLake.prefix);
+    grantPrefixWrite(refinedBucket, role, props.refinedLake.prefix, { delete: true });
     // Glue 5.1 reads and writes S3 through S3A, which probes keys that do not exist (a partition path before it is
     // written, `weather/hourly` before the first run) and needs 404 there, not 403: S3 answers 404 for a missing key
     // only to a caller with s3:ListBucket on the bucket, which a prefix condition does not give for a HEAD. Listing
@@ -314,14 +377,14 @@ export class GlueEtlJob extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'S3AMissingKeyProbes',
       actions: ['s3:ListBucket'],
-      resources: [props.landingBucket.bucketArn, props.refinedBucket.bucketArn],
+      resources: [landingBucket.bucketArn, refinedBucket.bucketArn],
     }));
     // S3A's mkdirs walks up the parents of a new directory until one exists; on a bucket with nothing under weather/
     // yet (the first run) it reaches `weather` itself, a HEAD on that exact key.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'S3AParentProbe',
       actions: ['s3:GetObject'],
-      resources: [props.refinedBucket.arnForObjects('weather')],
+      resources: [refinedBucket.arnForObjects(props.refinedLake.prefix.replace(/\/$/, ''))],
     }));
     this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
     this.grantLogsAndMetrics(role, glue5 ? [this.logGroup, this.outputLogGroup!] : undefined);
@@ -329,12 +392,10 @@ export class GlueEtlJob extends Construct {
     const script = new s3assets.Asset(this, 'Script', { path: GlueEtlJob.SCRIPT_PATH });
 
     this.defaultArguments = {
-      '--landing_uri': `s3://${props.landingBucket.bucketName}`,
-      '--refined_uri': `s3://${props.refinedBucket.bucketName}`,
+      '--landing_uri': `s3://${landingBucket.bucketName}`,
+      '--refined_uri': `s3://${refinedBucket.bucketName}`,
       '--contract_json': stack.toJsonString(WeatherContract.toJson(undefined, this.partitionGranularity)),
-      ...(props.cities !== undefined
-        ? { '--cities_json': JSON.stringify(props.cities.map((city) => ({ slug: WeatherContract.slugOf(city), name: city.name }))) }
-        : {}),
+      '--cities_json': JSON.stringify(this.cities.map((city) => ({ slug: WeatherContract.slugOf(city), name: city.name }))),
       // Input is chosen per run from the manifest, never from Glue's bookmark state.
       '--job-bookmark-option': 'job-bookmark-disable',
       ...(this.logGroupPrefix !== undefined
@@ -373,8 +434,8 @@ export class GlueEtlJob extends Construct {
     this.jobArn = job.jobArn;
 
     acknowledgeWildcardResources(role, [
-      props.landingBucket.arnForObjects('weather/*'),
-      props.refinedBucket.arnForObjects('weather/*'),
+      landingBucket.arnForObjects(`${props.landingZone.prefix}*`),
+      refinedBucket.arnForObjects(`${props.refinedLake.prefix}*`),
       ...(props.sparkUiBucket !== undefined ? [props.sparkUiBucket.arnForObjects('sparkui/*')] : []),
     ], 'Object access is limited to the contract prefix (weather/*); object keys are only known at run time.');
     if (glue5) {
@@ -392,11 +453,7 @@ export class GlueEtlJob extends Construct {
 
   /** Lets a principal start and watch runs of this job (what an orchestrator needs). */
   public grantStartRun(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
-      resourceArns: [this.jobArn],
-    });
+    return grantStartJobRun(grantee, this.jobArn);
   }
 
   private get glueLogGroupsArn(): string {
@@ -435,6 +492,14 @@ function checkFlexExecution(workerType: glue.WorkerType, scriptPath: string): vo
   if (uses > 0) {
     throw new Error(`flexExecution: true is not supported: the ETL script (${path.basename(scriptPath)}) keeps intermediate results in executors' local checkpoints (${uses} localCheckpoint calls), which Flex loses when it reclaims an executor during a run`);
   }
+}
+
+function grantStartJobRun(grantee: iam.IGrantable, jobArn: string): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+    resourceArns: [jobArn],
+  });
 }
 
 function checkInteger(propName: string, value: number, min: number, max: number): void {

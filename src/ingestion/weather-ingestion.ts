@@ -11,9 +11,9 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
-import { bundleWithFiles } from './private/code-asset';
-import { nagResourceFinding } from './private/nag';
+import { bundleWithFiles } from '../private/code-asset';
 import { limiterWaitMs } from './private/rate-limiter';
+import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import {
   CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_MAX_CALLS_PER_MINUTE, ENV, encodeCities,
@@ -153,6 +153,13 @@ export interface WeatherIngestionProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * What happens to the function's log group when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -269,7 +276,7 @@ export class WeatherIngestion extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     skipCheckovCheck(this.logGroup, 'CKV_AWS_158',
       'Run logs only (request URLs, city names, counts: public data, no secrets); CloudWatch Logs encrypts them at rest with its own keys.');
@@ -325,10 +332,8 @@ export class WeatherIngestion extends Construct {
       // PutObject only: no wildcard action, no delete, no read.
       const objects = props.landingBucket.arnForObjects(`${prefix}*`);
       iam.Grant.addToPrincipalOrResource({ grantee: role, actions: ['s3:PutObject'], resourceArns: [objects], resource: props.landingBucket });
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[${nagResourceFinding(this, objects)}]`,
-        reason: `Objects are keyed per ingest date, city and batch, so the function may put objects under ${prefix} and nowhere else.`,
-      });
+      acknowledgeWildcardResources(role, [objects],
+        `Objects are keyed per ingest date, city and batch, so the function may put objects under ${prefix} and nowhere else.`);
     }
     // Single-part PutObject into an SSE-KMS bucket needs a data key, nothing more.
     props.landingBucket.encryptionKey?.grant(role, 'kms:GenerateDataKey');
@@ -359,10 +364,8 @@ export class WeatherIngestion extends Construct {
         }),
         description: 'Weather ingestion schedule: invokes the ingestion function',
       });
-      Validations.of(scheduleRole).acknowledge({
-        id: `AwsSolutions-IAM5[${nagResourceFinding(this, `${fn.functionArn}:*`)}]`,
-        reason: 'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes this one function.',
-      });
+      acknowledgeWildcardResources(scheduleRole, [`${fn.functionArn}:*`],
+        'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes this one function.');
       this.schedule = new scheduler.Schedule(this, 'Schedule', {
         schedule: expression,
         description: `Weather ingestion for ${props.cities.length} cities`,

@@ -8,20 +8,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { createDashboard } from './private/dashboard';
 import { encodeFreshnessCities, FRESHNESS_FILE, FreshnessCity } from './private/freshness';
-import { DIMENSION, ETL_NAMESPACE, METRIC } from './private/run-metrics';
+import { DIMENSION, ETL_NAMESPACE, METRIC } from './private/metric-records';
 import { TopicTarget } from './private/topic-target';
-import { AthenaCatalog } from '../catalog/athena-catalog';
+import { IAthenaCatalog } from '../catalog/athena-catalog';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
-import { GlueEtlJob } from '../etl/glue-etl-job';
-import { bundleWithFiles } from '../ingestion/private/code-asset';
+import { IGlueEtlJob } from '../etl/glue-etl-job';
 import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { PipelineOrchestrator } from '../orchestration/pipeline-orchestrator';
+import { bundleWithFiles } from '../private/code-asset';
+import { citiesOf } from '../private/dataset';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 
@@ -43,20 +43,13 @@ export interface PipelineMonitoringProps {
   /** The orchestrator: its state machine's executions are watched, and its topic receives the alarms by default. */
   readonly orchestrator: PipelineOrchestrator;
 
-  /** The ETL job: its run state changes are watched and its run summaries become metrics. */
-  readonly etlJob: GlueEtlJob;
-
   /**
-   * The refined bucket the ETL writes run summaries to. It must send events to EventBridge (`RefinedLake` does
-   * by default): a run summary landing there publishes the run's metrics.
+   * The ETL job: its run state changes are watched and its run summaries become metrics. Its refined lake is
+   * watched: its bucket must send events to EventBridge (`RefinedLake` does by default), so that a run summary
+   * landing there publishes the run's metrics; and its cities are checked for freshness (one alarm, whatever the
+   * number of cities, naming the stale ones).
    */
-  readonly refinedBucket: s3.IBucket;
-
-  /**
-   * The cities the pipeline collects: the freshness check (one alarm, whatever the number of cities) alarms when any
-   * of them has had no new refined data within its window, and names it.
-   */
-  readonly cities: City[];
+  readonly etlJob: IGlueEtlJob;
 
   /**
    * The ingestion function: its errors, dead letters and partial failures raise alarms and its metrics are
@@ -71,7 +64,7 @@ export interface PipelineMonitoringProps {
    *
    * @default - no Athena widget
    */
-  readonly catalog?: AthenaCatalog;
+  readonly catalog?: IAthenaCatalog;
 
   /**
    * Topic every alarm and Glue failure event is sent to. The construct adds topic policy statements letting this
@@ -107,10 +100,11 @@ export interface PipelineMonitoringProps {
 
   /**
    * Alarm when a run quarantines more than this percentage of the records it read (greater than 0, below 100).
+   * The same name and unit as `AthenaCatalog`'s validation threshold.
    *
    * @default 5
    */
-  readonly quarantineShareThreshold?: number;
+  readonly maxQuarantinePercent?: number;
 
   /**
    * Name of the CloudWatch dashboard.
@@ -155,7 +149,7 @@ const PUBLISHER_BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'monitor
  *
  * **Alarms** (each notifies `notificationTopic` when it goes to ALARM): state machine executions failed, timed out
  * or aborted; no successful execution within `runFreshnessWindow`; any city without new refined data within its
- * window (one alarm for all cities, on the `StaleCities` count of the freshness check); a run's quarantine share above `quarantineShareThreshold`; ingestion function errors, dead letters and
+ * window (one alarm for all cities, on the `StaleCities` count of the freshness check); a run's quarantine share above `maxQuarantinePercent`; ingestion function errors, dead letters and
  * partial failures (with `ingestion`); the metric publisher's own errors. Glue job runs that end FAILED, TIMEOUT or
  * ERROR are sent to the topic straight from Glue's state-change events, which also catch runs that fail before
  * emitting any metric.
@@ -186,8 +180,6 @@ const PUBLISHER_BUNDLE_DIR = path.join(__dirname, '..', '..', 'assets', 'monitor
  * new PipelineMonitoring(this, 'Monitoring', {
  *   orchestrator: pipeline.orchestrator,
  *   etlJob: pipeline.etlJob,
- *   refinedBucket: pipeline.refinedLake.bucket,
- *   cities: pipeline.cities,
  *   ingestion: pipeline.ingestion,
  *   catalog: pipeline.catalog,
  *   cityFreshnessWindows: [{ city: 'tokyo', window: Duration.hours(50) }],
@@ -227,19 +219,19 @@ export class PipelineMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: PipelineMonitoringProps) {
     super(scope, id);
 
-    WeatherContract.validateCities(props.cities, 'cities');
+    const cities = citiesOf(props.etlJob.refinedLake, this, 'etlJob.refinedLake');
     const runWindow = props.runFreshnessWindow ?? Duration.hours(26);
     const cityWindow = props.cityFreshnessWindow ?? Duration.hours(26);
-    const threshold = props.quarantineShareThreshold ?? 5;
+    const threshold = props.maxQuarantinePercent ?? 5;
     checkWindow('runFreshnessWindow', runWindow);
     checkWindow('cityFreshnessWindow', cityWindow);
-    const windows = this.cityWindows(props.cities, cityWindow, props.cityFreshnessWindows ?? []);
-    const freshnessCities: FreshnessCity[] = props.cities.map((city) => {
+    const windows = this.cityWindows(cities, cityWindow, props.cityFreshnessWindows ?? []);
+    const freshnessCities: FreshnessCity[] = cities.map((city) => {
       const slug = WeatherContract.slugOf(city);
       return { slug, name: city.name, windowHours: windows.get(slug)!.toHours() };
     });
     if (!Token.isUnresolved(threshold) && !(threshold > 0 && threshold < 100)) {
-      throw new Error(`quarantineShareThreshold must be a percentage greater than 0 and below 100, got ${threshold}`);
+      throw new Error(`maxQuarantinePercent must be a percentage greater than 0 and below 100, got ${threshold}`);
     }
     if (props.dashboardName !== undefined && !Token.isUnresolved(props.dashboardName) && !DASHBOARD_NAME.test(props.dashboardName)) {
       throw new Error(`dashboardName must match ${DASHBOARD_NAME.source}, got "${props.dashboardName}"`);
@@ -258,7 +250,7 @@ export class PipelineMonitoring extends Construct {
         source: ['aws.s3'],
         detailType: ['Object Created'],
         detail: {
-          bucket: { name: [props.refinedBucket.bucketName] },
+          bucket: { name: [props.etlJob.refinedLake.bucket.bucketName] },
           object: { key: events.Match.prefix(WeatherContract.RUN_SUMMARY_PREFIX) },
         },
       },
@@ -350,7 +342,7 @@ export class PipelineMonitoring extends Construct {
       evaluationPeriods: 1,
       // The check runs every 15 minutes: an hour without its datapoint means it stopped, which is an alarm too.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-      alarmDescription: `Weather pipeline: at least one of the ${props.cities.length} cities has had no new refined data within its window ` +
+      alarmDescription: `Weather pipeline: at least one of the ${cities.length} cities has had no new refined data within its window ` +
         `(${hoursText(cityWindow)}${overrides > 0 ? `, ${overrides} per-city override${overrides > 1 ? 's' : ''}` : ''}), or the freshness check stopped reporting. ` +
         'Which cities: the dashboard\'s "Stale cities" widgets, or the WARN lines of the metric publisher\'s log group.',
     });
@@ -381,7 +373,22 @@ export class PipelineMonitoring extends Construct {
       'Weather pipeline: run metrics could not be published (freshness and quarantine alarms may be wrong)');
     this.alarms = alarms;
 
-    this.dashboard = this.createDashboard(props, alarms, stateMachine, this.metricsLogGroup);
+    this.dashboard = createDashboard(this, {
+      metricRun: (name, options) => this.metricRun(name, options),
+      metricStaleCities: (options) => this.metricStaleCities(options),
+      metricQuarantinedRecords: (reason, options) => this.metricQuarantinedRecords(reason, options),
+      quarantineShare: () => this.quarantineShare(),
+      ingestionMetric: (name) => this.ingestionMetric(name),
+    }, {
+      dashboardName: props.dashboardName,
+      jobName: this.jobName,
+      alarms,
+      stateMachine,
+      logGroup: this.metricsLogGroup,
+      quarantineShareThreshold: threshold,
+      catalog: props.catalog,
+      ingestion: props.ingestion,
+    });
   }
 
   /** A run metric of the ETL (`FilesRead`, `RecordsIn`, `Refined`, `Quarantined`, `Superseded`, `PartitionsWritten`, `RunDurationSeconds`, `GlueExecutionSeconds`, `GlueDpuSeconds`), summed over an hour by default. */
@@ -478,15 +485,15 @@ export class PipelineMonitoring extends Construct {
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
     }));
-    const summaries = props.refinedBucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`);
+    const summaries = props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [summaries] }));
     // The freshness check lists the run summaries of its lookback, and nothing else.
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
-      resources: [props.refinedBucket.bucketArn],
+      resources: [props.etlJob.refinedLake.bucket.bucketArn],
       conditions: { StringLike: { 's3:prefix': `${WeatherContract.RUN_SUMMARY_PREFIX}*` } },
     }));
-    props.refinedBucket.encryptionKey?.grant(role, 'kms:Decrypt');
+    props.etlJob.refinedLake.bucket.encryptionKey?.grant(role, 'kms:Decrypt');
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['glue:GetJobRun'], resources: [props.etlJob.jobArn] }));
 
     // The bundled handler plus the cities and their windows (freshness.json): the list has no size limit of its own.
@@ -503,7 +510,7 @@ export class PipelineMonitoring extends Construct {
       environment: {
         JOB_NAME: this.jobName,
         SUMMARY_PREFIX: WeatherContract.RUN_SUMMARY_PREFIX,
-        SUMMARY_BUCKET: props.refinedBucket.bucketName,
+        SUMMARY_BUCKET: props.etlJob.refinedLake.bucket.bucketName,
       },
     });
     fn.addEnvironment('AWS_NODEJS_CONNECTION_REUSE_ENABLED', '1', { removeInEdge: true });
@@ -561,119 +568,6 @@ export class PipelineMonitoring extends Construct {
     }
   }
 
-  private createDashboard(
-    props: PipelineMonitoringProps, alarms: cloudwatch.IAlarm[], stateMachine: sfn.IStateMachine, logGroup: logs.ILogGroup,
-  ): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName,
-      defaultInterval: Duration.days(14),
-    });
-    const hourly = { period: ONE_HOUR, statistic: cloudwatch.Stats.SUM };
-    const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>
-      new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
-
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({
-      title: 'Weather pipeline alarms',
-      alarms,
-      width: 24,
-      height: 5,
-    }));
-    dashboard.addWidgets(
-      graph('Pipeline executions', [
-        stateMachine.metricStarted({ ...hourly, label: 'Started' }),
-        stateMachine.metricSucceeded({ ...hourly, label: 'Succeeded' }),
-        stateMachine.metricFailed({ ...hourly, label: 'Failed' }),
-        stateMachine.metricTimedOut({ ...hourly, label: 'Timed out' }),
-        stateMachine.metricAborted({ ...hourly, label: 'Aborted' }),
-      ], { view: cloudwatch.GraphWidgetView.BAR }),
-      graph('Pipeline execution duration', [
-        stateMachine.metricTime({ period: ONE_HOUR, statistic: cloudwatch.Stats.AVERAGE, label: 'Average (ms)' }),
-        stateMachine.metricTime({ period: ONE_HOUR, statistic: cloudwatch.Stats.MAXIMUM, label: 'Maximum (ms)' }),
-      ]),
-    );
-    dashboard.addWidgets(
-      graph('Glue run time and ETL duration (seconds)', [
-        this.metricRun(METRIC.glueExecutionTime, { label: 'Glue execution time' }),
-        this.metricRun(METRIC.runDuration, { label: 'ETL script duration' }),
-      ]),
-      graph('Glue DPU-seconds per run', [this.metricRun(METRIC.glueDpuSeconds, { label: 'DPU-seconds' })], { view: cloudwatch.GraphWidgetView.BAR }),
-    );
-    dashboard.addWidgets(
-      graph('Records per run: refined vs quarantined', [
-        this.metricRun(METRIC.recordsIn, { label: 'Read' }),
-        this.metricRun(METRIC.refined, { label: 'Refined' }),
-        this.metricRun(METRIC.quarantined, { label: 'Quarantined' }),
-        this.metricRun(METRIC.superseded, { label: 'Superseded' }),
-      ], { view: cloudwatch.GraphWidgetView.BAR }),
-      graph('Quarantined records by reason', WeatherContract.QUARANTINE_REASONS.map((reason) => this.metricQuarantinedRecords(reason.code, { label: reason.code })),
-        { view: cloudwatch.GraphWidgetView.BAR, stacked: true }),
-    );
-    // Per-city series come from SEARCH expressions: the dashboard stays the same size whatever the number of cities.
-    const perCity = (metricName: string, stat: string, label: string) => new cloudwatch.MathExpression({
-      expression: `SEARCH('{${ETL_NAMESPACE},${DIMENSION.city},${DIMENSION.jobName}} MetricName="${metricName}" ${DIMENSION.jobName}="${this.jobName}"', '${stat}', 3600)`,
-      usingMetrics: {},
-      label,
-      period: ONE_HOUR,
-    });
-    dashboard.addWidgets(
-      graph('Refined partitions per city (freshness)', [perCity(METRIC.refinedPartitions, 'Sum', '')],
-        { view: cloudwatch.GraphWidgetView.BAR, stacked: true }),
-      new cloudwatch.GraphWidget({
-        title: 'Stale cities',
-        left: [this.metricStaleCities({ label: 'Stale cities' })],
-        right: [perCity(METRIC.staleCityHours, 'Maximum', '')],
-        rightYAxis: { label: 'hours since refined', showUnits: false },
-        leftAnnotations: [{ value: 1, label: 'Alarm threshold', color: cloudwatch.Color.RED }],
-        width: 6,
-        height: 6,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Quarantine share (%)',
-        left: [this.quarantineShare()],
-        leftAnnotations: [{ value: props.quarantineShareThreshold ?? 5, label: 'Alarm threshold', color: cloudwatch.Color.RED }],
-        leftYAxis: { min: 0, max: 100, showUnits: false },
-        width: 6,
-        height: 6,
-      }),
-    );
-    dashboard.addWidgets(new cloudwatch.LogQueryWidget({
-      title: 'Which cities are stale (latest freshness check)',
-      logGroupNames: [logGroup.logGroupName],
-      queryLines: [
-        `fields @timestamp as checkedAt, ${METRIC.staleCities} as stale, ${METRIC.citiesChecked} as checked, StaleCityList as cities`,
-        `filter ispresent(${METRIC.citiesChecked})`,
-        'sort @timestamp desc',
-        'limit 1',
-      ],
-      view: cloudwatch.LogQueryVisualizationType.TABLE,
-      width: 24,
-      height: 4,
-    }));
-    const lastRow: cloudwatch.IWidget[] = [];
-    if (props.catalog !== undefined) {
-      lastRow.push(graph(`Athena bytes scanned (workgroup ${props.catalog.workGroupName})`, [new cloudwatch.Metric({
-        namespace: 'AWS/Athena',
-        metricName: 'ProcessedBytes',
-        dimensionsMap: { WorkGroup: props.catalog.workGroupName },
-        ...hourly,
-        label: 'Bytes scanned',
-      })]));
-    }
-    if (props.ingestion !== undefined) {
-      lastRow.push(graph('Ingestion: cities and API errors', [
-        this.ingestionMetric('CitiesWritten').with({ label: 'Cities written' }),
-        this.ingestionMetric('CitiesFailed').with({ label: 'Cities failed' }),
-        this.ingestionMetric('HttpRetries').with({ label: 'API retries' }),
-      ], {
-        right: [props.ingestion.ingestFunction.metricErrors({ ...hourly, label: 'Function errors' })],
-        view: cloudwatch.GraphWidgetView.BAR,
-      }));
-    }
-    if (lastRow.length > 0) {
-      dashboard.addWidgets(...lastRow);
-    }
-    return dashboard;
-  }
 }
 
 function hoursText(window: Duration): string {

@@ -4,55 +4,49 @@ import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { AthenaCatalog } from '../catalog/athena-catalog';
+import { IAthenaCatalog } from '../catalog/athena-catalog';
 import { WeatherContract } from '../contract/weather-contract';
-import { GlueEtlJob } from '../etl/glue-etl-job';
+import { IGlueEtlJob } from '../etl/glue-etl-job';
 import { WeatherIngestion } from '../ingestion/weather-ingestion';
+import { checkSameLake, describeData, sameCities } from '../private/dataset';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
-import { STATE_MACHINE_ARN_ENV } from './private/run-start';
-import { StartRunFunction } from './private/start-run-function';
-import { RUN_SUMMARY_UNREADABLE, VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
-import { ValidationPlanFunction } from './private/validation-plan-function';
-import { grantPrefixRead, grantPrefixWrite } from '../storage/private/prefix-grants';
+import { buildRunDefinition, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
+import { createPlanFunction, createRunStarter } from './private/functions';
+import { VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
+import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
 
 /**
  * Properties of the pipeline orchestrator.
  */
 export interface PipelineOrchestratorProps {
-  /** The ETL job each execution runs once, on one ingestion batch. */
-  readonly etlJob: GlueEtlJob;
-
-  /** The catalog whose `validationQueries` are run, in its workgroup, after the ETL. */
-  readonly catalog: AthenaCatalog;
+  /**
+   * The ETL job each execution runs once, on one ingestion batch. Its zones are the orchestrator's: the manifest
+   * trigger listens to the EventBridge events of its landing zone's bucket (which must send them, as `LandingZone`
+   * does by default), and the state machine reads the run summary from its refined lake, where Athena reads the
+   * hourly and quarantine prefixes on its behalf.
+   */
+  readonly etlJob: IGlueEtlJob;
 
   /**
-   * The landing bucket: the manifest trigger listens to its EventBridge events (it must have EventBridge
-   * notifications on, as `LandingZone` does by default).
+   * The catalog whose `validationQueries` are run, in its workgroup, after the ETL. It must be built on a refined
+   * lake with the ETL job's cities and partition granularity.
    */
-  readonly landingBucket: s3.IBucket;
-
-  /**
-   * The refined bucket the ETL writes to (`RefinedLake.bucket`). The state machine reads the run summary from it
-   * and Athena reads the hourly and quarantine prefixes on its behalf.
-   */
-  readonly refinedBucket: s3.IBucket;
+  readonly catalog: IAthenaCatalog;
 
   /**
    * Run the ingestion function as the first step of each execution that does not name a batch. Turn off the
-   * ingestion's own schedule (`scheduleEnabled: false`) when you pass it here.
+   * ingestion's own schedule (`scheduleEnabled: false`) when you pass it here. It must fetch the cities of the ETL
+   * job's refined lake.
    *
    * @default - no ingestion step: executions process a manifest (or a raw prefix) already in the landing zone
    */
@@ -157,34 +151,8 @@ export interface PipelineOrchestratorProps {
   readonly stateMachineName?: string;
 }
 
-/** Glue API errors worth retrying: they say "not now", not "this run is broken". */
-const GLUE_TRANSIENT_ERRORS = [
-  'Glue.ConcurrentRunsExceededException',
-  'Glue.ThrottlingException',
-  'Glue.InternalServiceException',
-  'Glue.OperationTimeoutException',
-  'Glue.ResourceNumberLimitExceededException',
-];
-const LAMBDA_TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'Lambda.ClientExecutionTimeoutException',
-];
-const ATHENA_TRANSIENT_ERRORS = ['Athena.TooManyRequestsException', 'Athena.InternalServerException'];
-const LAMBDA_RETRY: sfn.RetryProps = {
-  errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
-};
-const ATHENA_RETRY: sfn.RetryProps = {
-  errors: ATHENA_TRANSIENT_ERRORS, interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
-};
 const STATE_MACHINE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
-/** Step Functions timeouts are whole seconds. */
-function seconds(duration: Duration): number {
-  return duration.toSeconds({ integral: true });
-}
 
 /**
  * The weather pipeline's Step Functions state machine and its triggers.
@@ -224,45 +192,41 @@ function seconds(duration: Duration): number {
  * @example
  * declare const etl: GlueEtlJob;
  * declare const catalog: AthenaCatalog;
- * declare const landing: LandingZone;
- * declare const refined: RefinedLake;
  * new PipelineOrchestrator(this, 'Orchestrator', {
  *   etlJob: etl,
  *   catalog,
- *   landingBucket: landing.bucket,
- *   refinedBucket: refined.bucket,
  *   notificationEmail: 'data-team@example.com',
  * });
  */
 export class PipelineOrchestrator extends Construct {
   /** Name of the Task state that runs the ingestion function. */
-  public static readonly STATE_INGEST = 'Ingest weather';
+  public static readonly STATE_INGEST: string = STATE.ingest;
   /** Name of the Task state that runs the Glue job. */
-  public static readonly STATE_RUN_ETL = 'Run ETL job';
+  public static readonly STATE_RUN_ETL: string = STATE.runEtl;
   /**
    * Name of the Task state that computes the validation parameters: its function reads the ETL run summary from
    * the refined bucket and returns the run's date range, cities and counts.
    */
-  public static readonly STATE_PLAN_VALIDATION = 'Plan validation';
+  public static readonly STATE_PLAN_VALIDATION: string = STATE.planValidation;
   /** Name of the Task state that publishes failures. */
-  public static readonly STATE_NOTIFY_FAILURE = 'Notify failure';
+  public static readonly STATE_NOTIFY_FAILURE: string = STATE.notifyFailure;
   /** Name of the Task state that publishes an ingestion partial failure. */
-  public static readonly STATE_ALERT_PARTIAL_INGESTION = 'Alert partial ingestion';
+  public static readonly STATE_ALERT_PARTIAL_INGESTION: string = STATE.alertPartialIngestion;
   /** Name of the Task state that publishes a success. */
-  public static readonly STATE_NOTIFY_SUCCESS = 'Notify success';
+  public static readonly STATE_NOTIFY_SUCCESS: string = STATE.notifySuccess;
   /** Name of the final Fail state. */
-  public static readonly STATE_FAILED = 'Pipeline failed';
+  public static readonly STATE_FAILED: string = STATE.failed;
   /** Name of the final Succeed state. */
-  public static readonly STATE_SUCCEEDED = 'Pipeline succeeded';
+  public static readonly STATE_SUCCEEDED: string = STATE.succeeded;
 
   /** Name of the Task state that runs a validation query. */
   public static validationQueryState(queryId: string): string {
-    return `Validate ${queryId}`;
+    return validationQueryState(queryId);
   }
 
   /** Name of the Task state that reads a validation query's verdict. */
   public static validationResultState(queryId: string): string {
-    return `Read ${queryId} verdict`;
+    return validationResultState(queryId);
   }
 
   /** The state machine. */
@@ -359,6 +323,13 @@ export class PipelineOrchestrator extends Construct {
       Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionScheduled',
         'The ingestion passed to the orchestrator has its own schedule: it ingests batches outside the orchestrator. Set scheduleEnabled: false on WeatherIngestion.');
     }
+    checkSameLake({ what: `etlJob ${props.etlJob.node.path}`, lake: props.etlJob.refinedLake }, { what: `catalog ${props.catalog.node.path}`, lake: props.catalog.refinedLake });
+    if (props.ingestion !== undefined && props.etlJob.refinedLake.cities !== undefined
+      && !sameCities(props.ingestion.cities, props.etlJob.refinedLake.cities)) {
+      throw new Error(`ingestion ${props.ingestion.node.path} and etlJob ${props.etlJob.node.path} are built from different data definitions: `
+        + `the ingestion fetches ${describeData(props.ingestion.cities)}, the job's refined lake ${props.etlJob.refinedLake.node.path} holds ${describeData(props.etlJob.refinedLake.cities)}; `
+        + 'give the ingestion the refined lake\'s cities (refinedLake.cities)');
+    }
     for (const query of props.catalog.validationQueries) {
       const unknown = query.parameters.filter((name) => !VALIDATION_PARAMETER_NAMES.includes(name));
       if (unknown.length > 0) {
@@ -388,9 +359,19 @@ export class PipelineOrchestrator extends Construct {
       removalPolicy,
     });
 
-    this.validationPlanFunction = this.createPlanFunction(props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy, props.refinedBucket);
+    this.validationPlanFunction = createPlanFunction(this, this.encryptionKey, props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy, props.etlJob.refinedLake.bucket);
 
-    const definition = this.buildDefinition(props, { notifyOnSuccess, etlTimeout, queryTimeout });
+    const definition = buildRunDefinition(this, {
+      etlJob: props.etlJob,
+      catalog: props.catalog,
+      ingestion: props.ingestion,
+      notificationTopic: this.notificationTopic,
+      validationPlanFunction: this.validationPlanFunction,
+      notifyOnSuccess,
+      etlTimeout,
+      queryTimeout,
+    });
 
     // Our own role, so that its trust policy names the account's state machines as the only callers (the
     // confused-deputy conditions newer aws-cdk-lib versions add by default; older ones, which we support, do not).
@@ -433,7 +414,8 @@ export class PipelineOrchestrator extends Construct {
         id: 'AwsSolutions-SQS3',
         reason: 'This queue is itself the dead-letter destination of the run starter, the schedule and the manifest rule.',
       });
-      starter = this.createRunStarter(props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy, deadLetterQueue);
+      starter = createRunStarter(this, this.encryptionKey, this.stateMachine,
+        props.logRetention ?? logs.RetentionDays.ONE_YEAR, removalPolicy, deadLetterQueue);
       this.runStarter = starter;
       this.triggerDeadLetterQueue = deadLetterQueue;
     }
@@ -467,7 +449,7 @@ export class PipelineOrchestrator extends Construct {
           source: ['aws.s3'],
           detailType: ['Object Created'],
           detail: {
-            bucket: { name: [props.landingBucket.bucketName] },
+            bucket: { name: [props.etlJob.landingZone.bucket.bucketName] },
             object: { key: events.Match.prefix(WeatherContract.LANDING_MANIFEST_PREFIX) },
           },
         },
@@ -483,10 +465,10 @@ export class PipelineOrchestrator extends Construct {
 
     // cdk-nag: the wildcards that cannot be narrowed, each with its reason.
     acknowledgeWildcardResources(role, [
-      props.refinedBucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`),
-      props.refinedBucket.arnForObjects(`${WeatherContract.REFINED_HOURLY_PREFIX}*`),
-      props.refinedBucket.arnForObjects(`${WeatherContract.QUARANTINE_PREFIX}*`),
-      props.catalog.resultsBucket.arnForObjects(`${this.resultsPrefix(props.catalog)}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.REFINED_HOURLY_PREFIX}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.QUARANTINE_PREFIX}*`),
+      props.catalog.resultsBucket.arnForObjects(`${props.catalog.resultsPrefix}*`),
     ], 'Object access is limited to the contract prefixes (run summaries, hourly, quarantine) and the Athena results prefix; object keys are only known at run time.');
     const functionArns = [`${this.validationPlanFunction.functionArn}:*`];
     if (props.ingestion !== undefined) {
@@ -503,251 +485,6 @@ export class PipelineOrchestrator extends Construct {
   /** Lets a principal start executions (for example a backfill role). */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
     return this.stateMachine.grantStartExecution(grantee);
-  }
-
-  private buildDefinition(props: PipelineOrchestratorProps, options: {
-    notifyOnSuccess: boolean; etlTimeout: Duration; queryTimeout: Duration;
-  }): sfn.IChainable {
-    const O = PipelineOrchestrator;
-    const failed = new sfn.Fail(this, O.STATE_FAILED, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
-    const notifyFailure = new tasks.SnsPublish(this, O.STATE_NOTIFY_FAILURE, {
-      topic: this.notificationTopic,
-      subject: 'Weather pipeline run failed',
-      message: sfn.TaskInput.fromObject({
-        status: 'FAILED',
-        error: sfn.JsonPath.stringAt('$.failure.error'),
-        cause: sfn.JsonPath.stringAt('$.failure.cause'),
-        execution: sfn.JsonPath.executionId,
-        input: sfn.JsonPath.objectAt('$$.Execution.Input'),
-      }),
-      resultPath: sfn.JsonPath.DISCARD,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-    });
-    notifyFailure.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-    // A failed notification must not hide the failure it reports.
-    notifyFailure.addCatch(failed, { resultPath: '$.notificationError' });
-    notifyFailure.next(failed);
-
-    /** A Pass state that records why the run failed, then notifies. */
-    const failure = (name: string, error: string, cause: string) =>
-      new sfn.Pass(this, name, {
-        resultPath: '$.failure',
-        parameters: { error, cause: sfn.JsonPath.stringAt(cause) },
-      }).next(notifyFailure);
-    const caught = (name: string, error: string, what: string) =>
-      failure(name, error, `States.Format('${what} ({}): {}', $.error.Error, $.error.Cause)`);
-
-    // Resolve the run: run id, Glue arguments and where the run summary will be.
-    // A CustomState: the L2 GlueStartJobRun maps its timeout to the job run's Timeout only, and this state needs
-    // both (Glue stops the run first; the state's TimeoutSeconds is the backstop).
-    const runEtl = new sfn.CustomState(this, O.STATE_RUN_ETL, {
-      stateJson: {
-        Type: 'Task',
-        Resource: `arn:${Stack.of(this).partition}:states:::glue:startJobRun.sync`,
-        Parameters: {
-          'JobName': props.etlJob.jobName,
-          'Arguments.$': '$.run.arguments',
-          'Timeout': options.etlTimeout.toMinutes(),
-        },
-        ResultSelector: { 'jobRunId.$': '$.Id', 'jobRunState.$': '$.JobRunState' },
-        ResultPath: '$.etl',
-        TimeoutSeconds: seconds(options.etlTimeout.plus(Duration.minutes(5))),
-      },
-    });
-    runEtl.addRetry({
-      errors: GLUE_TRANSIENT_ERRORS,
-      interval: Duration.seconds(30),
-      maxAttempts: 6,
-      backoffRate: 2,
-      maxDelay: Duration.minutes(10),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    runEtl.addCatch(caught('ETL job failed', 'EtlJobFailed', 'The Glue job run failed'), { resultPath: '$.error' });
-
-    const summaryKey = (runId: string) =>
-      `States.Format('${WeatherContract.RUN_SUMMARY_PREFIX}date={}/{}.json', States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0), ${runId})`;
-    /** The run from its input: the run id (an intrinsic) and the Glue argument naming the input. */
-    const resolve = (name: string, runId: string, inputArgument: string, inputPath: string) =>
-      new sfn.Pass(this, name, {
-        resultPath: '$.run',
-        parameters: {
-          runId: sfn.JsonPath.stringAt(runId),
-          summaryKey: sfn.JsonPath.stringAt(summaryKey(runId)),
-          arguments: {
-            [inputArgument]: sfn.JsonPath.stringAt(inputPath),
-            [GlueEtlJob.ARG_RUN_ID]: sfn.JsonPath.stringAt(runId),
-            // The orchestrator fixes the processing time, so it knows where the run summary is written.
-            '--processed_at': sfn.JsonPath.executionStartTime,
-          },
-        },
-      }).next(runEtl);
-    // weather/manifests/ingest_date=<date>/<batchId>.json → <batchId> (up to its first '.').
-    const manifestSegments = 'States.StringSplit($.manifestKey, \'/\')';
-    const batchFromManifest = `States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(${manifestSegments}, States.MathAdd(States.ArrayLength(${manifestSegments}), -1)), '.'), 0)`;
-
-    const present = (path: string) => sfn.Condition.isPresent(path);
-    const resolveRun = new sfn.Choice(this, 'Resolve run')
-      .when(sfn.Condition.and(present('$.manifestKey'), sfn.Condition.stringMatches('$.manifestKey', `${WeatherContract.LANDING_MANIFEST_PREFIX}*`), present('$.batchId')),
-        resolve('Run named manifest batch', '$.batchId', GlueEtlJob.ARG_MANIFEST_KEY, '$.manifestKey'))
-      .when(sfn.Condition.and(present('$.manifestKey'), sfn.Condition.stringMatches('$.manifestKey', `${WeatherContract.LANDING_MANIFEST_PREFIX}*`)),
-        resolve('Run manifest batch', batchFromManifest, GlueEtlJob.ARG_MANIFEST_KEY, '$.manifestKey'))
-      .when(sfn.Condition.and(present('$.rawPrefix'), sfn.Condition.stringMatches('$.rawPrefix', `${WeatherContract.LANDING_RAW_PREFIX}*`), present('$.batchId')),
-        resolve('Run named raw prefix', '$.batchId', GlueEtlJob.ARG_RAW_PREFIX, '$.rawPrefix'))
-      .when(sfn.Condition.and(present('$.rawPrefix'), sfn.Condition.stringMatches('$.rawPrefix', `${WeatherContract.LANDING_RAW_PREFIX}*`)),
-        resolve('Run raw prefix', '$$.Execution.Name', GlueEtlJob.ARG_RAW_PREFIX, '$.rawPrefix'))
-      .otherwise(failure('Input invalid', 'InvalidInput',
-        `States.Format('The input needs manifestKey (under ${WeatherContract.LANDING_MANIFEST_PREFIX}) or rawPrefix (under ${WeatherContract.LANDING_RAW_PREFIX}); got {}', States.JsonToString($))`));
-
-    // Optional ingestion step.
-    let start: sfn.IChainable = resolveRun;
-    if (props.ingestion !== undefined) {
-      const ingest = new tasks.LambdaInvoke(this, O.STATE_INGEST, {
-        lambdaFunction: props.ingestion.ingestFunction,
-        // The execution input is the ingestion request (see IngestionRequest).
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        // The handler's own timeout plus start-up slack.
-        taskTimeout: sfn.Timeout.duration(props.ingestion.timeout.plus(Duration.minutes(1))),
-        resultPath: '$.ingestion',
-      });
-      ingest.addRetry(LAMBDA_RETRY);
-      ingest.addCatch(caught('Ingestion failed', 'IngestionFailed', 'The ingestion function failed'), { resultPath: '$.error' });
-
-      const useBatch = new sfn.Pass(this, 'Use ingested batch', {
-        parameters: {
-          manifestKey: sfn.JsonPath.stringAt('$.ingestion.manifestKey'),
-          batchId: sfn.JsonPath.stringAt('$.ingestion.batchId'),
-          ingestion: sfn.JsonPath.objectAt('$.ingestion'),
-        },
-      }).next(resolveRun);
-      const alert = new tasks.SnsPublish(this, O.STATE_ALERT_PARTIAL_INGESTION, {
-        topic: this.notificationTopic,
-        subject: 'Weather ingestion partially failed',
-        message: sfn.TaskInput.fromObject({
-          status: 'INGESTION_PARTIAL_FAILURE',
-          batchId: sfn.JsonPath.stringAt('$.ingestion.batchId'),
-          manifestKey: sfn.JsonPath.stringAt('$.ingestion.manifestKey'),
-          written: sfn.JsonPath.numberAt('$.ingestion.written'),
-          failed: sfn.JsonPath.numberAt('$.ingestion.failed'),
-          failures: sfn.JsonPath.objectAt('$.ingestion.failures'),
-          execution: sfn.JsonPath.executionId,
-        }),
-        resultPath: sfn.JsonPath.DISCARD,
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-      });
-      alert.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-      // The batch is usable: a lost alert must not stop its processing.
-      alert.addCatch(useBatch, { resultPath: '$.alertError' });
-      alert.next(useBatch);
-
-      start = new sfn.Choice(this, 'Ingest or reprocess')
-        .when(sfn.Condition.or(present('$.manifestKey'), present('$.rawPrefix')), resolveRun)
-        .otherwise(ingest.next(new sfn.Choice(this, 'Check ingestion')
-          .when(sfn.Condition.booleanEquals('$.ingestion.partialFailure', true), alert)
-          .otherwise(useBatch)));
-    }
-
-    // After the ETL: plan the validation queries. The planner reads the run summary from S3 itself: a backfill's
-    // summary lists every partition it wrote (tens of thousands), far past the 256 KiB a state's input and output
-    // may hold; only the small plan (dates, cities, counts) enters the execution's state.
-    const plan = new tasks.LambdaInvoke(this, O.STATE_PLAN_VALIDATION, {
-      lambdaFunction: this.validationPlanFunction,
-      payload: sfn.TaskInput.fromObject({
-        runId: sfn.JsonPath.stringAt('$.run.runId'),
-        bucket: props.refinedBucket.bucketName,
-        summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
-      }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-      resultPath: '$.validation',
-    });
-    plan.addRetry(LAMBDA_RETRY);
-    plan.addCatch(caught('Run summary unreadable', 'RunSummaryUnreadable', 'The ETL run summary could not be read'),
-      { errors: [RUN_SUMMARY_UNREADABLE], resultPath: '$.error' });
-    plan.addCatch(caught('Validation planning failed', 'ValidationPlanningFailed', 'The validation parameters could not be computed'), { resultPath: '$.error' });
-
-    runEtl.next(plan);
-
-    // The validation queries, one after the other; the first that does not pass fails the run.
-    const queryFailed = caught('Validation query failed', 'ValidationQueryFailed', 'A validation query could not run');
-    const validationFailed = failure('Validation failed', 'ValidationFailed',
-      'States.Format(\'Validation {} failed: {} = {}\', $.check.id, States.JsonToString($.check.columns), States.JsonToString($.check.rows[1].Data))');
-    const noVerdict = failure('Validation returned no verdict', 'ValidationFailed',
-      'States.Format(\'Validation {} returned no row: {}\', $.check.id, States.JsonToString($.check.rows))');
-
-    let success: sfn.IChainable = new sfn.Succeed(this, O.STATE_SUCCEEDED, { outputPath: '$.run' });
-    if (options.notifyOnSuccess) {
-      const notifySuccess = new tasks.SnsPublish(this, O.STATE_NOTIFY_SUCCESS, {
-        topic: this.notificationTopic,
-        subject: 'Weather pipeline run succeeded',
-        message: sfn.TaskInput.fromObject({
-          status: 'SUCCEEDED',
-          runId: sfn.JsonPath.stringAt('$.run.runId'),
-          summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
-          execution: sfn.JsonPath.executionId,
-        }),
-        resultPath: sfn.JsonPath.DISCARD,
-        taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-      });
-      notifySuccess.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-      notifySuccess.addCatch(success, { resultPath: '$.notificationError' });
-      success = notifySuccess.next(success);
-    }
-
-    const queries = props.catalog.validationQueries;
-    let next: sfn.IChainable = success;
-    for (let i = queries.length - 1; i >= 0; i--) {
-      const query = queries[i];
-      const startQuery = new sfn.CustomState(this, O.validationQueryState(query.id), {
-        stateJson: {
-          Type: 'Task',
-          Comment: query.description,
-          Resource: `arn:${Stack.of(this).partition}:states:::athena:startQueryExecution.sync`,
-          Parameters: {
-            QueryString: query.queryString,
-            WorkGroup: props.catalog.workGroupName,
-            QueryExecutionContext: { Database: props.catalog.databaseName },
-            ...(query.parameters.length > 0
-              ? { 'ExecutionParameters.$': `States.Array(${query.parameters.map((p) => `$.validation.executionParameters.${p}`).join(', ')})` }
-              : {}),
-          },
-          ResultSelector: { 'queryExecutionId.$': '$.QueryExecution.QueryExecutionId' },
-          ResultPath: '$.query',
-          TimeoutSeconds: seconds(options.queryTimeout),
-        },
-      });
-      startQuery.addRetry(ATHENA_RETRY);
-      startQuery.addCatch(queryFailed, { resultPath: '$.error' });
-      const readResult = new sfn.CustomState(this, O.validationResultState(query.id), {
-        stateJson: {
-          Type: 'Task',
-          Resource: `arn:${Stack.of(this).partition}:states:::athena:getQueryResults`,
-          Parameters: { 'QueryExecutionId.$': '$.query.queryExecutionId', 'MaxResults': 2 },
-          ResultSelector: {
-            'id': query.id,
-            'columns.$': '$.ResultSet.Rows[0].Data[*].VarCharValue',
-            'rows.$': '$.ResultSet.Rows',
-          },
-          ResultPath: '$.check',
-          TimeoutSeconds: 60,
-        },
-      });
-      readResult.addRetry(ATHENA_RETRY);
-      readResult.addCatch(queryFailed, { resultPath: '$.error' });
-      // The verdict is the first column, `passed` ("true" / "false").
-      const judge = new sfn.Choice(this, `Judge ${query.id}`)
-        .when(sfn.Condition.and(
-          present('$.check.rows[1].Data[0].VarCharValue'),
-          sfn.Condition.stringEquals('$.check.rows[0].Data[0].VarCharValue', 'passed'),
-          sfn.Condition.stringEquals('$.check.rows[1].Data[0].VarCharValue', 'true'),
-        ), next)
-        .when(present('$.check.rows[1]'), validationFailed)
-        .otherwise(noVerdict);
-      next = startQuery.next(readResult).next(judge);
-    }
-    plan.next(next);
-    return sfn.Chain.start(start);
   }
 
   private grantAthenaValidation(role: iam.IRole, props: PipelineOrchestratorProps): void {
@@ -770,9 +507,9 @@ export class PipelineOrchestrator extends Construct {
       ],
     }));
     // Athena reads the tables and writes results with the caller's permissions.
-    grantPrefixRead(props.refinedBucket, role, WeatherContract.REFINED_HOURLY_PREFIX);
-    grantPrefixRead(props.refinedBucket, role, WeatherContract.QUARANTINE_PREFIX);
-    const resultsPrefix = this.resultsPrefix(catalog);
+    grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.REFINED_HOURLY_PREFIX);
+    grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.QUARANTINE_PREFIX);
+    const resultsPrefix = catalog.resultsPrefix;
     grantPrefixRead(catalog.resultsBucket, role, resultsPrefix);
     grantPrefixWrite(catalog.resultsBucket, role, resultsPrefix);
     role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -781,109 +518,7 @@ export class PipelineOrchestrator extends Construct {
       resources: [catalog.resultsBucket.bucketArn],
     }));
     // Athena decrypts the hourly and quarantine objects with the caller's permissions.
-    props.refinedBucket.encryptionKey?.grant(role, 'kms:Decrypt');
-  }
-
-  /** The results prefix inside the results bucket, from `resultsLocation` (`s3://<bucket>/<prefix>`). */
-  private resultsPrefix(catalog: AthenaCatalog): string {
-    // `s3UrlForObject(prefix)` renders `s3://<bucket>/<prefix>`: with a token bucket name, the prefix is the
-    // literal last part of the Fn::Join.
-    const resolved = Stack.of(this).resolve(catalog.resultsLocation);
-    const text: string = typeof resolved === 'string' ? resolved : String(resolved?.['Fn::Join']?.[1]?.slice(-1)?.[0] ?? '');
-    const prefix = text.replace(/^s3:\/\/[^/]+\//, '').replace(/^\//, '');
-    if (!/^([^/]+\/)+$/.test(prefix)) {
-      throw new Error(`catalog.resultsLocation must be s3://<bucket>/<prefix>/ with a literal prefix, got ${JSON.stringify(resolved)}`);
-    }
-    return prefix;
-  }
-
-  /**
-   * The encrypted log group (`<id>Logs`) and the explicit role (`<id>Role`) of one of the orchestrator's functions:
-   * the role logs only to that log group (no AWSLambdaBasicExecutionRole). The functions use X-Ray active tracing.
-   */
-  private functionLogsAndRole(id: string, description: string, retention: logs.RetentionDays, removalPolicy: RemovalPolicy) {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention,
-      encryptionKey: this.encryptionKey,
-      removalPolicy,
-    });
-    const role = new iam.Role(this, `${id}Role`, {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description,
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [logGroup.logGroupArn],
-    }));
-    // Both functions trace with X-Ray and write streams of their own log group (cdk-nag acknowledgements).
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-    });
-    acknowledgeWildcardResources(role, [`${logGroup.logGroupArn}:*`],
-      'The function writes log streams of its own log group only; stream names are created by Lambda at run time.');
-    return { logGroup, role };
-  }
-
-  private createPlanFunction(retention: logs.RetentionDays, removalPolicy: RemovalPolicy, refinedBucket: s3.IBucket): lambda.IFunction {
-    const { logGroup, role } = this.functionLogsAndRole('ValidationPlan',
-      'Weather pipeline: computes validation query parameters from the ETL run summary', retention, removalPolicy);
-    // It reads the run summaries, nothing else of the refined bucket.
-    const summaries = refinedBucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [summaries] }));
-    refinedBucket.encryptionKey?.grant(role, 'kms:Decrypt');
-    acknowledgeWildcardResources(role, [summaries],
-      'The planner reads the run summary of each run; summaries are keyed by processing date and run id, known only at run time.');
-    const fn = new ValidationPlanFunction(this, 'ValidationPlan', {
-      description: 'cdk-weather-pipeline: validation query parameters from the ETL run summary',
-      role,
-      logGroup,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      tracing: lambda.Tracing.ACTIVE,
-    });
-    omitRoleFromDependsOn(fn, role);
-    skipCheckovCheck(fn, 'CKV_AWS_116',
-      'Invoked synchronously by the state machine, which retries it and reports failures to SNS; a dead-letter queue applies only to asynchronous invocations.');
-    skipCheckovCheck(fn, 'CKV_AWS_117',
-      'Reads one run summary from S3 through the public endpoint: a VPC would need an S3 endpoint or a NAT gateway and would protect no private resource.');
-    skipCheckovCheck(fn, 'CKV_AWS_115',
-      'Invoked only by the state machine, once per pipeline run; reserved concurrency would take capacity from the account\'s unreserved pool.');
-    skipCheckovCheck(fn, 'CKV_AWS_173',
-      'The only environment variable is AWS_NODEJS_CONNECTION_REUSE_ENABLED, set by aws-cdk-lib: no secret to encrypt with a customer key.');
-    return fn;
-  }
-
-  /** The run starter: invoked asynchronously by the triggers, it starts executions named after their run id. */
-  private createRunStarter(retention: logs.RetentionDays, removalPolicy: RemovalPolicy, deadLetterQueue: sqs.IQueue): lambda.IFunction {
-    const { logGroup, role } = this.functionLogsAndRole('RunStarter',
-      'Weather pipeline: starts orchestrator executions named after their run id', retention, removalPolicy);
-    // states:StartExecution on this state machine, nothing else in Step Functions.
-    this.stateMachine.grantStartExecution(role);
-    const fn = new StartRunFunction(this, 'RunStarter', {
-      description: 'cdk-weather-pipeline: starts an orchestrator execution named after the run id of a schedule or manifest event',
-      role,
-      logGroup,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      architecture: lambda.Architecture.ARM_64,
-      tracing: lambda.Tracing.ACTIVE,
-      environment: { [STATE_MACHINE_ARN_ENV]: this.stateMachine.stateMachineArn },
-      // Asynchronous invocations (the schedule and the rule): a failed start is retried, then dead-lettered.
-      onFailure: new lambdaDestinations.SqsDestination(deadLetterQueue),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-    omitRoleFromDependsOn(fn, role);
-    skipCheckovCheck(fn, 'CKV_AWS_116',
-      'Failed asynchronous invocations go to the trigger dead-letter queue through an on-failure destination (EventInvokeConfig), which keeps the error that a DeadLetterConfig would drop.');
-    skipCheckovCheck(fn, 'CKV_AWS_117',
-      'Calls the Step Functions API only: a VPC would need an endpoint or a NAT gateway and would protect no private resource.');
-    skipCheckovCheck(fn, 'CKV_AWS_115',
-      'Invoked once per schedule tick or manifest; StartExecution is idempotent by name, so concurrent invocations are harmless, and reserved concurrency would take capacity from the account\'s unreserved pool.');
-    skipCheckovCheck(fn, 'CKV_AWS_173',
-      'The environment holds the state machine ARN and AWS_NODEJS_CONNECTION_REUSE_ENABLED: no secret to encrypt with a customer key.');
-    return fn;
+    props.etlJob.refinedLake.bucket.encryptionKey?.grant(role, 'kms:Decrypt');
   }
 }
 

@@ -1,23 +1,46 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AthenaCatalog } from '../catalog';
-import { City, PartitionGranularity, WeatherContract } from '../contract';
+import { City, PartitionGranularity } from '../contract';
 import { GlueEtlJob } from '../etl';
 import { WeatherIngestion } from '../ingestion';
 import { PipelineMonitoring } from '../monitoring';
 import { PipelineOrchestrator } from '../orchestration';
-import { LandingZone, RefinedLake } from '../storage';
+import { citiesOf } from '../private/dataset';
+import { ILandingZone, IRefinedLake, LandingZone, RefinedLake } from '../storage';
 
 /**
  * Properties of the whole weather pipeline: the cities, and the few knobs most teams change.
  * Everything else keeps the parts' safe defaults; reach the parts through the construct's attributes.
  */
 export interface WeatherPipelineProps {
-  /** The cities to collect weather for (validated: unique slugs, coordinates in range). */
-  readonly cities: City[];
+  /**
+   * The cities to collect weather for (validated: unique slugs, coordinates in range). They become the cities of
+   * the refined lake the pipeline creates, which every part reads.
+   *
+   * @default - the cities of `refinedLake` (required when `refinedLake` is not given)
+   */
+  readonly cities?: City[];
+
+  /**
+   * A landing zone made elsewhere: a `LandingZone` in another stack of the app (a storage stack), or one imported
+   * with `LandingZone.fromLandingZoneAttributes`. Its bucket must send events to EventBridge.
+   *
+   * @default - a new `LandingZone` with `encryptionKey`, `rawExpiration` and `removalPolicy`
+   */
+  readonly landingZone?: ILandingZone;
+
+  /**
+   * A refined lake made elsewhere: a `RefinedLake` in another stack of the app, or one imported with
+   * `RefinedLake.fromRefinedLakeAttributes`. Its cities and partition granularity are the pipeline's: do not set
+   * `cities` or `partitionGranularity` with it.
+   *
+   * @default - a new `RefinedLake` with `cities`, `partitionGranularity`, `encryptionKey` and `removalPolicy`
+   */
+  readonly refinedLake?: IRefinedLake;
 
   /**
    * When a run starts (ingestion → ETL → validation), as an EventBridge Scheduler expression (UTC).
@@ -27,11 +50,11 @@ export interface WeatherPipelineProps {
   readonly schedule?: scheduler.ScheduleExpression;
 
   /**
-   * Age at which raw responses in the landing zone are deleted.
+   * Age at which raw responses and manifests in the landing zone are deleted (`LandingZone.rawExpiration`).
    *
    * @default - never: the raw zone is the source the refined zone can be rebuilt from
    */
-  readonly rawRetention?: Duration;
+  readonly rawExpiration?: Duration;
 
   /**
    * Customer-managed KMS key for the landing and refined buckets.
@@ -109,10 +132,10 @@ export interface WeatherPipelineProps {
  * });
  */
 export class WeatherPipeline extends Construct {
-  /** The raw zone. */
-  public readonly landingZone: LandingZone;
-  /** The refined zone. */
-  public readonly refinedLake: RefinedLake;
+  /** The raw zone (created, or the one you passed). */
+  public readonly landingZone: ILandingZone;
+  /** The refined zone (created, or the one you passed): it holds the one definition of the data. */
+  public readonly refinedLake: IRefinedLake;
   /** The Open-Meteo ingestion function (its own schedule is off: the orchestrator runs it). */
   public readonly ingestion: WeatherIngestion;
   /** The Glue ETL job. */
@@ -121,7 +144,7 @@ export class WeatherPipeline extends Construct {
   public readonly catalog: AthenaCatalog;
   /** The state machine, its triggers and its notification topic. */
   public readonly orchestrator: PipelineOrchestrator;
-  /** The validated cities. */
+  /** The validated cities (the refined lake's). */
   public readonly cities: City[];
   /**
    * Alarms, run metrics and dashboard.
@@ -132,49 +155,70 @@ export class WeatherPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: WeatherPipelineProps) {
     super(scope, id);
-    WeatherContract.validateCities(props.cities);
     if (props.notificationEmail !== undefined && props.notificationTopic !== undefined) {
       throw new Error(`notificationEmail cannot be combined with notificationTopic: subscribe ${props.notificationEmail} to your topic yourself`);
     }
-    this.cities = props.cities;
     const removalPolicy = props.removalPolicy;
+    if (props.landingZone !== undefined) {
+      const shaping = (['rawExpiration'] as const).filter((name) => props[name] !== undefined);
+      if (shaping.length > 0) {
+        throw new Error(`${shaping.join(', ')} cannot be combined with landingZone: it shapes the landing zone the construct creates`);
+      }
+      this.landingZone = props.landingZone;
+    } else {
+      this.landingZone = new LandingZone(this, 'Landing', {
+        encryptionKey: props.encryptionKey,
+        rawExpiration: props.rawExpiration,
+        removalPolicy,
+      });
+    }
+    // One access-log bucket for both zones and the query results, when the landing zone has one in this stack (its
+    // bucket policy names the buckets that log to it: from another stack that would be a reference cycle).
+    const accessLogsBucket = this.landingZone instanceof LandingZone && Stack.of(this.landingZone) === Stack.of(this)
+      ? this.landingZone.accessLogsBucket : undefined;
+    if (props.refinedLake !== undefined) {
+      const shaping = (['cities', 'partitionGranularity'] as const).filter((name) => props[name] !== undefined);
+      if (shaping.length > 0) {
+        throw new Error(`${shaping.join(', ')} cannot be combined with refinedLake: the refined lake ${props.refinedLake.node.path} defines the data; set them on it`);
+      }
+      this.refinedLake = props.refinedLake;
+    } else {
+      if (props.cities === undefined) {
+        throw new Error('cities is required unless you pass refinedLake (whose cities the pipeline then reads)');
+      }
+      this.refinedLake = new RefinedLake(this, 'Refined', {
+        cities: props.cities,
+        encryptionKey: props.encryptionKey,
+        serverAccessLogsBucket: accessLogsBucket,
+        removalPolicy,
+        partitionGranularity: props.partitionGranularity,
+      });
+    }
+    this.cities = citiesOf(this.refinedLake, this);
+    const cities = this.cities;
 
-    this.landingZone = new LandingZone(this, 'Landing', {
-      encryptionKey: props.encryptionKey,
-      rawExpiration: props.rawRetention,
-      removalPolicy,
-    });
-    this.refinedLake = new RefinedLake(this, 'Refined', {
-      encryptionKey: props.encryptionKey,
-      // One access-log bucket for both zones and the query results.
-      serverAccessLogsBucket: this.landingZone.accessLogsBucket,
-      removalPolicy,
-      partitionGranularity: props.partitionGranularity,
-    });
     this.ingestion = new WeatherIngestion(this, 'Ingestion', {
       landingBucket: this.landingZone.bucket,
-      cities: props.cities,
+      cities,
       apiBaseUrl: props.apiBaseUrl,
       // The orchestrator's schedule runs ingestion as its first step.
       scheduleEnabled: false,
+      removalPolicy,
     });
     this.etlJob = new GlueEtlJob(this, 'Etl', {
-      landingBucket: this.landingZone.bucket,
-      refinedBucket: this.refinedLake.bucket,
-      cities: props.cities,
+      landingZone: this.landingZone,
+      refinedLake: this.refinedLake,
       flexExecution: props.flexExecution,
       removalPolicy,
     });
     this.catalog = new AthenaCatalog(this, 'Catalog', {
-      refinedBucket: this.refinedLake.bucket,
-      cities: props.cities,
-      serverAccessLogsBucket: this.landingZone.accessLogsBucket,
+      refinedLake: this.refinedLake,
+      serverAccessLogsBucket: accessLogsBucket,
+      removalPolicy,
     });
     this.orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
       etlJob: this.etlJob,
       catalog: this.catalog,
-      landingBucket: this.landingZone.bucket,
-      refinedBucket: this.refinedLake.bucket,
       ingestion: this.ingestion,
       schedule: props.schedule,
       notificationTopic: props.notificationTopic,
@@ -185,8 +229,6 @@ export class WeatherPipeline extends Construct {
       this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
         orchestrator: this.orchestrator,
         etlJob: this.etlJob,
-        refinedBucket: this.refinedLake.bucket,
-        cities: props.cities,
         ingestion: this.ingestion,
         catalog: this.catalog,
         removalPolicy,

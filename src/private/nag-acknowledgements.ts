@@ -1,35 +1,32 @@
-import { Aspects, IAspect, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
  * Acknowledges cdk-nag `AwsSolutions-IAM5` findings for resource ARNs that must end in a wildcard
  * (objects under a prefix, log groups created at run time), each with the reason.
  *
- * cdk-nag names a finding after the flattened CloudFormation value of the ARN (`<LogicalId.Arn>/weather/*`),
- * which is only final once the app is prepared, so the acknowledgement is computed by an aspect at synthesis.
+ * cdk-nag names a finding after the flattened CloudFormation value of the ARN (`<LogicalId.Arn>/weather/*`), which
+ * is only final once the app is prepared: a bucket of another stack becomes an `Fn::ImportValue` then. So the
+ * acknowledgement is computed by a construct validation, which runs after the app is prepared and before the
+ * validation plugins.
  */
 export function acknowledgeWildcardResources(scope: IConstruct, resourceArns: string[], reason: string): void {
-  Aspects.of(scope).add(new AcknowledgeWildcards(scope, resourceArns, reason));
-}
-
-class AcknowledgeWildcards implements IAspect {
-  private done = false;
-
-  constructor(private readonly scope: IConstruct, private readonly resourceArns: string[], private readonly reason: string) {}
-
-  public visit(node: IConstruct): void {
-    if (this.done || node !== this.scope) {
-      return;
-    }
-    this.done = true;
-    const stack = Stack.of(this.scope);
-    for (const arn of this.resourceArns) {
-      Validations.of(this.scope).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${flattenCfnValue(stack.resolve(arn))}]`,
-        reason: this.reason,
-      });
-    }
-  }
+  let done = false;
+  scope.node.addValidation({
+    validate: () => {
+      if (!done) {
+        done = true;
+        const stack = Stack.of(scope);
+        for (const arn of resourceArns) {
+          Validations.of(scope).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::${flattenCfnValue(stack.resolve(arn))}]`,
+            reason,
+          });
+        }
+      }
+      return [];
+    },
+  });
 }
 
 /** The same flattening cdk-nag applies to CloudFormation values when it names a finding. */

@@ -2,11 +2,58 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { WeatherContract } from '../contract';
 import { DataZoneProps } from './data-zone-props';
-import { grantPrefixRead, grantPrefixWrite } from './private/prefix-grants';
-import { checkDays, rejectShapingPropsWithBucket, secureBucket } from './private/secure-bucket';
+import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
+import { checkDays, rejectShapingPropsWithBucket, secureBucket } from '../private/secure-bucket';
+
+/**
+ * A landing zone: the bucket and prefixes the ingestion writes raw responses and manifests to, and the ETL reads.
+ *
+ * Made by `LandingZone`, or imported with `LandingZone.fromLandingZoneAttributes` (a bucket another stack, team or
+ * account owns, laid out per `WeatherContract`).
+ */
+export interface ILandingZone extends IConstruct {
+  /** The landing bucket. Its `encryptionKey`, when it has one, is granted along with the bucket. */
+  readonly bucket: s3.IBucket;
+
+  /** Prefix of everything the pipeline writes in the bucket (`weather/`). */
+  readonly prefix: string;
+
+  /** Prefix of the raw API responses (`WeatherContract.LANDING_RAW_PREFIX`). */
+  readonly rawPrefix: string;
+
+  /** Prefix of the ingestion batch manifests (`WeatherContract.LANDING_MANIFEST_PREFIX`). */
+  readonly manifestPrefix: string;
+
+  /** Whether the bucket sends object events to EventBridge (the orchestrator's manifest trigger needs them). */
+  readonly eventBridgeEnabled: boolean;
+
+  /** Lets a principal read raw responses and manifests (objects under `prefix`, and decrypt with the bucket's key). */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+
+  /** Lets a principal write raw responses and manifests (put objects under `prefix`, no delete). */
+  grantWrite(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * A landing zone made elsewhere, for `LandingZone.fromLandingZoneAttributes`.
+ */
+export interface LandingZoneAttributes {
+  /**
+   * The landing bucket. Import it with `Bucket.fromBucketAttributes({ bucketArn, encryptionKey })` so that
+   * grants include its KMS key.
+   */
+  readonly bucket: s3.IBucket;
+
+  /**
+   * Whether the bucket sends object events to EventBridge.
+   *
+   * @default true
+   */
+  readonly eventBridgeEnabled?: boolean;
+}
 
 /**
  * Properties of the landing zone.
@@ -46,6 +93,8 @@ export interface LandingZoneProps extends DataZoneProps {
   readonly rawExpiration?: Duration;
 }
 
+const LANDING_PREFIX = 'weather/';
+
 /**
  * The raw zone: Open-Meteo responses byte-for-byte, plus one manifest per ingestion batch.
  *
@@ -57,7 +106,33 @@ export interface LandingZoneProps extends DataZoneProps {
  * const landing = new LandingZone(this, 'Landing');
  * landing.grantRead(myRole);
  */
-export class LandingZone extends Construct {
+export class LandingZone extends Construct implements ILandingZone {
+  /**
+   * A landing zone whose bucket exists already: in another stack of the app, made by another team, or in another
+   * account. Nothing is created; grants go to the bucket (and its key) as `s3.IBucket` grants do.
+   *
+   * @example
+   * const landing = LandingZone.fromLandingZoneAttributes(this, 'Landing', {
+   *   bucket: s3.Bucket.fromBucketAttributes(this, 'LandingBucket', { bucketName: 'my-landing', encryptionKey: landingKey }),
+   * });
+   */
+  public static fromLandingZoneAttributes(scope: Construct, id: string, attrs: LandingZoneAttributes): ILandingZone {
+    class Import extends Construct implements ILandingZone {
+      public readonly bucket = attrs.bucket;
+      public readonly prefix = LANDING_PREFIX;
+      public readonly rawPrefix = WeatherContract.LANDING_RAW_PREFIX;
+      public readonly manifestPrefix = WeatherContract.LANDING_MANIFEST_PREFIX;
+      public readonly eventBridgeEnabled = attrs.eventBridgeEnabled ?? true;
+      public grantRead(grantee: iam.IGrantable): iam.Grant {
+        return grantPrefixRead(this.bucket, grantee, this.prefix);
+      }
+      public grantWrite(grantee: iam.IGrantable): iam.Grant {
+        return grantPrefixWrite(this.bucket, grantee, this.prefix);
+      }
+    }
+    return new Import(scope, id);
+  }
+
   /** The landing bucket (created, or the one you passed). */
   public readonly bucket: s3.IBucket;
 
@@ -68,7 +143,7 @@ export class LandingZone extends Construct {
   public readonly accessLogsBucket?: s3.IBucket;
 
   /** Prefix of everything the pipeline writes in this bucket (`weather/`). */
-  public readonly prefix: string;
+  public readonly prefix: string = LANDING_PREFIX;
 
   /** Prefix of the raw API responses (`WeatherContract.LANDING_RAW_PREFIX`). */
   public readonly rawPrefix: string = WeatherContract.LANDING_RAW_PREFIX;
@@ -96,7 +171,6 @@ export class LandingZone extends Construct {
       throw new Error(`rawExpiration must be later than glacierInstantRetrievalAfter (${glacierAfter.toHumanString()}), got ${props.rawExpiration.toHumanString()}`);
     }
 
-    this.prefix = 'weather/';
     this.eventBridgeEnabled = props.eventBridgeEnabled ?? true;
     const zone = secureBucket({
       scope: this,

@@ -2,17 +2,106 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
-import { PartitionGranularity, WeatherContract } from '../contract';
+import { Construct, IConstruct } from 'constructs';
+import { City, PartitionGranularity, WeatherContract } from '../contract';
 import { DataZoneProps } from './data-zone-props';
-import { grantPrefixRead, grantPrefixWrite } from './private/prefix-grants';
-import { checkDays, rejectShapingPropsWithBucket, secureBucket } from './private/secure-bucket';
-import { checkPartitionGranularity, declarePartitionGranularity } from '../contract/private/partition-layout';
+import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
+import { checkDays, rejectShapingPropsWithBucket, secureBucket } from '../private/secure-bucket';
+
+/**
+ * A refined lake: the bucket, prefixes and layout the ETL writes and the catalog reads, and the one definition of
+ * the data in it (the cities and the partition granularity) that every part of a pipeline reads.
+ *
+ * Made by `RefinedLake`, or imported with `RefinedLake.fromRefinedLakeAttributes` (a bucket another stack, team or
+ * account owns).
+ */
+export interface IRefinedLake extends IConstruct {
+  /** The refined bucket. Its `encryptionKey`, when it has one, is granted along with the bucket. */
+  readonly bucket: s3.IBucket;
+
+  /** Prefix of everything the pipeline writes in the bucket (`weather/`). */
+  readonly prefix: string;
+
+  /** Prefix of the hourly Parquet table (`WeatherContract.REFINED_HOURLY_PREFIX`). */
+  readonly hourlyPrefix: string;
+
+  /** Prefix of quarantined records (`WeatherContract.QUARANTINE_PREFIX`). */
+  readonly quarantinePrefix: string;
+
+  /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
+  readonly runSummaryPrefix: string;
+
+  /** The partition granularity of the hourly table, which the ETL job and the catalog on this lake follow. */
+  readonly partitionGranularity: PartitionGranularity;
+
+  /** The hourly table's partition keys, in key order (`date`, `city`; or `month`, `city`). */
+  readonly hourlyPartitionKeys: string[];
+
+  /**
+   * The cities whose data the lake holds: the ETL job refines only them (`--cities_json`), the catalog projects
+   * their slugs, the monitoring checks their freshness.
+   *
+   * @default - none declared: the lake can be used for storage and grants, not by an ETL job, catalog or monitoring
+   */
+  readonly cities?: City[];
+
+  /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
+  grantRead(grantee: iam.IGrantable): iam.Grant;
+
+  /** Lets a principal read the hourly Parquet table only (analysts, BI tools). */
+  grantReadHourly(grantee: iam.IGrantable): iam.Grant;
+
+  /** Lets a principal read quarantined records only. */
+  grantReadQuarantine(grantee: iam.IGrantable): iam.Grant;
+
+  /** Lets a principal read run summaries only (monitoring). */
+  grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant;
+
+  /** Lets a principal write hourly data, quarantine and run summaries (put, list and delete under `prefix`). */
+  grantWrite(grantee: iam.IGrantable): iam.Grant;
+}
+
+/**
+ * What describes the data of a refined lake: the cities and the partition layout. `RefinedLakeProps` and
+ * `RefinedLakeAttributes` both carry it.
+ */
+export interface RefinedLakeDataProps {
+  /**
+   * The cities whose data the lake holds (validated: unique slugs, coordinates in range). The one list the ETL job,
+   * the catalog and the monitoring built on this lake read.
+   *
+   * @default - none: the lake stores and grants, but a `GlueEtlJob`, `AthenaCatalog` or `PipelineMonitoring` on it fails
+   */
+  readonly cities?: City[];
+
+  /**
+   * How coarse the hourly table's partitions are: `DAY` (`date=yyyy-MM-dd/city=<slug>/`, 24 rows per file) or
+   * `MONTH` (`month=yyyy-MM/city=<slug>/`, `date` kept as a column; about 30 times fewer files, smaller and
+   * faster to query).
+   *
+   * This is the one place to set it: the `GlueEtlJob` and `AthenaCatalog` given this lake follow it. Changing it on
+   * a lake that holds data needs a re-layout of the existing data (see the README).
+   *
+   * @default PartitionGranularity.DAY
+   */
+  readonly partitionGranularity?: PartitionGranularity;
+}
+
+/**
+ * A refined lake made elsewhere, for `RefinedLake.fromRefinedLakeAttributes`.
+ */
+export interface RefinedLakeAttributes extends RefinedLakeDataProps {
+  /**
+   * The refined bucket. Import it with `Bucket.fromBucketAttributes({ bucketArn, encryptionKey })` so that
+   * grants include its KMS key.
+   */
+  readonly bucket: s3.IBucket;
+}
 
 /**
  * Properties of the refined lake.
  */
-export interface RefinedLakeProps extends DataZoneProps {
+export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
   /**
    * Send the bucket's object events to Amazon EventBridge (for example to react to new run summaries).
    * Ignored when you pass `bucket`.
@@ -42,19 +131,6 @@ export interface RefinedLakeProps extends DataZoneProps {
    * @default - never
    */
   readonly runSummaryExpiration?: Duration;
-
-  /**
-   * How coarse the hourly table's partitions are: `DAY` (`date=yyyy-MM-dd/city=<slug>/`, 24 rows per file) or
-   * `MONTH` (`month=yyyy-MM/city=<slug>/`, `date` kept as a column; about 30 times fewer files, smaller and
-   * faster to query).
-   *
-   * This is the one place to set it: the `GlueEtlJob` and `AthenaCatalog` given this lake's `bucket` follow it
-   * (create the lake before them). Allowed with `bucket`. Changing it on a lake that holds data needs a
-   * re-layout of the existing data (see the README).
-   *
-   * @default PartitionGranularity.DAY
-   */
-  readonly partitionGranularity?: PartitionGranularity;
 }
 
 /**
@@ -68,7 +144,22 @@ export interface RefinedLakeProps extends DataZoneProps {
  * const refined = new RefinedLake(this, 'Refined');
  * refined.grantReadHourly(analystRole);
  */
-export class RefinedLake extends Construct {
+export class RefinedLake extends Construct implements IRefinedLake {
+  /**
+   * A refined lake whose bucket exists already: in another stack of the app, made by another team, or in another
+   * account. Nothing is created; give it the same cities and partition granularity as the lake that writes it.
+   *
+   * @example
+   * const refined = RefinedLake.fromRefinedLakeAttributes(this, 'Refined', {
+   *   bucket: s3.Bucket.fromBucketAttributes(this, 'RefinedBucket', { bucketName: 'my-refined', encryptionKey: refinedKey }),
+   *   cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }],
+   * });
+   */
+  public static fromRefinedLakeAttributes(scope: Construct, id: string, attrs: RefinedLakeAttributes): IRefinedLake {
+    return new ImportedRefinedLake(scope, id, attrs);
+  }
+
+
   /** The refined bucket (created, or the one you passed). */
   public readonly bucket: s3.IBucket;
 
@@ -90,11 +181,18 @@ export class RefinedLake extends Construct {
   /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
   public readonly runSummaryPrefix: string = WeatherContract.RUN_SUMMARY_PREFIX;
 
-  /** The partition granularity of the hourly table, which the ETL job and the catalog on this bucket follow. */
+  /** The partition granularity of the hourly table, which the ETL job and the catalog on this lake follow. */
   public readonly partitionGranularity: PartitionGranularity;
 
   /** The hourly table's partition keys, in key order (`date`, `city`; or `month`, `city`). */
   public readonly hourlyPartitionKeys: string[];
+
+  /**
+   * The validated cities whose data the lake holds.
+   *
+   * @default - none declared
+   */
+  public readonly cities?: City[];
 
   constructor(scope: Construct, id: string, props: RefinedLakeProps = {}) {
     super(scope, id);
@@ -103,7 +201,9 @@ export class RefinedLake extends Construct {
     checkDays('hourlyInfrequentAccessAfter', props.hourlyInfrequentAccessAfter, 30);
     checkDays('quarantineExpiration', props.quarantineExpiration, 1);
     checkDays('runSummaryExpiration', props.runSummaryExpiration, 1);
-    this.partitionGranularity = checkPartitionGranularity(props.partitionGranularity, 'partitionGranularity');
+    const data = checkLakeData(props);
+    this.cities = data.cities;
+    this.partitionGranularity = data.partitionGranularity;
     this.hourlyPartitionKeys = WeatherContract.hourlyPartitionKeys(this.partitionGranularity);
 
     const lifecycleRules: s3.LifecycleRule[] = [];
@@ -132,7 +232,6 @@ export class RefinedLake extends Construct {
     this.bucket = zone.bucket;
     this.encryptionKey = zone.encryptionKey;
     this.accessLogsBucket = zone.accessLogsBucket;
-    declarePartitionGranularity(this.bucket, this.partitionGranularity, this);
   }
 
   /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
@@ -162,4 +261,57 @@ export class RefinedLake extends Construct {
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
     return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
   }
+}
+
+/** The refined lake of `RefinedLake.fromRefinedLakeAttributes`: the bucket and the data definition, nothing created. */
+class ImportedRefinedLake extends Construct implements IRefinedLake {
+  public readonly bucket: s3.IBucket;
+  public readonly prefix = 'weather/';
+  public readonly hourlyPrefix = WeatherContract.REFINED_HOURLY_PREFIX;
+  public readonly quarantinePrefix = WeatherContract.QUARANTINE_PREFIX;
+  public readonly runSummaryPrefix = WeatherContract.RUN_SUMMARY_PREFIX;
+  public readonly partitionGranularity: PartitionGranularity;
+  public readonly hourlyPartitionKeys: string[];
+  public readonly cities?: City[];
+
+  constructor(scope: Construct, id: string, attrs: RefinedLakeAttributes) {
+    super(scope, id);
+    const data = checkLakeData(attrs);
+    this.bucket = attrs.bucket;
+    this.cities = data.cities;
+    this.partitionGranularity = data.partitionGranularity;
+    this.hourlyPartitionKeys = WeatherContract.hourlyPartitionKeys(this.partitionGranularity);
+  }
+
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.prefix);
+  }
+
+  public grantReadHourly(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.hourlyPrefix);
+  }
+
+  public grantReadQuarantine(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.quarantinePrefix);
+  }
+
+  public grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.runSummaryPrefix);
+  }
+
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
+  }
+}
+
+/** Validates the data definition: the cities (copied, so a later change to the caller's array is not seen) and the granularity. */
+function checkLakeData(props: RefinedLakeDataProps): { cities?: City[]; partitionGranularity: PartitionGranularity } {
+  const granularity = props.partitionGranularity ?? WeatherContract.DEFAULT_PARTITION_GRANULARITY;
+  if (!(Object.values(PartitionGranularity) as string[]).includes(granularity)) {
+    throw new Error(`partitionGranularity must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got ${JSON.stringify(granularity)}`);
+  }
+  if (props.cities !== undefined) {
+    WeatherContract.validateCities(props.cities, 'cities');
+  }
+  return { cities: props.cities !== undefined ? [...props.cities] : undefined, partitionGranularity: granularity };
 }

@@ -19,8 +19,14 @@ function catalogStack(props: Partial<AthenaCatalogProps> = {}) {
     encryptionKey: new kms.Key(stack, 'RefinedKey', { enableKeyRotation: true }),
     serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'access-logs'),
   });
-  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket, cities: CITIES, ...props });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: refinedBucket, cities: CITIES });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake, ...props });
   return { app, stack, refinedBucket, catalog };
+}
+
+/** A refined lake over an imported bucket named `refined`. */
+function lake(stack: Stack, withCities: boolean = true, cities: City[] = CITIES) {
+  return RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'), cities: withCities ? cities : undefined });
 }
 
 const s3Url = (bucketId: string, key: string) => ({ 'Fn::Join': ['', ['s3://', { Ref: bucketId }, `/${key}`]] });
@@ -243,19 +249,18 @@ describe('AthenaCatalog.grantQuery', () => {
 describe('AthenaCatalog options', () => {
   test('injected cities, a KMS results key, a smaller cutoff and a longer retention', () => {
     const { stack } = newStack();
-    const refinedBucket = s3.Bucket.fromBucketName(stack, 'Refined', 'refined');
     const key = new kms.Key(stack, 'ResultsKey', { enableKeyRotation: true });
     const catalog = new AthenaCatalog(stack, 'Catalog', {
-      refinedBucket,
+      refinedLake: lake(stack, false),
       injectCities: true,
       databaseName: 'lake_weather',
       workGroupName: 'weather-analysts',
       projectionStartDate: '2025-06-01',
-      forecastDays: 7,
+      projectionDaysAhead: 7,
       bytesScannedCutoffPerQuery: Size.gibibytes(1),
       resultsEncryptionKey: key,
       resultsRetention: Duration.days(7),
-      maxQuarantineShare: 0.2,
+      maxQuarantinePercent: 20,
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Glue::Table', {
@@ -287,8 +292,7 @@ describe('AthenaCatalog options', () => {
     const key = new kms.Key(stack, 'Key');
     const results = new s3.Bucket(stack, 'Results', { encryptionKey: key });
     const catalog = new AthenaCatalog(stack, 'Catalog', {
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'),
-      cities: CITIES,
+      refinedLake: lake(stack),
       resultsBucket: results,
       resultsPrefix: 'queries/weather/',
     });
@@ -317,8 +321,7 @@ describe('AthenaCatalog access logs', () => {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
     });
     const catalog = new AthenaCatalog(stack, 'Catalog', {
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'),
-      cities: CITIES,
+      refinedLake: lake(stack),
       serverAccessLogsBucket: logs,
     });
     const template = Template.fromStack(stack);
@@ -343,7 +346,7 @@ describe('AthenaCatalog access logs', () => {
 
   test('without a log bucket, the results bucket carries its checkov skips with their reasons', () => {
     const { stack } = newStack();
-    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'), cities: CITIES });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: lake(stack) });
     const skips = (catalog.resultsBucket.node.defaultChild as s3.CfnBucket).getMetadata('checkov').skip;
     expect(skips.map((s: any) => s.id)).toEqual(['CKV_AWS_18', 'CKV_AWS_21']);
     expect(skips.every((s: any) => s.comment.length > 40)).toBe(true);
@@ -351,31 +354,31 @@ describe('AthenaCatalog access logs', () => {
 });
 
 describe('AthenaCatalog validation', () => {
-  const make = (props: Partial<AthenaCatalogProps>) => () => {
+  const make = (props: Partial<AthenaCatalogProps> & { cities?: City[] }) => () => {
     const stack = new Stack();
-    new AthenaCatalog(stack, 'Catalog', { refinedBucket: s3.Bucket.fromBucketName(stack, 'Refined', 'refined'), cities: CITIES, ...props });
+    const { cities, ...catalogProps } = props;
+    new AthenaCatalog(stack, 'Catalog', { refinedLake: lake(stack, cities !== undefined || !('cities' in props), cities), ...catalogProps });
   };
 
   test.each([
-    [{ cities: undefined }, 'cities must list at least one city, got null'],
+    [{ cities: undefined }, 'refinedLake Default/Lake declares no cities, which Default/Catalog needs: set cities on the refined lake (RefinedLake props or RefinedLake.fromRefinedLakeAttributes)'],
     [{ cities: [] }, 'cities must list at least one city, got []'],
     [{ cities: [{ name: '東京', latitude: 35.68, longitude: 139.69 }] }, 'cities[0] "東京": the name yields the slug "", which does not match ^[a-z0-9]+(?:-[a-z0-9]+)*$; set an explicit slug'],
-    [{ injectCities: true }, 'cities cannot be combined with injectCities: true; the city projection is either an enum of the cities or injected'],
     [{ databaseName: 'Weather-DB' }, 'databaseName must match ^[a-z0-9_]{1,255}$ (lowercase letters, digits, underscores), got "Weather-DB"'],
     [{ workGroupName: 'weather group' }, 'workGroupName must match ^[a-zA-Z0-9._-]{1,128}$, got "weather group"'],
     [{ projectionStartDate: '2024-13-01' }, 'projectionStartDate must be a date yyyy-MM-dd, got "2024-13-01"'],
     [{ projectionStartDate: '01/01/2024' }, 'projectionStartDate must be a date yyyy-MM-dd, got "01/01/2024"'],
-    [{ forecastDays: 17 }, 'forecastDays must be a whole number in [0, 16], got 17'],
-    [{ forecastDays: 1.5 }, 'forecastDays must be a whole number in [0, 16], got 1.5'],
+    [{ projectionDaysAhead: 17 }, 'projectionDaysAhead must be a whole number in [0, 16], got 17'],
+    [{ projectionDaysAhead: 1.5 }, 'projectionDaysAhead must be a whole number in [0, 16], got 1.5'],
     [{ bytesScannedCutoffPerQuery: Size.mebibytes(5) }, 'bytesScannedCutoffPerQuery must be at least 10 MB (10000000 bytes), got 5242880 bytes'],
     [{ resultsPrefix: 'results' }, 'resultsPrefix must be non-empty S3 key segments each ending with "/", got "results"'],
     [{ resultsPrefix: '/results/' }, 'resultsPrefix must be non-empty S3 key segments each ending with "/", got "/results/"'],
-    [{ maxQuarantineShare: 1.5 }, 'maxQuarantineShare must be a number in [0, 1], got 1.5'],
-    [{ maxQuarantineShare: -0.1 }, 'maxQuarantineShare must be a number in [0, 1], got -0.1'],
+    [{ maxQuarantinePercent: 150 }, 'maxQuarantinePercent must be a percentage in [0, 100], got 150'],
+    [{ maxQuarantinePercent: -1 }, 'maxQuarantinePercent must be a percentage in [0, 100], got -1'],
     [{ freshnessLookbackDays: 0 }, 'freshnessLookbackDays must be a whole number of days, at least 1, got 0'],
     [{ resultsRetention: Duration.hours(12) }, 'resultsRetention must be a whole number of days, at least 1, got 12 hours'],
   ])('%j', (props, message) => {
-    expect(make(props as Partial<AthenaCatalogProps>)).toThrow(message);
+    expect(make(props as Partial<AthenaCatalogProps> & { cities?: City[] })).toThrow(message);
   });
 
   test('a results bucket you pass keeps its own lifecycle and logs', () => {
@@ -388,8 +391,8 @@ describe('AthenaCatalog validation', () => {
 
 describe('AthenaCatalog over a RefinedLake with monthly partitions', () => {
   const { stack } = newStack();
-  const refined = new RefinedLake(stack, 'Refined', { partitionGranularity: PartitionGranularity.MONTH });
-  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: refined.bucket, cities: CITIES, projectionStartDate: '2025-06-15', forecastDays: 7 });
+  const refined = new RefinedLake(stack, 'Refined', { cities: CITIES, partitionGranularity: PartitionGranularity.MONTH });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: refined, projectionStartDate: '2025-06-15', projectionDaysAhead: 7 });
   const template = Template.fromStack(stack);
   const refinedId = stack.getLogicalId(refined.bucket.node.defaultChild as s3.CfnBucket);
   const tableInput = (table: any) => template.toJSON().Resources[stack.getLogicalId(table)].Properties.TableInput;

@@ -13,12 +13,10 @@ const CITIES: City[] = Array.from({ length: 100 }, (_, i) => ({ name: `City ${i}
 function shippedQueries(variant: { partitionGranularity?: PartitionGranularity; injectCities?: boolean }) {
   const { stack } = newStack();
   const refinedBucket = new s3.Bucket(stack, 'Refined');
-  if (variant.partitionGranularity !== undefined) {
-    new RefinedLake(stack, 'Lake', { bucket: refinedBucket, partitionGranularity: variant.partitionGranularity });
-  }
-  const catalog = new AthenaCatalog(stack, 'Catalog', variant.injectCities
-    ? { refinedBucket, injectCities: true }
-    : { refinedBucket, cities: CITIES });
+  const refinedLake = new RefinedLake(stack, 'Lake', {
+    bucket: refinedBucket, partitionGranularity: variant.partitionGranularity, cities: variant.injectCities ? undefined : CITIES,
+  });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake, injectCities: variant.injectCities });
   return [...catalog.analyticsQueries, ...catalog.validationQueries];
 }
 

@@ -6,7 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AthenaCatalog, City, GlueEtlJob, PartitionGranularity, RefinedLake } from '../../src';
+import { AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake } from '../../src';
 
 /** The bucket name the document's table locations use; the Trino tests map it to their local lake. */
 export const FIXTURE_BUCKET = 'refined-bucket';
@@ -24,12 +24,11 @@ function catalogDocument(partitionGranularity?: PartitionGranularity): any {
   const app = new App();
   const stack = new Stack(app, 'Fixture');
   const refinedBucket = s3.Bucket.fromBucketName(stack, 'Refined', FIXTURE_BUCKET);
-  if (partitionGranularity !== undefined) {
-    new RefinedLake(stack, 'Lake', { bucket: refinedBucket, partitionGranularity });
-  }
-  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket, cities: FIXTURE_CITIES, databaseName: 'weather' });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: refinedBucket, cities: FIXTURE_CITIES, partitionGranularity });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake, databaseName: 'weather' });
+  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'LandingZone', { bucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket') });
   const etl = partitionGranularity !== undefined
-    ? new GlueEtlJob(stack, 'Etl', { landingBucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket'), refinedBucket })
+    ? new GlueEtlJob(stack, 'Etl', { landingZone, refinedLake })
     : undefined;
   const template = Template.fromStack(stack);
   const properties = (construct: { node: { defaultChild?: unknown } } | any) =>

@@ -6,19 +6,27 @@ import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
+import { City, GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
 import { nagFindings, newStack } from '../nag';
 
-const cities = [
+const cities: City[] = [
   { name: 'Paris', latitude: 48.8566, longitude: 2.3522 },
   { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
 ];
 
+/** Zones over imported buckets `raw-bucket` and `lake-bucket`. */
+function zones(stack: Stack, withCities: boolean = true) {
+  return {
+    landingZone: LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket') }),
+    refinedLake: RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'), cities: withCities ? cities : undefined }),
+  };
+}
+
 describe('GlueEtlJob with the zones and defaults', () => {
   const { app, stack } = newStack();
   const landing = new LandingZone(stack, 'Landing');
-  const refined = new RefinedLake(stack, 'Refined');
-  const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
+  const refined = new RefinedLake(stack, 'Refined', { cities });
+  const etl = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
   const orchestrator = new iam.Role(stack, 'Orchestrator', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
   etl.grantStartRun(orchestrator);
   const template = Template.fromStack(stack);
@@ -202,8 +210,8 @@ describe('GlueEtlJob options', () => {
     const sparkUi = s3.Bucket.fromBucketName(stack, 'Ui', 'my-spark-ui');
     const key = new kms.Key(stack, 'MyKey', { enableKeyRotation: true });
     const etl = new GlueEtlJob(stack, 'Etl', {
-      landingBucket,
-      refinedBucket,
+      landingZone: LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: landingBucket }),
+      refinedLake: RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: refinedBucket, cities }),
       workerType: glue.WorkerType.G_2X,
       numberOfWorkers: 5,
       timeout: Duration.hours(3),
@@ -224,6 +232,8 @@ describe('GlueEtlJob options', () => {
         '--refined_uri': 's3://my-refined-weather',
         '--enable-spark-ui': 'true',
         '--spark-event-logs-path': 's3://my-spark-ui/sparkui/',
+        // Always the refined lake's cities: the script quarantines rows of any other city.
+        '--cities_json': JSON.stringify([{ slug: 'paris', name: 'Paris' }, { slug: 'saint-etienne', name: 'Saint-Étienne' }]),
       }),
     });
     expect(etl.encryptionKey).toBe(key);
@@ -242,8 +252,7 @@ describe('GlueEtlJob options', () => {
   test('Glue 4.0 keeps continuous logging, in one encrypted log group the construct creates', () => {
     const { stack } = newStack();
     const etl = new GlueEtlJob(stack, 'Etl', {
-      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      ...zones(stack),
       glueVersion: glue.GlueVersion.V4_0,
     });
     const template = Template.fromStack(stack);
@@ -258,8 +267,7 @@ describe('GlueEtlJob options', () => {
   test('an explicit logGroupPrefix names the two Glue 5.x log groups', () => {
     const { stack } = newStack();
     const etl = new GlueEtlJob(stack, 'Etl', {
-      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      ...zones(stack),
       logGroupPrefix: '/weather/prod/etl',
     });
     const template = Template.fromStack(stack);
@@ -271,11 +279,7 @@ describe('GlueEtlJob options', () => {
 
   test('warns when concurrent runs could race on the same partitions', () => {
     const { stack } = newStack();
-    new GlueEtlJob(stack, 'Etl', {
-      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
-      maxConcurrentRuns: 3,
-    });
+    new GlueEtlJob(stack, 'Etl', { ...zones(stack), maxConcurrentRuns: 3 });
     Annotations.fromStack(stack).hasWarning('/Test/Etl', Match.stringLikeRegexp('maxConcurrentRuns is 3: concurrent runs that touch the same date and city partitions'));
   });
 });
@@ -283,11 +287,7 @@ describe('GlueEtlJob options', () => {
 describe('GlueEtlJob validation', () => {
   const build = (extra: object) => () => {
     const stack = new Stack();
-    new GlueEtlJob(stack, 'Etl', {
-      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
-      ...extra,
-    });
+    new GlueEtlJob(stack, 'Etl', { ...zones(stack), ...extra });
   };
 
   test.each([
@@ -304,10 +304,14 @@ describe('GlueEtlJob validation', () => {
     [{ maxRetries: -1 }, 'maxRetries must be a whole number between 0 and 10, got -1'],
     [{ timeout: Duration.seconds(30) }, 'timeout must be a whole number of minutes between 1 and 2880 (48 hours), got 30 seconds'],
     [{ timeout: Duration.hours(49) }, 'timeout must be a whole number of minutes between 1 and 2880 (48 hours), got 2 days 1 hour'],
-    [{ cities: [] }, 'cities must list at least one city, got []'],
-    [{ cities: [{ name: 'Nice', latitude: 43.7, longitude: 190 }] }, 'cities[0] "Nice": longitude must be a number in [-180, 180], got 190'],
   ])('rejects bad props (%#)', (extra, message) => {
     expect(build(extra)).toThrow(message);
+  });
+
+  test('a refined lake without cities is refused, naming both', () => {
+    const stack = new Stack();
+    expect(() => new GlueEtlJob(stack, 'Etl', { ...zones(stack, false) })).toThrow(
+      'refinedLake Default/Refined declares no cities, which Default/Etl needs: set cities on the refined lake (RefinedLake props or RefinedLake.fromRefinedLakeAttributes)');
   });
 });
 
@@ -317,8 +321,7 @@ describe('GlueEtlJob on Flex capacity', () => {
   const flexJob = () => {
     const stack = new Stack();
     new GlueEtlJob(stack, 'Etl', {
-      landingBucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw-bucket'),
-      refinedBucket: s3.Bucket.fromBucketName(stack, 'Lake', 'lake-bucket'),
+      ...zones(stack),
       flexExecution: true,
       workerType: glue.WorkerType.G_2X,
     });
@@ -338,8 +341,8 @@ describe('GlueEtlJob on a RefinedLake with monthly partitions', () => {
   test('hands the script the monthly contract (from the lake, not from a prop of its own)', () => {
     const { stack } = newStack();
     const landing = new LandingZone(stack, 'Landing');
-    const refined = new RefinedLake(stack, 'Refined', { partitionGranularity: PartitionGranularity.MONTH });
-    const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
+    const refined = new RefinedLake(stack, 'Refined', { cities, partitionGranularity: PartitionGranularity.MONTH });
+    const etl = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
     const job = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(etl.job.node.defaultChild as any)].Properties;
     const contract = JSON.parse(job.DefaultArguments['--contract_json']);
     expect(etl.partitionGranularity).toBe(PartitionGranularity.MONTH);

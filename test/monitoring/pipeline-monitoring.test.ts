@@ -4,7 +4,7 @@ import { App, Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { PipelineMonitoring, PipelineMonitoringProps, WeatherContract } from '../../src';
+import { City, PipelineMonitoring, PipelineMonitoringProps, WeatherContract } from '../../src';
 import { nagFindings } from '../nag';
 import { cities, pipeline } from '../orchestration/fixture';
 
@@ -16,13 +16,11 @@ function freshnessFile(app: App, template: Template, functionId: string): unknow
 }
 
 /** The orchestration fixture (Lyon, Oslo; ingestion) with monitoring. */
-function monitored(props: Partial<PipelineMonitoringProps> = {}, ingestion = true) {
-  const p = pipeline({ ingestion });
+function monitored(props: Partial<PipelineMonitoringProps> = {}, ingestion = true, lakeCities: City[] = cities) {
+  const p = pipeline({ ingestion, cities: lakeCities });
   const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', {
     orchestrator: p.orchestrator,
     etlJob: p.etl,
-    refinedBucket: p.refined.bucket,
-    cities,
     ingestion: p.ingestion,
     catalog: p.catalog,
     ...props,
@@ -377,7 +375,7 @@ describe('PipelineMonitoring options', () => {
       runFreshnessWindow: Duration.hours(50),
       cityFreshnessWindow: Duration.days(2),
       cityFreshnessWindows: [{ city: 'Oslo', window: Duration.hours(3) }],
-      quarantineShareThreshold: 12.5,
+      maxQuarantinePercent: 12.5,
       dashboardName: 'weather-pipeline',
     });
     const alarms = Object.values<any>(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
@@ -393,7 +391,7 @@ describe('PipelineMonitoring options', () => {
 
   test('without ingestion or catalog: no ingestion alarms, no Athena or ingestion widget', () => {
     const p = pipeline({ ingestion: false });
-    const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, refinedBucket: p.refined.bucket, cities });
+    const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl });
     const template = Template.fromStack(p.stack);
     // 7, plus the manifest trigger's dead-letter queue (the only SQS alarm left)
     expect(monitoring.alarms).toHaveLength(8);
@@ -410,7 +408,7 @@ describe('PipelineMonitoring options', () => {
   test('another topic: alarms and Glue failures go there, its policy is extended', () => {
     const p = pipeline({ ingestion: false });
     const topic = new sns.Topic(p.stack, 'OpsTopic', { enforceSSL: true });
-    const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, refinedBucket: p.refined.bucket, cities, notificationTopic: topic });
+    const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, notificationTopic: topic });
     const template = Template.fromStack(p.stack);
     const ref = { Ref: p.stack.getLogicalId(topic.node.defaultChild as any) };
     for (const alarm of Object.values<any>(template.findResources('AWS::CloudWatch::Alarm'))) {
@@ -426,7 +424,7 @@ describe('PipelineMonitoring options', () => {
   test('an imported topic gets a warning naming what to allow', () => {
     const p = pipeline({ ingestion: false });
     const topic = sns.Topic.fromTopicArn(p.stack, 'Imported', 'arn:aws:sns:eu-west-1:111111111111:ops');
-    const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, refinedBucket: p.refined.bucket, cities, notificationTopic: topic });
+    const monitoring = new PipelineMonitoring(p.stack, 'Monitoring', { orchestrator: p.orchestrator, etlJob: p.etl, notificationTopic: topic });
     Annotations.fromStack(p.stack).hasWarning(`/Test/${monitoring.node.id}`, Match.stringLikeRegexp('allow sns:Publish to cloudwatch.amazonaws.com'));
   });
 
@@ -437,8 +435,8 @@ describe('PipelineMonitoring options', () => {
     ['an override for an unknown city', { cityFreshnessWindows: [{ city: 'Paris', window: Duration.hours(2) }] }, 'cityFreshnessWindows[0].city must be the slug or name of one of the cities, got "Paris"'],
     ['two overrides for one city', { cityFreshnessWindows: [{ city: 'lyon', window: Duration.hours(2) }, { city: 'Lyon', window: Duration.hours(3) }] }, 'cityFreshnessWindows[1].city names lyon a second time'],
     ['an override window out of range', { cityFreshnessWindows: [{ city: 'oslo', window: Duration.days(10) }] }, 'cityFreshnessWindows[0].window must be a whole number of hours between 1 hour and 7 days, got 10 days'],
-    ['quarantineShareThreshold 0', { quarantineShareThreshold: 0 }, 'quarantineShareThreshold must be a percentage greater than 0 and below 100, got 0'],
-    ['quarantineShareThreshold 150', { quarantineShareThreshold: 150 }, 'quarantineShareThreshold must be a percentage greater than 0 and below 100, got 150'],
+    ['maxQuarantinePercent 0', { maxQuarantinePercent: 0 }, 'maxQuarantinePercent must be a percentage greater than 0 and below 100, got 0'],
+    ['maxQuarantinePercent 150', { maxQuarantinePercent: 150 }, 'maxQuarantinePercent must be a percentage greater than 0 and below 100, got 150'],
     ['dashboardName with a space', { dashboardName: 'weather board' }, 'dashboardName must match ^[A-Za-z0-9_-]{1,255}$, got "weather board"'],
   ];
   test.each(invalid)('rejects %s', (_name, props, message) => {
@@ -448,7 +446,7 @@ describe('PipelineMonitoring options', () => {
   test('cities are data: 1 and 50 cities give the same alarms and resources (one freshness alarm for all)', () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ name: `City ${i}`, latitude: -60 + i * 2, longitude: -170 + i * 6 }));
     const counts = (list: typeof cities) => {
-      const { template, monitoring } = monitored({ cities: list });
+      const { template, monitoring } = monitored({}, true, list);
       const byType: Record<string, number> = {};
       for (const r of Object.values<any>(template.toJSON().Resources)) {
         byType[r.Type] = (byType[r.Type] ?? 0) + 1;
@@ -465,7 +463,7 @@ describe('PipelineMonitoring options', () => {
   });
 
   test('rejects an invalid city list like the other constructs', () => {
-    expect(() => monitored({ cities: [] }, false)).toThrow(/cities/);
+    expect(() => monitored({}, false, [])).toThrow(/cities/);
   });
 });
 

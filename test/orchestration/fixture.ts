@@ -1,8 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AthenaCatalog, GlueEtlJob, LandingZone, PipelineOrchestrator, PipelineOrchestratorProps, RefinedLake, WeatherIngestion } from '../../src';
+import { AthenaCatalog, City, GlueEtlJob, LandingZone, PipelineOrchestrator, PipelineOrchestratorProps, RefinedLake, WeatherIngestion } from '../../src';
 
-export const cities = [
+export const cities: City[] = [
   { name: 'Lyon', latitude: 45.764, longitude: 4.8357 },
   { name: 'Oslo', latitude: 59.9139, longitude: 10.7522 },
 ];
@@ -21,6 +21,8 @@ export interface Pipeline {
 /** The zones, the ETL and the catalog, plus an orchestrator with the given props (ingestion when asked). */
 export function pipeline(options: {
   ingestion?: boolean;
+  /** The refined lake's cities (default: Lyon and Oslo). */
+  cities?: City[];
   props?: Partial<PipelineOrchestratorProps>;
   /** Creates resources in the stack and returns more props. */
   customize?: (stack: Stack) => Partial<PipelineOrchestratorProps>;
@@ -28,17 +30,15 @@ export function pipeline(options: {
   const app = new App();
   const stack = new Stack(app, 'Test');
   const landing = new LandingZone(stack, 'Landing');
-  const refined = new RefinedLake(stack, 'Refined');
-  const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket, cities });
-  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: refined.bucket, cities });
+  const refined = new RefinedLake(stack, 'Refined', { cities: options.cities ?? cities });
+  const etl = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
+  const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: refined });
   const ingestion = options.ingestion
-    ? new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities, scheduleEnabled: false })
+    ? new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities: refined.cities!, scheduleEnabled: false })
     : undefined;
   const orchestrator = new PipelineOrchestrator(stack, 'Orchestrator', {
     etlJob: etl,
     catalog,
-    landingBucket: landing.bucket,
-    refinedBucket: refined.bucket,
     ingestion,
     ...options.props,
     ...options.customize?.(stack),

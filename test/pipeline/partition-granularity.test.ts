@@ -4,12 +4,14 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake, WeatherContract, WeatherPipeline,
+  AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, PipelineOrchestrator, RefinedLake, WeatherContract, WeatherIngestion,
+  WeatherPipeline,
 } from '../../src';
 import { planValidation } from '../../src/orchestration/private/validation-plan';
 import { nagFindings } from '../nag';
 
 const PARIS: City = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
+const NICE: City = { name: 'Nice', latitude: 43.7102, longitude: 7.262 };
 
 function hourlyTableInput(stack: Stack, catalog: AthenaCatalog): any {
   return Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(catalog.hourlyTable)].Properties.TableInput;
@@ -74,40 +76,59 @@ describe('the default stays daily', () => {
 });
 
 describe('composed by hand: set once on the RefinedLake', () => {
-  test('the job and the catalog built on its bucket follow it', () => {
+  test('the job and the catalog built on the lake follow it', () => {
     const stack = new Stack(new App(), 'ByHand');
     const landing = new LandingZone(stack, 'Landing');
-    const refined = new RefinedLake(stack, 'Refined', { partitionGranularity: PartitionGranularity.MONTH });
-    const etl = new GlueEtlJob(stack, 'Etl', { landingBucket: landing.bucket, refinedBucket: refined.bucket });
-    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: refined.bucket, cities: [PARIS] });
+    const refined = new RefinedLake(stack, 'Refined', { cities: [PARIS], partitionGranularity: PartitionGranularity.MONTH });
+    const etl = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: refined });
     expect([etl.partitionGranularity, catalog.partitionGranularity]).toEqual([PartitionGranularity.MONTH, PartitionGranularity.MONTH]);
   });
 
-  test('the same bucket imported twice by name is recognized', () => {
+  test('an imported lake carries its layout to the parts built on it', () => {
     const stack = new Stack(new App(), 'Imported');
-    new RefinedLake(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'A', 'my-refined'), partitionGranularity: PartitionGranularity.MONTH });
-    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedBucket: s3.Bucket.fromBucketName(stack, 'B', 'my-refined'), cities: [PARIS] });
+    const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', {
+      bucket: s3.Bucket.fromBucketName(stack, 'B', 'my-refined'), cities: [PARIS], partitionGranularity: PartitionGranularity.MONTH,
+    });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake });
     expect(catalog.partitionGranularity).toBe(PartitionGranularity.MONTH);
   });
 
-  test('a mismatch fails at synth, naming what disagrees', () => {
+  test('an orchestrator over a job and a catalog built from different definitions fails at synth, naming both', () => {
     const stack = new Stack(new App(), 'Mismatch');
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'my-refined');
-    new RefinedLake(stack, 'A', { bucket, partitionGranularity: PartitionGranularity.MONTH });
-    expect(() => new RefinedLake(stack, 'B', { bucket, partitionGranularity: PartitionGranularity.DAY }))
-      .toThrow('partitionGranularity is DAY, but RefinedLake Mismatch/A already declared MONTH partitions for the bucket "my-refined"; '
-        + 'one refined bucket has one layout: give every RefinedLake on it the same partitionGranularity');
+    const landing = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'my-raw') });
+    const monthly = RefinedLake.fromRefinedLakeAttributes(stack, 'Monthly', { bucket, cities: [PARIS], partitionGranularity: PartitionGranularity.MONTH });
+    const daily = RefinedLake.fromRefinedLakeAttributes(stack, 'Daily', { bucket, cities: [PARIS, NICE] });
+    const etlJob = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: monthly });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: daily });
+    expect(() => new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog })).toThrow(
+      'etlJob Mismatch/Etl and catalog Mismatch/Catalog are built from different data definitions: '
+      + 'etlJob Mismatch/Etl reads Mismatch/Monthly (1 cities (paris), MONTH partitions), '
+      + 'catalog Mismatch/Catalog reads Mismatch/Daily (2 cities (paris, nice), DAY partitions); build them on the same refined lake');
   });
 
-  test('a RefinedLake declared after a construct already uses its bucket as daily fails', () => {
-    const stack = new Stack(new App(), 'Late');
+  test('two lakes with the same definition are one definition (the same bucket imported in two places)', () => {
+    const stack = new Stack(new App(), 'Same');
     const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'my-refined');
-    new AthenaCatalog(stack, 'Catalog', { refinedBucket: bucket, cities: [PARIS] });
-    expect(() => new RefinedLake(stack, 'Refined', { bucket, partitionGranularity: PartitionGranularity.MONTH }))
-      .toThrow('partitionGranularity is MONTH, but AthenaCatalog Late/Catalog already uses the bucket "my-refined" with DAY partitions '
-        + '(the default, as no RefinedLake had declared one); create the RefinedLake before the constructs that use its bucket');
-    // Declaring the default afterwards is fine.
-    expect(() => new RefinedLake(stack, 'Daily', { bucket })).not.toThrow();
+    const landing = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'my-raw') });
+    const a = RefinedLake.fromRefinedLakeAttributes(stack, 'A', { bucket, cities: [PARIS, NICE] });
+    const b = RefinedLake.fromRefinedLakeAttributes(stack, 'B', { bucket, cities: [NICE, PARIS] });
+    const etlJob = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: a });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: b });
+    expect(() => new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog })).not.toThrow();
+  });
+
+  test('an ingestion fetching other cities than the lake holds fails at synth, naming both', () => {
+    const stack = new Stack(new App(), 'Cities');
+    const landing = new LandingZone(stack, 'Landing');
+    const refined = new RefinedLake(stack, 'Refined', { cities: [PARIS] });
+    const etlJob = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: refined });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities: [PARIS, NICE], scheduleEnabled: false });
+    expect(() => new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog, ingestion })).toThrow(
+      'ingestion Cities/Ingestion and etlJob Cities/Etl are built from different data definitions: the ingestion fetches 2 cities (paris, nice), '
+      + 'the job\'s refined lake Cities/Refined holds 1 cities (paris); give the ingestion the refined lake\'s cities (refinedLake.cities)');
   });
 
   test('rejects a value that is not a PartitionGranularity', () => {

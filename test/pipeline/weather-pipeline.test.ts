@@ -4,7 +4,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { City, GlueEtlJob, WeatherPipeline } from '../../src';
+import { City, GlueEtlJob, LandingZone, RefinedLake, WeatherPipeline } from '../../src';
 import { nagFindings } from '../nag';
 
 const PARIS: City = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
@@ -65,7 +65,7 @@ describe('WeatherPipeline, exactly as the README writes it', () => {
   });
 
   test('both zones log to one access-log bucket', () => {
-    expect(pipeline.refinedLake.accessLogsBucket).toBe(pipeline.landingZone.accessLogsBucket);
+    expect((pipeline.refinedLake as RefinedLake).accessLogsBucket).toBe((pipeline.landingZone as LandingZone).accessLogsBucket);
   });
 
   test('keeps data, keys and logs when the stack is deleted', () => {
@@ -88,7 +88,7 @@ describe('WeatherPipeline knobs', () => {
     const pipeline = new WeatherPipeline(stack, 'Weather', {
       cities: [PARIS, { name: 'Nice', latitude: 43.7102, longitude: 7.262 }],
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '*/3' }),
-      rawRetention: Duration.days(400),
+      rawExpiration: Duration.days(400),
       encryptionKey: key,
       notificationEmail: 'data-team@example.com',
       apiBaseUrl: 'https://customer-api.open-meteo.com',
@@ -98,8 +98,8 @@ describe('WeatherPipeline knobs', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'raw-responses-to-cheaper-storage', ExpirationInDays: 400 })]) },
     });
-    expect(pipeline.landingZone.encryptionKey).toBe(key);
-    expect(pipeline.refinedLake.encryptionKey).toBe(key);
+    expect(pipeline.landingZone.bucket.encryptionKey).toBe(key);
+    expect(pipeline.refinedLake.bucket.encryptionKey).toBe(key);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'data-team@example.com' });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ WEATHER_API_BASE_URL: 'https://customer-api.open-meteo.com' }) },

@@ -6,7 +6,6 @@ import { City } from '../../contract/city';
 import { IngestionManifest, ManifestEntry, ManifestFailure } from '../../contract/manifest';
 import { WeatherContract } from '../../contract/weather-contract';
 import { IngestionRequest, IngestionResult } from '../ingestion-request';
-import { basicIso } from './batch-id';
 
 /** What `ingestBatch` needs besides the request and the configuration. */
 export interface IngestDependencies {
@@ -60,7 +59,7 @@ export async function ingestBatch(
   }
   const batchId = request.batchId ?? (backfill !== undefined
     ? `backfill-${backfill.startDate.replace(/-/g, '')}-${backfill.endDate.replace(/-/g, '')}`
-    : basicIso(logicalTime));
+    : WeatherContract.scheduledBatchId(logicalTime.toISOString()));
   if (!new RegExp(WeatherContract.BATCH_ID_PATTERN).test(batchId)) {
     throw new Error(`batchId must match ${WeatherContract.BATCH_ID_PATTERN}, got "${batchId}"`);
   }

@@ -5,7 +5,7 @@
  *
  * This module is bundled into the Lambda: it must not import aws-cdk-lib.
  */
-import { DIMENSION, EmfRecord, emf, HOURLY_PARTITION, METRIC, RunSummary } from './run-metrics';
+import { DIMENSION, EmfRecord, emf, HOURLY_PARTITION, METRIC, RunSummary } from './metric-records';
 
 /** Name of the file, next to the publisher's `index.js` in its code asset, that lists the cities and their windows. */
 export const FRESHNESS_FILE = 'freshness.json';

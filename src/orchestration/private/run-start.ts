@@ -1,5 +1,4 @@
 import { WeatherContract } from '../../contract/weather-contract';
-import { basicIso } from '../../ingestion/private/batch-id';
 
 /** The run starter's environment variable holding the ARN of the state machine it starts. */
 export const STATE_MACHINE_ARN_ENV = 'STATE_MACHINE_ARN';
@@ -42,11 +41,7 @@ export function isExecutionName(name: string): boolean {
  * `batchId` (see `IngestionRequest.batchId`; test/orchestration/run-start.test.ts holds both to the same answer).
  */
 export function runIdFromScheduledTime(scheduledTime: unknown): string {
-  const time = new Date(scheduledTime as string);
-  if (typeof scheduledTime !== 'string' || Number.isNaN(time.getTime())) {
-    throw new Error(`scheduledTime must be an ISO 8601 time, got ${JSON.stringify(scheduledTime)}`);
-  }
-  return basicIso(time);
+  return WeatherContract.scheduledBatchId(scheduledTime as string);
 }
 
 /**

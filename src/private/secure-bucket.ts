@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { skipCheckovCheck } from '../../private/template-checkers';
-import { DataZoneProps } from '../data-zone-props';
+import { skipCheckovCheck } from './template-checkers';
+import { DataZoneProps } from '../storage/data-zone-props';
 
 /** What a zone asks of the bucket it creates, beyond the shared props. */
 export interface SecureBucketOptions {
@@ -167,7 +167,8 @@ function createAccessLogsBucket(scope: Construct, props: DataZoneProps, removalP
   return logs;
 }
 
-function acknowledgeAutoDeleteProvider(scope: Construct): void {
+/** cdk-nag acknowledgements of CDK's auto-delete-objects provider (a bucket with removalPolicy DESTROY). */
+export function acknowledgeAutoDeleteProvider(scope: Construct): void {
   const stack = Stack.of(scope);
   const provider = stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
   if (provider === undefined) {

@@ -1,0 +1,311 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { RUN_SUMMARY_UNREADABLE } from './validation-plan';
+import { IAthenaCatalog } from '../../catalog/athena-catalog';
+import { WeatherContract } from '../../contract/weather-contract';
+import { GlueEtlJob, IGlueEtlJob } from '../../etl/glue-etl-job';
+import { WeatherIngestion } from '../../ingestion/weather-ingestion';
+
+/** The names of the states other code and tests refer to (`PipelineOrchestrator.STATE_*` are these). */
+export const STATE = {
+  ingest: 'Ingest weather',
+  runEtl: 'Run ETL job',
+  planValidation: 'Plan validation',
+  notifyFailure: 'Notify failure',
+  alertPartialIngestion: 'Alert partial ingestion',
+  notifySuccess: 'Notify success',
+  failed: 'Pipeline failed',
+  succeeded: 'Pipeline succeeded',
+} as const;
+
+/** Name of the Task state that runs a validation query. */
+export function validationQueryState(queryId: string): string {
+  return `Validate ${queryId}`;
+}
+
+/** Name of the Task state that reads a validation query's verdict. */
+export function validationResultState(queryId: string): string {
+  return `Read ${queryId} verdict`;
+}
+
+/** What the state machine definition is built from. */
+export interface RunDefinitionInput {
+  readonly etlJob: IGlueEtlJob;
+  readonly catalog: IAthenaCatalog;
+  readonly ingestion?: WeatherIngestion;
+  readonly notificationTopic: sns.ITopic;
+  readonly validationPlanFunction: lambda.IFunction;
+  readonly notifyOnSuccess: boolean;
+  readonly etlTimeout: Duration;
+  readonly queryTimeout: Duration;
+}
+
+/** Glue API errors worth retrying: they say "not now", not "this run is broken". */
+const GLUE_TRANSIENT_ERRORS = [
+  'Glue.ConcurrentRunsExceededException',
+  'Glue.ThrottlingException',
+  'Glue.InternalServiceException',
+  'Glue.OperationTimeoutException',
+  'Glue.ResourceNumberLimitExceededException',
+];
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+const ATHENA_TRANSIENT_ERRORS = ['Athena.TooManyRequestsException', 'Athena.InternalServerException'];
+const LAMBDA_RETRY: sfn.RetryProps = {
+  errors: LAMBDA_TRANSIENT_ERRORS, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+};
+const ATHENA_RETRY: sfn.RetryProps = {
+  errors: ATHENA_TRANSIENT_ERRORS, interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+};
+
+/** Step Functions timeouts are whole seconds. */
+export function seconds(duration: Duration): number {
+  return duration.toSeconds({ integral: true });
+}
+
+/**
+ * The orchestrator's state machine definition: (optionally) ingest → resolve the run → Glue ETL (`.sync`) → read the
+ * run summary → plan and run the validation queries → succeed, or notify and fail (see `PipelineOrchestrator`).
+ */
+export function buildRunDefinition(scope: Construct, input: RunDefinitionInput): sfn.IChainable {
+  const failed = new sfn.Fail(scope, STATE.failed, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
+  // A failed notification must not hide the failure it reports.
+  const notifyFailure = notify(scope, STATE.notifyFailure, input.notificationTopic, 'Weather pipeline run failed', {
+    status: 'FAILED',
+    error: sfn.JsonPath.stringAt('$.failure.error'),
+    cause: sfn.JsonPath.stringAt('$.failure.cause'),
+    execution: sfn.JsonPath.executionId,
+    input: sfn.JsonPath.objectAt('$$.Execution.Input'),
+  }, failed, '$.notificationError');
+
+  /** A Pass state that records why the run failed, then notifies. */
+  const failure = (name: string, error: string, cause: string) =>
+    new sfn.Pass(scope, name, {
+      resultPath: '$.failure',
+      parameters: { error, cause: sfn.JsonPath.stringAt(cause) },
+    }).next(notifyFailure);
+  const caught = (name: string, error: string, what: string) =>
+    failure(name, error, `States.Format('${what} ({}): {}', $.error.Error, $.error.Cause)`);
+
+  // Resolve the run: run id, Glue arguments and where the run summary will be.
+  // A CustomState: the L2 GlueStartJobRun maps its timeout to the job run's Timeout only, and this state needs
+  // both (Glue stops the run first; the state's TimeoutSeconds is the backstop).
+  const runEtl = new sfn.CustomState(scope, STATE.runEtl, {
+    stateJson: {
+      Type: 'Task',
+      Resource: `arn:${Stack.of(scope).partition}:states:::glue:startJobRun.sync`,
+      Parameters: {
+        'JobName': input.etlJob.jobName,
+        'Arguments.$': '$.run.arguments',
+        'Timeout': input.etlTimeout.toMinutes(),
+      },
+      ResultSelector: { 'jobRunId.$': '$.Id', 'jobRunState.$': '$.JobRunState' },
+      ResultPath: '$.etl',
+      TimeoutSeconds: seconds(input.etlTimeout.plus(Duration.minutes(5))),
+    },
+  });
+  runEtl.addRetry({
+    errors: GLUE_TRANSIENT_ERRORS,
+    interval: Duration.seconds(30),
+    maxAttempts: 6,
+    backoffRate: 2,
+    maxDelay: Duration.minutes(10),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  runEtl.addCatch(caught('ETL job failed', 'EtlJobFailed', 'The Glue job run failed'), { resultPath: '$.error' });
+
+  const summaryKey = (runId: string) =>
+    `States.Format('${WeatherContract.RUN_SUMMARY_PREFIX}date={}/{}.json', States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0), ${runId})`;
+  /** The run from its input: the run id (an intrinsic) and the Glue argument naming the input. */
+  const resolve = (name: string, runId: string, inputArgument: string, inputPath: string) =>
+    new sfn.Pass(scope, name, {
+      resultPath: '$.run',
+      parameters: {
+        runId: sfn.JsonPath.stringAt(runId),
+        summaryKey: sfn.JsonPath.stringAt(summaryKey(runId)),
+        arguments: {
+          [inputArgument]: sfn.JsonPath.stringAt(inputPath),
+          [GlueEtlJob.ARG_RUN_ID]: sfn.JsonPath.stringAt(runId),
+          // The orchestrator fixes the processing time, so it knows where the run summary is written.
+          '--processed_at': sfn.JsonPath.executionStartTime,
+        },
+      },
+    }).next(runEtl);
+  // weather/manifests/ingest_date=<date>/<batchId>.json → <batchId> (up to its first '.').
+  const manifestSegments = 'States.StringSplit($.manifestKey, \'/\')';
+  const batchFromManifest = `States.ArrayGetItem(States.StringSplit(States.ArrayGetItem(${manifestSegments}, States.MathAdd(States.ArrayLength(${manifestSegments}), -1)), '.'), 0)`;
+
+  const present = (path: string) => sfn.Condition.isPresent(path);
+  const resolveRun = new sfn.Choice(scope, 'Resolve run')
+    .when(sfn.Condition.and(present('$.manifestKey'), sfn.Condition.stringMatches('$.manifestKey', `${WeatherContract.LANDING_MANIFEST_PREFIX}*`), present('$.batchId')),
+      resolve('Run named manifest batch', '$.batchId', GlueEtlJob.ARG_MANIFEST_KEY, '$.manifestKey'))
+    .when(sfn.Condition.and(present('$.manifestKey'), sfn.Condition.stringMatches('$.manifestKey', `${WeatherContract.LANDING_MANIFEST_PREFIX}*`)),
+      resolve('Run manifest batch', batchFromManifest, GlueEtlJob.ARG_MANIFEST_KEY, '$.manifestKey'))
+    .when(sfn.Condition.and(present('$.rawPrefix'), sfn.Condition.stringMatches('$.rawPrefix', `${WeatherContract.LANDING_RAW_PREFIX}*`), present('$.batchId')),
+      resolve('Run named raw prefix', '$.batchId', GlueEtlJob.ARG_RAW_PREFIX, '$.rawPrefix'))
+    .when(sfn.Condition.and(present('$.rawPrefix'), sfn.Condition.stringMatches('$.rawPrefix', `${WeatherContract.LANDING_RAW_PREFIX}*`)),
+      resolve('Run raw prefix', '$$.Execution.Name', GlueEtlJob.ARG_RAW_PREFIX, '$.rawPrefix'))
+    .otherwise(failure('Input invalid', 'InvalidInput',
+      `States.Format('The input needs manifestKey (under ${WeatherContract.LANDING_MANIFEST_PREFIX}) or rawPrefix (under ${WeatherContract.LANDING_RAW_PREFIX}); got {}', States.JsonToString($))`));
+
+  // Optional ingestion step.
+  let start: sfn.IChainable = resolveRun;
+  if (input.ingestion !== undefined) {
+    const ingest = new tasks.LambdaInvoke(scope, STATE.ingest, {
+      lambdaFunction: input.ingestion.ingestFunction,
+      // The execution input is the ingestion request (see IngestionRequest).
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      // The handler's own timeout plus start-up slack.
+      taskTimeout: sfn.Timeout.duration(input.ingestion.timeout.plus(Duration.minutes(1))),
+      resultPath: '$.ingestion',
+    });
+    ingest.addRetry(LAMBDA_RETRY);
+    ingest.addCatch(caught('Ingestion failed', 'IngestionFailed', 'The ingestion function failed'), { resultPath: '$.error' });
+
+    const useBatch = new sfn.Pass(scope, 'Use ingested batch', {
+      parameters: {
+        manifestKey: sfn.JsonPath.stringAt('$.ingestion.manifestKey'),
+        batchId: sfn.JsonPath.stringAt('$.ingestion.batchId'),
+        ingestion: sfn.JsonPath.objectAt('$.ingestion'),
+      },
+    }).next(resolveRun);
+    // The batch is usable: a lost alert must not stop its processing.
+    const alert = notify(scope, STATE.alertPartialIngestion, input.notificationTopic, 'Weather ingestion partially failed', {
+      status: 'INGESTION_PARTIAL_FAILURE',
+      batchId: sfn.JsonPath.stringAt('$.ingestion.batchId'),
+      manifestKey: sfn.JsonPath.stringAt('$.ingestion.manifestKey'),
+      written: sfn.JsonPath.numberAt('$.ingestion.written'),
+      failed: sfn.JsonPath.numberAt('$.ingestion.failed'),
+      failures: sfn.JsonPath.objectAt('$.ingestion.failures'),
+      execution: sfn.JsonPath.executionId,
+    }, useBatch, '$.alertError');
+
+    start = new sfn.Choice(scope, 'Ingest or reprocess')
+      .when(sfn.Condition.or(present('$.manifestKey'), present('$.rawPrefix')), resolveRun)
+      .otherwise(ingest.next(new sfn.Choice(scope, 'Check ingestion')
+        .when(sfn.Condition.booleanEquals('$.ingestion.partialFailure', true), alert)
+        .otherwise(useBatch)));
+  }
+
+  // After the ETL: plan the validation queries. The planner reads the run summary from S3 itself: a backfill's
+  // summary lists every partition it wrote (tens of thousands), far past the 256 KiB a state's input and output
+  // may hold; only the small plan (dates, cities, counts) enters the execution's state.
+  const plan = new tasks.LambdaInvoke(scope, STATE.planValidation, {
+    lambdaFunction: input.validationPlanFunction,
+    payload: sfn.TaskInput.fromObject({
+      runId: sfn.JsonPath.stringAt('$.run.runId'),
+      bucket: input.etlJob.refinedLake.bucket.bucketName,
+      summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
+    }),
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    resultPath: '$.validation',
+  });
+  plan.addRetry(LAMBDA_RETRY);
+  plan.addCatch(caught('Run summary unreadable', 'RunSummaryUnreadable', 'The ETL run summary could not be read'),
+    { errors: [RUN_SUMMARY_UNREADABLE], resultPath: '$.error' });
+  plan.addCatch(caught('Validation planning failed', 'ValidationPlanningFailed', 'The validation parameters could not be computed'), { resultPath: '$.error' });
+
+  runEtl.next(plan);
+
+  // The validation queries, one after the other; the first that does not pass fails the run.
+  const queryFailed = caught('Validation query failed', 'ValidationQueryFailed', 'A validation query could not run');
+  const validationFailed = failure('Validation failed', 'ValidationFailed',
+    'States.Format(\'Validation {} failed: {} = {}\', $.check.id, States.JsonToString($.check.columns), States.JsonToString($.check.rows[1].Data))');
+  const noVerdict = failure('Validation returned no verdict', 'ValidationFailed',
+    'States.Format(\'Validation {} returned no row: {}\', $.check.id, States.JsonToString($.check.rows))');
+
+  let success: sfn.IChainable = new sfn.Succeed(scope, STATE.succeeded, { outputPath: '$.run' });
+  if (input.notifyOnSuccess) {
+    success = notify(scope, STATE.notifySuccess, input.notificationTopic, 'Weather pipeline run succeeded', {
+      status: 'SUCCEEDED',
+      runId: sfn.JsonPath.stringAt('$.run.runId'),
+      summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
+      execution: sfn.JsonPath.executionId,
+    }, success, '$.notificationError');
+  }
+
+  const queries = input.catalog.validationQueries;
+  let next: sfn.IChainable = success;
+  for (let i = queries.length - 1; i >= 0; i--) {
+    const query = queries[i];
+    const startQuery = new sfn.CustomState(scope, validationQueryState(query.id), {
+      stateJson: {
+        Type: 'Task',
+        Comment: query.description,
+        Resource: `arn:${Stack.of(scope).partition}:states:::athena:startQueryExecution.sync`,
+        Parameters: {
+          QueryString: query.queryString,
+          WorkGroup: input.catalog.workGroupName,
+          QueryExecutionContext: { Database: input.catalog.databaseName },
+          ...(query.parameters.length > 0
+            ? { 'ExecutionParameters.$': `States.Array(${query.parameters.map((p) => `$.validation.executionParameters.${p}`).join(', ')})` }
+            : {}),
+        },
+        ResultSelector: { 'queryExecutionId.$': '$.QueryExecution.QueryExecutionId' },
+        ResultPath: '$.query',
+        TimeoutSeconds: seconds(input.queryTimeout),
+      },
+    });
+    startQuery.addRetry(ATHENA_RETRY);
+    startQuery.addCatch(queryFailed, { resultPath: '$.error' });
+    const readResult = new sfn.CustomState(scope, validationResultState(query.id), {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${Stack.of(scope).partition}:states:::athena:getQueryResults`,
+        Parameters: { 'QueryExecutionId.$': '$.query.queryExecutionId', 'MaxResults': 2 },
+        ResultSelector: {
+          'id': query.id,
+          'columns.$': '$.ResultSet.Rows[0].Data[*].VarCharValue',
+          'rows.$': '$.ResultSet.Rows',
+        },
+        ResultPath: '$.check',
+        TimeoutSeconds: 60,
+      },
+    });
+    readResult.addRetry(ATHENA_RETRY);
+    readResult.addCatch(queryFailed, { resultPath: '$.error' });
+    // The verdict is the first column, `passed` ("true" / "false").
+    const judge = new sfn.Choice(scope, `Judge ${query.id}`)
+      .when(sfn.Condition.and(
+        present('$.check.rows[1].Data[0].VarCharValue'),
+        sfn.Condition.stringEquals('$.check.rows[0].Data[0].VarCharValue', 'passed'),
+        sfn.Condition.stringEquals('$.check.rows[1].Data[0].VarCharValue', 'true'),
+      ), next)
+      .when(present('$.check.rows[1]'), validationFailed)
+      .otherwise(noVerdict);
+    next = startQuery.next(readResult).next(judge);
+  }
+  plan.next(next);
+  return sfn.Chain.start(start);
+}
+
+/**
+ * A message to the notification topic, retried three times; then the run goes on to `next`, whether the message was
+ * published or not (a lost notification must not change the run's outcome).
+ */
+function notify(scope: Construct, name: string, topic: sns.ITopic, subject: string, message: { [key: string]: unknown },
+  next: sfn.IChainable, errorPath: string): sfn.INextable & sfn.IChainable {
+  const publish = new tasks.SnsPublish(scope, name, {
+    topic,
+    subject,
+    message: sfn.TaskInput.fromObject(message),
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+  });
+  publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  publish.addCatch(next, { resultPath: errorPath });
+  publish.next(next);
+  return publish;
+}

@@ -1,0 +1,117 @@
+// The importers: each construct's `fromXxxAttributes` gives the interface its consumers take, for resources made
+// elsewhere (another stack, team or account), and the consumers work on them as on the constructs.
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, PipelineOrchestrator, RefinedLake, WeatherContract,
+} from '../../src';
+import { nagFindings } from '../nag';
+
+const CITIES: City[] = [
+  { name: 'Paris', latitude: 48.8566, longitude: 2.3522 },
+  { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
+];
+
+function statements(stack: Stack): any[] {
+  return Object.values<any>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+describe('LandingZone.fromLandingZoneAttributes', () => {
+  const stack = new Stack(new App(), 'Test');
+  const landing = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'B', 'raw') });
+  const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+  landing.grantRead(reader);
+
+  test('has the contract prefixes, EventBridge on by default, and creates nothing', () => {
+    expect([landing.prefix, landing.rawPrefix, landing.manifestPrefix])
+      .toEqual(['weather/', WeatherContract.LANDING_RAW_PREFIX, WeatherContract.LANDING_MANIFEST_PREFIX]);
+    expect(landing.eventBridgeEnabled).toBe(true);
+    expect(Object.values<any>(Template.fromStack(stack).toJSON().Resources).map((r) => r.Type)).toEqual(['AWS::IAM::Role', 'AWS::IAM::Policy']);
+  });
+
+  test('grants read under weather/ only', () => {
+    expect(statements(stack)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::raw/weather/*']] },
+    })]));
+  });
+});
+
+describe('RefinedLake.fromRefinedLakeAttributes', () => {
+  test('carries the data definition, validated like the construct\'s', () => {
+    const stack = new Stack();
+    const lake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', {
+      bucket: s3.Bucket.fromBucketName(stack, 'B', 'refined'), cities: CITIES, partitionGranularity: PartitionGranularity.MONTH,
+    });
+    expect(lake.cities).toEqual(CITIES);
+    expect(lake.hourlyPartitionKeys).toEqual(['month', 'city']);
+    expect(() => RefinedLake.fromRefinedLakeAttributes(stack, 'Bad', { bucket: lake.bucket, cities: [] }))
+      .toThrow('cities must list at least one city, got []');
+  });
+
+  test('a later change to the caller\'s array does not change the lake', () => {
+    const stack = new Stack();
+    const list = [...CITIES];
+    const lake = new RefinedLake(stack, 'Lake', { cities: list });
+    list.pop();
+    expect(lake.cities).toHaveLength(2);
+  });
+
+  test('grants write with delete under weather/', () => {
+    const stack = new Stack();
+    const lake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: s3.Bucket.fromBucketName(stack, 'B', 'refined') });
+    lake.grantWrite(new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() }));
+    expect(statements(stack)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+    })]));
+  });
+});
+
+describe('an orchestrator on a job and a catalog of another pipeline (GlueEtlJob and AthenaCatalog importers)', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Ops', { env: { account: '111111111111', region: 'eu-west-3' } });
+  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
+  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
+  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
+    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
+  });
+  new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog });
+  const template = Template.fromStack(stack);
+
+  test('the imported job has its ARN and the imported catalog the same validation queries a catalog on that lake has', () => {
+    expect(etlJob.jobArn).toMatch(/:glue:eu-west-3:111111111111:job\/weather-etl$/);
+    const other = new Stack();
+    const built = new AthenaCatalog(other, 'Catalog', {
+      refinedLake: RefinedLake.fromRefinedLakeAttributes(other, 'Refined', { bucket: s3.Bucket.fromBucketName(other, 'Lake', 'refined'), cities: CITIES }),
+      databaseName: 'lake_weather',
+    });
+    expect(catalog.validationQueries).toEqual(built.validationQueries);
+    expect(catalog.resultsPrefix).toBe('athena-results/');
+    expect(catalog.workGroupArn).toMatch(/:athena:eu-west-3:111111111111:workgroup\/weather-analysts$/);
+  });
+
+  test('the state machine runs the imported job and queries the imported workgroup and database', () => {
+    const definition = JSON.stringify(Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);
+    expect(definition).toContain('\\"JobName\\":\\"weather-etl\\"');
+    expect(definition).toContain('\\"WorkGroup\\":\\"weather-analysts\\"');
+    expect(definition).toContain('\\"Database\\":\\"lake_weather\\"');
+    expect(statements(stack)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: ['glue:StartJobRun', 'glue:GetJobRun', 'glue:GetJobRuns', 'glue:BatchStopJobRun'],
+      Resource: stack.resolve(etlJob.jobArn),
+    })]));
+  });
+
+  test('the manifest trigger listens to the imported landing bucket', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: { bucket: { name: ['raw'] }, object: { key: [{ prefix: WeatherContract.LANDING_MANIFEST_PREFIX }] } } }),
+    });
+  });
+
+  test('is cdk-nag clean', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+});
