@@ -37,7 +37,11 @@ export interface ManifestFailure {
   readonly cityName: string;
   /** The URL that was requested. */
   readonly requestUrl: string;
-  /** Failure code: `HTTP_<status>`, `API_ERROR`, `TIMEOUT`, `NETWORK`, `INVALID_BODY` or `WRITE_FAILED`. */
+  /**
+   * Failure code: `HTTP_<status>`, `API_ERROR`, `TIMEOUT`, `NETWORK`, `INVALID_BODY` (not JSON, or not an object),
+   * `WRONG_SHAPE` (a JSON object without the hourly arrays the contract reads), `BODY_TOO_LARGE` (over the body
+   * cap, abandoned unread) or `WRITE_FAILED` (the S3 write failed or did not finish in time).
+   */
   readonly error: string;
   /** Details: the API's `reason`, the HTTP status text or the exception message. */
   readonly reason: string;

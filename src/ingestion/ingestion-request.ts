@@ -24,14 +24,17 @@ export interface IngestionRequest {
    * Logical time of the run, ISO 8601. It fixes the batch id and the ingest date, so a retried invocation of
    * the same run writes to the same keys and overwrites instead of duplicating.
    *
-   * @default - the event's `time` field (EventBridge), else the invocation time (not stable across retries)
+   * @default - the event's `time` field (EventBridge), else the invocation time (the batch id then comes from the
+   * invocation's request id, see `batchId`)
    */
   readonly scheduledTime?: string;
 
   /**
    * Explicit batch id (matches `WeatherContract.BATCH_ID_PATTERN`); reusing one overwrites that batch.
    *
-   * @default - `scheduledTime` in ISO basic format (`20250601T061500Z`), or `backfill-<start>-<end>` for a backfill
+   * @default - `scheduledTime` in ISO basic format (`20250601T061500Z`), `backfill-<start>-<end>` for a backfill, or,
+   * for an event with neither, `invocation-<Lambda request id>`: Lambda's retries of an asynchronous invocation keep
+   * its request id, so they reuse the batch
    */
   readonly batchId?: string;
 

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -16,8 +16,10 @@ import { limiterWaitMs } from './private/rate-limiter';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import {
-  CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_MAX_CALLS_PER_MINUTE, ENV, encodeCities,
-  FIXED_OVERHEAD_MS, MAX_CONCURRENT_REQUESTS, RetryPolicy, worstCaseCityMs, WRITE_ALLOWANCE_MS,
+  bodyMemoryBytes, CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_MAX_CALLS_PER_MINUTE, DEFAULT_S3_WRITE_TIMEOUT_MS,
+  derivedBodyCap, ENV,
+  encodeCities, FIXED_OVERHEAD_MS, MAX_CONCURRENT_REQUESTS, MAX_MEMORY_MB, MIN_MEMORY_MB, requiredMemoryMb, RetryPolicy,
+  worstCaseCityMs, WRITE_ALLOWANCE_MS,
 } from './private/runtime-config';
 import { callWeight, runsPerDay } from './private/schedule-math';
 
@@ -139,6 +141,27 @@ export interface WeatherIngestionProps {
   readonly maxCallsPerMinute?: number;
 
   /**
+   * Largest response body the function accepts from the API (after HTTP content decoding). The body is read as a
+   * stream and a larger one is abandoned at the cap: the city fails with `BODY_TOO_LARGE` in the manifest, without
+   * retry, and the rest of the batch goes on. Raise it if the API adds to its answers; it cannot be lower than the
+   * default. Backfills derive a cap of their own from their date range.
+   *
+   * @default - what `pastDays + forecastDays` days of the contract's hourly variables can produce, with room to
+   * spare: 64 KiB + 24 × days × (48 + 32 × variables) bytes (121 KiB for the 8 days of the defaults)
+   */
+  readonly maxResponseSize?: Size;
+
+  /**
+   * Memory of the function, MB, an integer in [256, 10240]. It must hold `maxConcurrentRequests` bodies of
+   * `maxResponseSize` at once (4 bytes of memory per body byte, over a 128 MB baseline): synthesis fails when it
+   * does not.
+   *
+   * @default - the smallest multiple of 64 MB, at least 256, that holds them (256 MB with the default body cap,
+   * at any concurrency up to 200)
+   */
+  readonly memorySize?: number;
+
+  /**
    * Reserved concurrency of the function, an integer in [1, 10]. One batch at a time keeps the request rate
    * bounded and stops overlapping runs. Note that accounts whose concurrency quota is at its minimum cannot
    * reserve any concurrency.
@@ -216,6 +239,12 @@ export class WeatherIngestion extends Construct {
   /** Most API calls the function makes in any 60 seconds (`maxCallsPerMinute`). */
   public readonly maxCallsPerMinute: number;
 
+  /** Largest response body accepted in forecast mode, bytes (`maxResponseSize` or its default). */
+  public readonly maxResponseBytes: number;
+
+  /** The function's memory, MB (`memorySize` or its default). */
+  public readonly memorySize: number;
+
   constructor(scope: Construct, id: string, props: WeatherIngestionProps) {
     super(scope, id);
 
@@ -257,6 +286,8 @@ export class WeatherIngestion extends Construct {
     this.maxConcurrentRequests = maxConcurrentRequests;
     this.maxCallsPerMinute = maxCallsPerMinute;
     this.timeout = sizeTimeout(load, maxConcurrentRequests, props.maxConcurrentRequests !== undefined);
+    this.maxResponseBytes = sizeBodyCap(props.maxResponseSize, pastDays + forecastDays);
+    this.memorySize = sizeMemory(props.memorySize, maxConcurrentRequests, this.maxResponseBytes, props.maxConcurrentRequests !== undefined);
 
     const environment: Record<string, string> = {
       [ENV.bucket]: props.landingBucket.bucketName,
@@ -270,6 +301,9 @@ export class WeatherIngestion extends Construct {
       [ENV.maxCallsPerMinute]: String(maxCallsPerMinute),
       [ENV.backoffBaseMs]: String(policy.backoffBaseMs),
       [ENV.backoffMaxMs]: String(policy.backoffMaxMs),
+      [ENV.maxBodyBytes]: String(this.maxResponseBytes),
+      [ENV.bodyMemoryBytes]: String(bodyMemoryBytes(this.memorySize)),
+      [ENV.s3WriteTimeoutMs]: String(DEFAULT_S3_WRITE_TIMEOUT_MS),
       NODE_OPTIONS: '--enable-source-maps',
     };
     checkEnvironmentSize(environment);
@@ -310,7 +344,7 @@ export class WeatherIngestion extends Construct {
       logGroup: this.logGroup,
       environment,
       timeout: this.timeout,
-      memorySize: 256,
+      memorySize: this.memorySize,
       architecture: lambda.Architecture.ARM_64,
       tracing: lambda.Tracing.ACTIVE,
       reservedConcurrentExecutions: reservedConcurrency,
@@ -489,6 +523,43 @@ function sizeTimeout(load: BatchLoad, concurrency: number, explicit: boolean): D
       'lower requestTimeout, raise maxConcurrentRequests (or leave it unset: the default is sized from the cities) or split the cities across several WeatherIngestion constructs');
   }
   return Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, Math.ceil(worstCaseMs(load, concurrency) / 1000)));
+}
+
+/** The forecast body cap: `maxResponseSize`, not below what the requested days can produce, or that derived cap. */
+function sizeBodyCap(maxResponseSize: Size | undefined, days: number): number {
+  const derived = derivedBodyCap(WeatherContract.VARIABLES.length, days);
+  if (maxResponseSize === undefined) {
+    return derived;
+  }
+  const bytes = maxResponseSize.toBytes();
+  if (Token.isUnresolved(bytes) || !Number.isInteger(bytes) || bytes < derived) {
+    throw new Error(
+      `maxResponseSize must be a whole number of bytes, at least the ${derived} bytes that ${days} days of the contract's ` +
+      `${WeatherContract.VARIABLES.length} hourly variables can produce, got ${maxResponseSize.toBytes()} bytes`);
+  }
+  return bytes;
+}
+
+/** `memorySize`, checked to hold `concurrency` bodies of `maxBodyBytes`, or the smallest memory that does. */
+function sizeMemory(memorySize: number | undefined, concurrency: number, maxBodyBytes: number, explicitConcurrency: boolean): number {
+  const required = requiredMemoryMb(concurrency, maxBodyBytes);
+  const what = `maxConcurrentRequests ${concurrency}${explicitConcurrency ? '' : ' (the default)'} × maxResponseSize ${maxBodyBytes} bytes`;
+  if (required > MAX_MEMORY_MB) {
+    throw new Error(
+      `${what} need ${required} MB of memory, more than Lambda's ${MAX_MEMORY_MB} MB: lower maxResponseSize or maxConcurrentRequests, ` +
+      'or split the cities across several WeatherIngestion constructs');
+  }
+  if (memorySize === undefined) {
+    return required;
+  }
+  checkInteger('memorySize', memorySize, MIN_MEMORY_MB, MAX_MEMORY_MB);
+  if (Token.isUnresolved(memorySize)) {
+    throw new Error('memorySize must be a literal number, not a token: it is checked against the bodies in flight');
+  }
+  if (memorySize < required) {
+    throw new Error(`memorySize must be at least ${required} MB to hold ${what} in flight, got ${memorySize}`);
+  }
+  return memorySize;
 }
 
 function checkEnvironmentSize(environment: Record<string, string>): void {

@@ -11,8 +11,8 @@ import { fixture } from './local-servers';
 import { WeatherContract } from '../../src/contract';
 import { createHandler } from '../../src/ingestion/ingest.lambda';
 import { fetchWeather } from '../../src/ingestion/private/http-fetch';
-import { ingestBatch, LandingObject } from '../../src/ingestion/private/ingest-batch';
-import { CITIES_FILE, encodeCities, ENV, RuntimeConfig } from '../../src/ingestion/private/runtime-config';
+import { bodyLimits, ingestBatch, LandingObject } from '../../src/ingestion/private/ingest-batch';
+import { CITIES_FILE, derivedBodyCap, encodeCities, ENV, RuntimeConfig } from '../../src/ingestion/private/runtime-config';
 
 const PARIS = { name: 'Paris', latitude: 48.8566, longitude: 2.3522 };
 const LYON = { name: 'Lyon', latitude: 45.764, longitude: 4.8357 };
@@ -95,13 +95,41 @@ describe('ingestBatch', () => {
   });
 });
 
+describe('bodyLimits: body cap and requests in flight', () => {
+  const variables = WeatherContract.VARIABLES.length;
+
+  test('a forecast: the cap derived from its 8 days, at the configured concurrency', () => {
+    expect(bodyLimits(CONFIG)).toEqual({ maxBodyBytes: derivedBodyCap(variables, 8), concurrency: 2 });
+    expect(derivedBodyCap(variables, 8)).toBe(64 * 1024 + 8 * 24 * (48 + 32 * variables));
+  });
+
+  test('a backfill of a year: a larger cap, and fewer requests at once so that they fit in the body memory', () => {
+    const config = { ...CONFIG, maxConcurrentRequests: 10, bodyMemoryBytes: 8_000_000 };
+    const { maxBodyBytes, concurrency } = bodyLimits(config, { startDate: '2024-01-01', endDate: '2024-12-31' });
+    expect(maxBodyBytes).toBe(derivedBodyCap(variables, 366));
+    expect(concurrency).toBe(Math.floor(8_000_000 / maxBodyBytes));
+    expect(concurrency).toBeGreaterThanOrEqual(1);
+    expect(concurrency).toBeLessThan(10);
+  });
+
+  test('a backfill whose one body would not fit in the body memory is refused before any request', async () => {
+    const config = { ...CONFIG, bodyMemoryBytes: 1_000_000 };
+    const cap = derivedBodyCap(variables, 3653);
+    const fetchImpl = jest.fn();
+    await expect(ingestBatch({ backfill: { startDate: '2015-01-01', endDate: '2024-12-31' } }, config, { putObject: async () => undefined, log: quiet, fetchOptions: { fetchImpl } }))
+      .rejects.toThrow(`backfill 2015-01-01 .. 2024-12-31: one response may be up to ${cap} bytes, more than the 1000000 bytes the function's memory allows for response bodies; ` +
+        'split the range into shorter backfills (or raise the function\'s memory)');
+    expect(fetchImpl).not.toHaveBeenCalled();
+  });
+});
+
 describe('fetchWeather', () => {
   const policy = { maxAttempts: 4, requestTimeoutMs: 1_000, backoffBaseMs: 10, backoffMaxMs: 1_000 };
   const deadline = () => Date.now() + 60_000;
 
   test('a Retry-After longer than the backoff ceiling ends the retries', async () => {
     const fetchImpl = jest.fn(async () => new Response('{"error":true,"reason":"Daily API request limit exceeded. Please try again tomorrow."}', { status: 429, headers: { 'retry-after': '3600' } }));
-    const outcome = await fetchWeather('http://api.test/v1/forecast', { policy, deadline: deadline(), fetchImpl: fetchImpl as any });
+    const outcome = await fetchWeather('http://api.test/v1/forecast', { policy, deadline: deadline(), maxBodyBytes: 1_000_000, fetchImpl: fetchImpl as any });
     expect(outcome).toEqual({
       ok: false,
       error: 'HTTP_429',
@@ -114,7 +142,7 @@ describe('fetchWeather', () => {
     const sleeps: number[] = [];
     const fetchImpl = jest.fn(async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } }); });
     const outcome = await fetchWeather('http://api.test/v1/forecast', {
-      policy, deadline: deadline(), fetchImpl: fetchImpl as any, random: () => 0.5, sleep: async (ms) => { sleeps.push(ms); },
+      policy, deadline: deadline(), maxBodyBytes: 1_000_000, fetchImpl: fetchImpl as any, random: () => 0.5, sleep: async (ms) => { sleeps.push(ms); },
     });
     expect(outcome).toEqual({ ok: false, error: 'NETWORK', reason: 'fetch failed: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9', attempts: 4 });
     // half of 10, 20, 40 ms
@@ -123,13 +151,13 @@ describe('fetchWeather', () => {
 
   test('a 2xx JSON body that is not an object is INVALID_BODY, not retried', async () => {
     const fetchImpl = jest.fn(async () => new Response('[]'));
-    const outcome = await fetchWeather('http://api.test/v1/forecast', { policy, deadline: deadline(), fetchImpl: fetchImpl as any });
+    const outcome = await fetchWeather('http://api.test/v1/forecast', { policy, deadline: deadline(), maxBodyBytes: 1_000_000, fetchImpl: fetchImpl as any });
     expect(outcome).toEqual({ ok: false, error: 'INVALID_BODY', reason: 'HTTP 200 body is JSON but not an object: []', attempts: 1 });
   });
 
   test('a 404 without an error document reports the status text and the start of the body', async () => {
     const fetchImpl = jest.fn(async () => new Response('Not Found', { status: 404, statusText: 'Not Found' }));
-    const outcome = await fetchWeather('http://api.test/v1/forecast', { policy, deadline: deadline(), fetchImpl: fetchImpl as any });
+    const outcome = await fetchWeather('http://api.test/v1/forecast', { policy, deadline: deadline(), maxBodyBytes: 1_000_000, fetchImpl: fetchImpl as any });
     expect(outcome).toEqual({ ok: false, error: 'HTTP_404', reason: '404 Not Found: Not Found', attempts: 1 });
   });
 });

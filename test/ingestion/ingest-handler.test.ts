@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { fixture, MotoS3, StubWeatherApi } from './local-servers';
+import { FaultyS3Proxy, fixture, MotoS3, StubWeatherApi } from './local-servers';
 import { IngestionManifest, WeatherContract } from '../../src/contract';
 import { createHandler } from '../../src/ingestion/ingest.lambda';
 import { CITIES_FILE, ENV, encodeCities, MANIFEST_RESERVE_MS } from '../../src/ingestion/private/runtime-config';
@@ -35,12 +35,21 @@ const handler = createHandler(path.join(citiesDir, CITIES_FILE));
 
 const api = new StubWeatherApi();
 const moto = new MotoS3();
+// The handler reaches moto through this proxy, which can stall or fail chosen requests.
+const s3Proxy = new FaultyS3Proxy(() => moto.endpoint);
 let s3: S3Client;
 const savedEnv = { ...process.env };
 
 async function body(key: string): Promise<Buffer> {
   const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
   return Buffer.from(await out.Body!.transformToByteArray());
+}
+
+/** Polls `condition` every 10 ms, at most 5 s (it only waits for the loopback sockets to settle). */
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function keys(prefix: string): Promise<string[]> {
@@ -66,7 +75,7 @@ function scriptAll(): void {
 }
 
 beforeAll(async () => {
-  await Promise.all([api.start(), moto.start()]);
+  await Promise.all([api.start(), moto.start(), s3Proxy.start()]);
   fs.writeFileSync(path.join(citiesDir, CITIES_FILE), encodeCities(CITIES));
   Object.assign(process.env, {
     AWS_ACCESS_KEY_ID: 'testing',
@@ -74,7 +83,7 @@ beforeAll(async () => {
     AWS_SESSION_TOKEN: 'testing',
     AWS_REGION: 'us-east-1',
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_S3: moto.endpoint,
+    AWS_ENDPOINT_URL_S3: s3Proxy.endpoint,
     AWS_S3_FORCE_PATH_STYLE: 'true',
     [ENV.bucket]: BUCKET,
     [ENV.apiBaseUrl]: api.baseUrl,
@@ -93,27 +102,26 @@ beforeAll(async () => {
 
 afterAll(async () => {
   s3?.destroy();
-  await Promise.all([api.stop(), moto.stop()]);
+  await Promise.all([api.stop(), moto.stop(), s3Proxy.stop()]);
   process.env = savedEnv;
   fs.rmSync(citiesDir, { recursive: true, force: true });
 });
 
 describe('a scheduled forecast batch with every kind of fault', () => {
   let result: Awaited<ReturnType<typeof handler>>;
-  let elapsedMs: number;
+  let niceAtReturn: string[];
   const logs: string[] = [];
 
   beforeAll(async () => {
     scriptAll();
     api.reset();
     const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => { logs.push(line); });
-    const started = Date.now();
     try {
       result = await handler({ scheduledTime: SCHEDULED_TIME });
+      niceAtReturn = api.hits(NICE.latitude).map((r) => r.state);
     } finally {
       spy.mockRestore();
     }
-    elapsedMs = Date.now() - started;
   });
 
   test('reports a partial failure with the counts the orchestrator reads', () => {
@@ -229,9 +237,13 @@ describe('a scheduled forecast batch with every kind of fault', () => {
     expect(api.maxInFlight).toBeLessThanOrEqual(3);
   });
 
-  test('gives up on the slow city after its timeouts instead of waiting for it', () => {
-    // Nice answers after 2 s; three 300 ms attempts and short backoffs end well before that.
-    expect(elapsedMs).toBeLessThan(2_000);
+  test('gives up on the slow city after its timeouts instead of waiting for it', async () => {
+    // Nice answers each request 2 s after it arrives: when the handler returned, none of its answers had been sent,
+    // so the handler did not wait for one; and the client hung up on every attempt.
+    expect(niceAtReturn).toHaveLength(MAX_ATTEMPTS);
+    expect(niceAtReturn).not.toContain('sent');
+    await waitFor(() => api.hits(NICE.latitude).every((r) => r.state === 'closed'));
+    expect(api.hits(NICE.latitude).map((r) => r.state)).toEqual(Array(MAX_ATTEMPTS).fill('closed'));
   });
 
   test('logs the failures and the batch metrics', () => {
@@ -351,5 +363,161 @@ describe('the API rate limit (maxCallsPerMinute): every attempt, retries include
     const manifest: IngestionManifest = JSON.parse((await body(result.manifestKey)).toString('utf-8'));
     expect(manifest.written.map((w) => w.city)).toEqual(['gyor', 'saint-etienne']);
     expect(manifest.failed.map((f) => f.city)).toEqual(['salt-lake-city', 'paris']);
+  });
+});
+
+/** A valid forecast body of `hours` hours (the Győr fixture's header, its hourly arrays repeated). */
+function forecastOfHours(hours: number): Buffer {
+  const gyor = JSON.parse(fixture('forecast-gyor-gmt-48h.json').toString('utf-8'));
+  return Buffer.from(JSON.stringify({
+    ...gyor,
+    hourly: {
+      time: Array.from({ length: hours }, (_, i) => new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString().slice(0, 16)),
+      temperature_2m: Array(hours).fill(12.5),
+      relative_humidity_2m: Array(hours).fill(81),
+    },
+  }));
+}
+
+describe('bounds: one response or one write cannot sink the batch', () => {
+  const CAP = 50_000;
+  const logs: Array<Record<string, any>> = [];
+  const setEnv = (values: Record<string, string>) => Object.assign(process.env, values);
+
+  beforeEach(() => {
+    scriptAll();
+    api.reset();
+    s3Proxy.reset();
+    logs.length = 0;
+    jest.spyOn(console, 'log').mockImplementation((line: string) => { logs.push(JSON.parse(line)); });
+    setEnv({ [ENV.maxBodyBytes]: String(CAP) });
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+    setEnv({ [ENV.maxBodyBytes]: '', [ENV.s3WriteTimeoutMs]: '' });
+  });
+
+  test('a body over the cap (Content-Length) fails its city with BODY_TOO_LARGE, once, and the others are written', async () => {
+    const big = forecastOfHours(4_000);
+    expect(big.length).toBeGreaterThan(CAP);
+    api.script(GYOR.latitude, [{ status: 200, body: big }]);
+    const result = await handler({ batchId: 'cap-declared', scheduledTime: '2025-06-06T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] });
+    expect(result).toMatchObject({ written: 1, failed: 1 });
+    expect(result.failures).toEqual([expect.objectContaining({
+      city: 'gyor', error: 'BODY_TOO_LARGE', attempts: 1,
+      reason: `HTTP 200 body of ${big.length} bytes (Content-Length), more than the ${CAP} bytes accepted (maxResponseSize); request abandoned`,
+    })]);
+    expect(api.hits(GYOR.latitude)).toHaveLength(1);
+    expect(await keys(`${WeatherContract.LANDING_RAW_PREFIX}ingest_date=2025-06-06/`)).toEqual([WeatherContract.rawKey('2025-06-06', 'saint-etienne', 'cap-declared')]);
+    const manifest = JSON.parse((await body(result.manifestKey)).toString()) as IngestionManifest;
+    expect(manifest.failed.map((f) => [f.city, f.error])).toEqual([['gyor', 'BODY_TOO_LARGE']]);
+  });
+
+  test('a streamed body without Content-Length is cut off at the cap: the rest is never read', async () => {
+    // 32 MB, sent as the client takes it: the handler must stop reading soon after 50 KB.
+    const huge = forecastOfHours(1_200_000);
+    expect(huge.length).toBeGreaterThan(30 * 1024 * 1024);
+    api.script(GYOR.latitude, [{ status: 200, body: huge, chunkBytes: 16 * 1024 }]);
+    const result = await handler({ batchId: 'cap-streamed', scheduledTime: '2025-06-06T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] });
+    expect(result.failures).toEqual([expect.objectContaining({
+      city: 'gyor', error: 'BODY_TOO_LARGE', attempts: 1,
+      reason: `HTTP 200 body of more than ${CAP} bytes, more than the ${CAP} bytes accepted (maxResponseSize); request abandoned`,
+    })]);
+    expect(result.written).toBe(1);
+    await waitFor(() => api.hits(GYOR.latitude)[0].state !== 'pending');
+    const [request] = api.hits(GYOR.latitude);
+    expect(request.state).toBe('closed');
+    // Whatever the socket buffers held, far from the whole body went out.
+    expect(request.bytesSent).toBeLessThan(huge.length / 2);
+  });
+
+  test('a body just under the cap is written byte for byte', async () => {
+    let hours = 100;
+    while (forecastOfHours(hours + 100).length <= CAP) hours += 100;
+    const fits = forecastOfHours(hours);
+    api.script(GYOR.latitude, [{ status: 200, body: fits, chunkBytes: 4096 }]);
+    const result = await handler({ batchId: 'cap-fits', scheduledTime: '2025-06-06T00:00:00Z', citySlugs: ['gyor'] });
+    expect(result).toMatchObject({ written: 1, failed: 0 });
+    expect((await body(WeatherContract.rawKey('2025-06-06', 'gyor', 'cap-fits'))).equals(fits)).toBe(true);
+  });
+
+  test.each<[string, string, RegExp]>([
+    ['{}', '{}', /^HTTP 200 body has no "hourly" object: \{\}$/],
+    ['an hourly block without time', '{"hourly":{"temperature_2m":[1]}}', /has no non-empty "hourly.time" array/],
+    ['no requested variable', '{"hourly":{"time":["2025-06-01T00:00"],"snowfall":[0]}}', /has none of the requested hourly variables \(temperature_2m, /],
+    ['a variable that is not an array', '{"hourly":{"time":["2025-06-01T00:00"],"temperature_2m":12.5}}', /has hourly variables that are not arrays: temperature_2m/],
+  ])('%s is refused with WRONG_SHAPE, not retried, not written', async (_name, answer, reason) => {
+    api.script(GYOR.latitude, [{ status: 200, body: answer }]);
+    const batchId = `shape-${_name.length}`;
+    const result = await handler({ batchId, scheduledTime: '2025-06-07T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] });
+    expect(result.failures).toEqual([expect.objectContaining({ city: 'gyor', error: 'WRONG_SHAPE', attempts: 1, reason: expect.stringMatching(reason) })]);
+    expect(api.hits(GYOR.latitude)).toHaveLength(1);
+    expect((await keys(`${WeatherContract.LANDING_RAW_PREFIX}ingest_date=2025-06-07/city=gyor/`)).filter((k) => k.endsWith(`/${batchId}.json`))).toEqual([]);
+    const manifest = JSON.parse((await body(result.manifestKey)).toString()) as IngestionManifest;
+    expect(manifest.written.map((w) => w.city)).toEqual(['saint-etienne']);
+  });
+
+  test('a stalled PUT fails its city after the S3 write timeout; the others and the manifest are written', async () => {
+    setEnv({ [ENV.s3WriteTimeoutMs]: '300' });
+    s3Proxy.fault = (method, p) => (method === 'PUT' && p.includes('/city=gyor/') ? 'stall' : 'pass');
+    const result = await handler({ batchId: 'stall-timeout', scheduledTime: '2025-06-08T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] });
+    const key = WeatherContract.rawKey('2025-06-08', 'gyor', 'stall-timeout');
+    expect(result.failures).toEqual([expect.objectContaining({
+      city: 'gyor', error: 'WRITE_FAILED', attempts: 1, reason: `no answer from S3 for key ${key} within the S3 write timeout of 300 ms`,
+    })]);
+    const manifest = JSON.parse((await body(result.manifestKey)).toString()) as IngestionManifest;
+    expect(manifest.written.map((w) => w.city)).toEqual(['saint-etienne']);
+    expect(manifest.failed.map((f) => [f.city, f.error])).toEqual([['gyor', 'WRITE_FAILED']]);
+    // The SDK request was aborted, not left hanging.
+    await waitFor(() => s3Proxy.stalled.every((r) => r.closedByClient));
+    expect(s3Proxy.stalled.map((r) => [r.method, r.closedByClient])).toEqual([['PUT', true]]);
+  });
+
+  test('a stalled PUT is cut at the invocation deadline, keeping time for the manifest, whatever the write timeout', async () => {
+    setEnv({ [ENV.s3WriteTimeoutMs]: '600000' });
+    s3Proxy.fault = (method, p) => (method === 'PUT' && p.includes('/city=gyor/') ? 'stall' : 'pass');
+    // Lambda's clock: 0.5 s of the invocation left for requests (then the manifest reserve).
+    const end = Date.now() + MANIFEST_RESERVE_MS + 500;
+    const context = { getRemainingTimeInMillis: () => end - Date.now(), awsRequestId: 'a5b9c0de-0000-4000-8000-000000000001' };
+    const result = await handler({ batchId: 'stall-deadline', scheduledTime: '2025-06-08T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] }, context as any);
+    expect(result.failures).toEqual([expect.objectContaining({
+      city: 'gyor', error: 'WRITE_FAILED', reason: expect.stringMatching(/^no answer from S3 for key \S+ within the invocation's remaining time \(\d+ ms left for it\)$/),
+    })]);
+    const manifest = JSON.parse((await body(result.manifestKey)).toString()) as IngestionManifest;
+    expect(manifest.written.map((w) => w.city)).toEqual(['saint-etienne']);
+  });
+
+  test('a manifest write that fails names the batch and the key, and no success metrics are logged', async () => {
+    const manifestKey = WeatherContract.manifestKey('2025-06-09', 'manifest-denied');
+    s3Proxy.fault = (method, p) => (method === 'PUT' && p.includes(manifestKey) ? { status: 403, code: 'AccessDenied', message: 'Access Denied' } : 'pass');
+    await expect(handler({ batchId: 'manifest-denied', scheduledTime: '2025-06-09T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] })).rejects.toThrow(
+      `ingestion batch manifest-denied: the manifest s3://${BUCKET}/${manifestKey} could not be written: Access Denied. ` +
+      'The 2 raw objects written stay in place; a retry of this invocation reuses batch id manifest-denied and overwrites them.');
+    expect(logs.filter((r) => r._aws !== undefined)).toEqual([]);
+    expect(logs.filter((r) => r.level === 'ERROR')).toEqual([expect.objectContaining({
+      message: 'manifest write failed', batchId: 'manifest-denied', bucket: BUCKET, manifestKey, written: 2, failed: 0, reason: 'Access Denied',
+    })]);
+    expect(logs.some((r) => r.message === 'ingestion batch finished')).toBe(false);
+  });
+
+  test('metrics are logged after the manifest is written', async () => {
+    const order: string[] = [];
+    s3Proxy.fault = (method, p) => {
+      if (method === 'PUT' && p.includes(WeatherContract.LANDING_MANIFEST_PREFIX)) order.push(`manifest put, ${logs.filter((r) => r._aws).length} metric records logged`);
+      return 'pass';
+    };
+    await handler({ batchId: 'order', scheduledTime: '2025-06-09T00:00:00Z', citySlugs: ['gyor'] });
+    expect(order).toEqual(['manifest put, 0 metric records logged']);
+    expect(logs.filter((r) => r._aws)).toHaveLength(1);
+  });
+
+  test('a retry of an invocation without time or batch id reuses its batch id (Lambda keeps the request id)', async () => {
+    const context = { getRemainingTimeInMillis: () => 600_000, awsRequestId: '8f3c2a1e-5b6d-4e7f-9a0b-1c2d3e4f5a6b' };
+    const first = await handler({ citySlugs: ['gyor'] }, context as any);
+    const retry = await handler({ citySlugs: ['gyor'] }, context as any);
+    expect(first.batchId).toBe('invocation-8f3c2a1e-5b6d-4e7f-9a0b-1c2d3e4f5a6b');
+    expect(retry.batchId).toBe(first.batchId);
+    expect(retry.manifestKey).toBe(first.manifestKey);
+    expect((await keys(WeatherContract.LANDING_MANIFEST_PREFIX)).filter((k) => k.includes('invocation-'))).toEqual([first.manifestKey]);
   });
 });

@@ -11,6 +11,11 @@ export interface StubResponse {
   readonly headers?: Record<string, string>;
   /** Wait this long before answering (the client should have given up by then). */
   readonly delayMs?: number;
+  /**
+   * Send the body in chunks of this many bytes, without a Content-Length (chunked transfer encoding), waiting for
+   * the client to take each one: a client that stops reading stops the sending.
+   */
+  readonly chunkBytes?: number;
 }
 
 /** A request the stub received. */
@@ -18,6 +23,10 @@ export interface StubRequest {
   readonly path: string;
   readonly query: URLSearchParams;
   readonly receivedAt: number;
+  /** `pending` until answered; `sent` once the whole body went out; `closed` when the client hung up first. */
+  state: 'pending' | 'sent' | 'closed';
+  /** Body bytes handed to the socket. */
+  bytesSent: number;
 }
 
 export function fixture(name: string): Buffer {
@@ -72,7 +81,11 @@ export class StubWeatherApi {
     const url = new URL(req.url ?? '/', 'http://stub');
     const latitude = url.searchParams.get('latitude') ?? '';
     const previous = this.requests.filter((r) => r.query.get('latitude') === latitude).length;
-    this.requests.push({ path: url.pathname, query: url.searchParams, receivedAt: Date.now() });
+    const record: StubRequest = { path: url.pathname, query: url.searchParams, receivedAt: Date.now(), state: 'pending', bytesSent: 0 };
+    this.requests.push(record);
+    res.on('close', () => {
+      if (record.state === 'pending') record.state = 'closed';
+    });
     const script = this.scripts.get(latitude);
     const answer: StubResponse = script === undefined
       ? { status: 404, body: '{"error":true,"reason":"no stub for this latitude"}' }
@@ -83,8 +96,26 @@ export class StubWeatherApi {
       this.inFlight--;
       if (res.destroyed) return;
       const body = typeof answer.body === 'string' ? Buffer.from(answer.body) : answer.body;
-      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...answer.headers });
-      res.end(body);
+      if (answer.chunkBytes === undefined) {
+        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...answer.headers });
+        record.bytesSent = body.length;
+        res.end(body, () => { record.state = 'sent'; });
+        return;
+      }
+      res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
+      const chunk = answer.chunkBytes;
+      const pump = () => {
+        while (!res.destroyed && record.bytesSent < body.length) {
+          const piece = body.subarray(record.bytesSent, record.bytesSent + chunk);
+          record.bytesSent += piece.length;
+          if (!res.write(piece)) {
+            res.once('drain', pump);
+            return;
+          }
+        }
+        if (!res.destroyed) res.end(() => { record.state = 'sent'; });
+      };
+      pump();
     };
     if (answer.delayMs) {
       const timer = setTimeout(() => { this.timers.delete(timer); send(); }, answer.delayMs);
@@ -143,4 +174,72 @@ async function freePort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** What `FaultyS3Proxy` does with one request: pass it on, never answer it, or answer it with an S3 error. */
+export type S3Fault = 'pass' | 'stall' | { readonly status: number; readonly code: string; readonly message: string };
+
+/** A request `FaultyS3Proxy` held without answering. */
+export interface StalledRequest {
+  readonly method: string;
+  readonly path: string;
+  /** True once the client gave up on it and closed its connection. */
+  closedByClient: boolean;
+}
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of an S3 API (moto): `fault` decides, per request, to pass it on, to hold it
+ * forever (a stalled write) or to answer with an S3 error document.
+ */
+export class FaultyS3Proxy {
+  public fault: (method: string, path: string) => S3Fault = () => 'pass';
+  public readonly stalled: StalledRequest[] = [];
+  private readonly server: http.Server;
+
+  constructor(private readonly target: () => string) {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+  }
+
+  public get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  public async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  public reset(): void {
+    this.fault = () => 'pass';
+    this.stalled.length = 0;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const method = req.method ?? 'GET';
+    const fault = this.fault(method, decodeURIComponent(req.url ?? '/'));
+    if (fault === 'stall') {
+      const record: StalledRequest = { method, path: decodeURIComponent(req.url ?? '/'), closedByClient: false };
+      this.stalled.push(record);
+      req.resume();
+      res.on('close', () => { record.closedByClient = true; });
+      return;
+    }
+    if (fault !== 'pass') {
+      req.resume();
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${fault.message}</Message></Error>`;
+      res.writeHead(fault.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+      res.end(xml);
+      return;
+    }
+    const upstream = http.request(`${this.target()}${req.url}`, { method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  }
 }

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -93,10 +93,17 @@ describe('WeatherIngestion with defaults', () => {
           WEATHER_MAX_ATTEMPTS: '4',
           WEATHER_MAX_CONCURRENT_REQUESTS: '3',
           WEATHER_MAX_CALLS_PER_MINUTE: '500',
+          // 64 KiB + 8 days × 24 h × (48 + 32 × 8 variables) bytes
+          WEATHER_MAX_BODY_BYTES: '123904',
+          // (256 MB − 128 MB baseline) / 4 bytes of memory per body byte
+          WEATHER_BODY_MEMORY_BYTES: String(32 * 1024 * 1024),
+          WEATHER_S3_WRITE_TIMEOUT_MS: '5000',
         }),
       },
+      MemorySize: 256,
     });
     expect(ingestion.timeout.toSeconds()).toBe(78);
+    expect([ingestion.maxResponseBytes, ingestion.memorySize]).toEqual([123_904, 256]);
     expect([ingestion.maxConcurrentRequests, ingestion.maxCallsPerMinute]).toEqual([3, 500]);
     expect(ingestion.node.defaultChild).toBe(ingestion.ingestFunction);
   });
@@ -362,6 +369,30 @@ describe('WeatherIngestion validation', () => {
     expect(build({ cities: manyCities(1011) })).toThrow(
       /^cities: 1011 cities do not fit in Lambda's 900 s in the worst case, even at maxConcurrentRequests 200: every attempt timing out \(maxAttempts 4, requestTimeout 10 s\) and the rate limit \(maxCallsPerMinute 500\) holding the 4044 calls back for up to \d+ s; lower maxAttempts/);
     expect(build({ cities: manyCities(1010) })).not.toThrow();
+  });
+
+  test.each<[string, Partial<WeatherIngestionProps>, string]>([
+    ['maxResponseSize below what the days can produce', { maxResponseSize: Size.kibibytes(100) },
+      'maxResponseSize must be a whole number of bytes, at least the 123904 bytes that 8 days of the contract\'s 8 hourly variables can produce, got 102400 bytes'],
+    ['memorySize too small for the bodies in flight', { maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10, memorySize: 512 },
+      'memorySize must be at least 960 MB to hold maxConcurrentRequests 10 × maxResponseSize 20971520 bytes in flight, got 512'],
+    ['bodies in flight beyond Lambda\'s memory', { maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 200 },
+      'maxConcurrentRequests 200 × maxResponseSize 20971520 bytes need 16128 MB of memory, more than Lambda\'s 10240 MB: lower maxResponseSize or maxConcurrentRequests, or split the cities across several WeatherIngestion constructs'],
+    ['memorySize below 256', { memorySize: 128 }, 'memorySize must be an integer in [256, 10240], got 128'],
+  ])('body cap and memory: %s', (_name, overrides, message) => {
+    expect(build(overrides)).toThrow(message);
+  });
+
+  test('the memory is sized from the concurrency and the body cap, and a larger memorySize is kept', () => {
+    const sized = (overrides: Partial<WeatherIngestionProps>) => {
+      const { stack, props } = base();
+      const ingestion = new WeatherIngestion(stack, 'Ingestion', { ...props, ...overrides });
+      const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
+      return [ingestion.memorySize, fn.Properties.MemorySize, fn.Properties.Environment.Variables[ENV.maxBodyBytes], fn.Properties.Environment.Variables[ENV.bodyMemoryBytes]];
+    };
+    // 128 MB + 10 × 20 MiB × 4 = 928 MB, rounded up to 960
+    expect(sized({ maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10 })).toEqual([960, 960, String(20 * 1024 * 1024), String(208 * 1024 * 1024)]);
+    expect(sized({ memorySize: 1024 })).toEqual([1024, 1024, '123904', String(224 * 1024 * 1024)]);
   });
 
   test('an environment over Lambda\'s 4 KB (only absurd URLs can do it now)', () => {

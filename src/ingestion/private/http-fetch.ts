@@ -1,4 +1,5 @@
 import { backoffCeilingMs, RetryPolicy } from './runtime-config';
+import { WeatherContract } from '../../contract/weather-contract';
 
 /** A body the API answered with, ready to be written unchanged. */
 export interface FetchSuccess {
@@ -30,6 +31,12 @@ export interface FetchOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetchImpl?: typeof fetch;
   /**
+   * Largest 2xx body accepted, in bytes (after HTTP content decoding). The body is read as a stream and the
+   * request is abandoned as soon as it grows past this: a larger body fails the city with `BODY_TOO_LARGE`,
+   * without retry.
+   */
+  readonly maxBodyBytes: number;
+  /**
    * Takes the API calls of one attempt before it is sent (the rate limiter); resolves false when they would only
    * be available after the deadline, which ends the city's attempts.
    */
@@ -49,8 +56,10 @@ const USER_AGENT = 'cdk-weather-pipeline (+https://github.com/cdk-weather-pipeli
  * GETs one Open-Meteo URL with a per-request timeout and retries with exponential backoff and full jitter.
  *
  * Retried: network errors, timeouts, HTTP 429 and 5xx, and a 2xx body that is not valid JSON (a truncated
- * transfer). Not retried: other HTTP statuses (4xx), an API error document (`{"error": true, "reason": ...}`)
- * and a 2xx JSON body that is not an object. A `Retry-After` longer than the backoff ceiling ends the retries.
+ * transfer). Not retried: other HTTP statuses (4xx), an API error document (`{"error": true, "reason": ...}`),
+ * a 2xx JSON body that is not an object (`INVALID_BODY`) or not the shape the contract reads (`WRONG_SHAPE`),
+ * and a 2xx body larger than `maxBodyBytes` (`BODY_TOO_LARGE`). A `Retry-After` longer than the backoff ceiling
+ * ends the retries. The body is parsed once, to check it; what is returned is the bytes as received.
  */
 export async function fetchWeather(url: string, options: FetchOptions): Promise<FetchOutcome> {
   const { policy, deadline } = options;
@@ -75,7 +84,7 @@ export async function fetchWeather(url: string, options: FetchOptions): Promise<
       return failure(attempts === 0 ? last : { ...last, reason: `${last.reason}; no time left to retry` }, attempts);
     }
     attempts++;
-    const verdict = await attempt(fetchImpl, url, timeoutMs);
+    const verdict = await attempt(fetchImpl, url, timeoutMs, options.maxBodyBytes);
     if ('body' in verdict) {
       return { ok: true, body: verdict.body, contentType: verdict.contentType, fetchedAt: new Date(), attempts };
     }
@@ -103,17 +112,18 @@ function failure(verdict: Verdict, attempts: number): FetchFailure {
 }
 
 async function attempt(
-  fetchImpl: typeof fetch, url: string, timeoutMs: number,
+  fetchImpl: typeof fetch, url: string, timeoutMs: number, maxBodyBytes: number,
 ): Promise<Verdict | { body: Buffer; contentType: string }> {
   let response: Response;
-  let body: Buffer;
+  let read: CappedBody;
   try {
     // The signal covers the body too, so a server that stalls mid-body also times out.
     response = await fetchImpl(url, {
       signal: AbortSignal.timeout(timeoutMs),
       headers: { 'accept': 'application/json', 'user-agent': USER_AGENT },
     });
-    body = Buffer.from(await response.arrayBuffer());
+    const ok = response.status >= 200 && response.status < 300;
+    read = await readCapped(response, ok ? maxBodyBytes : ERROR_BODY_BYTES);
   } catch (err) {
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') {
@@ -123,38 +133,119 @@ async function attempt(
     return { retryable: true, error: 'NETWORK', reason: `${e.message}${cause}` };
   }
 
-  const apiReason = apiErrorReason(body);
   const status = response.status;
   if (status >= 200 && status < 300) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      return { retryable: true, error: 'INVALID_BODY', reason: `HTTP ${status} body of ${body.length} bytes is not valid JSON: ${(err as Error).message}` };
+    if (read.overCap !== undefined) {
+      return { retryable: false, error: 'BODY_TOO_LARGE', reason: `HTTP ${status} body ${read.overCap}, more than the ${maxBodyBytes} bytes accepted (maxResponseSize); request abandoned` };
     }
+    const body = read.body;
+    const json = parseJson(body);
+    if (!json.ok) {
+      return { retryable: true, error: 'INVALID_BODY', reason: `HTTP ${status} body of ${body.length} bytes is not valid JSON: ${json.error}` };
+    }
+    const parsed = json.value;
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       return { retryable: false, error: 'INVALID_BODY', reason: `HTTP ${status} body is JSON but not an object: ${snippet(body)}` };
     }
+    const apiReason = apiErrorReason(parsed);
     if (apiReason !== undefined) {
       return { retryable: false, error: 'API_ERROR', reason: apiReason };
+    }
+    const problem = shapeProblem(parsed as Record<string, unknown>);
+    if (problem !== undefined) {
+      return { retryable: false, error: 'WRONG_SHAPE', reason: `HTTP ${status} body ${problem}: ${snippet(body)}` };
     }
     return { body, contentType: response.headers.get('content-type') ?? 'application/json' };
   }
 
+  const body = read.body;
+  const json = parseJson(body);
+  const apiReason = json.ok ? apiErrorReason(json.value) : undefined;
   const reason = apiReason ?? (`${status} ${response.statusText}`.trim() + (body.length > 0 ? `: ${snippet(body)}` : ''));
   const retryable = status === 429 || status >= 500;
   return { retryable, error: `HTTP_${status}`, reason, retryAfterMs: retryable ? retryAfterMs(response.headers.get('retry-after')) : undefined };
 }
 
-/** The `reason` of an Open-Meteo error document (`{"error": true, "reason": "..."}`), if the body is one. */
-function apiErrorReason(body: Buffer): string | undefined {
-  try {
-    const parsed = JSON.parse(body.toString('utf8'));
-    if (parsed !== null && typeof parsed === 'object' && parsed.error === true) {
-      return typeof parsed.reason === 'string' ? parsed.reason : JSON.stringify(parsed);
+/** Bytes read of an error (non-2xx) body: enough for an API error document, the rest is dropped. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+interface CappedBody {
+  /** The body, or its first `cap` bytes when it is longer. */
+  readonly body: Buffer;
+  /** Set when the body is longer than the cap: what is known of its size. */
+  readonly overCap?: string;
+}
+
+/**
+ * Reads a response body as a stream, keeping at most `cap` bytes: a longer body is cancelled as soon as it is
+ * known to be too long (from its `Content-Length` when it is not content-encoded, else when the cap is crossed).
+ */
+async function readCapped(response: Response, cap: number): Promise<CappedBody> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (response.headers.get('content-encoding') === null && Number.isFinite(declared) && declared > cap) {
+    await response.body?.cancel();
+    return { body: Buffer.alloc(0), overCap: `of ${declared} bytes (Content-Length)` };
+  }
+  if (response.body === null) {
+    return { body: Buffer.alloc(0) };
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
     }
-  } catch {
-    // not JSON: not an API error document
+    if (total + value.byteLength > cap) {
+      chunks.push(value.subarray(0, cap - total));
+      await reader.cancel();
+      return { body: Buffer.concat(chunks, cap), overCap: `of more than ${cap} bytes` };
+    }
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  return { body: Buffer.concat(chunks, total) };
+}
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false; error: string } {
+  try {
+    return { ok: true, value: JSON.parse(body.toString('utf8')) };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+}
+
+/** The `reason` of an Open-Meteo error document (`{"error": true, "reason": "..."}`), if the value is one. */
+function apiErrorReason(parsed: unknown): string | undefined {
+  if (parsed !== null && typeof parsed === 'object' && (parsed as Record<string, unknown>).error === true) {
+    const reason = (parsed as Record<string, unknown>).reason;
+    return typeof reason === 'string' ? reason : JSON.stringify(parsed);
+  }
+  return undefined;
+}
+
+/**
+ * What the contract needs of a forecast or archive body, checked before it is written: an `hourly` object with a
+ * non-empty `time` array and at least one of the contract's variables, every one present as an array. Lengths and
+ * values are the ETL's to check (it quarantines them row by row). Returns what is wrong, or undefined.
+ */
+export function shapeProblem(body: Record<string, unknown>): string | undefined {
+  const hourly = body.hourly;
+  if (hourly === null || typeof hourly !== 'object' || Array.isArray(hourly)) {
+    return 'has no "hourly" object';
+  }
+  const block = hourly as Record<string, unknown>;
+  if (!Array.isArray(block.time) || block.time.length === 0) {
+    return 'has no non-empty "hourly.time" array';
+  }
+  const present = WeatherContract.VARIABLES.map((v) => v.apiName).filter((name) => name in block);
+  if (present.length === 0) {
+    return `has none of the requested hourly variables (${WeatherContract.VARIABLES.map((v) => v.apiName).join(', ')})`;
+  }
+  const notArrays = present.filter((name) => !Array.isArray(block[name]));
+  if (notArrays.length > 0) {
+    return `has hourly variables that are not arrays: ${notArrays.join(', ')}`;
   }
   return undefined;
 }

@@ -1,6 +1,9 @@
 import { fetchWeather, FetchOptions } from './http-fetch';
 import { CallRateLimiter, LimiterClock } from './rate-limiter';
-import { ARCHIVE_PATH, CITIES_FILE, DEFAULT_MAX_CALLS_PER_MINUTE, FORECAST_PATH, MANIFEST_RESERVE_MS, RuntimeConfig } from './runtime-config';
+import {
+  ARCHIVE_PATH, bodyMemoryBytes, CITIES_FILE, DEFAULT_MAX_CALLS_PER_MINUTE, DEFAULT_S3_WRITE_TIMEOUT_MS, derivedBodyCap, FORECAST_PATH,
+  MANIFEST_RESERVE_MS, MIN_MEMORY_MB, RAW_WRITE_RESERVE_MS, RETURN_RESERVE_MS, RuntimeConfig,
+} from './runtime-config';
 import { callWeight } from './schedule-math';
 import { City } from '../../contract/city';
 import { IngestionManifest, ManifestEntry, ManifestFailure } from '../../contract/manifest';
@@ -9,8 +12,16 @@ import { IngestionRequest, IngestionResult } from '../ingestion-request';
 
 /** What `ingestBatch` needs besides the request and the configuration. */
 export interface IngestDependencies {
-  /** Writes one object to the landing bucket (an S3 `PutObject` in Lambda). */
-  readonly putObject: (object: LandingObject) => Promise<void>;
+  /**
+   * Writes one object to the landing bucket (an S3 `PutObject` in Lambda), giving up when `signal` aborts. The
+   * batch stops waiting for it then anyway, and records the write as failed.
+   */
+  readonly putObject: (object: LandingObject, signal: AbortSignal) => Promise<void>;
+  /**
+   * Id of this invocation, the same on every retry of it (Lambda's `awsRequestId`: an asynchronous invocation
+   * retried by Lambda keeps its request id). It makes the batch id when the event carries no time and no batch id.
+   */
+  readonly invocationId?: string;
   /** Milliseconds left in the invocation (Lambda `context.getRemainingTimeInMillis`). */
   readonly remainingTimeMs?: () => number;
   readonly log?: (record: Record<string, unknown>) => void;
@@ -41,7 +52,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * Runs one ingestion batch: fetch every city (a few at a time), write each body unchanged, then the manifest.
  *
  * Throws when the request is invalid, when no city could be written (no manifest then) or when the manifest
- * cannot be written; a retry of the same run reuses the same keys.
+ * cannot be written (the error names the batch and the manifest key); a retry of the same run reuses the same keys.
+ * Every S3 write is bounded by the write timeout and by the invocation's remaining time, keeping
+ * `MANIFEST_RESERVE_MS` for the manifest: a stalled write fails its city, not the batch.
  */
 export async function ingestBatch(
   event: IngestionEvent | null | undefined, config: RuntimeConfig, deps: IngestDependencies,
@@ -49,22 +62,28 @@ export async function ingestBatch(
   const request: IngestionEvent = event ?? {};
   const startedAt = new Date();
   const log = deps.log ?? ((record) => console.log(JSON.stringify(record)));
-  const deadline = Date.now() + Math.max(0, (deps.remainingTimeMs?.() ?? 15 * 60_000) - MANIFEST_RESERVE_MS);
+  const remainingMs = deps.remainingTimeMs?.() ?? 15 * 60_000;
+  // Requests end by `deadline`, raw writes by `writeDeadline`, the manifest write by `manifestDeadline`, leaving
+  // time to return.
+  const deadline = Date.now() + Math.max(0, remainingMs - MANIFEST_RESERVE_MS);
+  const writeDeadline = Date.now() + Math.max(0, remainingMs - RAW_WRITE_RESERVE_MS);
+  const manifestDeadline = Date.now() + Math.max(0, remainingMs - RETURN_RESERVE_MS);
+  const writeTimeoutMs = config.s3WriteTimeoutMs ?? DEFAULT_S3_WRITE_TIMEOUT_MS;
 
-  const logicalTime = parseTime(request.scheduledTime ?? request.time, startedAt);
+  const eventTime = request.scheduledTime ?? request.time;
+  const logicalTime = parseTime(eventTime, startedAt);
   const ingestDate = logicalTime.toISOString().slice(0, 10);
   const backfill = request.backfill;
   if (backfill !== undefined) {
     checkBackfill(backfill.startDate, backfill.endDate);
   }
-  const batchId = request.batchId ?? (backfill !== undefined
-    ? `backfill-${backfill.startDate.replace(/-/g, '')}-${backfill.endDate.replace(/-/g, '')}`
-    : WeatherContract.scheduledBatchId(logicalTime.toISOString()));
+  const batchId = request.batchId ?? defaultBatchId(backfill, eventTime, logicalTime, deps.invocationId);
   if (!new RegExp(WeatherContract.BATCH_ID_PATTERN).test(batchId)) {
     throw new Error(`batchId must match ${WeatherContract.BATCH_ID_PATTERN}, got "${batchId}"`);
   }
   const manifestKey = WeatherContract.manifestKey(ingestDate, batchId);
   const cities = selectCities(config.cities, request.citySlugs);
+  const { maxBodyBytes, concurrency } = bodyLimits(config, backfill);
 
   log({
     message: 'ingestion batch started',
@@ -72,7 +91,8 @@ export async function ingestBatch(
     ingestDate,
     mode: backfill ? 'backfill' : 'forecast',
     cities: cities.length,
-    maxConcurrentRequests: config.maxConcurrentRequests,
+    maxConcurrentRequests: concurrency,
+    maxBodyBytes,
     maxCallsPerMinute: config.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE,
   });
 
@@ -84,22 +104,22 @@ export async function ingestBatch(
 
   const written: ManifestEntry[] = [];
   const failed: ManifestFailure[] = [];
-  const outcomes = await mapWithConcurrency(cities, config.maxConcurrentRequests, async (city): Promise<CityOutcome> => {
+  const outcomes = await mapWithConcurrency(cities, concurrency, async (city): Promise<CityOutcome> => {
     const slug = WeatherContract.slugOf(city);
     const requestUrl = buildUrl(config, city, backfill);
-    const fetched = await fetchWeather(requestUrl, { ...deps.fetchOptions, policy: config.retry, deadline, acquireCall });
+    const fetched = await fetchWeather(requestUrl, { ...deps.fetchOptions, policy: config.retry, deadline, acquireCall, maxBodyBytes });
     if (!fetched.ok) {
       return { failure: { city: slug, cityName: city.name, requestUrl, error: fetched.error, reason: fetched.reason, attempts: fetched.attempts } };
     }
     const key = WeatherContract.rawKey(ingestDate, slug, batchId);
     const fetchedAt = fetched.fetchedAt.toISOString();
     try {
-      await deps.putObject({
+      await boundedWrite(deps.putObject, {
         key,
         body: fetched.body,
         contentType: fetched.contentType,
         metadata: rawMetadata(city, slug, requestUrl, fetchedAt, batchId),
-      });
+      }, writeTimeoutMs, writeDeadline);
     } catch (err) {
       return { failure: { city: slug, cityName: city.name, requestUrl, error: 'WRITE_FAILED', reason: (err as Error).message, attempts: fetched.attempts } };
     }
@@ -127,9 +147,9 @@ export async function ingestBatch(
   }
 
   const retries = [...written, ...failed].reduce((sum, item) => sum + Math.max(0, item.attempts - 1), 0);
-  logMetrics(log, written.length, failed.length, retries);
 
   if (written.length === 0) {
+    logMetrics(log, written.length, failed.length, retries);
     const summary = failed.map((f) => `${f.city} ${f.error} (${f.reason})`).join('; ');
     throw new Error(`ingestion batch ${batchId}: no city could be written, so no manifest was written: ${summary}`);
   }
@@ -145,8 +165,21 @@ export async function ingestBatch(
     written,
     failed,
   };
-  // Written last: its arrival tells the orchestrator that the batch is complete.
-  await deps.putObject({ key: manifestKey, body: JSON.stringify(manifest, null, 2), contentType: 'application/json' });
+  // Written last: its arrival tells the orchestrator that the batch is complete. Bounded by the invocation's
+  // remaining time only: it is the one write that must not be cut short by the per-write timeout.
+  try {
+    await boundedWrite(deps.putObject, { key: manifestKey, body: JSON.stringify(manifest, null, 2), contentType: 'application/json' },
+      manifestDeadline - Date.now(), manifestDeadline);
+  } catch (err) {
+    const reason = (err as Error).message;
+    log({ level: 'ERROR', message: 'manifest write failed', batchId, bucket: config.bucket, manifestKey, written: written.length, failed: failed.length, reason });
+    throw new Error(
+      `ingestion batch ${batchId}: the manifest s3://${config.bucket}/${manifestKey} could not be written: ${reason}. ` +
+      `The ${written.length} raw object${written.length === 1 ? '' : 's'} written stay in place; a retry of this invocation reuses batch id ${batchId} and overwrites them.`,
+      { cause: err });
+  }
+  // Only a batch whose manifest is in place counts as done.
+  logMetrics(log, written.length, failed.length, retries);
 
   const result: IngestionResult = {
     batchId,
@@ -165,11 +198,78 @@ export async function ingestBatch(
   return result;
 }
 
+/**
+ * The batch id of an event without one: `backfill-<start>-<end>` for a backfill, the event's time in ISO basic
+ * format, else one made from the invocation id (stable across Lambda's retries of the same invocation), else (no
+ * invocation id: a direct call outside Lambda) the start time.
+ */
+function defaultBatchId(
+  backfill: { startDate: string; endDate: string } | undefined, eventTime: string | undefined, logicalTime: Date, invocationId: string | undefined,
+): string {
+  if (backfill !== undefined) {
+    return `backfill-${backfill.startDate.replace(/-/g, '')}-${backfill.endDate.replace(/-/g, '')}`;
+  }
+  if (eventTime !== undefined || invocationId === undefined) {
+    return WeatherContract.scheduledBatchId(logicalTime.toISOString());
+  }
+  return `invocation-${invocationId.replace(/[^A-Za-z0-9_.-]/g, '-')}`.slice(0, 64);
+}
+
+/**
+ * The body cap and the number of requests in flight of this batch. A forecast uses the configured cap; a backfill
+ * derives one from its date range, and runs fewer requests at once so that concurrency × cap stays within the
+ * memory the function was sized with for bodies. A range whose one body would not fit is refused.
+ */
+export function bodyLimits(config: RuntimeConfig, backfill?: { startDate: string; endDate: string }): { maxBodyBytes: number; concurrency: number } {
+  const forecastCap = config.maxBodyBytes ?? derivedBodyCap(WeatherContract.VARIABLES.length, config.pastDays + config.forecastDays);
+  const budget = config.bodyMemoryBytes ?? bodyMemoryBytes(MIN_MEMORY_MB);
+  const maxBodyBytes = backfill === undefined
+    ? forecastCap
+    : Math.max(forecastCap, derivedBodyCap(WeatherContract.VARIABLES.length, dayCount(backfill)));
+  const concurrency = Math.min(config.maxConcurrentRequests, Math.floor(budget / maxBodyBytes));
+  if (concurrency < 1) {
+    throw new Error(
+      `backfill ${backfill?.startDate} .. ${backfill?.endDate}: one response may be up to ${maxBodyBytes} bytes, more than the ${budget} bytes ` +
+      'the function\'s memory allows for response bodies; split the range into shorter backfills (or raise the function\'s memory)');
+  }
+  return { maxBodyBytes, concurrency };
+}
+
+function dayCount(range: { startDate: string; endDate: string }): number {
+  return Math.round((Date.parse(`${range.endDate}T00:00:00Z`) - Date.parse(`${range.startDate}T00:00:00Z`)) / 86_400_000) + 1;
+}
+
+/**
+ * Runs one S3 write bounded by `timeoutMs` and by `deadline` (epoch ms), whichever comes first: past it the write
+ * is aborted and this rejects, naming the bound, even if the writer ignores the abort.
+ */
+async function boundedWrite(
+  putObject: IngestDependencies['putObject'], object: LandingObject, timeoutMs: number, deadline: number,
+): Promise<void> {
+  const leftMs = deadline - Date.now();
+  const limitMs = Math.min(timeoutMs, leftMs);
+  const bound = timeoutMs <= leftMs ? `the S3 write timeout of ${timeoutMs} ms` : `the invocation's remaining time (${Math.max(0, leftMs)} ms left for it)`;
+  if (limitMs <= 0) {
+    throw new Error(`not written to s3 key ${object.key}: no time left in the invocation for it`);
+  }
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Error(`no answer from S3 for key ${object.key} within ${bound}`));
+    }, limitMs);
+  });
+  try {
+    await Promise.race([putObject(object, controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Open-Meteo's weight of one request of the batch: the contract's variables over the days it asks for. */
 export function requestWeight(config: Pick<RuntimeConfig, 'pastDays' | 'forecastDays'>, backfill?: { startDate: string; endDate: string }): number {
-  const days = backfill
-    ? Math.round((Date.parse(`${backfill.endDate}T00:00:00Z`) - Date.parse(`${backfill.startDate}T00:00:00Z`)) / 86_400_000) + 1
-    : config.pastDays + config.forecastDays;
+  const days = backfill ? dayCount(backfill) : config.pastDays + config.forecastDays;
   return callWeight(WeatherContract.VARIABLES.length, days);
 }
 

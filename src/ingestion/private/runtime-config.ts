@@ -24,6 +24,12 @@ export const ENV = {
   backoffBaseMs: 'WEATHER_BACKOFF_BASE_MS',
   /** Largest retry delay; a `Retry-After` longer than this ends the retries. */
   backoffMaxMs: 'WEATHER_BACKOFF_MAX_MS',
+  /** Largest response body accepted in forecast mode, bytes (`maxResponseSize`); backfills derive their own. */
+  maxBodyBytes: 'WEATHER_MAX_BODY_BYTES',
+  /** Memory the function may spend on response bodies in flight, bytes: it bounds concurrency times body cap. */
+  bodyMemoryBytes: 'WEATHER_BODY_MEMORY_BYTES',
+  /** Longest one S3 write may take, retries included, before the city is recorded as failed (tests shorten it). */
+  s3WriteTimeoutMs: 'WEATHER_S3_WRITE_TIMEOUT_MS',
 } as const;
 
 /** Highest `maxConcurrentRequests`: the rate limiter, not the concurrency, keeps the API load in bounds. */
@@ -38,6 +44,59 @@ export const DEFAULT_BACKOFF_MAX_MS = 20_000;
 
 /** Time the handler keeps for writing the manifest after the last request. */
 export const MANIFEST_RESERVE_MS = 10_000;
+
+/** Default `s3WriteTimeoutMs`: a raw object is tens of KB, S3 answers in well under a second. */
+export const DEFAULT_S3_WRITE_TIMEOUT_MS = 5_000;
+
+/** S3 client timeouts of one HTTP attempt: connecting, and a socket left idle (a stalled request). */
+export const S3_CONNECTION_TIMEOUT_MS = 1_000;
+export const S3_REQUEST_TIMEOUT_MS = 3_000;
+
+/**
+ * Time before the end of the invocation by which raw writes must be done: a body fetched just before the request
+ * deadline (`MANIFEST_RESERVE_MS`) may still be written, and the manifest keeps at least 4 s.
+ */
+export const RAW_WRITE_RESERVE_MS = 5_000;
+
+/** Time kept after the manifest write's own bound, to return (or throw) before Lambda stops the invocation. */
+export const RETURN_RESERVE_MS = 1_000;
+
+/**
+ * Body cap derivation: what a response of `days` days of the contract's hourly variables can hold. Open-Meteo
+ * writes about 20 bytes per time stamp and 4 to 8 per value; these allowances are 2 to 4 times that (room for
+ * pretty-printing), plus a fixed part for the header blocks (`hourly_units`, coordinates, time zone).
+ */
+export const BODY_FIXED_BYTES = 64 * 1024;
+export const BODY_BYTES_PER_TIME = 48;
+export const BODY_BYTES_PER_VALUE = 32;
+
+/**
+ * Memory sizing: bytes of memory one body byte in flight takes at its peak (the chunks read, the concatenated
+ * buffer, the decoded string and the parsed check, measured in docs/PERFORMANCE.md "Ingestion memory"), and the
+ * memory of the handler before any body (Node.js, the AWS SDK, the cities).
+ */
+export const BODY_MEMORY_FACTOR = 4;
+export const BASELINE_MEMORY_MB = 128;
+
+/** Lambda memory bounds, MB. */
+export const MIN_MEMORY_MB = 256;
+export const MAX_MEMORY_MB = 10_240;
+
+/** Largest body a response of `days` days of `variableCount` hourly variables can hold (see `BODY_FIXED_BYTES`). */
+export function derivedBodyCap(variableCount: number, days: number): number {
+  return BODY_FIXED_BYTES + days * 24 * (BODY_BYTES_PER_TIME + variableCount * BODY_BYTES_PER_VALUE);
+}
+
+/** Memory for bodies in flight in a function of `memoryMb` MB: what is left over the baseline, over the factor. */
+export function bodyMemoryBytes(memoryMb: number): number {
+  return Math.floor(((memoryMb - BASELINE_MEMORY_MB) * 1024 * 1024) / BODY_MEMORY_FACTOR);
+}
+
+/** Smallest memory (MB, a multiple of 64, at least `MIN_MEMORY_MB`) for `concurrency` bodies of `maxBodyBytes`. */
+export function requiredMemoryMb(concurrency: number, maxBodyBytes: number): number {
+  const mb = BASELINE_MEMORY_MB + (concurrency * maxBodyBytes * BODY_MEMORY_FACTOR) / (1024 * 1024);
+  return Math.max(MIN_MEMORY_MB, Math.ceil(mb / 64) * 64);
+}
 
 /** Fixed part of the Lambda timeout: cold start, SDK set-up and the manifest write. */
 export const FIXED_OVERHEAD_MS = 30_000;
@@ -71,6 +130,18 @@ export interface RuntimeConfig {
   /** @default DEFAULT_MAX_CALLS_PER_MINUTE */
   readonly maxCallsPerMinute?: number;
   readonly retry: RetryPolicy;
+  /**
+   * Largest body accepted in forecast mode, bytes.
+   * @default derivedBodyCap over the contract's variables and pastDays + forecastDays
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Memory for bodies in flight, bytes: concurrency × body cap stays under it (backfills run fewer requests at once).
+   * @default bodyMemoryBytes(MIN_MEMORY_MB), the least the construct configures
+   */
+  readonly bodyMemoryBytes?: number;
+  /** @default DEFAULT_S3_WRITE_TIMEOUT_MS */
+  readonly s3WriteTimeoutMs?: number;
 }
 
 /**
@@ -146,6 +217,8 @@ export function configFromEnv(env: Record<string, string | undefined>, citiesTex
     }
     return value;
   };
+  const optionalInteger = (name: string, min: number, max: number): number | undefined =>
+    env[name] === undefined || env[name] === '' ? undefined : integer(name, undefined, min, max);
   return {
     bucket: required(ENV.bucket),
     cities: decodeCities(citiesText),
@@ -155,6 +228,9 @@ export function configFromEnv(env: Record<string, string | undefined>, citiesTex
     forecastDays: integer(ENV.forecastDays, undefined, 0, 16),
     maxConcurrentRequests: integer(ENV.maxConcurrentRequests, 3, 1, MAX_CONCURRENT_REQUESTS),
     maxCallsPerMinute: integer(ENV.maxCallsPerMinute, DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000),
+    maxBodyBytes: optionalInteger(ENV.maxBodyBytes, 1, 2 ** 40),
+    bodyMemoryBytes: optionalInteger(ENV.bodyMemoryBytes, 1, 2 ** 40),
+    s3WriteTimeoutMs: integer(ENV.s3WriteTimeoutMs, DEFAULT_S3_WRITE_TIMEOUT_MS, 1, 900_000),
     retry: {
       maxAttempts: integer(ENV.maxAttempts, 4, 1, 10),
       requestTimeoutMs: integer(ENV.requestTimeoutMs, 10_000, 1, 900_000),
