@@ -11,7 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
-import { bundleWithFiles } from '../private/code-asset';
+import { codeWithFiles } from '../private/code-asset';
 import { limiterWaitMs } from './private/rate-limiter';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
@@ -334,11 +334,11 @@ export class WeatherIngestion extends Construct {
     });
     this.logGroup.grantWrite(role);
 
-    // The bundled handler plus the cities, as one code asset (see `codeAssetDirectory`).
+    // The bundled handler plus the cities, as one code asset staged by CDK (see `codeWithFiles`).
     const fn = new lambda.Function(this, 'Resource', {
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(bundleWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(props.cities) }, 'cdk-weather-ingestion')),
+      code: codeWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(props.cities) }),
       description: `Fetches Open-Meteo weather for ${props.cities.length} cities into the landing zone`,
       role,
       logGroup: this.logGroup,

@@ -20,7 +20,7 @@ import { WeatherContract } from '../contract/weather-contract';
 import { IGlueEtlJob } from '../etl/glue-etl-job';
 import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { PipelineOrchestrator } from '../orchestration/pipeline-orchestrator';
-import { bundleWithFiles } from '../private/code-asset';
+import { codeWithFiles } from '../private/code-asset';
 import { citiesOf } from '../private/dataset';
 import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
@@ -501,8 +501,7 @@ export class PipelineMonitoring extends Construct {
       description: 'cdk-weather-pipeline: ETL run summaries, Glue job runs and city freshness as CloudWatch metrics (EMF)',
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(bundleWithFiles(PUBLISHER_BUNDLE_DIR,
-        { [FRESHNESS_FILE]: encodeFreshnessCities(freshnessCities) }, 'cdk-weather-monitoring')),
+      code: codeWithFiles(PUBLISHER_BUNDLE_DIR, { [FRESHNESS_FILE]: encodeFreshnessCities(freshnessCities) }),
       role,
       logGroup,
       memorySize: 256,

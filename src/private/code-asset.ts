@@ -1,22 +1,22 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { AssetHashType, BundlingOptions, DockerImage, ILocalBundling } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /**
- * A folder holding a handler bundle's files plus `extraFiles` (configuration the handler reads next to its
- * `index.js`): a function's code asset.
+ * A function's code asset: a handler bundle's files plus `extraFiles` (configuration the handler reads next to its
+ * `index.js`).
  *
- * Its content depends only on the bundle and the extra files, so the asset hash does too. The folder is named after
- * a hash of that content under the OS temporary directory: a later synthesis with the same content reuses it, and a
- * different content never lands in an existing folder. It is written to a fresh temporary folder first and then
- * renamed, so that concurrent syntheses never see it half-written.
+ * The files are written by CDK's own asset staging, through local bundling, straight into the cloud assembly
+ * (`cdk.out/asset.<hash>`): nothing is written anywhere else, so syntheses leave no folder behind in the system
+ * temporary directory. The asset hash depends only on the files' names and contents: the same bundle and extra
+ * files always give the same asset, and different ones never share it.
  *
  * @param bundleDir the bundle made by `npx projen bundle`
  * @param extraFiles file name → content, replacing any bundle file of the same name
- * @param folderPrefix prefix of the folder name under the temporary directory
  */
-export function bundleWithFiles(bundleDir: string, extraFiles: Record<string, string>, folderPrefix: string): string {
+export function codeWithFiles(bundleDir: string, extraFiles: Record<string, string>): lambda.AssetCode {
   if (!fs.existsSync(path.join(bundleDir, 'index.js'))) {
     throw new Error(`the handler bundle is missing (${bundleDir}): run "npx projen bundle"`);
   }
@@ -34,21 +34,22 @@ export function bundleWithFiles(bundleDir: string, extraFiles: Record<string, st
   for (const [name, content] of files) {
     hash.update(`${name}\0${content.length}\0`).update(content);
   }
-  const dir = path.join(os.tmpdir(), `${folderPrefix}-${hash.digest('hex').slice(0, 32)}`);
-  if (!fs.existsSync(dir)) {
-    const staging = fs.mkdtempSync(`${dir}.tmp-`);
-    for (const [name, content] of files) {
-      fs.writeFileSync(path.join(staging, name), content);
+  const bundling: BundlingOptions = {
+    // Never pulled nor run: the local bundler below always succeeds. CDK requires an image in the options.
+    image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
+    local: new FilesBundler(files),
+  };
+  return lambda.Code.fromAsset(bundleDir, { assetHashType: AssetHashType.CUSTOM, assetHash: hash.digest('hex'), bundling });
+}
+
+/** Writes a fixed set of files into the folder CDK stages the asset in. */
+class FilesBundler implements ILocalBundling {
+  constructor(private readonly files: Map<string, Buffer>) {}
+
+  public tryBundle(outputDir: string): boolean {
+    for (const [name, content] of this.files) {
+      fs.writeFileSync(path.join(outputDir, name), content);
     }
-    try {
-      fs.renameSync(staging, dir);
-    } catch (e) {
-      // Another synthesis made the same folder in the meantime: same content, keep theirs.
-      fs.rmSync(staging, { recursive: true, force: true });
-      if (!fs.existsSync(dir)) {
-        throw e;
-      }
-    }
+    return true;
   }
-  return dir;
 }

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -481,5 +482,33 @@ describe('many cities: the city list is not limited by Lambda\'s environment', (
     }));
     expect(hashOf(reordered)).toBe(hashOf(cities));
     expect(hashOf(cities.slice(1))).not.toBe(hashOf(cities));
+  });
+});
+
+describe('the code asset is staged by CDK, in the cloud assembly only', () => {
+  test('syntheses with different city lists write nothing to the system temporary directory', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ingestion-asset-test-'));
+    const tmp = path.join(root, 'tmp');
+    fs.mkdirSync(tmp);
+    // Jest gives tests a copy of the environment, so TMPDIR cannot redirect os.tmpdir(): stub it instead.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const spy = jest.spyOn(require('os') as typeof os, 'tmpdir').mockReturnValue(tmp);
+    try {
+      expect(os.tmpdir()).toBe(tmp);
+      const staged = [CITIES, CITIES.slice(1), manyCities(3)].map((cities, i) => {
+        const app = new App({ outdir: path.join(root, `cdk.out-${i}`) });
+        const stack = new Stack(app, 'Test');
+        new WeatherIngestion(stack, 'Ingestion', { landingBucket: new s3.Bucket(stack, 'Landing'), cities });
+        const dir = functionAssetDir(app, stack);
+        expect(JSON.parse(fs.readFileSync(path.join(dir, CITIES_FILE), 'utf-8'))).toEqual(cities);
+        expect(fs.readdirSync(dir).sort()).toEqual([CITIES_FILE, 'index.js', 'index.js.map']);
+        return dir;
+      });
+      expect(staged.every((dir) => dir.startsWith(root + path.sep) && !dir.startsWith(tmp))).toBe(true);
+      expect(fs.readdirSync(tmp)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
