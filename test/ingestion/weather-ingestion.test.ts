@@ -96,8 +96,8 @@ describe('WeatherIngestion with defaults', () => {
           WEATHER_MAX_CALLS_PER_MINUTE: '500',
           // 64 KiB + 8 days × 24 h × (48 + 32 × 8 variables) bytes
           WEATHER_MAX_BODY_BYTES: '123904',
-          // (256 MB − 128 MB baseline) / 4 bytes of memory per body byte
-          WEATHER_BODY_MEMORY_BYTES: String(32 * 1024 * 1024),
+          // (256 MB − 128 MB baseline) / 8 bytes of memory per body byte
+          WEATHER_BODY_MEMORY_BYTES: String(16 * 1024 * 1024),
           WEATHER_S3_WRITE_TIMEOUT_MS: '5000',
         }),
       },
@@ -376,9 +376,9 @@ describe('WeatherIngestion validation', () => {
     ['maxResponseSize below what the days can produce', { maxResponseSize: Size.kibibytes(100) },
       'maxResponseSize must be a whole number of bytes, at least the 123904 bytes that 8 days of the contract\'s 8 hourly variables can produce, got 102400 bytes'],
     ['memorySize too small for the bodies in flight', { maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10, memorySize: 512 },
-      'memorySize must be at least 960 MB to hold maxConcurrentRequests 10 × maxResponseSize 20971520 bytes in flight, got 512'],
+      'memorySize must be at least 1728 MB to hold maxConcurrentRequests 10 × maxResponseSize 20971520 bytes in flight, got 512'],
     ['bodies in flight beyond Lambda\'s memory', { maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 200 },
-      'maxConcurrentRequests 200 × maxResponseSize 20971520 bytes need 16128 MB of memory, more than Lambda\'s 10240 MB: lower maxResponseSize or maxConcurrentRequests, or split the cities across several WeatherIngestion constructs'],
+      'maxConcurrentRequests 200 × maxResponseSize 20971520 bytes need 32128 MB of memory, more than Lambda\'s 10240 MB: lower maxResponseSize or maxConcurrentRequests, or split the cities across several WeatherIngestion constructs'],
     ['memorySize below 256', { memorySize: 128 }, 'memorySize must be an integer in [256, 10240], got 128'],
   ])('body cap and memory: %s', (_name, overrides, message) => {
     expect(build(overrides)).toThrow(message);
@@ -391,9 +391,11 @@ describe('WeatherIngestion validation', () => {
       const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
       return [ingestion.memorySize, fn.Properties.MemorySize, fn.Properties.Environment.Variables[ENV.maxBodyBytes], fn.Properties.Environment.Variables[ENV.bodyMemoryBytes]];
     };
-    // 128 MB + 10 × 20 MiB × 4 = 928 MB, rounded up to 960
-    expect(sized({ maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10 })).toEqual([960, 960, String(20 * 1024 * 1024), String(208 * 1024 * 1024)]);
-    expect(sized({ memorySize: 1024 })).toEqual([1024, 1024, '123904', String(224 * 1024 * 1024)]);
+    // 128 MB + 10 × 20 MiB × 8 = 1,728 MB (a multiple of 64)
+    expect(sized({ maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10 })).toEqual([1728, 1728, String(20 * 1024 * 1024), String(200 * 1024 * 1024)]);
+    expect(sized({ memorySize: 1024 })).toEqual([1024, 1024, '123904', String(112 * 1024 * 1024)]);
+    // 1,000 cities: the default concurrency of 167 × 121 KiB × 8 = 158 MB over the baseline
+    expect(sized({ cities: manyCities(1000) })[0]).toBe(320);
   });
 
   test('an environment over Lambda\'s 4 KB (only absurd URLs can do it now)', () => {

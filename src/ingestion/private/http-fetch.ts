@@ -190,6 +190,23 @@ async function readCapped(response: Response, cap: number): Promise<CappedBody> 
     return { body: Buffer.alloc(0) };
   }
   const reader = response.body.getReader();
+  if (response.headers.get('content-encoding') === null && Number.isInteger(declared) && declared >= 0) {
+    // The size is known: read into one buffer of that size, rather than chunks and then a copy of them all.
+    const buffer = Buffer.allocUnsafe(declared);
+    let offset = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        return { body: buffer.subarray(0, offset) };
+      }
+      if (offset + value.byteLength > declared) {
+        await reader.cancel();
+        throw new Error(`the body is longer than its Content-Length of ${declared} bytes`);
+      }
+      buffer.set(value, offset);
+      offset += value.byteLength;
+    }
+  }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
