@@ -98,7 +98,7 @@ describe('WeatherIngestion with defaults', () => {
           WEATHER_MAX_BODY_BYTES: '123904',
           // (256 MB − 128 MB baseline) / 8 bytes of memory per body byte
           WEATHER_BODY_MEMORY_BYTES: String(16 * 1024 * 1024),
-          WEATHER_S3_WRITE_TIMEOUT_MS: '5000',
+          WEATHER_S3_WRITE_TIMEOUT_MS: '10000',
         }),
       },
       MemorySize: 256,

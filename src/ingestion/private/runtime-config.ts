@@ -45,12 +45,16 @@ export const DEFAULT_BACKOFF_MAX_MS = 20_000;
 /** Time the handler keeps for writing the manifest after the last request. */
 export const MANIFEST_RESERVE_MS = 10_000;
 
-/** Default `s3WriteTimeoutMs`: a raw object is tens of KB, S3 answers in well under a second. */
-export const DEFAULT_S3_WRITE_TIMEOUT_MS = 5_000;
+/**
+ * Default `s3WriteTimeoutMs`: a raw object is tens of KB and S3 answers in well under a second, but with 167 bodies
+ * in flight on a fraction of a vCPU the event loop itself can lag by seconds (the benchmark saw 1 s connection
+ * timeouts on a busy machine).
+ */
+export const DEFAULT_S3_WRITE_TIMEOUT_MS = 10_000;
 
 /** S3 client timeouts of one HTTP attempt: connecting, and a socket left idle (a stalled request). */
-export const S3_CONNECTION_TIMEOUT_MS = 1_000;
-export const S3_REQUEST_TIMEOUT_MS = 3_000;
+export const S3_CONNECTION_TIMEOUT_MS = 3_000;
+export const S3_REQUEST_TIMEOUT_MS = 5_000;
 
 /**
  * Time before the end of the invocation by which raw writes must be done: a body fetched just before the request
