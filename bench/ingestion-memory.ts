@@ -15,11 +15,11 @@
 // have lowered the peak.
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -83,10 +83,17 @@ function bodyOfSize(bytes: number): Buffer {
     const time = Array.from({ length: hours }, (_, i) => new Date(Date.UTC(2012, 0, 1) + i * 3_600_000).toISOString().slice(0, 16));
     const hourly: Record<string, unknown[]> = { time };
     variables.forEach((name, v) => {
-      hourly[name] = Array.from({ length: hours }, (_, i) => (i % 50 === 49 ? null : Math.round((((i * 7 + v * 13) % 1000) + 0.1 * (i % 9)) * 10) / 10));
+      const value = (i: number) => Math.round((((i * 7 + v * 13) % 1000) + 0.1 * (i % 9)) * 10) / 10;
+      hourly[name] = Array.from({ length: hours }, (_, i) => (i % 50 === 49 ? null : value(i)));
     });
     return JSON.stringify({
-      latitude: 48.86, longitude: 2.35, generationtime_ms: 1.2, utc_offset_seconds: 0, timezone: 'GMT', timezone_abbreviation: 'GMT', elevation: 43,
+      latitude: 48.86,
+      longitude: 2.35,
+      generationtime_ms: 1.2,
+      utc_offset_seconds: 0,
+      timezone: 'GMT',
+      timezone_abbreviation: 'GMT',
+      elevation: 43,
       hourly_units: Object.fromEntries([['time', 'iso8601'], ...variables.map((name) => [name, 'unit'])]),
       hourly,
     });
@@ -159,13 +166,19 @@ async function main(): Promise<void> {
         const event = { batchId: `${variant.name}-${rep}`, ...(variant.backfill ? { backfill: variant.backfill } : {}) };
         // Asynchronous: the stub API answers from this process's event loop.
         const { stdout: output } = await promisify(execFile)(process.execPath, [
-          ...(heapLimit ? [`--max-old-space-size=${Math.floor(ingestion.memorySize * 0.9)}`] : []), '-e', CHILD, path.join(dir, 'index.js'), JSON.stringify(event)], {
+          ...(heapLimit ? [`--max-old-space-size=${Math.floor(ingestion.memorySize * 0.9)}`] : []), '-e', CHILD, path.join(dir, 'index.js'), JSON.stringify(event),
+        ], {
           env: {
-            PATH: process.env.PATH, ...env,
+            PATH: process.env.PATH,
+            ...env,
             // The bundle leaves the AWS SDK out (the Lambda runtime provides it): take the repository's.
             NODE_PATH: path.join(__dirname, '..', 'node_modules'),
-            AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true',
-            AWS_ENDPOINT_URL_S3: s3Endpoint, AWS_S3_FORCE_PATH_STYLE: 'true',
+            AWS_ACCESS_KEY_ID: 'x',
+            AWS_SECRET_ACCESS_KEY: 'x',
+            AWS_REGION: 'us-east-1',
+            AWS_EC2_METADATA_DISABLED: 'true',
+            AWS_ENDPOINT_URL_S3: s3Endpoint,
+            AWS_S3_FORCE_PATH_STYLE: 'true',
           },
           maxBuffer: 16 * 1024 * 1024,
         });

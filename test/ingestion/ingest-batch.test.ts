@@ -142,7 +142,12 @@ describe('fetchWeather', () => {
     const sleeps: number[] = [];
     const fetchImpl = jest.fn(async () => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED 127.0.0.1:9' } }); });
     const outcome = await fetchWeather('http://api.test/v1/forecast', {
-      policy, deadline: deadline(), maxBodyBytes: 1_000_000, fetchImpl: fetchImpl as any, random: () => 0.5, sleep: async (ms) => { sleeps.push(ms); },
+      policy,
+      deadline: deadline(),
+      maxBodyBytes: 1_000_000,
+      fetchImpl: fetchImpl as any,
+      random: () => 0.5,
+      sleep: async (ms) => { sleeps.push(ms); },
     });
     expect(outcome).toEqual({ ok: false, error: 'NETWORK', reason: 'fetch failed: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9', attempts: 4 });
     // half of 10, 20, 40 ms

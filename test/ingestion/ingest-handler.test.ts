@@ -404,7 +404,9 @@ describe('bounds: one response or one write cannot sink the batch', () => {
     const result = await handler({ batchId: 'cap-declared', scheduledTime: '2025-06-06T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] });
     expect(result).toMatchObject({ written: 1, failed: 1 });
     expect(result.failures).toEqual([expect.objectContaining({
-      city: 'gyor', error: 'BODY_TOO_LARGE', attempts: 1,
+      city: 'gyor',
+      error: 'BODY_TOO_LARGE',
+      attempts: 1,
       reason: `HTTP 200 body of ${big.length} bytes (Content-Length), more than the ${CAP} bytes accepted (maxResponseSize); request abandoned`,
     })]);
     expect(api.hits(GYOR.latitude)).toHaveLength(1);
@@ -420,7 +422,9 @@ describe('bounds: one response or one write cannot sink the batch', () => {
     api.script(GYOR.latitude, [{ status: 200, body: huge, chunkBytes: 16 * 1024 }]);
     const result = await handler({ batchId: 'cap-streamed', scheduledTime: '2025-06-06T00:00:00Z', citySlugs: ['gyor', 'saint-etienne'] });
     expect(result.failures).toEqual([expect.objectContaining({
-      city: 'gyor', error: 'BODY_TOO_LARGE', attempts: 1,
+      city: 'gyor',
+      error: 'BODY_TOO_LARGE',
+      attempts: 1,
       reason: `HTTP 200 body of more than ${CAP} bytes, more than the ${CAP} bytes accepted (maxResponseSize); request abandoned`,
     })]);
     expect(result.written).toBe(1);

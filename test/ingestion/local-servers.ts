@@ -192,13 +192,15 @@ export interface StalledRequest {
  * forever (a stalled write) or to answer with an S3 error document.
  */
 export class FaultyS3Proxy {
-  public fault: (method: string, path: string) => S3Fault = () => 'pass';
   public readonly stalled: StalledRequest[] = [];
   private readonly server: http.Server;
 
   constructor(private readonly target: () => string) {
     this.server = http.createServer((req, res) => this.handle(req, res));
   }
+
+  /** What to do with a request: pass it on unless told otherwise. */
+  public fault: (method: string, path: string) => S3Fault = () => 'pass';
 
   public get endpoint(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;

@@ -389,10 +389,12 @@ describe('WeatherIngestion validation', () => {
       const { stack, props } = base();
       const ingestion = new WeatherIngestion(stack, 'Ingestion', { ...props, ...overrides });
       const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
-      return [ingestion.memorySize, fn.Properties.MemorySize, fn.Properties.Environment.Variables[ENV.maxBodyBytes], fn.Properties.Environment.Variables[ENV.bodyMemoryBytes]];
+      const variables = fn.Properties.Environment.Variables;
+      return [ingestion.memorySize, fn.Properties.MemorySize, variables[ENV.maxBodyBytes], variables[ENV.bodyMemoryBytes]];
     };
     // 128 MB + 10 × 20 MiB × 8 = 1,728 MB (a multiple of 64)
-    expect(sized({ maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10 })).toEqual([1728, 1728, String(20 * 1024 * 1024), String(200 * 1024 * 1024)]);
+    expect(sized({ maxResponseSize: Size.mebibytes(20), maxConcurrentRequests: 10 }))
+      .toEqual([1728, 1728, String(20 * 1024 * 1024), String(200 * 1024 * 1024)]);
     expect(sized({ memorySize: 1024 })).toEqual([1024, 1024, '123904', String(112 * 1024 * 1024)]);
     // 1,000 cities: the default concurrency of 167 × 121 KiB × 8 = 158 MB over the baseline
     expect(sized({ cities: manyCities(1000) })[0]).toBe(320);
