@@ -201,8 +201,9 @@ const QUARANTINE_REASONS: QuarantineReasonDefinition[] = [
   { code: 'INVALID_KEY', description: 'The landing key does not follow the contract layout, so the city is unknown' },
   { code: 'UNKNOWN_UNIT', description: 'A variable arrived in a unit the contract cannot convert' },
   { code: 'UNPARSABLE_TIME', description: 'An hourly time value is neither ISO 8601 nor unix seconds' },
-  { code: 'OUT_OF_RANGE', description: 'A value lies outside its physical range after unit conversion' },
+  { code: 'OUT_OF_RANGE', description: 'A value lies outside its physical range after unit conversion, is not a number, or has a fraction where the column holds whole numbers (the WMO code)' },
   { code: 'NO_MEASUREMENT', description: 'Every weather variable of the hour is null' },
+  { code: 'CITY_NOT_CONFIGURED', description: 'The city of the landing key is not one of the configured cities the job was given' },
 ];
 
 /**

@@ -56,10 +56,14 @@ UNKNOWN_UNIT = "UNKNOWN_UNIT"
 UNPARSABLE_TIME = "UNPARSABLE_TIME"
 OUT_OF_RANGE = "OUT_OF_RANGE"
 NO_MEASUREMENT = "NO_MEASUREMENT"
+CITY_NOT_CONFIGURED = "CITY_NOT_CONFIGURED"
 ASSIGNED_REASONS = (
     EMPTY_FILE, MALFORMED_JSON, API_ERROR, MISSING_HOURLY, LENGTH_MISMATCH,
-    INVALID_KEY, UNKNOWN_UNIT, UNPARSABLE_TIME, OUT_OF_RANGE, NO_MEASUREMENT,
+    INVALID_KEY, UNKNOWN_UNIT, UNPARSABLE_TIME, OUT_OF_RANGE, NO_MEASUREMENT, CITY_NOT_CONFIGURED,
 )
+
+# Contract data types whose values are whole numbers: a fractional value is out of range, never truncated.
+INTEGRAL_TYPES = ("int", "bigint")
 
 # Internal column names (prefixed so they never collide with contract columns).
 _ORIGIN = "_origin"  # 1 = row of this batch, 0 = row already in the lake
@@ -69,6 +73,16 @@ _RANK = "_rank"
 
 class ContractError(ValueError):
     """The contract JSON is not one this script can apply."""
+
+
+class ReconciliationError(RuntimeError):
+    """The batch's counts do not add up; raised before anything is written, so the lake is left as it was."""
+
+    def __init__(self, summary: Dict[str, Any]):
+        super().__init__(
+            f"records_in {summary['records_in']} != refined {summary['refined']} + quarantined "
+            f"{summary['quarantined']} + superseded {summary['superseded']}: nothing was written")
+        self.summary = summary
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -155,11 +169,12 @@ def with_landing_key(files: DataFrame, landing_root: str, contract: Dict[str, An
 
 
 def with_provenance(files: DataFrame, manifest_entries: Optional[DataFrame], cities: Optional[DataFrame]) -> DataFrame:
-    """Adds `city_name` and `fetched_at`.
+    """Adds `city_name`, `fetched_at` and `city_configured`.
 
     Name: manifest entry, else configured city, else slug. Fetch time: manifest entry, else the object's
-    modification time. `manifest_entries` has `source_key`, `entry_city_name`, `entry_fetched_at` (timestamp);
-    `cities` has `city`, `configured_name`.
+    modification time. `city_configured`: whether the key's city is one of `cities` (null without `cities`).
+    `manifest_entries` has `source_key`, `entry_city_name`, `entry_fetched_at` (timestamp); `cities` has `city`,
+    `configured_name`.
     """
     out = files
     if manifest_entries is not None:
@@ -168,9 +183,11 @@ def with_provenance(files: DataFrame, manifest_entries: Optional[DataFrame], cit
         out = out.withColumn("entry_city_name", F.lit(None).cast("string")).withColumn(
             "entry_fetched_at", F.lit(None).cast("timestamp"))
     if cities is not None:
-        out = out.join(F.broadcast(cities), "city", "left")
+        out = out.join(F.broadcast(cities.withColumn("_configured", F.lit(True))), "city", "left") \
+            .withColumn("city_configured", F.coalesce(F.col("_configured"), F.lit(False))).drop("_configured")
     else:
-        out = out.withColumn("configured_name", F.lit(None).cast("string"))
+        out = out.withColumn("configured_name", F.lit(None).cast("string")) \
+            .withColumn("city_configured", F.lit(None).cast("boolean"))
     return (
         out.withColumn("city_name", F.coalesce("entry_city_name", "configured_name", "city"))
         .withColumn("fetched_at", F.coalesce("entry_fetched_at", F.col("modificationTime").cast("timestamp")))
@@ -267,8 +284,8 @@ def file_quarantine(parsed: DataFrame) -> DataFrame:
 def explode_hours(parsed: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     """One row per hour of each usable file: `_pos`, `observed_at_raw` and `_raw_<column>` (string) per variable."""
     cols = _var_cols(contract)
-    keep = ["source_key", "city", "city_name", "fetched_at", "ingest_date", "latitude", "longitude", "elevation",
-            "utc_offset_seconds"]
+    keep = ["source_key", "city", "city_name", "city_configured", "fetched_at", "ingest_date", "latitude", "longitude",
+            "elevation", "utc_offset_seconds"]
     usable = parsed.where(F.col("file_reason").isNull())
     exploded = usable.select(
         *keep,
@@ -311,8 +328,10 @@ def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
 def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     """Adds `row_reason` / `row_detail` (null for a good hour).
 
-    Order: UNPARSABLE_TIME, then NO_MEASUREMENT (every variable null), then OUT_OF_RANGE (any value outside its
-    range after conversion, or not a number). A single null variable is fine.
+    Order: CITY_NOT_CONFIGURED (`city_configured` is false: the key's city is not among the configured cities),
+    then UNPARSABLE_TIME, then NO_MEASUREMENT (every variable null), then OUT_OF_RANGE (any value outside its range
+    after conversion, not a number, or a fractional value of a whole-number variable such as the WMO code).
+    A single null variable is fine.
     """
     variables = contract["variables"]
 
@@ -320,19 +339,27 @@ def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame
         raw, value = F.col(f"_raw_{v['column']}"), F.col(v["column"])
         not_a_number = raw.isNotNull() & (value.isNull() | F.isnan(value))
         outside = value.isNotNull() & ((value < F.lit(v["minimum"])) | (value > F.lit(v["maximum"])))
-        return F.when(
+        problem = F.when(
             not_a_number | outside,
             F.format_string("%s=%s outside [%s, %s]", F.lit(v["column"]),
                             F.coalesce(value.cast("string"), F.to_json(F.array(raw))),
                             F.lit(_num_text(v["minimum"])), F.lit(_num_text(v["maximum"]))),
         )
+        if v["dataType"] in INTEGRAL_TYPES:  # the cast to the contract's type would truncate 61.7 to 61
+            problem = problem.when(value != F.floor(value),
+                                   F.format_string("%s=%s is not a whole number", F.lit(v["column"]), value.cast("string")))
+        return problem
 
     out_of_range = F.concat_ws("; ", *[bad_value(v) for v in variables])
     no_measurement = F.coalesce(*[F.col(f"_raw_{v['column']}") for v in variables]).isNull()
     unparsable = F.col("observed_at").isNull()
-    reason = (F.when(unparsable, F.lit(UNPARSABLE_TIME)).when(no_measurement, F.lit(NO_MEASUREMENT))
+    not_configured = F.col("city_configured") == F.lit(False)
+    reason = (F.when(not_configured, F.lit(CITY_NOT_CONFIGURED))
+              .when(unparsable, F.lit(UNPARSABLE_TIME)).when(no_measurement, F.lit(NO_MEASUREMENT))
               .when(out_of_range != "", F.lit(OUT_OF_RANGE)))
-    detail = (F.when(unparsable, F.format_string("time %s is neither ISO 8601 nor unix seconds",
+    detail = (F.when(not_configured, F.format_string("city %s is not one of the configured cities (--cities_json)",
+                                                     F.col("city")))
+              .when(unparsable, F.format_string("time %s is neither ISO 8601 nor unix seconds",
                                                  F.to_json(F.array("observed_at_raw"))))
               .when(no_measurement, F.lit("every weather variable is null"))
               .when(out_of_range != "", out_of_range))
@@ -426,19 +453,37 @@ def merge_quarantine(batch: DataFrame, existing: Optional[DataFrame], replaced_k
     return batch.unionByName(kept.select(*batch.columns))
 
 
-def summarize(parsed: DataFrame, ranked: DataFrame, quarantine: DataFrame) -> Dict[str, Any]:
+def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_format: str) -> DataFrame:
+    """Per partition the ranked rows fall in: what this batch does to it.
+
+    `refined` (batch rows that win their hour), `superseded` (batch rows that lose it), `replaced` (lake rows
+    that lose their hour to a batch row: the lake's row count changes by `refined - replaced`), `batch_wins`
+    (the partition is rewritten) and `hourly_dates` (the UTC days of the winning batch rows).
+    """
+    batch, lake = F.col(_ORIGIN) == 1, F.col(_ORIGIN) == 0
+    wins, loses = F.col(_RANK) == 1, F.col(_RANK) > 1
+    # A lake row loses its hour only to a batch row (the lake holds one row per hour), so it is replaced exactly
+    # when it is ranked below 1; counted only where a batch row wins, as only those partitions are rewritten.
+    return ranked.groupBy(*partition_keys).agg(
+        F.count(F.when(batch & wins, 1)).alias("refined"),
+        F.count(F.when(batch & loses, 1)).alias("superseded"),
+        F.count(F.when(lake & loses, 1)).alias("replaced"),
+        F.collect_set(F.when(batch & wins, F.date_format("observed_at", date_format))).alias("hourly_dates"),
+    ).withColumn("batch_wins", F.col("refined") > 0)
+
+
+def summarize(parsed: DataFrame, outcomes: Sequence[Any], quarantine: DataFrame) -> Dict[str, Any]:
     """Counts of the run. `records_in` is computed from the inputs (hours of usable files plus one per unusable
-    file), independently of the outcome counts, so that `reconciled` checks the pipeline."""
+    file), independently of the outcome counts, so that `reconciled` checks the pipeline. `outcomes` are the
+    collected rows of `partition_outcomes`."""
     files = parsed.agg(
         F.count(F.lit(1)).alias("files"),
         F.sum(F.when(F.col("file_reason").isNull(), F.col("hours")).otherwise(F.lit(1))).alias("records"),
     ).first()
-    outcome = ranked.where(F.col(_ORIGIN) == 1).agg(
-        F.sum(F.when(F.col(_RANK) == 1, 1).otherwise(0)).alias("refined"),
-        F.sum(F.when(F.col(_RANK) > 1, 1).otherwise(0)).alias("superseded"),
-    ).first()
     by_reason = {row["reason"]: row["n"] for row in quarantine.groupBy("reason").agg(F.count(F.lit(1)).alias("n")).collect()}
-    refined, superseded = int(outcome["refined"] or 0), int(outcome["superseded"] or 0)
+    refined = sum(int(row["refined"]) for row in outcomes)
+    superseded = sum(int(row["superseded"]) for row in outcomes)
+    replaced = sum(int(row["replaced"]) for row in outcomes if row["batch_wins"])
     quarantined = sum(by_reason.values())
     records_in = int(files["records"] or 0)
     return {
@@ -448,6 +493,7 @@ def summarize(parsed: DataFrame, ranked: DataFrame, quarantine: DataFrame) -> Di
         "quarantined": quarantined,
         "quarantined_by_reason": dict(sorted(by_reason.items())),
         "superseded": superseded,
+        "replaced": replaced,
         "reconciled": records_in == refined + quarantined + superseded,
     }
 
@@ -713,18 +759,30 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     existing = read_existing(spark, hourly_root, hourly_schema(contract), candidates)
     # DANGER: the write below replaces the very folders `existing` reads from; materialize the merge first.
     ranked = latest_per_hour(batch_refined, existing).localCheckpoint(eager=True)
+    outcomes = partition_outcomes(ranked, keys, refined_cfg["dateFormat"]).collect()
     # Only partitions where a batch row wins change; the others are left as they are.
-    batch_wins = ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1)).select(*keys).distinct()
-    touched = sorted(partition_path(keys, [r[k] for k in keys]) for r in batch_wins.collect())
+    touched = sorted(partition_path(keys, [r[k] for k in keys]) for r in outcomes if r["batch_wins"])
+    # The UTC days the run wrote: with monthly partitions the partition paths do not name them, and the
+    # orchestrator's validation queries need them (date range).
+    hourly_dates = sorted({day for r in outcomes for day in r["hourly_dates"]})
+
+    quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
+    qkeys = refined_cfg["quarantinePartitionKeys"]
+    q_touched = sorted(partition_path(qkeys, [r[k] for k in qkeys]) for r in batch_quarantine.select(*qkeys).distinct().collect())
+
+    # Reconciled before anything is written: a batch whose counts do not add up leaves the lake as it was.
+    summary = summarize(parsed, outcomes, batch_quarantine)
+    if not summary["reconciled"]:
+        raise ReconciliationError(summary)
+
     if touched:
-        winners = (ranked.where(F.col(_RANK) == 1).join(batch_wins, list(keys), "left_semi")
+        batch_wins = spark.createDataFrame([tuple(r[k] for k in keys) for r in outcomes if r["batch_wins"]],
+                                           ", ".join(f"{k} string" for k in keys))
+        winners = (ranked.where(F.col(_RANK) == 1).join(F.broadcast(batch_wins), list(keys), "left_semi")
                    .select(*[f.name for f in hourly_schema(contract).fields]))
         write_partitions(winners, hourly_root, keys)
 
     # Quarantine: replace earlier rows of the same source keys in the touched date partitions.
-    quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
-    qkeys = refined_cfg["quarantinePartitionKeys"]
-    q_touched = sorted(partition_path(qkeys, [r[k] for k in qkeys]) for r in batch_quarantine.select(*qkeys).distinct().collect())
     if q_touched:
         q_existing = read_existing(spark, quarantine_root, quarantine_schema(contract), q_touched)
         q_merged = merge_quarantine(batch_quarantine, q_existing, parsed.select("source_key"))
@@ -732,11 +790,6 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
             q_merged = q_merged.localCheckpoint(eager=True)
         write_partitions(q_merged, quarantine_root, qkeys)
 
-    # The UTC days the run wrote: with monthly partitions the partition paths do not name them, and the
-    # orchestrator's validation queries need them (date range).
-    hourly_dates = sorted(r[0] for r in ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
-                          .select(F.date_format("observed_at", refined_cfg["dateFormat"])).distinct().collect())
-    summary = summarize(parsed, ranked, batch_quarantine)
     finished = datetime.now(timezone.utc)
     summary = {
         "run_id": args.run_id,
@@ -803,13 +856,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                  .config("spark.ui.showConsoleProgress", "false")
                  .config("spark.sql.session.timeZone", "UTC")
                  .getOrCreate())
-    summary = run(spark, args, contract)
-    print(json.dumps(summary, indent=2, ensure_ascii=False))
-    if not summary["reconciled"]:
-        print(f"weather-etl: run {args.run_id} does not reconcile: records_in {summary['records_in']} != refined "
-              f"{summary['refined']} + quarantined {summary['quarantined']} + superseded {summary['superseded']}",
-              file=sys.stderr)
+    try:
+        summary = run(spark, args, contract)
+    except ReconciliationError as error:
+        print(f"weather-etl: run {args.run_id} does not reconcile: {error}", file=sys.stderr)
         return 1
+    print(json.dumps(summary, indent=2, ensure_ascii=False))
     if job is not None:
         job.commit()
     return 0

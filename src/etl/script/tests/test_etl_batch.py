@@ -58,8 +58,11 @@ def test_summary_reconciles_with_exact_numbers(batch, contract):
     # Houston loses 3 of its 5 hours (unparsable time, no measurement, out of range).
     assert summary["refined"] == 65
     assert summary["quarantined"] == 10
-    assert summary["quarantined_by_reason"] == {reason["code"]: 1 for reason in contract["quarantineReasons"]}
+    # Every reason once, but CITY_NOT_CONFIGURED: b1 runs without --cities_json (see test_cities_not_configured…).
+    assert summary["quarantined_by_reason"] == {
+        reason["code"]: 1 for reason in contract["quarantineReasons"] if reason["code"] != "CITY_NOT_CONFIGURED"}
     assert summary["superseded"] == 0
+    assert summary["replaced"] == 0  # the lake was empty
     assert summary["reconciled"] is True
     assert summary["partitions_written"] == 8
     assert summary["partitions"]["quarantine"] == ["weather/quarantine/date=2026-05-07/", "weather/quarantine/date=2026-05-09/"]
@@ -320,6 +323,7 @@ def test_rerunning_a_batch_yields_the_same_rows_and_no_duplicates(states):
     assert len(again["quarantine"]) == len(first["quarantine"]) == 10  # replaced, not appended
     assert without(again["quarantine"], "run_id") == without(first["quarantine"], "run_id")
     assert states["s1_again"]["refined"] == 65 and states["s1_again"]["superseded"] == 0
+    assert states["s1_again"]["replaced"] == 65  # every row of b1's first run, each by its own rerun
     assert states["s1_again"]["reconciled"]
     # Still one file per partition, the old ones replaced.
     assert len(again["hourly_files"]) == len(first["hourly_files"]) == 8
@@ -330,6 +334,7 @@ def test_newer_fetch_wins_and_only_its_partition_is_rewritten(states):
     before, after = states["after_b1_again"], states["after_b2"]
     summary = states["s2"]
     assert (summary["records_in"], summary["refined"], summary["superseded"], summary["quarantined"]) == (6, 6, 0, 0)
+    assert summary["replaced"] == 6  # b1's six hours of Győr on 05-08
     assert summary["partitions"]["hourly"] == ["weather/hourly/" + GYOR_0508]
     temperatures, rows = gyor_temperatures(after)
     assert before != after
@@ -351,9 +356,21 @@ def test_newer_fetch_wins_and_only_its_partition_is_rewritten(states):
 def test_an_older_fetch_arriving_later_is_superseded_and_rewrites_nothing(states):
     before, after = states["after_b2"], states["after_b3"]
     summary = states["s3"]
-    assert (summary["records_in"], summary["refined"], summary["superseded"]) == (3, 0, 3)
+    assert (summary["records_in"], summary["refined"], summary["superseded"], summary["replaced"]) == (3, 0, 3, 0)
     assert summary["reconciled"] and summary["partitions_written"] == 0
     assert after == before
+
+
+def test_the_lake_row_count_reconciles_with_the_run_summaries(states):
+    # Each run changes the lake by refined - replaced rows: the lake's count is the sum over its summaries.
+    runs = [("after_b1", "r1"), ("after_b1_again", "s1_again"), ("after_b2", "s2"), ("after_b3", "s3")]
+    summaries = {"r1": {"refined": 65, "replaced": 0}, **{name: states[name] for _, name in runs[1:]}}
+    total = 0
+    for state, name in runs:
+        total += summaries[name]["refined"] - summaries[name]["replaced"]
+        assert len(states[state]["hourly"]) == total, (state, total)
+    # Refined alone over-counts: 65 + 65 + 6 + 0 rows refined, 65 in the lake.
+    assert sum(summaries[name]["refined"] for _, name in runs) == 136 and total == 65
 
 
 def test_within_batch_duplicates_are_superseded(spark, lake):
@@ -408,3 +425,39 @@ def test_one_parquet_file_per_partition_whatever_the_session_settings(spark, tmp
     assert len(hourly) == 8 and hourly == {folder: 1 for folder in hourly}, hourly
     quarantine = files_per_folder(tmp_path / "refined/weather/quarantine")
     assert quarantine == {"date=2026-05-07": 1, "date=2026-05-09": 1}
+
+
+# ---- Reconciliation is checked before anything is written.
+
+def test_a_batch_that_does_not_reconcile_writes_nothing(spark, tmp_path, monkeypatch):
+    landing = copy_landing(tmp_path / "landing")
+    refined = tmp_path / "refined"
+    # A pipeline bug that loses the row-level quarantine (3 Houston hours): the counts no longer add up.
+    original = weather_etl.row_quarantine
+    monkeypatch.setattr(weather_etl, "row_quarantine", lambda validated, contract: original(validated, contract).limit(0))
+    with pytest.raises(weather_etl.ReconciliationError, match=r"records_in 75 != refined 65 \+ quarantined 7 \+ superseded 0"):
+        run_batch(spark, landing, refined, "bad", "--manifest_key", B1_MANIFEST)
+    assert not refined.exists() or parquet_files(refined) == {}
+    assert not (refined / "weather/run-summaries").exists()
+
+
+# ---- --cities_json: the hours of a city that is not configured are quarantined, counted and reconciled.
+
+def test_cities_not_configured_are_quarantined_counted_and_reconciled(spark, tmp_path):
+    landing = copy_landing(tmp_path / "landing")
+    refined = tmp_path / "refined"
+    configured = {"gyor": "Győr", "salt-lake-city": "Salt Lake City", "saint-etienne": "Saint-Étienne",
+                  "phoenix": "Phoenix", "houston": "Houston", "oslo": "Oslo", "lyon": "Lyon", "lima": "Lima",
+                  "cairo": "Cairo", "quito": "Quito", "nairobi": "Nairobi"}  # every city of b1 but tokyo
+    summary = run_batch(spark, landing, refined, "c1", "--manifest_key", B1_MANIFEST,
+                        extra=("--cities_json", json.dumps(configured)))
+    assert (summary["records_in"], summary["refined"], summary["quarantined"], summary["superseded"]) == (75, 62, 13, 0)
+    assert summary["quarantined_by_reason"]["CITY_NOT_CONFIGURED"] == 3  # tokyo's three hours
+    assert summary["reconciled"] is True
+    assert "weather/hourly/date=2026-05-07/city=tokyo/" not in summary["partitions"]["hourly"]
+    contract = weather_etl.load_contract()
+    quarantine = read_table(spark, refined / "weather/quarantine", weather_etl.quarantine_schema(contract))
+    tokyo = [r.asDict() for r in quarantine.where("reason = 'CITY_NOT_CONFIGURED'").collect()]
+    assert sorted(r["observed_at_raw"] for r in tokyo) == ["1778112000", "1778115600", "1778119200"]
+    assert {(r["city"], r["source_key"], r["date"]) for r in tokyo} == {("tokyo", raw_key(D1, "tokyo", "b1"), D1)}
+    assert {r["detail"] for r in tokyo} == {"city tokyo is not one of the configured cities (--cities_json)"}

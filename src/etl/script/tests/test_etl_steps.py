@@ -56,6 +56,8 @@ ODD_FILES = {
         key_of("edges"): body({"relative_humidity_2m": "%", "weather_code": "wmo code"}, {
             "time": [f"2026-05-07T0{h}:00" for h in range(5)],
             "relative_humidity_2m": [100, 100.5, "abc", None, 0], "weather_code": [99, 1, 1, 100, None]}),
+        key_of("fractional"): body({"weather_code": "wmo code"}, {
+            "time": [f"2026-05-07T0{h}:00" for h in range(4)], "weather_code": [61.7, 61.0, 61, 0.5]}),
 }
 
 
@@ -80,6 +82,7 @@ def test_file_reasons_for_odd_bodies(odd):
         "weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Bad/t1.json": "INVALID_KEY",
         "elsewhere/file.json": "INVALID_KEY",
         key_of("paris"): None, key_of("unix"): None, key_of("edges"): None, key_of("kelvin"): "UNKNOWN_UNIT",
+        key_of("fractional"): None,
     }
     assert by_key[key_of("no-label")]["file_detail"] == 'temperature_2m unit (no label) not in ["°C", "°F"]'
     assert by_key[key_of("blank")]["city_name"] == "blank"  # no manifest, no configured cities: the slug
@@ -100,6 +103,35 @@ def test_ranges_are_inclusive_and_non_numbers_are_rejected(odd):
     assert hours[1]["row_detail"] == "relative_humidity_pct=100.5 outside [0, 100]"
     assert hours[2]["row_detail"] == 'relative_humidity_pct=["abc"] outside [0, 100]'
     assert hours[3]["row_detail"] == "weather_code=100.0 outside [0, 99]"
+
+
+def test_a_fractional_weather_code_is_out_of_range_not_truncated(odd):
+    hours = [h for h in odd[1] if "fractional" in h["source_key"]]
+    assert [h["row_reason"] for h in hours] == ["OUT_OF_RANGE", None, None, "OUT_OF_RANGE"]
+    assert hours[0]["row_detail"] == "weather_code=61.7 is not a whole number"
+    assert hours[3]["row_detail"] == "weather_code=0.5 is not a whole number"
+    assert [h["weather_code"] for h in hours[1:3]] == [61.0, 61.0]
+
+
+def test_hours_of_a_city_not_configured_are_quarantined_when_cities_are_given(spark, contract):
+    weather_etl.configure_session(spark)
+    text = body({"temperature_2m": "°C"}, {"time": ["2026-05-07T00:00", "2026-05-07T01:00"], "temperature_2m": [1.0, None]})
+    rows = [(f"file:{ROOT}/{key_of(city)}", MTIME, len(text), bytearray(text.encode())) for city in ("paris", "lyon")]
+    frame = spark.createDataFrame(rows, "path string, modificationTime timestamp, length long, content binary")
+    cities = spark.createDataFrame([("paris", "Paris")], "city string, configured_name string")
+
+    def reasons(configured):
+        files = weather_etl.with_provenance(weather_etl.with_landing_key(frame, ROOT, contract), None, configured)
+        hours = weather_etl.validate_hours(weather_etl.normalize_units(
+            weather_etl.explode_hours(weather_etl.parse_bodies(files, contract), contract), contract), contract)
+        return sorted((h["city"], h["_pos"], h["row_reason"], h["row_detail"]) for h in hours.collect())
+
+    detail = "city lyon is not one of the configured cities (--cities_json)"
+    # The city check comes first: lyon's second hour has no measurement, but the city is what is wrong.
+    assert reasons(cities) == [("lyon", 0, "CITY_NOT_CONFIGURED", detail), ("lyon", 1, "CITY_NOT_CONFIGURED", detail),
+                               ("paris", 0, None, None), ("paris", 1, "NO_MEASUREMENT", "every weather variable is null")]
+    # Without configured cities every city is accepted.
+    assert [r[2] for r in reasons(None)] == [None, "NO_MEASUREMENT", None, "NO_MEASUREMENT"]
 
 
 def test_units_and_conversions_come_from_the_contract(spark, contract, odd):
