@@ -96,7 +96,7 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 
 // The npm package holds the library (lib/, its Lambda bundles in assets/, the Glue script), .jsii, README and API.md:
 // not the repository's examples, benchmarks, docs or Python test setup (test/npm-package.test.ts checks the list).
-for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt', '/rosetta/', '/examples/', '/bench/', '/docs/', '/pytest.ini']) {
+for (const pattern of ['/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt', '/requirements-bench.txt', '/rosetta/', '/examples/', '/bench/', '/docs/', '/pytest.ini']) {
   project.npmignore?.exclude(pattern);
 }
 
