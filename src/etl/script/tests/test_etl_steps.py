@@ -238,3 +238,22 @@ def test_shuffle_partitions_are_twice_the_cores_unless_set_explicitly(spark):
     with session_conf(spark, {"spark.sql.shuffle.partitions": "3"}):
         weather_etl.configure_session(spark)
         assert spark.conf.get("spark.sql.shuffle.partitions") == "3"
+
+
+def test_listing_finds_manifest_keys_folders_and_empty_files_and_names_every_missing_key(tmp_path):
+    root = tmp_path / "landing"
+    present = {key_of("paris"): b"{}", key_of("lyon"): b"", "weather/raw/source=open-meteo/ingest_date=2026-05-08/city=oslo/t1.json": b"[]"}
+    for key, data in present.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    (root / key_of("paris")).with_name("_SUCCESS").write_bytes(b"")  # marker files are skipped, as Spark skips them
+    found = weather_etl.list_files(None, str(root), [key_of("paris"), key_of("lyon"), key_of("paris")])
+    assert sorted((path, length) for path, length, _ in found) == [
+        (f"file:{root}/{key_of('lyon')}", 0), (f"file:{root}/{key_of('paris')}", 2)]  # the empty file too, once each
+    # A key may name a folder: every file under it.
+    folder = weather_etl.list_files(None, str(root), ["weather/raw/source=open-meteo/ingest_date=2026-05-08"])
+    assert [path for path, _, _ in folder] == [f"file:{root}/weather/raw/source=open-meteo/ingest_date=2026-05-08/city=oslo/t1.json"]
+    with pytest.raises(FileNotFoundError) as missing:
+        weather_etl.list_files(None, str(root), [key_of("paris"), key_of("lima"), "elsewhere/x.json"])
+    assert key_of("lima") in str(missing.value) and "elsewhere/x.json" in str(missing.value)
+    assert weather_etl.list_tree(None, str(root / "nothing-here")) == []
