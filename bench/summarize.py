@@ -51,6 +51,38 @@ def etl():
             print(f"\n{other} / script, same repetition: median {statistics.median(ratios):.2f}x over {len(ratios)} reps ({', '.join(f'{x:.2f}' for x in ratios)})")
 
 
+def etl_anchor():
+    """The script, the script before a change and the DuckDB anchor, per repetition back to back (etl_vs_anchor.py)."""
+    path = RESULTS / "etl-anchor.jsonl"
+    if not path.exists():
+        return
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    labels = list(dict.fromkeys(r["label"] for r in rows))
+    print("\n| data | engine | runs | median wall (whole process) | median of `run` | same-run ratio to the anchor (median; per rep) "
+          "| peak RSS (median) | Parquet bytes | files | files per partition (max) | load average during the runs |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label in labels:
+        mine = [r for r in rows if r["label"] == label]
+        anchor = {r["rep"]: r["wall_s"] for r in mine if r["engine"] == "anchor"}
+        for engine in dict.fromkeys(r["engine"] for r in mine):
+            rs = [r for r in mine if r["engine"] == engine]
+            ratios = [r["wall_s"] / anchor[r["rep"]] for r in rs if r["rep"] in anchor]
+            run_s = [r["run_s"] for r in rs if r.get("run_s") is not None]
+            loads = [x for r in rs for x in (r["load_before"], r["load_after"])]
+            print(f"| {label} ({rs[0]['raw_files']:,} files) | {engine} | {len(rs)} | {statistics.median(r['wall_s'] for r in rs):.1f} s | "
+                  f"{f'{statistics.median(run_s):.1f} s' if run_s else '–'} | "
+                  f"{'–' if engine == 'anchor' or not ratios else f'{statistics.median(ratios):.1f}x; ' + ', '.join(f'{x:.1f}' for x in ratios)} | "
+                  f"{statistics.median(r['peak_rss_mib'] for r in rs):,.0f} MiB | {rs[0]['parquet_bytes']:,} | {rs[0]['parquet_files']:,} | "
+                  f"{max(r['files_per_partition_max'] for r in rs)} | {min(loads):.1f}–{max(loads):.1f} |")
+        by_rep = {}
+        for r in mine:
+            by_rep.setdefault(r["rep"], {})[r["engine"]] = r["wall_s"]
+        pairs = [rep["script"] / rep["before"] for rep in by_rep.values() if "script" in rep and "before" in rep]
+        if pairs:
+            print(f"\n{label}: script / before, same repetition: median {statistics.median(pairs):.2f}x "
+                  f"({', '.join(f'{x:.2f}' for x in pairs)})\n")
+
+
 def trino():
     data = json.loads((RESULTS / "trino.json").read_text())
     print(f"\nstorage: {json.dumps(data['storage'])}\n")
@@ -69,4 +101,5 @@ def trino():
 if __name__ == "__main__":
     synth()
     etl()
+    etl_anchor()
     trino()
