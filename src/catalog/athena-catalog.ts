@@ -187,10 +187,12 @@ export interface AthenaCatalogProps extends CatalogValidationProps {
   readonly resultsPrefix?: string;
 
   /**
-   * KMS key that encrypts the query results (SSE-KMS). When the construct creates the results bucket, the bucket
-   * uses it as its default encryption too.
+   * KMS key that encrypts the query results (SSE-KMS, enforced by the workgroup). When the construct creates the
+   * results bucket, the bucket uses it as its default encryption too. Query results copy lake data, so they stay
+   * under a customer-managed key: there is no SSE-S3 option.
    *
-   * @default - the key of `resultsBucket` when it has one, else S3-managed encryption (SSE-S3)
+   * @default - the key of `resultsBucket` when it has one, else the key of the refined lake's bucket when it has one, else
+   * a new key with rotation
    */
   readonly resultsEncryptionKey?: kms.IKey;
 
@@ -309,8 +311,8 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
   /** Prefix of the query results in `resultsBucket` (ends with `/`). */
   public readonly resultsPrefix: string;
 
-  /** The KMS key encrypting query results (SSE-KMS), when there is one; otherwise results use SSE-S3. */
-  public readonly resultsEncryptionKey?: kms.IKey;
+  /** The KMS key encrypting query results (SSE-KMS). */
+  public readonly resultsEncryptionKey: kms.IKey;
 
   /** The refined lake the tables read. */
   public readonly refinedLake: IRefinedLake;
@@ -413,22 +415,29 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
     });
 
     // Query results: the bucket passed in, or an encrypted, expiring one.
+    this.resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket?.encryptionKey ?? this.refinedBucket.encryptionKey
+      ?? new kms.Key(this, 'ResultsKey', {
+        description: 'Encrypts Athena query results of the weather lake (cdk-weather-pipeline)',
+        enableKeyRotation: true,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
     if (props.resultsBucket !== undefined) {
       this.resultsBucket = props.resultsBucket;
-      this.resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket.encryptionKey;
     } else {
-      this.resultsEncryptionKey = props.resultsEncryptionKey;
       const bucket = new s3.Bucket(this, 'Results', {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         minimumTLSVersion: 1.2,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        ...(this.resultsEncryptionKey !== undefined
-          ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.resultsEncryptionKey, bucketKeyEnabled: true }
-          : { encryption: s3.BucketEncryption.S3_MANAGED }),
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: this.resultsEncryptionKey,
+        bucketKeyEnabled: true,
+        versioned: true,
         lifecycleRules: [{
           id: 'expire-query-results',
           expiration: retention,
+          // Versioning keeps an overwritten or deleted result for a day, then lets it go with the rest.
+          noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         }],
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -446,8 +455,6 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason });
         skipCheckovCheck(bucket, 'CKV_AWS_18', reason);
       }
-      skipCheckovCheck(bucket, 'CKV_AWS_21',
-        'Query results are derived data that a query re-creates and that expire after resultsRetention; versions would only keep expired results.');
       this.resultsBucket = bucket;
     }
     this.resultsLocation = this.resultsBucket.s3UrlForObject(resultsPrefix);
@@ -464,9 +471,7 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         requesterPaysEnabled: false,
         resultConfiguration: {
           outputLocation: this.resultsLocation,
-          encryptionConfiguration: this.resultsEncryptionKey !== undefined
-            ? { encryptionOption: 'SSE_KMS', kmsKey: this.resultsEncryptionKey.keyArn }
-            : { encryptionOption: 'SSE_S3' },
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: this.resultsEncryptionKey.keyArn },
         },
       },
     });

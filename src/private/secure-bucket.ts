@@ -111,6 +111,9 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
     autoDeleteObjects: destroy,
   });
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  if (encryptionKey !== undefined) {
+    denyUploadsWithoutKey(bucket, encryptionKey);
+  }
   logAccessTo(bucket, accessLogsBucket, options.accessLogsPrefix);
   if (options.eventBridgeEnabled) {
     // Set on the L1 so no notification custom resource (and its Lambda) is needed.
@@ -121,6 +124,37 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
   }
 
   return { bucket, encryptionKey, accessLogsBucket, created: true };
+}
+
+/**
+ * Denies uploads that ask for another encryption than the bucket's KMS key: a different algorithm (SSE-S3,
+ * SSE-C) or another KMS key. An upload that names no encryption gets the bucket's default, which is that key.
+ */
+export function denyUploadsWithoutKey(bucket: s3.IBucket, encryptionKey: kms.IKey): void {
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsNotEncryptedWithSseKms',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+  }));
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsWithCustomerProvidedKeys',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+  }));
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsWithAnotherKmsKey',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn } },
+  }));
 }
 
 /**
