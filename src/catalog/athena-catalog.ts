@@ -9,6 +9,7 @@ import { CatalogQuery, ValidationQuery } from './catalog-query';
 import { checkNames, grantCatalogQuery, queryTarget } from './private/catalog-access';
 import { analyticsQueries, validationQueries } from './queries';
 import { ColumnDefinition, PartitionGranularity, WeatherContract } from '../contract/weather-contract';
+import { acknowledgeNoReplication } from '../private/nag-acknowledgements';
 import { acknowledgeAutoDeleteProvider, logAccessTo } from '../private/secure-bucket';
 import { skipCheckovCheck } from '../private/template-checkers';
 import { IRefinedLake } from '../storage/refined-lake';
@@ -205,7 +206,7 @@ export interface AthenaCatalogProps extends CatalogValidationProps {
   readonly resultsRetention?: Duration;
 
   /**
-   * What happens to the results bucket the construct creates when the stack is deleted. `RemovalPolicy.DESTROY`
+   * What happens to the results bucket (and the results key) the construct creates when the stack is deleted. `RemovalPolicy.DESTROY`
    * also empties it (`autoDeleteObjects`) and adds a warning. The Glue database and tables are definitions, not
    * data: they are always deleted with the stack.
    *
@@ -455,6 +456,8 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason });
         skipCheckovCheck(bucket, 'CKV_AWS_18', reason);
       }
+      acknowledgeNoReplication(bucket, 'Query results are transient copies of catalog data that a query re-creates and that expire after '
+        + 'resultsRetention; a replica would protect nothing the lake does not hold. Pass resultsBucket to use a replicated bucket.');
       this.resultsBucket = bucket;
     }
     this.resultsLocation = this.resultsBucket.s3UrlForObject(resultsPrefix);

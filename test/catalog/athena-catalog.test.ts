@@ -1,4 +1,4 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -128,8 +128,11 @@ describe('AthenaCatalog with the defaults', () => {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       LifecycleConfiguration: {
         Rules: [{
-          Id: 'expire-query-results', Status: 'Enabled', ExpirationInDays: 30,
-          NoncurrentVersionExpiration: { NoncurrentDays: 1 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          Id: 'expire-query-results',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
         }],
       },
     });
@@ -317,6 +320,20 @@ describe('AthenaCatalog options', () => {
       BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } })] },
       VersioningConfiguration: { Status: 'Enabled' },
     });
+  });
+
+  test('removalPolicy DESTROY deletes the results bucket and its key with the stack, warns, and stays nag-clean', () => {
+    const { app, stack } = newStack();
+    const catalog = new AthenaCatalog(stack, 'Catalog', {
+      refinedLake: lake(stack), removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const template = Template.fromStack(stack);
+    const bucket = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket)];
+    expect(bucket.DeletionPolicy).toBe('Delete');
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    expect(template.findResources('AWS::KMS::Key')[stack.getLogicalId(catalog.resultsEncryptionKey.node.defaultChild as kms.CfnKey)].DeletionPolicy).toBe('Delete');
+    Annotations.fromStack(stack).hasWarning('/Test/Catalog', Match.stringLikeRegexp('removalPolicy is DESTROY'));
+    expect(nagFindings(app)).toEqual([]);
   });
 
   test('a results bucket you pass, with its own key', () => {

@@ -215,7 +215,8 @@ describe('LandingZone options', () => {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } } }] },
     });
     expect(landing.encryptionKey).toBe(key);
-    expectDeniesUploadsWithoutKey(template, stack.getLogicalId(landing.bucket.node.defaultChild as s3.CfnBucket), stack.getLogicalId(key.node.defaultChild as kms.CfnKey));
+    const bucketId = stack.getLogicalId(landing.bucket.node.defaultChild as s3.CfnBucket);
+    expectDeniesUploadsWithoutKey(template, bucketId, stack.getLogicalId(key.node.defaultChild as kms.CfnKey));
   });
 
   test('S3-managed encryption is an explicit opt-out', () => {
