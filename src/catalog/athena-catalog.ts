@@ -312,8 +312,11 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
   /** Prefix of the query results in `resultsBucket` (ends with `/`). */
   public readonly resultsPrefix: string;
 
-  /** The KMS key encrypting query results (SSE-KMS). */
-  public readonly resultsEncryptionKey: kms.IKey;
+  /**
+   * The KMS key encrypting query results (SSE-KMS). Always set on a catalog this construct makes; optional only
+   * because `IAthenaCatalog` also describes imported catalogs.
+   */
+  public readonly resultsEncryptionKey?: kms.IKey;
 
   /** The refined lake the tables read. */
   public readonly refinedLake: IRefinedLake;
@@ -416,12 +419,13 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
     });
 
     // Query results: the bucket passed in, or an encrypted, expiring one.
-    this.resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket?.encryptionKey ?? this.refinedBucket.encryptionKey
+    const resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket?.encryptionKey ?? this.refinedBucket.encryptionKey
       ?? new kms.Key(this, 'ResultsKey', {
         description: 'Encrypts Athena query results of the weather lake (cdk-weather-pipeline)',
         enableKeyRotation: true,
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
+    this.resultsEncryptionKey = resultsEncryptionKey;
     if (props.resultsBucket !== undefined) {
       this.resultsBucket = props.resultsBucket;
     } else {
@@ -431,7 +435,7 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         minimumTLSVersion: 1.2,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         encryption: s3.BucketEncryption.KMS,
-        encryptionKey: this.resultsEncryptionKey,
+        encryptionKey: resultsEncryptionKey,
         bucketKeyEnabled: true,
         versioned: true,
         lifecycleRules: [{
@@ -474,7 +478,7 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         requesterPaysEnabled: false,
         resultConfiguration: {
           outputLocation: this.resultsLocation,
-          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: this.resultsEncryptionKey.keyArn },
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: resultsEncryptionKey.keyArn },
         },
       },
     });

@@ -309,7 +309,7 @@ describe('AthenaCatalog options', () => {
     const { stack } = newStack();
     const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: lake(stack) });
     const template = Template.fromStack(stack);
-    const keyId = stack.getLogicalId(catalog.resultsEncryptionKey.node.defaultChild as kms.CfnKey);
+    const keyId = stack.getLogicalId(catalog.resultsEncryptionKey!.node.defaultChild as kms.CfnKey);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     template.hasResourceProperties('AWS::Athena::WorkGroup', {
       WorkGroupConfiguration: Match.objectLike({
@@ -331,7 +331,7 @@ describe('AthenaCatalog options', () => {
     const bucket = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket)];
     expect(bucket.DeletionPolicy).toBe('Delete');
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
-    expect(template.findResources('AWS::KMS::Key')[stack.getLogicalId(catalog.resultsEncryptionKey.node.defaultChild as kms.CfnKey)].DeletionPolicy).toBe('Delete');
+    expect(template.findResources('AWS::KMS::Key')[stack.getLogicalId(catalog.resultsEncryptionKey!.node.defaultChild as kms.CfnKey)].DeletionPolicy).toBe('Delete');
     Annotations.fromStack(stack).hasWarning('/Test/Catalog', Match.stringLikeRegexp('removalPolicy is DESTROY'));
     expect(nagFindings(app)).toEqual([]);
   });
