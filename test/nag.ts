@@ -1,12 +1,21 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+
+/** The cdk-nag rule packs a test can run. */
+export enum NagPack {
+  AWS_SOLUTIONS = 'AwsSolutions',
+  NIST_800_53_R5 = 'NIST.800.53.R5',
+}
 
 /**
- * Synthesizes the app with the cdk-nag AwsSolutions pack registered as a CDK validation plugin, and returns
- * every unacknowledged finding as `<construct path> <acknowledgement id>`. An empty list means nag-clean.
+ * Synthesizes the app with cdk-nag rule packs (AwsSolutions unless told otherwise) registered as CDK validation
+ * plugins, and returns every unacknowledged finding as `<construct path> <acknowledgement id>`. An empty list
+ * means nag-clean.
  */
-export function nagFindings(app: App): string[] {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+export function nagFindings(app: App, packs: NagPack[] = [NagPack.AWS_SOLUTIONS]): string[] {
+  for (const pack of packs) {
+    Validations.of(app).addPlugins(pack === NagPack.AWS_SOLUTIONS ? new AwsSolutionsChecks(app) : new NIST80053R5Checks(app));
+  }
   try {
     app.synth({ force: true });
     return [];

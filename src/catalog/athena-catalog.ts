@@ -9,6 +9,7 @@ import { CatalogQuery, ValidationQuery } from './catalog-query';
 import { checkNames, grantCatalogQuery, queryTarget } from './private/catalog-access';
 import { analyticsQueries, validationQueries } from './queries';
 import { ColumnDefinition, PartitionGranularity, WeatherContract } from '../contract/weather-contract';
+import { acknowledgeNoReplication } from '../private/nag-acknowledgements';
 import { acknowledgeAutoDeleteProvider, logAccessTo } from '../private/secure-bucket';
 import { skipCheckovCheck } from '../private/template-checkers';
 import { IRefinedLake } from '../storage/refined-lake';
@@ -187,10 +188,12 @@ export interface AthenaCatalogProps extends CatalogValidationProps {
   readonly resultsPrefix?: string;
 
   /**
-   * KMS key that encrypts the query results (SSE-KMS). When the construct creates the results bucket, the bucket
-   * uses it as its default encryption too.
+   * KMS key that encrypts the query results (SSE-KMS, enforced by the workgroup). When the construct creates the
+   * results bucket, the bucket uses it as its default encryption too. Query results copy lake data, so they stay
+   * under a customer-managed key: there is no SSE-S3 option.
    *
-   * @default - the key of `resultsBucket` when it has one, else S3-managed encryption (SSE-S3)
+   * @default - the key of `resultsBucket` when it has one, else the key of the refined lake's bucket when it has one, else
+   * a new key with rotation
    */
   readonly resultsEncryptionKey?: kms.IKey;
 
@@ -203,7 +206,7 @@ export interface AthenaCatalogProps extends CatalogValidationProps {
   readonly resultsRetention?: Duration;
 
   /**
-   * What happens to the results bucket the construct creates when the stack is deleted. `RemovalPolicy.DESTROY`
+   * What happens to the results bucket (and the results key) the construct creates when the stack is deleted. `RemovalPolicy.DESTROY`
    * also empties it (`autoDeleteObjects`) and adds a warning. The Glue database and tables are definitions, not
    * data: they are always deleted with the stack.
    *
@@ -309,7 +312,10 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
   /** Prefix of the query results in `resultsBucket` (ends with `/`). */
   public readonly resultsPrefix: string;
 
-  /** The KMS key encrypting query results (SSE-KMS), when there is one; otherwise results use SSE-S3. */
+  /**
+   * The KMS key encrypting query results (SSE-KMS). Always set on a catalog this construct makes; optional only
+   * because `IAthenaCatalog` also describes imported catalogs.
+   */
   public readonly resultsEncryptionKey?: kms.IKey;
 
   /** The refined lake the tables read. */
@@ -413,22 +419,30 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
     });
 
     // Query results: the bucket passed in, or an encrypted, expiring one.
+    const resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket?.encryptionKey ?? this.refinedBucket.encryptionKey
+      ?? new kms.Key(this, 'ResultsKey', {
+        description: 'Encrypts Athena query results of the weather lake (cdk-weather-pipeline)',
+        enableKeyRotation: true,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    this.resultsEncryptionKey = resultsEncryptionKey;
     if (props.resultsBucket !== undefined) {
       this.resultsBucket = props.resultsBucket;
-      this.resultsEncryptionKey = props.resultsEncryptionKey ?? props.resultsBucket.encryptionKey;
     } else {
-      this.resultsEncryptionKey = props.resultsEncryptionKey;
       const bucket = new s3.Bucket(this, 'Results', {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         minimumTLSVersion: 1.2,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        ...(this.resultsEncryptionKey !== undefined
-          ? { encryption: s3.BucketEncryption.KMS, encryptionKey: this.resultsEncryptionKey, bucketKeyEnabled: true }
-          : { encryption: s3.BucketEncryption.S3_MANAGED }),
+        encryption: s3.BucketEncryption.KMS,
+        encryptionKey: resultsEncryptionKey,
+        bucketKeyEnabled: true,
+        versioned: true,
         lifecycleRules: [{
           id: 'expire-query-results',
           expiration: retention,
+          // Versioning keeps an overwritten or deleted result for a day, then lets it go with the rest.
+          noncurrentVersionExpiration: Duration.days(1),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         }],
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -446,8 +460,8 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         Validations.of(bucket).acknowledge({ id: 'AwsSolutions-S1', reason });
         skipCheckovCheck(bucket, 'CKV_AWS_18', reason);
       }
-      skipCheckovCheck(bucket, 'CKV_AWS_21',
-        'Query results are derived data that a query re-creates and that expire after resultsRetention; versions would only keep expired results.');
+      acknowledgeNoReplication(bucket, 'Query results are transient copies of catalog data that a query re-creates and that expire after '
+        + 'resultsRetention; a replica would protect nothing the lake does not hold. Pass resultsBucket to use a replicated bucket.');
       this.resultsBucket = bucket;
     }
     this.resultsLocation = this.resultsBucket.s3UrlForObject(resultsPrefix);
@@ -464,9 +478,7 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
         requesterPaysEnabled: false,
         resultConfiguration: {
           outputLocation: this.resultsLocation,
-          encryptionConfiguration: this.resultsEncryptionKey !== undefined
-            ? { encryptionOption: 'SSE_KMS', kmsKey: this.resultsEncryptionKey.keyArn }
-            : { encryptionOption: 'SSE_S3' },
+          encryptionConfiguration: { encryptionOption: 'SSE_KMS', kmsKey: resultsEncryptionKey.keyArn },
         },
       },
     });

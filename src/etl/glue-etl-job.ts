@@ -12,7 +12,7 @@ import { City, PartitionGranularity, WeatherContract } from '../contract';
 import { ExplicitReadCode } from './private/explicit-read-code';
 import { citiesOf } from '../private/dataset';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
-import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
 import { ILandingZone, IRefinedLake } from '../storage';
 
@@ -353,6 +353,7 @@ export class GlueEtlJob extends Construct implements IGlueEtlJob {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
       description: 'Weather ETL Glue job: reads the landing zone, writes the refined zone',
     });
+    acknowledgeRoleInlinePolicy(role);
     this.role = role;
 
     this.securityConfiguration = new glue.SecurityConfiguration(this, 'SecurityConfiguration', {

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { Annotations, Duration, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -13,7 +14,8 @@ import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
 import { codeWithFiles } from '../private/code-asset';
 import { limiterWaitMs } from './private/rate-limiter';
-import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { createLogsEncryptionKey } from '../private/logs-encryption-key';
+import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import {
   bodyMemoryBytes, CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_MAX_CALLS_PER_MINUTE, DEFAULT_S3_WRITE_TIMEOUT_MS,
@@ -178,11 +180,19 @@ export interface WeatherIngestionProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * What happens to the function's log group when the stack is deleted.
+   * What happens to the function's log group (and the log key the construct creates) when the stack is deleted.
    *
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Customer-managed KMS key that encrypts the function's log group. Its key policy must let this region's
+   * CloudWatch Logs use it (`logs.<region>.amazonaws.com`, with a `kms:EncryptionContext:aws:logs:arn` condition).
+   *
+   * @default - a new key with rotation, usable by CloudWatch Logs for this account's log groups only
+   */
+  readonly logEncryptionKey?: kms.IKey;
 }
 
 /**
@@ -209,6 +219,9 @@ export class WeatherIngestion extends Construct {
 
   /** The function's log group. */
   public readonly logGroup: logs.ILogGroup;
+
+  /** The KMS key that encrypts the function's log group. */
+  public readonly logEncryptionKey: kms.IKey;
 
   /** Receives failed asynchronous invocations of the function and undeliverable scheduled invocations. */
   public readonly deadLetterQueue: sqs.IQueue;
@@ -308,12 +321,14 @@ export class WeatherIngestion extends Construct {
     };
     checkEnvironmentSize(environment);
 
+    this.logEncryptionKey = props.logEncryptionKey
+      ?? createLogsEncryptionKey(this, 'LogKey', 'Encrypts the weather ingestion function logs (cdk-weather-pipeline)',
+        props.removalPolicy ?? RemovalPolicy.RETAIN);
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.logEncryptionKey,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
-    skipCheckovCheck(this.logGroup, 'CKV_AWS_158',
-      'Run logs only (request URLs, city names, counts: public data, no secrets); CloudWatch Logs encrypts them at rest with its own keys.');
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -332,6 +347,7 @@ export class WeatherIngestion extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Weather ingestion: writes Open-Meteo responses to the landing zone',
     });
+    acknowledgeRoleInlinePolicy(role);
     this.logGroup.grantWrite(role);
 
     // The bundled handler plus the cities, as one code asset staged by CDK (see `codeWithFiles`).
@@ -398,6 +414,7 @@ export class WeatherIngestion extends Construct {
         }),
         description: 'Weather ingestion schedule: invokes the ingestion function',
       });
+      acknowledgeRoleInlinePolicy(scheduleRole);
       acknowledgeWildcardResources(scheduleRole, [`${fn.functionArn}:*`],
         'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes this one function.');
       this.schedule = new scheduler.Schedule(this, 'Schedule', {

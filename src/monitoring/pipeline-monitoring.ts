@@ -22,7 +22,7 @@ import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { PipelineOrchestrator } from '../orchestration/pipeline-orchestrator';
 import { codeWithFiles } from '../private/code-asset';
 import { citiesOf } from '../private/dataset';
-import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 
 /**
@@ -481,6 +481,7 @@ export class PipelineMonitoring extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Weather pipeline: publishes ETL run summaries and Glue job runs as CloudWatch metrics',
     });
+    acknowledgeRoleInlinePolicy(role);
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [logGroup.logGroupArn],
@@ -559,10 +560,13 @@ export class PipelineMonitoring extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com'), new iam.ServicePrincipal('events.amazonaws.com')],
         resources: ['*'],
+        // SNS encrypts with the topic's ARN as context: the key serves these services for this account's topics only
+        // (the topic's own ARN would make the key depend on the topic, which depends on the key).
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: '*' }) } },
       }), /* allowNoOp */ true);
       if (!keyPolicy.statementAdded) {
         Annotations.of(this).addWarningV2('cdk-weather-pipeline:topicKeyPolicy',
-          'The notification topic\'s KMS key is imported: allow kms:Decrypt and kms:GenerateDataKey to cloudwatch.amazonaws.com and events.amazonaws.com in its key policy, or alarms and Glue failure events will not be delivered.');
+          'The notification topic\'s KMS key is imported: allow kms:Decrypt and kms:GenerateDataKey to cloudwatch.amazonaws.com and events.amazonaws.com in its key policy (with a condition on kms:EncryptionContext:aws:sns:topicArn, the topic ARN), or alarms and Glue failure events will not be delivered.');
       }
     }
   }

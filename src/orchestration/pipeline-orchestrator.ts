@@ -18,7 +18,7 @@ import { IGlueEtlJob } from '../etl/glue-etl-job';
 import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { checkSameLake, describeData, sameCities } from '../private/dataset';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
-import { acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import { buildRunDefinition, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
 import { createPlanFunction, createRunStarter } from './private/functions';
@@ -383,6 +383,7 @@ export class PipelineOrchestrator extends Construct {
         ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
       }),
     });
+    acknowledgeRoleInlinePolicy(stateMachineRole);
     this.stateMachine = new sfn.StateMachine(this, 'Resource', {
       role: stateMachineRole,
       stateMachineName: props.stateMachineName,
@@ -427,6 +428,7 @@ export class PipelineOrchestrator extends Construct {
         }),
         description: 'cdk-weather-pipeline orchestrator schedule: invokes the run starter',
       });
+      acknowledgeRoleInlinePolicy(scheduleRole);
       acknowledgeWildcardResources(scheduleRole, [`${starter!.functionArn}:*`],
         'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes the run starter.');
       this.schedule = new scheduler.Schedule(this, 'Schedule', {

@@ -1,4 +1,5 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 
 /**
@@ -56,4 +57,22 @@ function flattenCfnValue(value: unknown): string {
     return `<${flattenCfnValue(node.Ref)}>`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Acknowledges cdk-nag `NIST.800.53.R5-IAMNoInlinePolicy` on a role the library creates: its policy is the role's
+ * default policy, written from least-privilege grants for this role alone.
+ */
+export function acknowledgeRoleInlinePolicy(role: iam.IRole): void {
+  Validations.of(role).acknowledge({
+    id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+    reason: 'The policy is this role\'s own, generated from least-privilege grants on this pipeline\'s resources; it is created, '
+      + 'versioned and rolled back with the stack, and no other principal is meant to share it. A customer-managed policy would hold '
+      + 'the same statements and could be attached elsewhere.',
+  });
+}
+
+/** Why a bucket of the pipeline has no cross-region replication (cdk-nag `NIST.800.53.R5-S3BucketReplicationEnabled`). */
+export function acknowledgeNoReplication(bucket: IConstruct, reason: string): void {
+  Validations.of(bucket).acknowledge({ id: 'NIST.800.53.R5-S3BucketReplicationEnabled', reason });
 }

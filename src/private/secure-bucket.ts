@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeNoReplication } from './nag-acknowledgements';
 import { skipCheckovCheck } from './template-checkers';
 import { DataZoneProps } from '../storage/data-zone-props';
 
@@ -111,6 +112,12 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
     autoDeleteObjects: destroy,
   });
   const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  if (encryptionKey !== undefined) {
+    denyUploadsWithoutKey(bucket, encryptionKey);
+  }
+  acknowledgeNoReplication(bucket, 'Cross-region replication is the data owner\'s disaster-recovery decision: it needs a destination '
+    + 'bucket and KMS key in another region and doubles storage cost. The bucket is versioned, as replication requires: add a '
+    + 'replication configuration to it, or pass a replicated bucket as `bucket`.');
   logAccessTo(bucket, accessLogsBucket, options.accessLogsPrefix);
   if (options.eventBridgeEnabled) {
     // Set on the L1 so no notification custom resource (and its Lambda) is needed.
@@ -121,6 +128,37 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
   }
 
   return { bucket, encryptionKey, accessLogsBucket, created: true };
+}
+
+/**
+ * Denies uploads that ask for another encryption than the bucket's KMS key: a different algorithm (SSE-S3,
+ * SSE-C) or another KMS key. An upload that names no encryption gets the bucket's default, which is that key.
+ */
+export function denyUploadsWithoutKey(bucket: s3.IBucket, encryptionKey: kms.IKey): void {
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsNotEncryptedWithSseKms',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+  }));
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsWithCustomerProvidedKeys',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
+  }));
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsWithAnotherKmsKey',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['s3:PutObject'],
+    resources: [bucket.arnForObjects('*')],
+    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn } },
+  }));
 }
 
 /**
@@ -164,6 +202,13 @@ function createAccessLogsBucket(scope: Construct, props: DataZoneProps, removalP
   });
   skipCheckovCheck(logs, 'CKV_AWS_18',
     'This bucket is the server access log destination; logging its own access would need yet another log bucket.');
+  Validations.of(logs).acknowledge({
+    id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
+    reason: 'S3 server access log delivery writes only to buckets whose default encryption is SSE-S3, not SSE-KMS. The logs hold request '
+      + 'metadata (keys, requesters, times), not weather data.',
+  });
+  acknowledgeNoReplication(logs, 'Access logs are an audit trail kept in the region of the buckets they describe; replicate them with '
+    + 'your own log archive by passing serverAccessLogsBucket.');
   return logs;
 }
 

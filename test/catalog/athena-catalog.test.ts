@@ -1,4 +1,4 @@
-import { Duration, Size, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -35,6 +35,7 @@ describe('AthenaCatalog with the defaults', () => {
   const { app, stack, refinedBucket, catalog } = catalogStack();
   const template = Template.fromStack(stack);
   const refinedId = stack.getLogicalId(refinedBucket.node.defaultChild as s3.CfnBucket);
+  const refinedKeyId = stack.getLogicalId(refinedBucket.encryptionKey!.node.defaultChild as kms.CfnKey);
   const tables = template.findResources('AWS::Glue::Table');
   const tableInput = (name: string) => Object.values(tables).find((t: any) => t.Properties.TableInput.Name === name)!.Properties.TableInput;
 
@@ -105,20 +106,37 @@ describe('AthenaCatalog with the defaults', () => {
         BytesScannedCutoffPerQuery: 10 * 1024 ** 3,
         ResultConfiguration: {
           OutputLocation: s3Url(resultsId, 'athena-results/'),
-          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+          // The lake's key: query results copy lake data.
+          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [refinedKeyId, 'Arn'] } },
         },
       },
     });
+    expect(catalog.resultsEncryptionKey).toBe(refinedBucket.encryptionKey);
   });
 
-  test('the results bucket is encrypted, TLS only, private and expires results after 30 days', () => {
+  test('the results bucket is versioned, encrypted with the lake\'s key, TLS only, private and expires results after 30 days', () => {
     const resultsId = stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket);
     const bucket = template.findResources('AWS::S3::Bucket')[resultsId];
     expect(bucket.Properties).toMatchObject({
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [refinedKeyId, 'Arn'] } },
+        }],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
-      LifecycleConfiguration: { Rules: [{ Id: 'expire-query-results', Status: 'Enabled', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+      LifecycleConfiguration: {
+        Rules: [{
+          Id: 'expire-query-results',
+          Status: 'Enabled',
+          ExpirationInDays: 30,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+          AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+        }],
+      },
     });
+    template.resourceCountIs('AWS::KMS::Key', 1);
     expect(bucket.DeletionPolicy).toBe('Retain');
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: resultsId },
@@ -287,6 +305,37 @@ describe('AthenaCatalog options', () => {
     Annotations.fromStack(stack).hasWarning('/Test/Catalog', Match.stringLikeRegexp('injectCities is true'));
   });
 
+  test('a lake without a KMS key: the query results get a key of their own, never SSE-S3', () => {
+    const { stack } = newStack();
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: lake(stack) });
+    const template = Template.fromStack(stack);
+    const keyId = stack.getLogicalId(catalog.resultsEncryptionKey!.node.defaultChild as kms.CfnKey);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: Match.objectLike({
+        ResultConfiguration: Match.objectLike({ EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [keyId, 'Arn'] } } }),
+      }),
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } })] },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  test('removalPolicy DESTROY deletes the results bucket and its key with the stack, warns, and stays nag-clean', () => {
+    const { app, stack } = newStack();
+    const catalog = new AthenaCatalog(stack, 'Catalog', {
+      refinedLake: lake(stack), removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const template = Template.fromStack(stack);
+    const bucket = template.findResources('AWS::S3::Bucket')[stack.getLogicalId(catalog.resultsBucket.node.defaultChild as s3.CfnBucket)];
+    expect(bucket.DeletionPolicy).toBe('Delete');
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    expect(template.findResources('AWS::KMS::Key')[stack.getLogicalId(catalog.resultsEncryptionKey!.node.defaultChild as kms.CfnKey)].DeletionPolicy).toBe('Delete');
+    Annotations.fromStack(stack).hasWarning('/Test/Catalog', Match.stringLikeRegexp('removalPolicy is DESTROY'));
+    expect(nagFindings(app)).toEqual([]);
+  });
+
   test('a results bucket you pass, with its own key', () => {
     const { stack } = newStack();
     const key = new kms.Key(stack, 'Key');
@@ -344,11 +393,11 @@ describe('AthenaCatalog access logs', () => {
     expect(nagFindings(app)).toEqual([]);
   });
 
-  test('without a log bucket, the results bucket carries its checkov skips with their reasons', () => {
+  test('without a log bucket, the results bucket skips only the access-log check (versioning is on), with its reason', () => {
     const { stack } = newStack();
     const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: lake(stack) });
     const skips = (catalog.resultsBucket.node.defaultChild as s3.CfnBucket).getMetadata('checkov').skip;
-    expect(skips.map((s: any) => s.id)).toEqual(['CKV_AWS_18', 'CKV_AWS_21']);
+    expect(skips.map((s: any) => s.id)).toEqual(['CKV_AWS_18']);
     expect(skips.every((s: any) => s.comment.length > 40)).toBe(true);
   });
 });

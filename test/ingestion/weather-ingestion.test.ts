@@ -121,12 +121,31 @@ describe('WeatherIngestion with defaults', () => {
     expect(JSON.parse(fs.readFileSync(path.join(dir, CITIES_FILE), 'utf-8'))).toEqual(CITIES);
   });
 
-  test('a log group kept for one year and retained with the stack', () => {
+  test('a log group kept for one year, retained with the stack and encrypted with a key of its own', () => {
+    const keyId = stack.getLogicalId(ingestion.logEncryptionKey.node.defaultChild as kms.CfnKey);
     template.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 365 },
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
+    const key = template.findResources('AWS::KMS::Key')[keyId];
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    // CloudWatch Logs may use the key for this account's log groups only.
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
+      Sid: 'AllowCloudWatchLogsOfThisAccount',
+      Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': expect.anything() } },
+    }));
+  });
+
+  test('the log group uses the logEncryptionKey you pass', () => {
+    const { stack: own, bucket } = landingStack();
+    const key = new kms.Key(own, 'LogsKey', { enableKeyRotation: true });
+    const withKey = new WeatherIngestion(own, 'Ingestion', { landingBucket: bucket, cities: CITIES, logEncryptionKey: key });
+    expect(withKey.logEncryptionKey).toBe(key);
+    Template.fromStack(own).hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [own.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } });
+    Template.fromStack(own).resourceCountIs('AWS::KMS::Key', 2); // the landing key and yours
   });
 
   test('writes only under the landing raw and manifest prefixes, with a data key from the bucket key', () => {

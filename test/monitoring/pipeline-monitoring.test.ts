@@ -209,7 +209,7 @@ describe('PipelineMonitoring with defaults', () => {
     expect(statements.filter((s) => s.Effect === 'Allow' && s.Condition === undefined)).toEqual([]);
   });
 
-  test('the topic\'s KMS key lets CloudWatch and EventBridge encrypt messages', () => {
+  test('the topic\'s KMS key lets CloudWatch and EventBridge encrypt messages of this account\'s topics only', () => {
     const key = template.findResources('AWS::KMS::Key')[id(orchestrator.encryptionKey as kms.Key)];
     expect(key.Properties.KeyPolicy.Statement).toContainEqual({
       Sid: 'AllowCloudWatchAlarmsAndEventBridgeToPublishToEncryptedTopics',
@@ -217,6 +217,11 @@ describe('PipelineMonitoring with defaults', () => {
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
       Resource: '*',
+      Condition: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:sns:topicArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] },
+        },
+      },
     });
   });
 

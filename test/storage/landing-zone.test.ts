@@ -8,6 +8,22 @@ import { nagFindings, newStack } from '../nag';
 
 const BUCKET = 'AWS::S3::Bucket';
 
+/** The bucket policy statements that deny uploads encrypted otherwise than with `keyId` (SSE-S3, SSE-C, another KMS key). */
+function expectDeniesUploadsWithoutKey(template: Template, bucketId: string, keyId: string): void {
+  const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
+  const deny = (Condition: object) => Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects, Condition });
+  template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    Bucket: { Ref: bucketId },
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        deny({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } }),
+        deny({ Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
+        deny({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [keyId, 'Arn'] } } }),
+      ]),
+    },
+  });
+}
+
 /** Every action string in every IAM policy of the template. */
 function allPolicyActions(template: Template): string[] {
   return Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy: any) =>
@@ -46,6 +62,10 @@ describe('LandingZone with no props', () => {
     });
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     expect(landing.encryptionKey).toBeDefined();
+  });
+
+  test('denies uploads that do not use the zone\'s KMS key', () => {
+    expectDeniesUploadsWithoutKey(template, landingBucketId, keyId);
   });
 
   test('enforces TLS 1.2 or newer in the bucket policy', () => {
@@ -195,6 +215,8 @@ describe('LandingZone options', () => {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { KMSMasterKeyID: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } } }] },
     });
     expect(landing.encryptionKey).toBe(key);
+    const bucketId = stack.getLogicalId(landing.bucket.node.defaultChild as s3.CfnBucket);
+    expectDeniesUploadsWithoutKey(template, bucketId, stack.getLogicalId(key.node.defaultChild as kms.CfnKey));
   });
 
   test('S3-managed encryption is an explicit opt-out', () => {
@@ -206,6 +228,8 @@ describe('LandingZone options', () => {
       .map((b: any) => b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm);
     expect(algorithms).toEqual(['AES256', 'AES256']);
     expect(landing.encryptionKey).toBeUndefined();
+    // No key to require: the bucket policy has no upload-encryption statement.
+    expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).not.toContain('x-amz-server-side-encryption');
     expect(nagFindings(app)).toEqual([]);
   });
 

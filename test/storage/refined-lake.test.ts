@@ -8,6 +8,22 @@ import { nagFindings, newStack } from '../nag';
 
 const BUCKET = 'AWS::S3::Bucket';
 
+/** The bucket policy statements that deny uploads encrypted otherwise than with `keyId` (SSE-S3, SSE-C, another KMS key). */
+function expectDeniesUploadsWithoutKey(template: Template, bucketId: string, keyId: string): void {
+  const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
+  const deny = (Condition: object) => Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects, Condition });
+  template.hasResourceProperties('AWS::S3::BucketPolicy', {
+    Bucket: { Ref: bucketId },
+    PolicyDocument: {
+      Statement: Match.arrayWith([
+        deny({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } }),
+        deny({ Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
+        deny({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [keyId, 'Arn'] } } }),
+      ]),
+    },
+  });
+}
+
 describe('RefinedLake with no props', () => {
   const { app, stack } = newStack();
   const refined = new RefinedLake(stack, 'Refined');
@@ -30,6 +46,10 @@ describe('RefinedLake with no props', () => {
       Bucket: { Ref: bucketId },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+  });
+
+  test('denies uploads that do not use the lake\'s KMS key', () => {
+    expectDeniesUploadsWithoutKey(template, bucketId, keyId);
   });
 
   test('keeps analytics data in S3 Standard and expires only noncurrent versions by default', () => {

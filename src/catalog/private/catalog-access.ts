@@ -107,7 +107,7 @@ export function grantCatalogQuery(catalog: CatalogShape, grantee: iam.IGrantable
   grant = grant.combine(grantPrefixRead(catalog.resultsBucket, grantee, catalog.resultsPrefix));
   grant = grant.combine(grantPrefixWrite(catalog.resultsBucket, grantee, catalog.resultsPrefix));
   grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [catalog.resultsBucket.bucketArn] }));
-  if (catalog.resultsEncryptionKey !== undefined && catalog.resultsBucket.encryptionKey === undefined) {
+  if (catalog.resultsEncryptionKey !== undefined && catalog.resultsBucket.encryptionKey !== catalog.resultsEncryptionKey) {
     grant = grant.combine(catalog.resultsEncryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
   }
   return grant;

@@ -12,7 +12,7 @@ import { STATE_MACHINE_ARN_ENV } from './run-start';
 import { StartRunFunction } from './start-run-function';
 import { ValidationPlanFunction } from './validation-plan-function';
 import { WeatherContract } from '../../contract/weather-contract';
-import { acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
+import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../../private/template-checkers';
 
 /**
@@ -30,6 +30,7 @@ function functionLogsAndRole(scope: Construct, encryptionKey: kms.IKey, id: stri
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description,
   });
+  acknowledgeRoleInlinePolicy(role);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
     resources: [logGroup.logGroupArn],
