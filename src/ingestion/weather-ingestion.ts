@@ -23,7 +23,8 @@ import {
   encodeCities, FIXED_OVERHEAD_MS, MAX_CONCURRENT_REQUESTS, MAX_MEMORY_MB, MIN_MEMORY_MB, requiredMemoryMb, RetryPolicy,
   worstCaseCityMs, WRITE_ALLOWANCE_MS,
 } from './private/runtime-config';
-import { callWeight, runsPerDay } from './private/schedule-math';
+import { callWeight } from './private/schedule-math';
+import { runsPerDay } from '../private/schedule';
 
 /** Open-Meteo's free tier: non-commercial use, up to 600 calls per minute, 5,000 per hour and 10,000 per day. */
 const FREE_TIER_MINUTE_CALLS = 600;

@@ -19,6 +19,7 @@ import { WeatherIngestion } from '../ingestion/weather-ingestion';
 import { checkSameLake, describeData, sameCities } from '../private/dataset';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { checkScheduleExpression } from '../private/schedule';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import { buildRunDefinition, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
 import { createPlanFunction, createRunStarter } from './private/functions';
@@ -298,6 +299,9 @@ export class PipelineOrchestrator extends Construct {
     }
     if (scheduleEnabled && !hasIngestion) {
       throw new Error('scheduleEnabled is true but there is no ingestion: a scheduled execution without the ingestion step has no batch to process; pass ingestion, or use the manifest trigger');
+    }
+    if (props.schedule !== undefined) {
+      checkScheduleExpression('schedule', props.schedule.expressionString);
     }
     if (props.schedule !== undefined && !scheduleEnabled) {
       throw new Error('schedule is set but scheduleEnabled is false: remove schedule or enable the schedule');

@@ -10,6 +10,7 @@ import { WeatherIngestion } from '../ingestion';
 import { PipelineMonitoring } from '../monitoring';
 import { PipelineOrchestrator } from '../orchestration';
 import { citiesOf } from '../private/dataset';
+import { checkScheduleExpression, schedulePeriod } from '../private/schedule';
 import { ILandingZone, IRefinedLake, LandingZone, RefinedLake } from '../storage';
 
 /**
@@ -43,7 +44,10 @@ export interface WeatherPipelineProps {
   readonly refinedLake?: IRefinedLake;
 
   /**
-   * When a run starts (ingestion → ETL → validation), as an EventBridge Scheduler expression (UTC).
+   * When a run starts (ingestion → ETL → validation), as an EventBridge Scheduler expression (UTC). An expression
+   * that is not `rate(...)`, `cron(...)` or `at(...)` fails at synth. The monitoring's freshness windows follow it
+   * (the interval between runs plus two hours), and so do the execution and Glue timeouts of a schedule that runs
+   * more often than every two hours (the interval, and three quarters of it), so that runs do not overlap.
    *
    * @default - daily at 06:30 UTC: `cron(30 6 * * ? *)`
    */
@@ -216,7 +220,10 @@ export class WeatherPipeline extends Construct {
       serverAccessLogsBucket: accessLogsBucket,
       removalPolicy,
     });
+    const timing = timingFor(props.schedule);
     this.orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
+      executionTimeout: timing.executionTimeout,
+      etlTimeout: timing.etlTimeout,
       etlJob: this.etlJob,
       catalog: this.catalog,
       ingestion: this.ingestion,
@@ -229,10 +236,38 @@ export class WeatherPipeline extends Construct {
       this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
         orchestrator: this.orchestrator,
         etlJob: this.etlJob,
+        runFreshnessWindow: timing.freshnessWindow,
+        cityFreshnessWindow: timing.freshnessWindow,
         ingestion: this.ingestion,
         catalog: this.catalog,
         removalPolicy,
       });
     }
   }
+}
+
+/**
+ * What follows the schedule: the freshness windows (the interval between runs plus two hours, in whole hours from 1
+ * hour to 7 days) and, for runs more often than every two hours, the execution timeout (the interval) and the Glue
+ * timeout (three quarters of it). `undefined` keeps the parts' defaults (a daily schedule: 26 hours, 2 hours, 90 minutes).
+ */
+function timingFor(schedule: scheduler.ScheduleExpression | undefined): {
+  freshnessWindow?: Duration; executionTimeout?: Duration; etlTimeout?: Duration;
+} {
+  if (schedule === undefined) {
+    return {};
+  }
+  checkScheduleExpression('schedule', schedule.expressionString);
+  const period = schedulePeriod(schedule.expressionString);
+  if (period === undefined) {
+    return {};
+  }
+  const minutes = period.toMinutes();
+  const freshnessHours = Math.min(7 * 24, Math.max(1, Math.ceil(minutes / 60) + 2));
+  const fast = minutes >= 10 && minutes < 120;
+  return {
+    freshnessWindow: Duration.hours(freshnessHours),
+    executionTimeout: fast ? Duration.minutes(minutes) : undefined,
+    etlTimeout: fast ? Duration.minutes(Math.floor(minutes * 0.75)) : undefined,
+  };
 }

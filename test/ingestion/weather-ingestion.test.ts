@@ -10,7 +10,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { City } from '../../src/contract';
 import { WeatherIngestion, WeatherIngestionProps } from '../../src/ingestion';
 import { CITIES_FILE, ENV } from '../../src/ingestion/private/runtime-config';
-import { callWeight, runsPerDay } from '../../src/ingestion/private/schedule-math';
+import { callWeight } from '../../src/ingestion/private/schedule-math';
+import { runsPerDay } from '../../src/private/schedule';
 import { LandingZone } from '../../src/storage';
 import { nagFindings } from '../nag';
 
