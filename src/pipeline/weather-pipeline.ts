@@ -14,6 +14,68 @@ import { checkScheduleExpression, schedulePeriod } from '../private/schedule';
 import { ILandingZone, IRefinedLake, LandingZone, RefinedLake } from '../storage';
 
 /**
+ * Settings of the pipeline's `WeatherIngestion` that `WeatherPipeline` passes through (the ones the ingestion's
+ * synth errors and warnings recommend). Each means what the `WeatherIngestionProps` prop of the same name means.
+ */
+export interface PipelineIngestionOptions {
+  /**
+   * Base URL of the Open-Meteo historical weather API, for backfills.
+   *
+   * @default 'https://archive-api.open-meteo.com'
+   */
+  readonly archiveApiBaseUrl?: string;
+
+  /**
+   * Past days fetched with each forecast request.
+   *
+   * @default 1
+   */
+  readonly pastDays?: number;
+
+  /**
+   * Forecast days fetched with each request.
+   *
+   * @default 7
+   */
+  readonly forecastDays?: number;
+
+  /**
+   * Timeout of one API request.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly requestTimeout?: Duration;
+
+  /**
+   * Attempts per city (the first call and its retries).
+   *
+   * @default 4
+   */
+  readonly maxAttempts?: number;
+
+  /**
+   * API requests in flight at once.
+   *
+   * @default - sized from the cities and the timeouts, see `WeatherIngestionProps.maxConcurrentRequests`
+   */
+  readonly maxConcurrentRequests?: number;
+
+  /**
+   * API calls per minute the function makes at most.
+   *
+   * @default 500
+   */
+  readonly maxCallsPerMinute?: number;
+
+  /**
+   * Reserved concurrency of the ingestion function.
+   *
+   * @default 1
+   */
+  readonly reservedConcurrency?: number;
+}
+
+/**
  * Properties of the whole weather pipeline: the cities, and the few knobs most teams change.
  * Everything else keeps the parts' safe defaults; reach the parts through the construct's attributes.
  */
@@ -95,6 +157,14 @@ export interface WeatherPipelineProps {
    * @default 'https://api.open-meteo.com'
    */
   readonly apiBaseUrl?: string;
+
+  /**
+   * Settings of the ingestion function: API request timeouts and retries, concurrency and rate limit, the days
+   * fetched, the archive endpoint (the settings the ingestion's synth errors recommend).
+   *
+   * @default - the `WeatherIngestion` defaults
+   */
+  readonly ingestionOptions?: PipelineIngestionOptions;
 
   /**
    * Run the Glue job on Flex capacity (cheaper, may start later). See `GlueEtlJobProps.flexExecution`: not
@@ -204,6 +274,7 @@ export class WeatherPipeline extends Construct {
     this.ingestion = new WeatherIngestion(this, 'Ingestion', {
       landingBucket: this.landingZone.bucket,
       cities,
+      ...props.ingestionOptions,
       apiBaseUrl: props.apiBaseUrl,
       // The orchestrator's schedule runs ingestion as its first step.
       scheduleEnabled: false,
