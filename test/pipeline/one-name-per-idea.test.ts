@@ -69,12 +69,12 @@ describe('removalPolicy DESTROY reaches every stateful resource', () => {
 describe('WeatherPipeline accepts the ingestion settings the ingestion\'s errors recommend', () => {
   test('maxConcurrentRequests, maxCallsPerMinute, requestTimeout and maxAttempts reach the function', () => {
     const stack = new Stack(new App(), 'Test');
-    const pipeline = new WeatherPipeline(stack, 'Weather', {
+    const weather = new WeatherPipeline(stack, 'Weather', {
       cities: [PARIS],
       ingestionOptions: { maxConcurrentRequests: 5, maxCallsPerMinute: 300, requestTimeout: Duration.seconds(20), maxAttempts: 2, forecastDays: 3 },
     });
-    expect(pipeline.ingestion.maxConcurrentRequests).toBe(5);
-    expect(pipeline.ingestion.maxCallsPerMinute).toBe(300);
+    expect(weather.ingestion.maxConcurrentRequests).toBe(5);
+    expect(weather.ingestion.maxCallsPerMinute).toBe(300);
     const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))
       .find((f) => f.Properties.Environment?.Variables?.WEATHER_API_BASE_URL !== undefined);
     expect(JSON.stringify(fn.Properties.Environment.Variables)).toContain('"300"');
