@@ -134,6 +134,67 @@ export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
 }
 
 /**
+ * What every refined lake has, made here or imported: the contract's prefixes and the grants on them.
+ */
+export abstract class RefinedLakeBase extends Construct implements IRefinedLake {
+  /** The refined bucket. */
+  public abstract readonly bucket: s3.IBucket;
+
+  /** The partition granularity of the hourly table. */
+  public abstract readonly partitionGranularity: PartitionGranularity;
+
+  /** The hourly table's partition keys, in key order. */
+  public abstract readonly hourlyPartitionKeys: string[];
+
+  /**
+   * The cities whose data the lake holds.
+   *
+   * @default - none declared
+   */
+  public abstract readonly cities?: City[];
+
+  /** Prefix of everything the pipeline writes in this bucket (`weather/`). */
+  public readonly prefix: string = 'weather/';
+
+  /** Prefix of the hourly Parquet table (`WeatherContract.REFINED_HOURLY_PREFIX`). */
+  public readonly hourlyPrefix: string = WeatherContract.REFINED_HOURLY_PREFIX;
+
+  /** Prefix of quarantined records (`WeatherContract.QUARANTINE_PREFIX`). */
+  public readonly quarantinePrefix: string = WeatherContract.QUARANTINE_PREFIX;
+
+  /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
+  public readonly runSummaryPrefix: string = WeatherContract.RUN_SUMMARY_PREFIX;
+
+  /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.prefix);
+  }
+
+  /** Lets a principal read the hourly Parquet table only (analysts, BI tools). */
+  public grantReadHourly(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.hourlyPrefix);
+  }
+
+  /** Lets a principal read quarantined records only. */
+  public grantReadQuarantine(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.quarantinePrefix);
+  }
+
+  /** Lets a principal read run summaries only (monitoring). */
+  public grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.runSummaryPrefix);
+  }
+
+  /**
+   * Lets a principal write hourly data, quarantine and run summaries: put, list and delete objects under
+   * `weather/` (replacing a partition deletes its previous file) and use the bucket's key.
+   */
+  public grantWrite(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
+  }
+}
+
+/**
  * The refined zone: hourly weather as Parquet partitioned by `date=` and `city=` (or `month=` and `city=`, see
  * `partitionGranularity`), quarantined records with their reason, and one JSON summary per ETL run.
  *
@@ -144,7 +205,7 @@ export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
  * const refined = new RefinedLake(this, 'Refined');
  * refined.grantReadHourly(analystRole);
  */
-export class RefinedLake extends Construct implements IRefinedLake {
+export class RefinedLake extends RefinedLakeBase {
   /**
    * A refined lake whose bucket exists already: in another stack of the app, made by another team, or in another
    * account. Nothing is created; give it the same cities and partition granularity as the lake that writes it.
@@ -168,18 +229,6 @@ export class RefinedLake extends Construct implements IRefinedLake {
 
   /** The bucket receiving server access logs, when the construct created the refined bucket. */
   public readonly accessLogsBucket?: s3.IBucket;
-
-  /** Prefix of everything the pipeline writes in this bucket (`weather/`). */
-  public readonly prefix: string = 'weather/';
-
-  /** Prefix of the hourly Parquet table (`WeatherContract.REFINED_HOURLY_PREFIX`). */
-  public readonly hourlyPrefix: string = WeatherContract.REFINED_HOURLY_PREFIX;
-
-  /** Prefix of quarantined records (`WeatherContract.QUARANTINE_PREFIX`). */
-  public readonly quarantinePrefix: string = WeatherContract.QUARANTINE_PREFIX;
-
-  /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
-  public readonly runSummaryPrefix: string = WeatherContract.RUN_SUMMARY_PREFIX;
 
   /** The partition granularity of the hourly table, which the ETL job and the catalog on this lake follow. */
   public readonly partitionGranularity: PartitionGranularity;
@@ -234,42 +283,11 @@ export class RefinedLake extends Construct implements IRefinedLake {
     this.accessLogsBucket = zone.accessLogsBucket;
   }
 
-  /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.prefix);
-  }
-
-  /** Lets a principal read the hourly Parquet table only (analysts, BI tools). */
-  public grantReadHourly(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.hourlyPrefix);
-  }
-
-  /** Lets a principal read quarantined records only. */
-  public grantReadQuarantine(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.quarantinePrefix);
-  }
-
-  /** Lets a principal read run summaries only (monitoring). */
-  public grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.runSummaryPrefix);
-  }
-
-  /**
-   * Lets a principal write hourly data, quarantine and run summaries: put, list and delete objects under
-   * `weather/` (replacing a partition deletes its previous file) and use the bucket's key.
-   */
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
-  }
 }
 
 /** The refined lake of `RefinedLake.fromRefinedLakeAttributes`: the bucket and the data definition, nothing created. */
-class ImportedRefinedLake extends Construct implements IRefinedLake {
+class ImportedRefinedLake extends RefinedLakeBase {
   public readonly bucket: s3.IBucket;
-  public readonly prefix = 'weather/';
-  public readonly hourlyPrefix = WeatherContract.REFINED_HOURLY_PREFIX;
-  public readonly quarantinePrefix = WeatherContract.QUARANTINE_PREFIX;
-  public readonly runSummaryPrefix = WeatherContract.RUN_SUMMARY_PREFIX;
   public readonly partitionGranularity: PartitionGranularity;
   public readonly hourlyPartitionKeys: string[];
   public readonly cities?: City[];
@@ -281,26 +299,6 @@ class ImportedRefinedLake extends Construct implements IRefinedLake {
     this.cities = data.cities;
     this.partitionGranularity = data.partitionGranularity;
     this.hourlyPartitionKeys = WeatherContract.hourlyPartitionKeys(this.partitionGranularity);
-  }
-
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.prefix);
-  }
-
-  public grantReadHourly(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.hourlyPrefix);
-  }
-
-  public grantReadQuarantine(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.quarantinePrefix);
-  }
-
-  public grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixRead(this.bucket, grantee, this.runSummaryPrefix);
-  }
-
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
   }
 }
 
