@@ -255,7 +255,9 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
    * @example
    * declare const refined: IRefinedLake;
    * declare const resultsBucket: s3.IBucket;
-   * const catalog = AthenaCatalog.fromAthenaCatalogAttributes(this, 'Catalog', { refinedLake: refined, resultsBucket });
+   * const catalog = AthenaCatalog.fromAthenaCatalogAttributes(this, 'Catalog', {
+ *   refinedLake: refined, databaseName: 'weatherprod_weather_catalog', workGroupName: 'weather-prod', resultsBucket,
+ * });
    */
   public static fromAthenaCatalogAttributes(scope: Construct, id: string, attrs: AthenaCatalogAttributes): IAthenaCatalog {
     return new ImportedAthenaCatalog(scope, id, attrs);
