@@ -61,7 +61,8 @@ export interface LandingZoneAttributes {
 export interface LandingZoneProps extends DataZoneProps {
   /**
    * Send the bucket's object events to Amazon EventBridge, so that the arrival of an ingestion manifest can
-   * start the pipeline. Ignored when you pass `bucket`.
+   * start the pipeline. Not allowed with `bucket` (synth error): a bucket you pass keeps its own settings, and the
+   * construct takes its events as on (`eventBridgeEnabled` is true); turn them on for the manifest trigger.
    *
    * @default true
    */

@@ -104,7 +104,7 @@ export interface RefinedLakeAttributes extends RefinedLakeDataProps {
 export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
   /**
    * Send the bucket's object events to Amazon EventBridge (for example to react to new run summaries).
-   * Ignored when you pass `bucket`.
+   * Not allowed with `bucket` (synth error): a bucket you pass keeps its own settings.
    *
    * @default true
    */

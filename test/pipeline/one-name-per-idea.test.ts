@@ -84,3 +84,12 @@ describe('WeatherPipeline accepts the ingestion settings the ingestion\'s errors
     expect(() => new WeatherPipeline(new Stack(), 'Weather', { cities: [PARIS], ingestionOptions: { maxAttempts: 0 } })).toThrow(/maxAttempts/);
   });
 });
+
+describe('what the docs say, pinned', () => {
+  test('eventBridgeEnabled with a bucket you pass is refused at synth, as its doc says (it used to say "ignored")', () => {
+    const stack = new Stack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'B', 'refined');
+    expect(() => new RefinedLake(stack, 'Refined', { bucket, eventBridgeEnabled: false })).toThrow(
+      'eventBridgeEnabled cannot be combined with bucket: they shape a bucket the construct creates, and the bucket you pass keeps its own settings');
+  });
+});
