@@ -31,10 +31,10 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "test" / "catalog"))
 
 from catalog_harness import GLUE_TO_TRINO, QUERIES, execute, literal  # noqa: E402
+from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scripts/ on the path)
 from trino_local import TrinoServer  # noqa: E402
 
 ETL_SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
-SPARK_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 TS_NODE = ["npx", "ts-node", "--transpile-only", "--project", str(ROOT / "tsconfig.dev.json")]
 
 
@@ -63,8 +63,7 @@ def node(script: Path, args: list[str], stdin: str | None = None) -> dict:
 
 def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str) -> dict:
     env = dict(os.environ)
-    if "JAVA_HOME" not in env and Path(SPARK_JAVA_HOME).exists():
-        env["JAVA_HOME"] = SPARK_JAVA_HOME  # Spark 3.5 runs on Java 17; Trino runs on its own newer JDK
+    env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     done = subprocess.run(
         [sys.executable, str(ETL_SCRIPT), "--landing_uri", str(landing), "--refined_uri", str(refined),
