@@ -1,10 +1,10 @@
 """Suite-wide pytest set-up: the markers of each folder's tests, and the Java the in-process Spark sessions run on.
 
 Markers (registered in pytest.ini) select a slice, e.g. `pytest -m "not trino and not bindings"`:
-- spark: runs the Glue script on local Spark (src/etl/script/tests, test/catalog, test/local_run)
-- trino: runs SQL on a local Trino (test/catalog, test/local_run)
+- spark: runs the Glue script on local Spark (src/etl/script/tests, test/catalog, test/local_run/test_local_run.py)
+- trino: runs SQL on a local Trino (test/catalog, test/local_run/test_local_run.py)
 - bindings: builds on the jsii-pacmak packages (test/bindings; `npx projen package:bindings` first)
-- local_run: the README's local-run command, end to end (test/local_run)
+- local_run: the README's local-run command, end to end (test/local_run/test_local_run.py)
 - checkers: cfn-lint, checkov and the IAM audit on the synthesized examples app (test/compliance)
 A test folder added later gets its markers here, next to the others.
 """
@@ -32,7 +32,7 @@ if _node_major.isdigit() and int(_node_major) >= 20:
 MARKERS_BY_FOLDER = {
     "src/etl/script/tests": ("spark",),
     "test/catalog": ("spark", "trino"),
-    "test/local_run": ("spark", "trino", "local_run"),
+    "test/local_run/test_local_run.py": ("spark", "trino", "local_run"),
     "test/bindings": ("bindings",),
     "test/compliance": ("checkers",),
 }
@@ -43,7 +43,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         relative = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
         for folder, markers in MARKERS_BY_FOLDER.items():
-            if relative.startswith(folder + "/"):
+            if relative == folder or relative.startswith(folder + "/"):
                 for marker in markers:
                     item.add_marker(marker)
 
