@@ -138,7 +138,7 @@ def describe_row(row: dict) -> str:
             continue
         if isinstance(value, float):
             value = f"{value:.4g}"
-        elif value is None:
+        elif value is None or value == "":
             value = "—"
         parts.append(f'<span class="kv"><b>{esc(key.replace("_", " "))}</b> {esc(value)}</span>')
     return " ".join(parts)
@@ -219,7 +219,7 @@ table.timing{min-width:420px}.timing td:last-child{width:220px}.bar{height:10px;
 .timing tr.total td{font-weight:600}
 .checks .verdict{white-space:nowrap;font-weight:600}.checks tr.pass .verdict{color:#1a7f37}.checks tr.fail .verdict{color:#cf222e}
 .checks tr.fail{background:#ffebe9}.kv{display:inline-block;margin-right:12px;white-space:nowrap}.kv b{font-weight:normal;color:#57606a}
-.quarantine tr.reason td{background:#fff8c5}.quarantine code{word-break:break-all}
+.quarantine tr.reason td{background:#fff8c5}.quarantine code{word-break:break-all}.quarantine td:nth-child(2){white-space:nowrap}
 .city{display:flex;gap:8px;flex-wrap:wrap}.chart{border:1px solid #eaeef2;border-radius:6px;padding:6px}
 .chart svg{display:block}.grid{stroke:#eaeef2}.axis{stroke:#8c959f}.day{stroke:#d0d7de;stroke-dasharray:3 3}
 .tick{font-size:10px;fill:#57606a}.day-label{font-weight:600}.unit{font-size:11px;fill:#57606a}
