@@ -138,6 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     progress.step("Ingestion: the WeatherIngestion code fetches the cities into the landing folder")
     ingestion = node(HERE / "ingest.ts", [str(landing)] + (["--offline"] if args.offline else []))
+    ingestion["source"] = ingestion["source"].replace(f"{ROOT}/", "")  # paths in the repository, as in the README
     result = ingestion["result"]
     progress.say(f"source: {ingestion['source']}")
     progress.say(f"batch {result['batchId']}: {result['written']} of {result['citiesRequested']} cities written, "
