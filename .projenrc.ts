@@ -159,10 +159,10 @@ project.addTask('rosetta', {
   exec: 'jsii-rosetta extract --strict --fail --compile --output dist/rosetta/tablet.json .jsii',
 });
 
-// Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, then three independent lanes side
+// Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, then four independent lanes side
 // by side (scripts/lanes): jest + eslint; the rosetta examples, the Python, Java and Go packages (jsii-pacmak) and the
-// binding tests; the rest of pytest (Spark, Trino, the local run, the template checkers). Nothing is left out: the
-// two pytest lanes together select every test (-m bindings / -m "not bindings").
+// binding tests; the Glue script's tests and the template checkers; the SQL on Trino and the local run. Nothing is left
+// out: the three pytest lanes' markers (bindings / not bindings and not trino / trino) select every test once.
 // On CI, generated files and eslint --fix must leave the tree as committed.
 project.addTask('test:all', {
   description: 'Run every test the project has (the README test command calls this)',
@@ -178,7 +178,8 @@ project.addTask('test:all', {
         "'typescript=npx projen test'",
         // rosetta first: jsii-pacmak then reuses its translations (.jsii.tabl.json) instead of translating live.
         `'bindings=npx projen rosetta && npx projen ${bindings.name} && npx projen ${pytest.name} -m bindings'`,
-        `'python=npx projen ${pytest.name} -m \"not bindings\"'`,
+        `'spark=npx projen ${pytest.name} -m \"not bindings and not trino\"'`,
+        `'trino=npx projen ${pytest.name} -m trino'`,
       ].join(' '),
     },
     { name: 'generated files are committed', exec: 'scripts/check-generated' },
