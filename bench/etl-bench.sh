@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ETL benchmark: the Glue script on local Spark, variants interleaved per repetition (same-run comparisons).
-#   bench/etl-bench.sh [REPS] [OUT_DIR]      (needs scripts/python-env first; JAVA_HOME defaults to Java 17)
+#   bench/etl-bench.sh [REPS] [OUT_DIR]      (needs scripts/python-env first; Spark runs on Java 17 from scripts/java-env)
 # Data: 100 cities x 3 days (300 landing files) and one daily batch of 100 cities (its manifest); then one
 # 100 x 30 days backfill (3,000 files) with the tuned settings (the `script` settings' run is slow: see PERFORMANCE.md).
 set -euo pipefail

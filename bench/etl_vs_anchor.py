@@ -98,7 +98,9 @@ def main() -> int:
     opts = parser.parse_args()
 
     env = dict(os.environ, SPARK_MASTER=os.environ.get("SPARK_MASTER", "local[2]"), PYSPARK_PYTHON=sys.executable)
-    env.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from java_runtimes import spark_java_home  # noqa: E402  (Java 17 from PyPI in .tools/, or SPARK_JAVA_HOME)
+    env["JAVA_HOME"] = str(spark_java_home())
     generated = json.loads((Path(opts.landing) / "generated.json").read_text())
     work = Path(opts.work)
     work.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,9 @@ SCRIPT_DIR = Path(__file__).resolve().parents[1] / "src" / "etl" / "script"
 def main() -> int:
     landing, refined = sys.argv[1], sys.argv[2]
     conf = dict(c.split("=", 1) for c in sys.argv[3:])
-    os.environ.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from java_runtimes import spark_java_home  # noqa: E402  (Java 17 from PyPI in .tools/, or SPARK_JAVA_HOME)
+    os.environ["JAVA_HOME"] = str(spark_java_home())
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     sys.path.insert(0, str(SCRIPT_DIR))
     import weather_etl  # noqa: E402

@@ -99,7 +99,9 @@ def main() -> int:
     parser.add_argument("--out")
     opts = parser.parse_args()
 
-    os.environ.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from java_runtimes import spark_java_home  # noqa: E402  (Java 17 from PyPI in .tools/, or SPARK_JAVA_HOME)
+    os.environ["JAVA_HOME"] = str(spark_java_home())
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     sys.path.insert(0, str(SCRIPT_DIR))
     import weather_etl  # noqa: E402

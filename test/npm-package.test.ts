@@ -18,8 +18,8 @@ test('ships the library, its Lambda bundles, the Glue script and the jsii assemb
 });
 
 test('ships none of the repository tooling: sources, tests, examples, benchmarks, docs, scripts, Python setup', () => {
-  const tooling = files.filter((path) => /^(src|test|examples|bench|docs|scripts|rosetta|projenrc|\.projen|\.ci|\.venv)\//.test(path)
-    || /^(pytest\.ini|requirements-.*\.txt|\.projenrc\.ts|tsconfig\.dev\.json)$/.test(path)
+  const tooling = files.filter((path) => /^(src|test|examples|bench|docs|scripts|rosetta|projenrc|\.projen|\.ci|\.venv|\.tools)\//.test(path)
+    || /^(pytest\.ini|conftest\.py|requirements-.*\.txt|\.projenrc\.ts|tsconfig\.dev\.json)$/.test(path)
     || /(^|\/)(__pycache__|tests)\//.test(path));
   expect(tooling).toEqual([]);
 });

@@ -16,7 +16,6 @@ Usage: python examples/local-run/local_run.py [--offline] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import html
 import json
 import os
 import shutil
@@ -31,10 +30,13 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "test" / "catalog"))
 
 from catalog_harness import GLUE_TO_TRINO, QUERIES, execute, literal  # noqa: E402
+from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scripts/ on the path)
 from trino_local import TrinoServer  # noqa: E402
 
+sys.path.insert(0, str(HERE))
+from report import VARIABLES, render_report  # noqa: E402
+
 ETL_SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
-SPARK_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 TS_NODE = ["npx", "ts-node", "--transpile-only", "--project", str(ROOT / "tsconfig.dev.json")]
 
 
@@ -43,10 +45,19 @@ class Progress:
         self.total = total
         self.index = 0
         self.started = time.monotonic()
+        self.timings: list[tuple[str, float]] = []  # (stage, seconds) of each finished stage
+        self._stage: tuple[str, float] | None = None
 
     def step(self, title: str) -> None:
+        self.end_stage()
         self.index += 1
+        self._stage = (title.split(":")[0], time.monotonic())
         print(f"\n[{self.index}/{self.total}] {title}  (+{time.monotonic() - self.started:.0f}s)", flush=True)
+
+    def end_stage(self) -> None:
+        if self._stage:
+            self.timings.append((self._stage[0], time.monotonic() - self._stage[1]))
+            self._stage = None
 
     @staticmethod
     def say(text: str) -> None:
@@ -63,8 +74,7 @@ def node(script: Path, args: list[str], stdin: str | None = None) -> dict:
 
 def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str) -> dict:
     env = dict(os.environ)
-    if "JAVA_HOME" not in env and Path(SPARK_JAVA_HOME).exists():
-        env["JAVA_HOME"] = SPARK_JAVA_HOME  # Spark 3.5 runs on Java 17; Trino runs on its own newer JDK
+    env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     done = subprocess.run(
         [sys.executable, str(ETL_SCRIPT), "--landing_uri", str(landing), "--refined_uri", str(refined),
@@ -104,56 +114,6 @@ def sql_value(value) -> object:
     return value if isinstance(value, (int, float, bool, str)) or value is None else str(value)
 
 
-def svg_chart(points: list[tuple[str, float]], width: int = 640, height: int = 200) -> str:
-    """A line chart of (UTC hour, °C) as inline SVG: no plotting library needed."""
-    values = [v for _, v in points if v is not None]
-    if not values:
-        return "<p>No temperature values.</p>"
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    pad = 30
-    def x(i: int) -> float:
-        return pad + i * (width - 2 * pad) / max(1, len(points) - 1)
-    def y(v: float) -> float:
-        return height - pad - (v - low) * (height - 2 * pad) / span
-    path = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points) if v is not None)
-    first, last = points[0][0], points[-1][0]
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img">'
-            f'<rect width="100%" height="100%" fill="#fbfbfd" stroke="#ddd"/>'
-            f'<polyline fill="none" stroke="#d9534f" stroke-width="2" points="{path}"/>'
-            f'<text x="{pad}" y="16" font-size="12">{high:.1f} °C</text>'
-            f'<text x="{pad}" y="{height - 8}" font-size="12">{low:.1f} °C</text>'
-            f'<text x="{width - pad}" y="{height - 8}" font-size="11" text-anchor="end">{html.escape(first)} → '
-            f'{html.escape(last)} UTC</text></svg>')
-
-
-def write_report(path: Path, summary: dict, temperatures: dict, validations: list, analytics: dict) -> None:
-    rows = "".join(f"<tr><td>{html.escape(v['id'])}</td><td>{'passed' if v['passed'] else 'FAILED'}</td>"
-                   f"<td><code>{html.escape(json.dumps(v['row'], default=str))}</code></td></tr>" for v in validations)
-    charts = "".join(f"<h3>{html.escape(city)}</h3>{svg_chart(points)}" for city, points in temperatures.items())
-    tables = ""
-    for query_id, result in analytics.items():
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in result["columns"])
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                       for row in result["rows"][:20])
-        tables += f"<h3>{html.escape(query_id)}</h3><table><tr>{head}</tr>{body}</table>"
-    counts = summary["etl"]
-    path.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>Weather pipeline local run</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:60em}}table{{border-collapse:collapse;margin-bottom:1em}}
-td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}</style></head><body>
-<h1>Weather pipeline — local run</h1>
-<p>Ingestion source: {html.escape(summary['ingestion']['source'])}. Batch <code>{html.escape(summary['batchId'])}</code>,
-run <code>{html.escape(summary['runId'])}</code>.</p>
-<p>Records in: {counts['records_in']} — refined: {counts['refined']} — quarantined: {counts['quarantined']}
-{html.escape(json.dumps(counts['quarantined_by_reason']))} — superseded: {counts['superseded']}.
-Reconciled: {counts['reconciled']}.</p>
-<h2>Validation</h2><table><tr><th>check</th><th>verdict</th><th>numbers</th></tr>{rows}</table>
-<h2>Hourly temperature per city</h2>{charts}
-<h2>Named queries</h2>{tables}
-<p>Weather data by <a href="https://open-meteo.com/">Open-Meteo.com</a> (CC BY 4.0).</p></body></html>
-""", encoding="utf-8")
-
-
 def synth_examples(out: Path) -> list[Path]:
     cdk_out = out / "cdk.out"
     shutil.rmtree(cdk_out, ignore_errors=True)
@@ -178,6 +138,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     progress.step("Ingestion: the WeatherIngestion code fetches the cities into the landing folder")
     ingestion = node(HERE / "ingest.ts", [str(landing)] + (["--offline"] if args.offline else []))
+    ingestion["source"] = ingestion["source"].replace(f"{ROOT}/", "")  # paths in the repository, as in the README
     result = ingestion["result"]
     progress.say(f"source: {ingestion['source']}")
     progress.say(f"batch {result['batchId']}: {result['written']} of {result['citiesRequested']} cities written, "
@@ -221,11 +182,16 @@ def main(argv: list[str] | None = None) -> dict:
                                       "rows": [[sql_value(v) for v in r.values()] for r in rows]}
             progress.say(f"{query['id']}: {len(rows)} rows")
             del cursor
-        temperatures: dict[str, list] = {}
-        for city, observed_at, temperature in execute(
-                connection, f'SELECT city_name, observed_at, temperature_c FROM hive.{database}.hourly '
-                            f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} ORDER BY city_name, observed_at'):
-            temperatures.setdefault(city, []).append((observed_at.strftime("%m-%d %H:%M"), temperature))
+        # The report's charts (one row per city and hour) and the quarantine's rows, from the tables themselves.
+        columns = ", ".join(column for column, *_ in VARIABLES)
+        series: dict[str, list[dict]] = {}
+        for row in execute(connection, f'SELECT city_name, observed_at, {columns} FROM hive.{database}.hourly '
+                                       f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
+                                       f'ORDER BY city_name, observed_at', []):
+            series.setdefault(row["city_name"], []).append(row)
+        quarantine = execute(connection, f"SELECT reason, detail, city, city_name, observed_at_raw, raw_values, source_key "
+                                         f"FROM hive.{database}.quarantine WHERE run_id = {literal(run_id)} "
+                                         f"ORDER BY reason, source_key, observed_at_raw", [])
     finally:
         server.stop()
 
@@ -242,7 +208,13 @@ def main(argv: list[str] | None = None) -> dict:
         "date": date.today().isoformat(),
     }
     report = out / "report.html"
-    write_report(report, summary, temperatures, validations, analytics)
+    progress.end_stage()
+    descriptions = {q["id"]: q.get("description", "") for q in QUERIES["validation"] + QUERIES["analytics"]}
+    for check in validations:
+        check["description"] = descriptions.get(check["id"], "")
+    summary["timings"] = {stage: round(seconds, 1) for stage, seconds in progress.timings}
+    report.write_text(render_report(summary, series, quarantine, validations, analytics, progress.timings, descriptions),
+                      encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     e = summary["etl"]
     passed = sum(1 for v in validations if v["passed"])

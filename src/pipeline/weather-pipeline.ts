@@ -178,7 +178,7 @@ export interface WeatherPipelineProps {
    * How coarse the refined hourly table's partitions are: `DAY` (`date=yyyy-MM-dd/city=<slug>/`) or `MONTH`
    * (`month=yyyy-MM/city=<slug>/`, `date` kept as a column to filter on: about 30 times fewer files, a smaller
    * lake and faster queries). Set on the refined lake; the ETL job, the catalog and its queries follow it.
-   * Changing it on a deployed pipeline needs a re-layout of the refined data (see the README).
+   * Changing it on a deployed pipeline needs a re-layout of the refined data (see docs/data-contract.md).
    *
    * @default PartitionGranularity.DAY
    */
@@ -197,8 +197,8 @@ export interface WeatherPipelineProps {
  * The whole weather data lake in one construct: `LandingZone`, `RefinedLake`, `WeatherIngestion`, `GlueEtlJob`,
  * `AthenaCatalog` and `PipelineOrchestrator`, wired together with their safe defaults.
  *
- * Everything it does can be done by hand with those constructs (see the README); each part is exposed for
- * further customisation.
+ * Everything it does can be done by hand with those constructs (see the README and docs/constructs.md); each part
+ * is exposed for further customisation.
  *
  * @example
  * new WeatherPipeline(stack, 'Weather', {

@@ -80,7 +80,7 @@ export interface RefinedLakeDataProps {
    * faster to query).
    *
    * This is the one place to set it: the `GlueEtlJob` and `AthenaCatalog` given this lake follow it. Changing it on
-   * a lake that holds data needs a re-layout of the existing data (see the README).
+   * a lake that holds data needs a re-layout of the existing data (see docs/data-contract.md).
    *
    * @default PartitionGranularity.DAY
    */

@@ -28,10 +28,10 @@ sys.path.insert(0, str(HERE))
 
 import lake_fixture  # noqa: E402
 from trino_local import TrinoServer  # noqa: E402
+from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scripts/ on the path)
 
 ETL_SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
 QUERIES = json.loads((HERE / "queries.json").read_text(encoding="utf-8"))
-SPARK_JAVA_HOME = "/usr/lib/jvm/java-17-openjdk-amd64"
 
 GLUE_TO_TRINO = {"string": "varchar", "double": "double", "int": "integer", "bigint": "bigint",
                  "boolean": "boolean", "timestamp": "timestamp(3)", "date": "date"}
@@ -44,8 +44,7 @@ def run_etl(runs: list) -> None:
     if not ETL_SCRIPT.exists():
         pytest.skip(f"the ETL script {ETL_SCRIPT} is not in this tree yet")
     env = dict(os.environ)
-    if "JAVA_HOME" not in env and Path(SPARK_JAVA_HOME).exists():
-        env["JAVA_HOME"] = SPARK_JAVA_HOME  # Spark 3.5 runs on Java 17, Trino on 24+
+    env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     argvs = [["--landing_uri", str(landing), "--refined_uri", str(refined), "--manifest_key", batch.manifest_key,
               "--run_id", run_id, "--processed_at", processed_at, *(["--contract_json", extra[0]] if extra else [])]

@@ -27,11 +27,13 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+# Trino 476 needs Java 24 or newer: the project's own (scripts/java_runtimes.py), or TRINO_JAVA_HOME.
+from java_runtimes import trino_java_home  # noqa: E402
+
 TRINO_VERSION = os.environ.get("TRINO_VERSION", "476")
 MAVEN_BASE = os.environ.get("TRINO_MAVEN_BASE", "https://repo1.maven.org/maven2/io/trino")
-# Trino 476 needs Java 24 or newer; the machine's Temurin 25 is used unless TRINO_JAVA_HOME says otherwise.
-DEFAULT_JAVA_HOME = "/usr/lib/jvm/temurin-25-jdk-amd64"
-MIN_JAVA_MAJOR = 24
 HEAP = os.environ.get("TRINO_HEAP", "2G")
 
 
@@ -99,18 +101,6 @@ def install(version: str = TRINO_VERSION) -> Path:
         marker.write_text(version + "\n")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return home
-
-
-def java_home() -> Path:
-    home = Path(os.environ.get("TRINO_JAVA_HOME", DEFAULT_JAVA_HOME))
-    java = home / "bin" / "java"
-    if not java.exists():
-        raise RuntimeError(f"Trino {TRINO_VERSION} needs Java {MIN_JAVA_MAJOR}+: {java} not found; set TRINO_JAVA_HOME")
-    out = subprocess.run([str(java), "-version"], capture_output=True, text=True).stderr
-    major = int(out.split('"')[1].split(".")[0])
-    if major < MIN_JAVA_MAJOR:
-        raise RuntimeError(f"Trino {TRINO_VERSION} needs Java {MIN_JAVA_MAJOR}+, {java} is Java {major}")
     return home
 
 
@@ -207,7 +197,7 @@ class TrinoServer:
     def launch(self) -> "TrinoServer":
         """Launches the server without waiting (it takes ~30 s to start: overlap it with other work)."""
         home = install()
-        java = java_home()
+        java = trino_java_home()
         etc = self._configure()
         env = dict(os.environ)
         env["JAVA_HOME"] = str(java)

@@ -53,5 +53,11 @@ def test_local_run_reconciles_and_validates(tmp_path):
 
     assert summary["analytics"]["daily-temperature"] == 3 * 2  # three cities, two UTC days
     report = (tmp_path / "run" / "report.html").read_text()
-    assert report.count("<svg") == 3
+    # Three charts (temperature, precipitation, wind) per city, each with value and time axis ticks.
+    assert report.count("<svg") == 3 * 3
+    for city in ("Paris", "Marseille", "Nice"):
+        assert f"<h3>{city} " in report
+    assert report.count('class="tick" text-anchor="end"') >= 9 * 3
+    assert "NO_MEASUREMENT" in report and "✔ passed" in report and "✘ FAILED" not in report
+    assert set(summary["timings"]) == {"Ingestion", "ETL", "Catalog", "Validation", "Analytics", "Report"}
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["etl"] == etl
