@@ -12,6 +12,8 @@ export class CallRateLimiter {
   public readonly burst: number;
   /** Calls added per millisecond. */
   public readonly ratePerMs: number;
+  /** Requests that had to wait for their tokens so far (the rest went at once, within the burst). */
+  public waits = 0;
   private tokens: number;
   private last: number;
   private queue: Promise<unknown> = Promise.resolve();
@@ -47,6 +49,7 @@ export class CallRateLimiter {
       if (this.clock.now() + waitMs > deadline) {
         return false;
       }
+      this.waits += 1;
       await this.clock.sleep(waitMs);
       this.refill();
     }
