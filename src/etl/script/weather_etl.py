@@ -640,8 +640,10 @@ def _list_s3(uri: str) -> List[Tuple[str, int, int]]:
     for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
         for item in page.get("Contents", []):
             name = item["Key"]
+            # As on local disk: a file named on its own is skipped by its name, a folder's files by the parts below it.
+            below = name.rsplit("/", 1)[-1] if name == key else name[len(key):]
             if (name == key or name.startswith(key.rstrip("/") + "/") or not key) and not any(
-                    _skipped(part) for part in name[len(key):].split("/") if part) and not name.endswith("/"):
+                    _skipped(part) for part in below.split("/") if part) and not name.endswith("/"):
                 found.append((f"{scheme}://{bucket}/{name}", int(item["Size"]), int(item["LastModified"].timestamp() * 1000)))
     return found
 
