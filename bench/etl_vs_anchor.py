@@ -30,7 +30,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from run_etl import output_stats, tree_rss_bytes  # noqa: E402
+from run_etl import output_stats, tree_rss_pair  # noqa: E402
 
 SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
 
@@ -38,11 +38,12 @@ SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
 class TreeSampler(threading.Thread):
     def __init__(self, pid: int):
         super().__init__(daemon=True)
-        self.pid, self.peak, self.running = pid, 0, True
+        self.pid, self.peak, self.peak_with_spawning, self.running = pid, 0, 0, True
 
     def run(self):
         while self.running:
-            self.peak = max(self.peak, tree_rss_bytes(self.pid))
+            alone, with_spawning = tree_rss_pair(self.pid)
+            self.peak, self.peak_with_spawning = max(self.peak, alone), max(self.peak_with_spawning, with_spawning)
             time.sleep(0.05)
 
 
@@ -58,6 +59,7 @@ def measure(command: list[str], env: dict, log: Path) -> dict:
     sampler.running = False
     sampler.join()
     return {"exit": code, "wall_s": round(seconds, 2), "peak_rss_mib": round(sampler.peak / 2**20),
+            "peak_rss_with_spawning_mib": round(sampler.peak_with_spawning / 2**20),
             "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
