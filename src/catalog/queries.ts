@@ -1,5 +1,6 @@
 import { CatalogQuery, ValidationQuery } from './catalog-query';
-import { PartitionGranularity, WeatherContract } from '../contract/weather-contract';
+import { PartitionGranularity } from '../contract/partition-granularity';
+import { WeatherContract } from '../contract/weather-contract';
 
 /** Where the queries read from. Internal: the construct and the tests build it. */
 export interface QueryTarget {
