@@ -221,6 +221,14 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
   /**
    * An ingestion made elsewhere (another stack, another team), for the orchestrator and the monitoring.
    *
+   * @example
+   * declare const refined: IRefinedLake;
+   * const imported = WeatherIngestion.fromWeatherIngestionAttributes(this, 'Ingestion', {
+   *   ingestFunction: lambda.Function.fromFunctionArn(this, 'IngestFunction', 'arn:aws:lambda:eu-west-3:111111111111:function:weather-ingest'),
+   *   deadLetterQueue: sqs.Queue.fromQueueArn(this, 'IngestDeadLetters', 'arn:aws:sqs:eu-west-3:111111111111:weather-ingest-dlq'),
+   *   cities: refined.cities!,
+   * });
+   *
    * @param scope the scope of the imported construct
    * @param id its id
    * @param attrs the function, its cities and timeout
