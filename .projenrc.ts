@@ -64,11 +64,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
   ],
 
-  // Lambda handlers are `*.lambda.ts` files: projen bundles them with esbuild at build time.
-  lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
-    bundlingOptions: { externals: ['@aws-sdk/*'], sourcemap: true },
-  },
+  // Lambda handlers are `*.lambda.ts` files, bundled with esbuild at build time: listed below (lambdaHandlers), not
+  // auto-discovered, so that projen generates a `*-function.ts` class only for the handlers that use one.
+  lambdaAutoDiscover: false,
 
   // Lint everything TypeScript in the repo against the development tsconfig (which includes test/ and scripts/).
   eslintOptions: {
@@ -90,6 +88,24 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['/.tools/', '/.venv/', '/.venv-*/', '/.jsii.tabl.json', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/cdk.out/', '/examples/cdk.out/'],
 });
+
+// The Lambda handlers. The orchestrator's two use the function class projen generates next to them; the ingestion's
+// and the run-metrics publisher's build their lambda.Function from the bundle folder with configuration files beside
+// it (src/private/code-asset.ts), so they get the bundle only (a generated class would be dead public API).
+const lambdaRuntime = awscdk.LambdaRuntime.NODEJS_24_X;
+const lambdaBundling = { externals: ['@aws-sdk/*'], sourcemap: true };
+for (const entrypoint of ['src/orchestration/private/start-run.lambda.ts', 'src/orchestration/private/validation-plan.lambda.ts']) {
+  new awscdk.LambdaFunction(project, { entrypoint, cdkDeps: project.cdkDeps, runtime: lambdaRuntime, bundlingOptions: lambdaBundling });
+}
+for (const entrypoint of ['src/ingestion/ingest.lambda.ts', 'src/monitoring/publish-run-metrics.lambda.ts']) {
+  project.eslint?.allowDevDeps(entrypoint);
+  project.bundler.addBundle(entrypoint, {
+    target: lambdaRuntime.esbuildTarget,
+    platform: lambdaRuntime.esbuildPlatform,
+    ...lambdaBundling,
+    tsconfigPath: project.tsconfigDev.fileName,
+  });
+}
 
 // Lint and type-check the projen config itself with the development tsconfig.
 project.tsconfigDev.addInclude('.projenrc.ts');

@@ -27,6 +27,7 @@ import { City } from '../src/contract';
 import { WeatherIngestion } from '../src/ingestion';
 import { bodyLimits } from '../src/ingestion/private/ingest-batch';
 import { CITIES_FILE, configFromEnv, encodeCities, ENV } from '../src/ingestion/private/runtime-config';
+import { LandingZone } from '../src/storage';
 import { StubWeatherApi } from '../test/ingestion/local-servers';
 
 function arg(name: string, fallback: string): string {
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
       const list = cities(variant.cities);
       const stack = new Stack(new App(), 'Bench');
       const ingestion = new WeatherIngestion(stack, 'Ingestion', {
-        landingBucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing'), cities: list, scheduleEnabled: false, maxConcurrentRequests: variant.maxConcurrentRequests, memorySize: variant.memoryMb,
+        landingZone: LandingZone.fromLandingZoneAttributes(stack, 'LandingZone', { bucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing') }), cities: list, scheduleEnabled: false, maxConcurrentRequests: variant.maxConcurrentRequests, memorySize: variant.memoryMb,
       });
       const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
       const env: Record<string, string> = {

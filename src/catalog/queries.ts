@@ -1,5 +1,6 @@
 import { CatalogQuery, ValidationQuery } from './catalog-query';
-import { PartitionGranularity, WeatherContract } from '../contract/weather-contract';
+import { PartitionGranularity } from '../contract/partition-granularity';
+import { WeatherContract } from '../contract/weather-contract';
 
 /** Where the queries read from. Internal: the construct and the tests build it. */
 export interface QueryTarget {
@@ -336,26 +337,4 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
       ].join('\n'),
     },
   ];
-}
-
-/** The names the exported JSON and the Trino tests use. */
-export const DEFAULT_QUERY_TARGET: QueryTarget = {
-  database: 'weather',
-  hourlyTable: 'hourly',
-  quarantineTable: 'quarantine',
-  maxQuarantineShare: 0.05,
-  freshnessLookbackDays: 7,
-};
-
-/**
- * The SQL as JSON for the Trino tests (`test/catalog/queries.json`): the strings the construct ships, built for
- * `DEFAULT_QUERY_TARGET` plus the cities the tests use.
- */
-export function queriesDocument(citySlugs: string[]): any {
-  const target: QueryTarget = { ...DEFAULT_QUERY_TARGET, citySlugs };
-  return {
-    target,
-    analytics: analyticsQueries(target),
-    validation: validationQueries(target),
-  };
 }

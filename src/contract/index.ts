@@ -1,3 +1,5 @@
 export * from './city';
+export * from './definitions';
 export * from './manifest';
+export * from './partition-granularity';
 export * from './weather-contract';

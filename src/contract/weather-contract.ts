@@ -1,79 +1,7 @@
 import { City } from './city';
-
-/**
- * One column of a table in the data lake.
- */
-export interface ColumnDefinition {
-  /** Column name, lowercase snake_case. */
-  readonly name: string;
-  /** Glue / Hive data type (`string`, `double`, `int`, `boolean`, `timestamp`). */
-  readonly dataType: string;
-  /** What the column holds, shown in the Glue Data Catalog. */
-  readonly comment: string;
-}
-
-/**
- * A unit label the weather API may send for a variable, and how to convert it to the canonical unit.
- *
- * `canonical = value * scale + offset`.
- */
-export interface UnitConversion {
-  /** The label exactly as the API writes it in `hourly_units` (e.g. `°F`, `mp/h`). */
-  readonly label: string;
-  /** Multiplier applied first. */
-  readonly scale: number;
-  /** Added after scaling. */
-  readonly offset: number;
-}
-
-/**
- * An hourly weather variable: its API name, refined column, canonical unit, accepted units and physical range.
- */
-export interface WeatherVariableDefinition {
-  /** Name of the hourly variable in the Open-Meteo API (e.g. `temperature_2m`). */
-  readonly apiName: string;
-  /** Refined column that holds it, in the canonical unit (e.g. `temperature_c`). */
-  readonly column: string;
-  /** Glue / Hive type of the refined column. */
-  readonly dataType: string;
-  /** Canonical unit of the refined column. */
-  readonly canonicalUnit: string;
-  /** Unit labels accepted from the API; any other label quarantines the record with `UNKNOWN_UNIT`. */
-  readonly acceptedUnits: UnitConversion[];
-  /** Smallest physically plausible value, in the canonical unit (inclusive). */
-  readonly minimum: number;
-  /** Largest physically plausible value, in the canonical unit (inclusive). */
-  readonly maximum: number;
-}
-
-/**
- * Why a record was quarantined instead of refined.
- */
-export interface QuarantineReasonDefinition {
-  /** Stable code stored in the `reason` column. */
-  readonly code: string;
-  /** What the code means. */
-  readonly description: string;
-}
-
-/**
- * How coarse the partitions of the refined hourly table are. One setting, on `RefinedLake` (or
- * `WeatherPipeline`): the ETL job and the Athena catalog built on the refined lake's bucket follow it.
- */
-export enum PartitionGranularity {
-  /**
-   * One partition per UTC day and city: `date=yyyy-MM-dd/city=<slug>/` (24 rows per file for hourly data).
-   * The default.
-   */
-  DAY = 'DAY',
-
-  /**
-   * One partition per UTC month and city: `month=yyyy-MM/city=<slug>/`, with `date` (`yyyy-MM-dd`) kept as an
-   * ordinary column to filter on. About 30 times fewer, larger files: cheaper and faster to query, at the price
-   * of rewriting the month's file of a city on each run.
-   */
-  MONTH = 'MONTH',
-}
+import { ColumnDefinition, QuarantineReasonDefinition, WeatherContractDocument, WeatherVariableDefinition } from './definitions';
+import { PartitionGranularity } from './partition-granularity';
+import { DATE_COLUMN, deepFreeze, HOURLY_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REASONS, VARIABLES } from './private/tables';
 
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const BATCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -84,134 +12,15 @@ const SPECIAL_FOLDS: Record<string, string> = {
   ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', ð: 'd', þ: 'th', ı: 'i', ħ: 'h',
 };
 
-const c = (name: string, dataType: string, comment: string): ColumnDefinition => ({ name, dataType, comment });
-const unit = (label: string, scale = 1, offset = 0): UnitConversion => ({ label, scale, offset });
-
-const VARIABLES: WeatherVariableDefinition[] = [
-  {
-    apiName: 'temperature_2m',
-    column: 'temperature_c',
-    dataType: 'double',
-    canonicalUnit: '°C',
-    acceptedUnits: [unit('°C'), unit('°F', 5 / 9, -160 / 9)],
-    minimum: -90,
-    maximum: 60,
-  },
-  {
-    apiName: 'relative_humidity_2m',
-    column: 'relative_humidity_pct',
-    dataType: 'double',
-    canonicalUnit: '%',
-    acceptedUnits: [unit('%')],
-    minimum: 0,
-    maximum: 100,
-  },
-  {
-    apiName: 'precipitation',
-    column: 'precipitation_mm',
-    dataType: 'double',
-    canonicalUnit: 'mm',
-    acceptedUnits: [unit('mm'), unit('inch', 25.4)],
-    minimum: 0,
-    maximum: 500,
-  },
-  {
-    apiName: 'wind_speed_10m',
-    column: 'wind_speed_kmh',
-    dataType: 'double',
-    canonicalUnit: 'km/h',
-    acceptedUnits: [unit('km/h'), unit('m/s', 3.6), unit('mp/h', 1.609344), unit('mph', 1.609344), unit('kn', 1.852)],
-    minimum: 0,
-    maximum: 500,
-  },
-  {
-    apiName: 'wind_direction_10m',
-    column: 'wind_direction_deg',
-    dataType: 'double',
-    canonicalUnit: '°',
-    acceptedUnits: [unit('°')],
-    minimum: 0,
-    maximum: 360,
-  },
-  {
-    apiName: 'surface_pressure',
-    column: 'surface_pressure_hpa',
-    dataType: 'double',
-    canonicalUnit: 'hPa',
-    acceptedUnits: [unit('hPa')],
-    minimum: 300,
-    maximum: 1100,
-  },
-  {
-    apiName: 'cloud_cover',
-    column: 'cloud_cover_pct',
-    dataType: 'double',
-    canonicalUnit: '%',
-    acceptedUnits: [unit('%')],
-    minimum: 0,
-    maximum: 100,
-  },
-  {
-    apiName: 'weather_code',
-    column: 'weather_code',
-    dataType: 'int',
-    canonicalUnit: 'wmo code',
-    acceptedUnits: [unit('wmo code')],
-    minimum: 0,
-    maximum: 99,
-  },
-];
-
-const HOURLY_COLUMNS: ColumnDefinition[] = [
-  c('city_name', 'string', 'Display name of the city'),
-  c('latitude', 'double', 'Latitude of the grid cell the API answered for, decimal degrees'),
-  c('longitude', 'double', 'Longitude of the grid cell the API answered for, decimal degrees'),
-  c('elevation', 'double', 'Elevation of the grid cell, metres'),
-  c('observed_at', 'timestamp', 'Start of the hour the values describe, UTC'),
-  ...VARIABLES.map((v) => c(v.column, v.dataType, `${v.apiName} in ${v.canonicalUnit}`)),
-  c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
-  c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),
-  c('processed_at', 'timestamp', 'When the ETL run processed the record, UTC'),
-  c('run_id', 'string', 'ETL run that wrote the row'),
-  c('source_key', 'string', 'Landing zone key of the raw response the row came from'),
-];
-
-// With monthly partitions the day is no longer in the path: it is kept as a column, the last one.
-const DATE_COLUMN: ColumnDefinition = c('date', 'string', 'UTC day of observed_at, yyyy-MM-dd (a partition key with daily partitions)');
-
-const QUARANTINE_COLUMNS: ColumnDefinition[] = [
-  c('reason', 'string', 'Quarantine reason code (see the contract reasons)'),
-  c('detail', 'string', 'Human-readable explanation'),
-  c('source_key', 'string', 'Landing zone key of the raw response'),
-  c('city', 'string', 'City slug from the landing key, when it could be read'),
-  c('city_name', 'string', 'City display name, when known'),
-  c('observed_at_raw', 'string', 'The time value as the API sent it, when the record is one hour'),
-  c('raw_values', 'string', 'The rejected values (or the start of the raw body) as JSON text'),
-  c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),
-  c('run_id', 'string', 'ETL run that quarantined the record'),
-  c('quarantined_at', 'timestamp', 'When the record was quarantined, UTC'),
-];
-
-const QUARANTINE_REASONS: QuarantineReasonDefinition[] = [
-  { code: 'EMPTY_FILE', description: 'The raw object is empty or only whitespace' },
-  { code: 'MALFORMED_JSON', description: 'The raw object is not valid JSON (for example truncated)' },
-  { code: 'API_ERROR', description: 'The body is an API error document ({"error": true, "reason": ...})' },
-  { code: 'MISSING_HOURLY', description: 'The body has no usable hourly block (no `hourly` object or no `time` array)' },
-  { code: 'LENGTH_MISMATCH', description: 'An hourly variable array is not as long as the `time` array' },
-  { code: 'INVALID_KEY', description: 'The landing key does not follow the contract layout, so the city is unknown' },
-  { code: 'UNKNOWN_UNIT', description: 'A variable arrived in a unit the contract cannot convert' },
-  { code: 'UNPARSABLE_TIME', description: 'An hourly time value is neither ISO 8601 nor unix seconds' },
-  { code: 'OUT_OF_RANGE', description: 'A value lies outside its physical range after unit conversion, is not a number, or has a fraction where the column holds whole numbers (the WMO code)' },
-  { code: 'NO_MEASUREMENT', description: 'Every weather variable of the hour is null' },
-  { code: 'CITY_NOT_CONFIGURED', description: 'The city of the landing key is not one of the configured cities the job was given' },
-];
-
 /**
  * The data contract of the weather lake: key layouts, partitioning, schemas, units and the city slug rule.
  *
  * It is defined once here and drives everything that depends on it: the ingestion keys, the Glue job
  * arguments, the Athena columns and partition projection. `toJson()` hands the same facts to the PySpark
  * script.
+ *
+ * Its arrays and the objects in them are read-only: they are frozen, so changing one throws a `TypeError` (jsii
+ * has no read-only array type to say so in the signature). Copy one (`[...WeatherContract.VARIABLES]`) to change it.
  */
 export class WeatherContract {
   /** Version of the contract document; bumped on any incompatible change. */
@@ -239,16 +48,16 @@ export class WeatherContract {
    * Partition keys of the hourly table with the default daily partitions, in key order: `date` (UTC
    * `yyyy-MM-dd`) then `city` (slug). See `hourlyPartitionKeys()` for monthly partitions.
    */
-  public static readonly PARTITION_KEYS: string[] = ['date', 'city'];
+  public static readonly PARTITION_KEYS: string[] = deepFreeze(['date', 'city']);
 
   /** Partition keys of the hourly table with monthly partitions, in key order: `month` (UTC `yyyy-MM`) then `city`. */
-  public static readonly MONTHLY_PARTITION_KEYS: string[] = ['month', 'city'];
+  public static readonly MONTHLY_PARTITION_KEYS: string[] = deepFreeze(['month', 'city']);
 
   /** The partition granularity of the hourly table when none is chosen: `PartitionGranularity.DAY`. */
   public static readonly DEFAULT_PARTITION_GRANULARITY: PartitionGranularity = PartitionGranularity.DAY;
 
   /** Partition keys of the quarantine table: `date`, the ingestion date of the raw object. */
-  public static readonly QUARANTINE_PARTITION_KEYS: string[] = ['date'];
+  public static readonly QUARANTINE_PARTITION_KEYS: string[] = deepFreeze(['date']);
 
   /** Format of the `date` partition values (Java date format, as Athena projection expects). */
   public static readonly DATE_FORMAT = 'yyyy-MM-dd';
@@ -266,7 +75,7 @@ export class WeatherContract {
    * S3 user metadata keys (without `x-amz-meta-`) that carry provenance on every raw object.
    * Values are URI-encoded so that non-ASCII city names survive HTTP headers.
    */
-  public static readonly RAW_METADATA_KEYS: string[] = ['city-name', 'city-slug', 'latitude', 'longitude', 'timezone', 'request-url', 'fetched-at', 'batch-id'];
+  public static readonly RAW_METADATA_KEYS: string[] = deepFreeze(['city-name', 'city-slug', 'latitude', 'longitude', 'timezone', 'request-url', 'fetched-at', 'batch-id']);
 
   /** The hourly variables requested from the API and refined into columns. */
   public static readonly VARIABLES: WeatherVariableDefinition[] = VARIABLES;
@@ -446,7 +255,7 @@ export class WeatherContract {
    * @param cities optional city list to embed (slug, name, coordinates)
    * @param partitionGranularity the partition granularity of the hourly table (default `PartitionGranularity.DAY`)
    */
-  public static toJson(cities?: City[], partitionGranularity?: PartitionGranularity): any {
+  public static toJson(cities?: City[], partitionGranularity?: PartitionGranularity): WeatherContractDocument {
     if (cities !== undefined) {
       WeatherContract.validateCities(cities);
     }

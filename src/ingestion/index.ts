@@ -1,2 +1,3 @@
+export * from './ingestion-interface';
 export * from './ingestion-request';
 export * from './weather-ingestion';

@@ -5,17 +5,20 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { IWeatherIngestion, WeatherIngestionAttributes } from './ingestion-interface';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
 import { codeWithFiles } from '../private/code-asset';
+import { importWeatherIngestion } from './private/imported-ingestion';
+import { checkInteger, checkUrl } from './private/prop-checks';
 import { limiterWaitMs } from './private/rate-limiter';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
+import { runsPerDay } from '../private/schedule';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
 import {
   bodyMemoryBytes, CITIES_FILE, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS, DEFAULT_MAX_CALLS_PER_MINUTE, DEFAULT_S3_WRITE_TIMEOUT_MS,
@@ -24,7 +27,7 @@ import {
   worstCaseCityMs, WRITE_ALLOWANCE_MS,
 } from './private/runtime-config';
 import { callWeight } from './private/schedule-math';
-import { runsPerDay } from '../private/schedule';
+import { ILandingZone } from '../storage/landing-zone';
 
 /** Open-Meteo's free tier: non-commercial use, up to 600 calls per minute, 5,000 per hour and 10,000 per day. */
 const FREE_TIER_MINUTE_CALLS = 600;
@@ -44,11 +47,11 @@ const MIN_DEFAULT_CONCURRENCY = 3;
  */
 export interface WeatherIngestionProps {
   /**
-   * The landing bucket (e.g. `LandingZone.bucket`). The function may only put objects under
-   * `WeatherContract.LANDING_RAW_PREFIX` and `WeatherContract.LANDING_MANIFEST_PREFIX`; when the bucket has a KMS
-   * key, the function may generate data keys with it.
+   * The landing zone the responses and manifests are written to (a `LandingZone`, or one imported with
+   * `LandingZone.fromLandingZoneAttributes`). The function may only put objects under its raw and manifest prefixes;
+   * when its bucket has a KMS key, the function may generate data keys with it.
    */
-  readonly landingBucket: s3.IBucket;
+  readonly landingZone: ILandingZone;
 
   /**
    * The cities to fetch, one API request each per run. Checked with `WeatherContract.validateCities`.
@@ -207,14 +210,33 @@ export interface WeatherIngestionProps {
  * @example
  * declare const landing: LandingZone;
  * new WeatherIngestion(this, 'Ingestion', {
- *   landingBucket: landing.bucket,
+ *   landingZone: landing,
  *   cities: [
  *     { name: 'Paris', latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris' },
  *     { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
  *   ],
  * });
  */
-export class WeatherIngestion extends Construct {
+export class WeatherIngestion extends Construct implements IWeatherIngestion {
+  /**
+   * An ingestion made elsewhere (another stack, another team), for the orchestrator and the monitoring.
+   *
+   * @example
+   * declare const refined: IRefinedLake;
+   * const imported = WeatherIngestion.fromWeatherIngestionAttributes(this, 'Ingestion', {
+   *   ingestFunction: lambda.Function.fromFunctionArn(this, 'IngestFunction', 'arn:aws:lambda:eu-west-3:111111111111:function:weather-ingest'),
+   *   deadLetterQueue: sqs.Queue.fromQueueArn(this, 'IngestDeadLetters', 'arn:aws:sqs:eu-west-3:111111111111:weather-ingest-dlq'),
+   *   cities: refined.cities!,
+   * });
+   *
+   * @param scope the scope of the imported construct
+   * @param id its id
+   * @param attrs the function, its cities and timeout
+   */
+  public static fromWeatherIngestionAttributes(scope: Construct, id: string, attrs: WeatherIngestionAttributes): IWeatherIngestion {
+    return importWeatherIngestion(scope, id, attrs);
+  }
+
   /** The ingestion Lambda function. */
   public readonly ingestFunction: lambda.IFunction;
 
@@ -304,7 +326,7 @@ export class WeatherIngestion extends Construct {
     this.memorySize = sizeMemory(props.memorySize, maxConcurrentRequests, this.maxResponseBytes, props.maxConcurrentRequests !== undefined);
 
     const environment: Record<string, string> = {
-      [ENV.bucket]: props.landingBucket.bucketName,
+      [ENV.bucket]: props.landingZone.bucket.bucketName,
       [ENV.apiBaseUrl]: apiBaseUrl,
       [ENV.archiveApiBaseUrl]: archiveApiBaseUrl,
       [ENV.pastDays]: String(pastDays),
@@ -379,15 +401,16 @@ export class WeatherIngestion extends Construct {
     skipCheckovCheck(fn, 'CKV_AWS_173',
       'The environment holds the bucket name and API settings, no secret; Lambda encrypts it at rest with an AWS managed key.');
 
-    for (const prefix of [WeatherContract.LANDING_RAW_PREFIX, WeatherContract.LANDING_MANIFEST_PREFIX]) {
+    const landingBucket = props.landingZone.bucket;
+    for (const prefix of [props.landingZone.rawPrefix, props.landingZone.manifestPrefix]) {
       // PutObject only: no wildcard action, no delete, no read.
-      const objects = props.landingBucket.arnForObjects(`${prefix}*`);
-      iam.Grant.addToPrincipalOrResource({ grantee: role, actions: ['s3:PutObject'], resourceArns: [objects], resource: props.landingBucket });
+      const objects = landingBucket.arnForObjects(`${prefix}*`);
+      iam.Grant.addToPrincipalOrResource({ grantee: role, actions: ['s3:PutObject'], resourceArns: [objects], resource: landingBucket });
       acknowledgeWildcardResources(role, [objects],
         `Objects are keyed per ingest date, city and batch, so the function may put objects under ${prefix} and nowhere else.`);
     }
     // Single-part PutObject into an SSE-KMS bucket needs a data key, nothing more.
-    props.landingBucket.encryptionKey?.grant(role, 'kms:GenerateDataKey');
+    landingBucket.encryptionKey?.grant(role, 'kms:GenerateDataKey');
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
@@ -451,29 +474,6 @@ export class WeatherIngestion extends Construct {
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return this.ingestFunction.grantInvoke(grantee);
   }
-}
-
-function checkInteger(prop: string, value: number, min: number, max: number): number {
-  if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
-    throw new Error(`${prop} must be an integer in [${min}, ${max}], got ${value}`);
-  }
-  return value;
-}
-
-function checkUrl(prop: string, value: string): string {
-  if (Token.isUnresolved(value)) {
-    return value;
-  }
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
-    throw new Error(`${prop} must be an http(s) URL without query or fragment, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
 }
 
 /** What one batch asks of the API and of the clock. */

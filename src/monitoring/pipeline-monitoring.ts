@@ -18,7 +18,7 @@ import { IAthenaCatalog } from '../catalog/athena-catalog';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
 import { IGlueEtlJob } from '../etl/glue-etl-job';
-import { WeatherIngestion } from '../ingestion/weather-ingestion';
+import { IWeatherIngestion } from '../ingestion/ingestion-interface';
 import { PipelineOrchestrator } from '../orchestration/pipeline-orchestrator';
 import { codeWithFiles } from '../private/code-asset';
 import { citiesOf } from '../private/dataset';
@@ -52,12 +52,12 @@ export interface PipelineMonitoringProps {
   readonly etlJob: IGlueEtlJob;
 
   /**
-   * The ingestion function: its errors, dead letters and partial failures raise alarms and its metrics are
-   * on the dashboard.
+   * The ingestion: its function's errors, its dead letters and partial failures raise alarms and its metrics are
+   * on the dashboard. A `WeatherIngestion`, or one imported with `WeatherIngestion.fromWeatherIngestionAttributes`.
    *
    * @default - no ingestion alarms or widget
    */
-  readonly ingestion?: WeatherIngestion;
+  readonly ingestion?: IWeatherIngestion;
 
   /**
    * The catalog whose Athena workgroup's scanned bytes are on the dashboard.

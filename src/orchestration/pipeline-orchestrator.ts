@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { IAthenaCatalog } from '../catalog/athena-catalog';
 import { WeatherContract } from '../contract/weather-contract';
 import { IGlueEtlJob } from '../etl/glue-etl-job';
-import { WeatherIngestion } from '../ingestion/weather-ingestion';
+import { IWeatherIngestion } from '../ingestion/ingestion-interface';
 import { checkSameLake, describeData, sameCities } from '../private/dataset';
 import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
@@ -47,11 +47,11 @@ export interface PipelineOrchestratorProps {
   /**
    * Run the ingestion function as the first step of each execution that does not name a batch. Turn off the
    * ingestion's own schedule (`scheduleEnabled: false`) when you pass it here. It must fetch the cities of the ETL
-   * job's refined lake.
+   * job's refined lake. A `WeatherIngestion`, or one imported with `WeatherIngestion.fromWeatherIngestionAttributes`.
    *
    * @default - no ingestion step: executions process a manifest (or a raw prefix) already in the landing zone
    */
-  readonly ingestion?: WeatherIngestion;
+  readonly ingestion?: IWeatherIngestion;
 
   /**
    * Topic that receives a message on every failure (and on an ingestion partial failure, and on success when

@@ -272,7 +272,7 @@ export class WeatherPipeline extends Construct {
     const cities = this.cities;
 
     this.ingestion = new WeatherIngestion(this, 'Ingestion', {
-      landingBucket: this.landingZone.bucket,
+      landingZone: this.landingZone,
       cities,
       ...props.ingestionOptions,
       apiBaseUrl: props.apiBaseUrl,

@@ -1,6 +1,7 @@
 import { IConstruct } from 'constructs';
 import { City } from '../contract/city';
-import { PartitionGranularity, WeatherContract } from '../contract/weather-contract';
+import { PartitionGranularity } from '../contract/partition-granularity';
+import { WeatherContract } from '../contract/weather-contract';
 
 /** What a refined lake says about its data: the one definition every part of a pipeline reads. */
 export interface LakeData extends IConstruct {

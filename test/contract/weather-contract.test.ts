@@ -219,3 +219,45 @@ describe('partition granularity', () => {
       .toThrow('partitionGranularity must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got "WEEK"');
   });
 });
+
+describe('the contract is read-only and its document typed', () => {
+  test.each([
+    ['PARTITION_KEYS', () => WeatherContract.PARTITION_KEYS.push('hour')],
+    ['MONTHLY_PARTITION_KEYS', () => WeatherContract.MONTHLY_PARTITION_KEYS.pop()],
+    ['QUARANTINE_PARTITION_KEYS', () => WeatherContract.QUARANTINE_PARTITION_KEYS.push('city')],
+    ['RAW_METADATA_KEYS', () => WeatherContract.RAW_METADATA_KEYS.splice(0, 1)],
+    ['VARIABLES', () => WeatherContract.VARIABLES.push(WeatherContract.VARIABLES[0])],
+    ['a variable', () => { (WeatherContract.VARIABLES[0] as { maximum: number }).maximum = 1000; }],
+    ['a variable\'s accepted units', () => WeatherContract.VARIABLES[0].acceptedUnits.push({ label: 'K', scale: 1, offset: -273.15 })],
+    ['HOURLY_COLUMNS', () => WeatherContract.HOURLY_COLUMNS.reverse()],
+    ['a column', () => { (WeatherContract.QUARANTINE_COLUMNS[0] as { dataType: string }).dataType = 'int'; }],
+    ['QUARANTINE_REASONS', () => WeatherContract.QUARANTINE_REASONS.push({ code: 'X', description: 'x' })],
+  ])('changing %s throws and leaves the contract as it was', (_name, change) => {
+    const before = JSON.stringify(WeatherContract.toJson());
+    expect(change).toThrow(TypeError);
+    expect(JSON.stringify(WeatherContract.toJson())).toBe(before);
+  });
+
+  test('what the methods return is the caller\'s own copy', () => {
+    const keys = WeatherContract.hourlyPartitionKeys();
+    keys.push('hour');
+    const columns = WeatherContract.hourlyColumns(PartitionGranularity.MONTH);
+    columns.pop();
+    expect(WeatherContract.hourlyPartitionKeys()).toEqual(['date', 'city']);
+    expect(WeatherContract.hourlyColumns(PartitionGranularity.MONTH).length).toBe(WeatherContract.HOURLY_COLUMNS.length + 1);
+  });
+
+  // The bindings see toJson's return type from the jsii assembly: a struct whose fields are exactly the document's.
+  test('toJson returns a WeatherContractDocument whose structs name every key of the document', () => {
+    const assembly = JSON.parse(readFileSync(join(__dirname, '..', '..', '.jsii'), 'utf-8'));
+    const fqn = (name: string) => `${assembly.name}.${name}`;
+    const method = assembly.types[fqn('WeatherContract')].methods.find((m: { name: string }) => m.name === 'toJson');
+    expect(method.returns.type).toEqual({ fqn: fqn('WeatherContractDocument') });
+    const fields = (name: string) => assembly.types[fqn(name)].properties.map((p: { name: string }) => p.name).sort();
+    const full = WeatherContract.toJson([{ name: 'Oslo', latitude: 59.91, longitude: 10.75, timezone: 'Europe/Oslo' }], PartitionGranularity.MONTH);
+    expect(Object.keys(full).sort()).toEqual(fields('WeatherContractDocument'));
+    expect(Object.keys(full.landing).sort()).toEqual(fields('ContractLandingLayout'));
+    expect(Object.keys(full.refined).sort()).toEqual(fields('ContractRefinedLayout'));
+    expect(Object.keys(full.cities![0]).sort()).toEqual(fields('ContractCity'));
+  });
+});

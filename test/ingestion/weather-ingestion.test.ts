@@ -12,7 +12,7 @@ import { WeatherIngestion, WeatherIngestionProps } from '../../src/ingestion';
 import { CITIES_FILE, ENV } from '../../src/ingestion/private/runtime-config';
 import { callWeight } from '../../src/ingestion/private/schedule-math';
 import { runsPerDay } from '../../src/private/schedule';
-import { LandingZone } from '../../src/storage';
+import { ILandingZone, LandingZone } from '../../src/storage';
 import { nagFindings } from '../nag';
 
 const CITIES: City[] = [
@@ -28,6 +28,11 @@ function landingStack(): { app: App; stack: Stack; bucket: s3.Bucket; key: kms.K
     encryptionKey: key, enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL, serverAccessLogsPrefix: 'access-logs/',
   });
   return { app, stack, bucket, key };
+}
+
+/** The landing zone of a bucket, as another stack would import it. */
+function zoneOf(bucket: s3.IBucket): ILandingZone {
+  return LandingZone.fromLandingZoneAttributes(Stack.of(bucket), 'LandingZone', { bucket });
 }
 
 /** The staged code asset folder of the stack's only Lambda function, in the synthesized cloud assembly. */
@@ -69,7 +74,7 @@ describe('WeatherIngestion with defaults', () => {
     const env = landingStack();
     app = env.app;
     stack = env.stack;
-    ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: env.bucket, cities: CITIES });
+    ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(env.bucket), cities: CITIES });
     template = Template.fromStack(stack);
   });
 
@@ -143,7 +148,7 @@ describe('WeatherIngestion with defaults', () => {
   test('the log group uses the logEncryptionKey you pass', () => {
     const { stack: own, bucket } = landingStack();
     const key = new kms.Key(own, 'LogsKey', { enableKeyRotation: true });
-    const withKey = new WeatherIngestion(own, 'Ingestion', { landingBucket: bucket, cities: CITIES, logEncryptionKey: key });
+    const withKey = new WeatherIngestion(own, 'Ingestion', { landingZone: zoneOf(bucket), cities: CITIES, logEncryptionKey: key });
     expect(withKey.logEncryptionKey).toBe(key);
     Template.fromStack(own).hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [own.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] } });
     Template.fromStack(own).resourceCountIs('AWS::KMS::Key', 2); // the landing key and yours
@@ -229,7 +234,7 @@ describe('WeatherIngestion with every prop set, on an imported bucket without a 
   beforeAll(() => {
     const stack = new Stack(new App(), 'Custom');
     ingestion = new WeatherIngestion(stack, 'Ingestion', {
-      landingBucket: s3.Bucket.fromBucketName(stack, 'Imported', 'my-landing'),
+      landingZone: zoneOf(s3.Bucket.fromBucketName(stack, 'Imported', 'my-landing')),
       cities: [...CITIES, { name: 'Lyon', latitude: 45.764, longitude: 4.8357, slug: 'lyon-fr' }],
       apiBaseUrl: 'https://customer-api.open-meteo.com/',
       archiveApiBaseUrl: 'http://127.0.0.1:8080',
@@ -283,7 +288,7 @@ describe('WeatherIngestion with every prop set, on an imported bucket without a 
 describe('WeatherIngestion without a schedule', () => {
   test('creates no schedule and makes no call estimate', () => {
     const { stack, bucket } = landingStack();
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: CITIES, scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities: CITIES, scheduleEnabled: false });
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(ingestion.schedule).toBeUndefined();
@@ -296,7 +301,7 @@ describe('the Open-Meteo free tier', () => {
     const { stack, bucket } = landingStack();
     const cities = Array.from({ length: 10 }, (_, i) => ({ name: `City ${i}`, latitude: i, longitude: i }));
     const ingestion = new WeatherIngestion(stack, 'Ingestion', {
-      landingBucket: bucket, cities, schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      landingZone: zoneOf(bucket), cities, schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
     });
     expect(ingestion.estimatedDailyApiCalls).toBe(14_400);
     Annotations.fromStack(stack).hasWarning('/Test/Ingestion', Match.stringLikeRegexp(
@@ -324,7 +329,7 @@ describe('the Open-Meteo free tier', () => {
 describe('WeatherIngestion is cdk-nag clean', () => {
   test('AwsSolutions has no unacknowledged finding, with a KMS bucket and the schedule', () => {
     const { app, stack, bucket } = landingStack();
-    new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: CITIES });
+    new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities: CITIES });
     expect(nagFindings(app)).toEqual([]);
   });
 
@@ -332,7 +337,7 @@ describe('WeatherIngestion is cdk-nag clean', () => {
     const app = new App();
     const stack = new Stack(app, 'WithLanding');
     const landing = new LandingZone(stack, 'Landing');
-    new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities: CITIES });
+    new WeatherIngestion(stack, 'Ingestion', { landingZone: landing, cities: CITIES });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'kms:GenerateDataKey' })]) },
@@ -344,7 +349,7 @@ describe('WeatherIngestion is cdk-nag clean', () => {
 describe('WeatherIngestion validation', () => {
   const base = (): { stack: Stack; props: WeatherIngestionProps } => {
     const { stack, bucket } = landingStack();
-    return { stack, props: { landingBucket: bucket, cities: CITIES } };
+    return { stack, props: { landingZone: zoneOf(bucket), cities: CITIES } };
   };
   const build = (overrides: Partial<WeatherIngestionProps>) => () => {
     const { stack, props } = base();
@@ -445,7 +450,7 @@ describe('the default concurrency is derived from the cities: the worst case fit
     [1000, 167, 805],
   ])('%i cities: %i requests at a time, timeout %i s', (count, concurrency, timeout) => {
     const { stack, bucket } = landingStack();
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(count), scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities: manyCities(count), scheduleEnabled: false });
     expect([ingestion.maxConcurrentRequests, ingestion.timeout.toSeconds()]).toEqual([concurrency, timeout]);
     expect(timeout).toBeLessThanOrEqual(810);
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
@@ -456,26 +461,26 @@ describe('the default concurrency is derived from the cities: the worst case fit
 
   test('1,000 cities: the rate limit, not the concurrency, bounds the API load (2 minutes at least, 8 in the worst case)', () => {
     const { stack, bucket } = landingStack();
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(1000), scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities: manyCities(1000), scheduleEnabled: false });
     // 6 rounds of 48 s, 30 s, and (4,000 − 8) calls at 492 a minute: 487 s.
     expect(ingestion.timeout.toSeconds()).toBe(30 + 6 * 48 + 487);
   });
 
   test('an explicit maxConcurrentRequests is kept, and the timeout sized for it', () => {
     const { stack, bucket } = landingStack();
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(100), maxConcurrentRequests: 50, scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities: manyCities(100), maxConcurrentRequests: 50, scheduleEnabled: false });
     expect([ingestion.maxConcurrentRequests, ingestion.timeout.toSeconds()]).toEqual([50, 30 + 2 * 48 + 48]);
   });
 
   test('warns when the rate limit or one batch exceeds the free tier\'s minute or hour limit', () => {
     const { stack, bucket } = landingStack();
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities: manyCities(100), maxCallsPerMinute: 700, pastDays: 92, forecastDays: 16, scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities: manyCities(100), maxCallsPerMinute: 700, pastDays: 92, forecastDays: 16, scheduleEnabled: false });
     const warnings = Annotations.fromStack(stack).findWarning(`/Test/${ingestion.node.id}`, Match.anyValue()).map((w) => String(w.entry.data));
     // 108 days = 7.71 × 14 days: 100 cities × 7.71 = 771 calls per batch, under 5,000.
     expect(warnings.filter((w) => w.includes('calls per minute'))).toHaveLength(1);
     expect(warnings.filter((w) => w.includes('per hour'))).toHaveLength(0);
     const { stack: big, bucket: bigBucket } = landingStack();
-    const many = new WeatherIngestion(big, 'Ingestion', { landingBucket: bigBucket, cities: manyCities(700), pastDays: 92, forecastDays: 16, maxAttempts: 1, maxCallsPerMinute: 600, scheduleEnabled: false });
+    const many = new WeatherIngestion(big, 'Ingestion', { landingZone: zoneOf(bigBucket), cities: manyCities(700), pastDays: 92, forecastDays: 16, maxAttempts: 1, maxCallsPerMinute: 600, scheduleEnabled: false });
     expect(Annotations.fromStack(big).findWarning(`/Test/${many.node.id}`, Match.stringLikeRegexp('more than the 5000 per hour of the free tier'))).toHaveLength(1);
   });
 });
@@ -486,7 +491,7 @@ describe('many cities: the city list is not limited by Lambda\'s environment', (
     const cities = manyCities(1000);
     // One request per city must fit in 15 minutes: 100 rounds × (5 s + 1 s write) + 30 s.
     new WeatherIngestion(stack, 'Ingestion', {
-      landingBucket: bucket, cities, maxConcurrentRequests: 10, requestTimeout: Duration.seconds(5), maxAttempts: 1, scheduleEnabled: false,
+      landingZone: zoneOf(bucket), cities, maxConcurrentRequests: 10, requestTimeout: Duration.seconds(5), maxAttempts: 1, scheduleEnabled: false,
     });
     const fn = Object.values<any>(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
     expect(JSON.stringify(fn.Properties.Environment).length).toBeLessThan(1000);
@@ -496,7 +501,7 @@ describe('many cities: the city list is not limited by Lambda\'s environment', (
   test('the asset is deterministic: same cities, same asset; other cities, another asset', () => {
     const hashOf = (cities: City[]) => {
       const { app, stack, bucket } = landingStack();
-      new WeatherIngestion(stack, 'Ingestion', { landingBucket: bucket, cities });
+      new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(bucket), cities });
       return path.basename(functionAssetDir(app, stack));
     };
     const cities = manyCities(200);
@@ -522,7 +527,7 @@ describe('the code asset is staged by CDK, in the cloud assembly only', () => {
       const staged = [CITIES, CITIES.slice(1), manyCities(3)].map((cities, i) => {
         const app = new App({ outdir: path.join(root, `cdk.out-${i}`) });
         const stack = new Stack(app, 'Test');
-        new WeatherIngestion(stack, 'Ingestion', { landingBucket: new s3.Bucket(stack, 'Landing'), cities });
+        new WeatherIngestion(stack, 'Ingestion', { landingZone: zoneOf(new s3.Bucket(stack, 'Landing')), cities });
         const dir = functionAssetDir(app, stack);
         expect(JSON.parse(fs.readFileSync(path.join(dir, CITIES_FILE), 'utf-8'))).toEqual(cities);
         expect(fs.readdirSync(dir).sort()).toEqual([CITIES_FILE, 'index.js', 'index.js.map']);

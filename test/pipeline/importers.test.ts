@@ -1,11 +1,14 @@
 // The importers: each construct's `fromXxxAttributes` gives the interface its consumers take, for resources made
 // elsewhere (another stack, team or account), and the consumers work on them as on the constructs.
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import {
-  AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, PipelineOrchestrator, RefinedLake, WeatherContract,
+  AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, PipelineMonitoring, PipelineOrchestrator, RefinedLake, WeatherContract,
+  WeatherIngestion,
 } from '../../src';
 import { nagFindings } from '../nag';
 
@@ -113,5 +116,71 @@ describe('an orchestrator on a job and a catalog of another pipeline (GlueEtlJob
 
   test('is cdk-nag clean', () => {
     expect(nagFindings(app)).toEqual([]);
+  });
+});
+
+describe('an orchestrator and a monitoring on an ingestion another stack deployed (WeatherIngestion importer)', () => {
+  const FUNCTION_ARN = 'arn:aws:lambda:eu-west-3:111111111111:function:weather-ingest';
+  const app = new App();
+  const stack = new Stack(app, 'Ops', { env: { account: '111111111111', region: 'eu-west-3' } });
+  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
+  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
+  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
+    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
+  });
+  const cities = [...CITIES];
+  const ingestion = WeatherIngestion.fromWeatherIngestionAttributes(stack, 'Ingestion', {
+    ingestFunction: lambda.Function.fromFunctionArn(stack, 'IngestFunction', FUNCTION_ARN),
+    deadLetterQueue: sqs.Queue.fromQueueArn(stack, 'IngestDlq', 'arn:aws:sqs:eu-west-3:111111111111:weather-ingest-dlq'),
+    cities,
+    timeout: Duration.minutes(5),
+  });
+  cities.pop();
+  const orchestrator = new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog, ingestion });
+  new PipelineMonitoring(stack, 'Monitoring', { orchestrator, etlJob, catalog, ingestion });
+  const template = Template.fromStack(stack);
+
+  test('keeps its own copy of the cities, and a timeout of 15 minutes unless told', () => {
+    expect(ingestion.cities).toEqual(CITIES);
+    expect(ingestion.timeout.toMinutes()).toBe(5);
+    const other = new Stack();
+    const fn = lambda.Function.fromFunctionArn(other, 'Fn', FUNCTION_ARN);
+    const deadLetterQueue = sqs.Queue.fromQueueArn(other, 'Dlq', 'arn:aws:sqs:eu-west-3:111111111111:dlq');
+    expect(WeatherIngestion.fromWeatherIngestionAttributes(other, 'Default', { ingestFunction: fn, deadLetterQueue, cities: CITIES }).timeout.toMinutes()).toBe(15);
+  });
+
+  test('the state machine invokes the imported function, waiting its timeout plus a minute', () => {
+    const states = JSON.parse(template.toJSON().Resources[stack.getLogicalId(orchestrator.stateMachine.node.defaultChild as any)].Properties.DefinitionString['Fn::Join'][1].join(''));
+    const ingest = states.States[PipelineOrchestrator.STATE_INGEST];
+    expect(ingest.Resource).toBe(FUNCTION_ARN);
+    expect(ingest.TimeoutSeconds).toBe(360);
+    expect(statements(stack)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: 'lambda:InvokeFunction', Resource: expect.arrayContaining([FUNCTION_ARN]),
+    })]));
+  });
+
+  test('the monitoring alarms on the imported function\'s errors and the imported dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: 'weather-ingest' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: 'weather-ingest-dlq' }],
+    });
+  });
+
+  test('is cdk-nag clean', () => {
+    expect(nagFindings(app)).toEqual([]);
+  });
+
+  test.each([
+    [{ cities: [] }, 'cities must list at least one city, got []'],
+    [{ timeout: Duration.minutes(16) }, 'timeout must be between 1 second and 15 minutes (Lambda\'s limits), got 16 minutes'],
+  ])('invalid attributes fail naming the attribute: %j', (bad, message) => {
+    const other = new Stack();
+    const ingestFunction = lambda.Function.fromFunctionArn(other, 'Fn', FUNCTION_ARN);
+    const deadLetterQueue = sqs.Queue.fromQueueArn(other, 'Dlq', 'arn:aws:sqs:eu-west-3:111111111111:dlq');
+    expect(() => WeatherIngestion.fromWeatherIngestionAttributes(other, 'Bad', { ingestFunction, deadLetterQueue, cities: CITIES, ...bad }))
+      .toThrow(message);
   });
 });

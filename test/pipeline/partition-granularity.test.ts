@@ -125,7 +125,7 @@ describe('composed by hand: set once on the RefinedLake', () => {
     const refined = new RefinedLake(stack, 'Refined', { cities: [PARIS] });
     const etlJob = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
     const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: refined });
-    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingBucket: landing.bucket, cities: [PARIS, NICE], scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', { landingZone: landing, cities: [PARIS, NICE], scheduleEnabled: false });
     expect(() => new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog, ingestion })).toThrow(
       'ingestion Cities/Ingestion and etlJob Cities/Etl are built from different data definitions: the ingestion fetches 2 cities (paris, nice), '
       + 'the job\'s refined lake Cities/Refined holds 1 cities (paris); give the ingestion the refined lake\'s cities (refinedLake.cities)');

@@ -30,8 +30,8 @@ export interface ValidationSettings {
   readonly projectionDaysAhead?: number;
 }
 
-export const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
-export const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
+const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 
 export function checkNames(databaseName: string, workGroupName: string, resultsPrefix: string): void {
   if (!Token.isUnresolved(databaseName) && !DATABASE_NAME.test(databaseName)) {

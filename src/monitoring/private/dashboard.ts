@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { DIMENSION, ETL_NAMESPACE, METRIC } from './metric-records';
 import { IAthenaCatalog } from '../../catalog/athena-catalog';
 import { WeatherContract } from '../../contract/weather-contract';
-import { WeatherIngestion } from '../../ingestion/weather-ingestion';
+import { IWeatherIngestion } from '../../ingestion/ingestion-interface';
 
 const ONE_HOUR = Duration.hours(1);
 
@@ -29,7 +29,7 @@ export interface DashboardInput {
   readonly logGroup: logs.ILogGroup;
   readonly quarantineShareThreshold: number;
   readonly catalog?: IAthenaCatalog;
-  readonly ingestion?: WeatherIngestion;
+  readonly ingestion?: IWeatherIngestion;
 }
 
 /**

@@ -8,7 +8,7 @@ import { RUN_SUMMARY_UNREADABLE } from './validation-plan';
 import { IAthenaCatalog } from '../../catalog/athena-catalog';
 import { WeatherContract } from '../../contract/weather-contract';
 import { GlueEtlJob, IGlueEtlJob } from '../../etl/glue-etl-job';
-import { WeatherIngestion } from '../../ingestion/weather-ingestion';
+import { IWeatherIngestion } from '../../ingestion/ingestion-interface';
 
 /** The names of the states other code and tests refer to (`PipelineOrchestrator.STATE_*` are these). */
 export const STATE = {
@@ -36,7 +36,7 @@ export function validationResultState(queryId: string): string {
 export interface RunDefinitionInput {
   readonly etlJob: IGlueEtlJob;
   readonly catalog: IAthenaCatalog;
-  readonly ingestion?: WeatherIngestion;
+  readonly ingestion?: IWeatherIngestion;
   readonly notificationTopic: sns.ITopic;
   readonly validationPlanFunction: lambda.IFunction;
   readonly notifyOnSuccess: boolean;
