@@ -86,7 +86,9 @@ def main() -> int:
     parser.add_argument("--out")
     opts = parser.parse_args()
     env = dict(os.environ, SPARK_MASTER=os.environ.get("SPARK_MASTER", "local[2]"), PYSPARK_PYTHON=sys.executable)
-    env.setdefault("JAVA_HOME", "/usr/lib/jvm/java-17-openjdk-amd64")
+    sys.path.insert(0, str(BENCH.parent / "scripts"))
+    from java_runtimes import spark_java_home  # noqa: E402  (Java 17 from PyPI in .tools/, or SPARK_JAVA_HOME)
+    env["JAVA_HOME"] = str(spark_java_home())
     if opts.submit_args:
         env["PYSPARK_SUBMIT_ARGS"] = opts.submit_args
     generated = json.loads((Path(opts.landing) / "generated.json").read_text())
