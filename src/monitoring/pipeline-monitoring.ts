@@ -19,7 +19,7 @@ import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
 import { IGlueEtlJob } from '../etl/glue-etl-job';
 import { IWeatherIngestion } from '../ingestion/ingestion-interface';
-import { PipelineOrchestrator } from '../orchestration/pipeline-orchestrator';
+import { IPipelineOrchestrator } from '../orchestration/orchestrator-interface';
 import { codeWithFiles } from '../private/code-asset';
 import { citiesOf } from '../private/dataset';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
@@ -40,8 +40,11 @@ export interface CityFreshnessWindow {
  * Properties of the pipeline monitoring.
  */
 export interface PipelineMonitoringProps {
-  /** The orchestrator: its state machine's executions are watched, and its topic receives the alarms by default. */
-  readonly orchestrator: PipelineOrchestrator;
+  /**
+   * The orchestrator: its state machine's executions are watched, and its topic receives the alarms by default. A
+   * `PipelineOrchestrator`, or one imported with `PipelineOrchestrator.fromPipelineOrchestratorAttributes`.
+   */
+  readonly orchestrator: IPipelineOrchestrator;
 
   /**
    * The ETL job: its run state changes are watched and its run summaries become metrics. Its refined lake is

@@ -1,1 +1,2 @@
 export * from './pipeline-orchestrator';
+export * from './orchestrator-interface';

@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { IPipelineOrchestrator, PipelineOrchestratorAttributes } from './orchestrator-interface';
 import { IAthenaCatalog } from '../catalog/athena-catalog';
 import { WeatherContract } from '../contract/weather-contract';
 import { IGlueEtlJob } from '../etl/glue-etl-job';
@@ -199,7 +200,7 @@ const STATE_MACHINE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
  *   notificationEmail: 'data-team@example.com',
  * });
  */
-export class PipelineOrchestrator extends Construct {
+export class PipelineOrchestrator extends Construct implements IPipelineOrchestrator {
   /** Name of the Task state that runs the ingestion function. */
   public static readonly STATE_INGEST: string = STATE.ingest;
   /** Name of the Task state that runs the Glue job. */
@@ -230,8 +231,37 @@ export class PipelineOrchestrator extends Construct {
     return validationResultState(queryId);
   }
 
+  /**
+   * An orchestrator deployed elsewhere (another stack or account), for a monitoring built here.
+   *
+   * @example
+   * declare const stateMachine: sfn.IStateMachine;
+   * declare const topic: sns.ITopic;
+   * declare const key: kms.IKey;
+   * const orchestrator = PipelineOrchestrator.fromPipelineOrchestratorAttributes(this, 'Orchestrator', {
+   *   stateMachine,
+   *   notificationTopic: topic,
+   *   encryptionKey: key,
+   * });
+   */
+  public static fromPipelineOrchestratorAttributes(scope: Construct, id: string, attrs: PipelineOrchestratorAttributes): IPipelineOrchestrator {
+    class Import extends Construct implements IPipelineOrchestrator {
+      public readonly stateMachine = attrs.stateMachine;
+      public readonly notificationTopic = attrs.notificationTopic;
+      public readonly encryptionKey = attrs.encryptionKey;
+      public readonly triggerDeadLetterQueue = attrs.triggerDeadLetterQueue;
+      public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+        return attrs.stateMachine.grantStartExecution(grantee);
+      }
+    }
+    return new Import(scope, id);
+  }
+
   /** The state machine. */
-  public readonly stateMachine: sfn.StateMachine;
+  public readonly stateMachine: sfn.IStateMachine;
+
+  /** The state machine's execution role (it starts the Glue run and the Athena queries, and publishes to the topic). */
+  public readonly role: iam.IRole;
 
   /** The topic receiving failure (and optionally success) notifications. */
   public readonly notificationTopic: sns.ITopic;
@@ -388,7 +418,7 @@ export class PipelineOrchestrator extends Construct {
       }),
     });
     acknowledgeRoleInlinePolicy(stateMachineRole);
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
+    const stateMachine = new sfn.StateMachine(this, 'Resource', {
       role: stateMachineRole,
       stateMachineName: props.stateMachineName,
       comment: 'cdk-weather-pipeline: one ingestion batch through the Glue ETL and the Athena validation queries',
@@ -398,8 +428,10 @@ export class PipelineOrchestrator extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    const role = this.stateMachine.role;
-    omitRoleFromDependsOn(this.stateMachine, role);
+    this.stateMachine = stateMachine;
+    this.role = stateMachine.role;
+    const role = this.role;
+    omitRoleFromDependsOn(stateMachine, role);
     props.etlJob.grantStartRun(role);
     this.grantAthenaValidation(role, props);
     this.notificationTopic.masterKey?.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');

@@ -23,7 +23,7 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
   const { stack, orchestrator, etl, catalog, refined, landing } = p;
   const template = Template.fromStack(stack);
   const id = (construct: any) => stack.getLogicalId(construct.node.defaultChild ?? construct);
-  const roleId = id(orchestrator.stateMachine.role as iam.Role);
+  const roleId = id(orchestrator.role as iam.Role);
   const statements = statementsOf(template, roleId);
   const resourcesOf = (action: string) => statements.filter((s) => asList(s.Action).includes(action)).flatMap((s) => asList(s.Resource));
 
@@ -186,7 +186,7 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
 
   test('the state machine and the planner depend on their role policies only; their roles are ordered by ARN (cfn-lint W3005)', () => {
     const policyOf = (role: iam.IRole) => id((role as iam.Role).node.findChild('DefaultPolicy'));
-    expect(template.findResources('AWS::StepFunctions::StateMachine')[id(orchestrator.stateMachine)].DependsOn).toEqual([policyOf(orchestrator.stateMachine.role)]);
+    expect(template.findResources('AWS::StepFunctions::StateMachine')[id(orchestrator.stateMachine)].DependsOn).toEqual([policyOf(orchestrator.role)]);
     const planner = template.findResources('AWS::Lambda::Function')[id(orchestrator.validationPlanFunction)];
     expect(planner.DependsOn).toEqual([policyOf(orchestrator.validationPlanFunction.role!)]);
   });
@@ -244,7 +244,7 @@ describe('PipelineOrchestrator without ingestion (manifest-triggered)', () => {
 
   test('no statement of the state machine\'s or the run starter\'s role has a wildcard action', () => {
     const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'));
-    const orchestratorRoles = [p.orchestrator.stateMachine.role, p.orchestrator.runStarter!.role!]
+    const orchestratorRoles = [p.orchestrator.role, p.orchestrator.runStarter!.role!]
       .map((role) => p.stack.getLogicalId((role as iam.Role).node.defaultChild as any));
     const statements = policies.filter((policy) => policy.Properties.Roles.some((r: any) => orchestratorRoles.includes(r.Ref)))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
@@ -273,7 +273,7 @@ describe('options', () => {
     });
     const template = Template.fromStack(own.stack);
     template.resourceCountIs('AWS::SNS::Topic', 1);
-    const statements = statementsOf(template, own.stack.getLogicalId((own.orchestrator.stateMachine.role as iam.Role).node.defaultChild as any));
+    const statements = statementsOf(template, own.stack.getLogicalId((own.orchestrator.role as iam.Role).node.defaultChild as any));
     const publish = statements.filter((st) => asList(st.Action).includes('sns:Publish')).flatMap((st) => asList(st.Resource));
     expect(publish).toEqual([{ Ref: own.stack.getLogicalId(topic!.node.defaultChild as any) }]);
     const keyUse = statements.filter((st) => asList(st.Action).includes('kms:GenerateDataKey')).flatMap((st) => asList(st.Resource));

@@ -3,9 +3,12 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import {
   AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, PipelineMonitoring, PipelineOrchestrator, RefinedLake, WeatherContract,
   WeatherIngestion,
@@ -182,5 +185,60 @@ describe('an orchestrator and a monitoring on an ingestion another stack deploye
     const deadLetterQueue = sqs.Queue.fromQueueArn(other, 'Dlq', 'arn:aws:sqs:eu-west-3:111111111111:dlq');
     expect(() => WeatherIngestion.fromWeatherIngestionAttributes(other, 'Bad', { ingestFunction, deadLetterQueue, cities: CITIES, ...bad }))
       .toThrow(message);
+  });
+});
+
+describe('a monitoring on an orchestrator another stack deployed (PipelineOrchestrator importer)', () => {
+  const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-3:111111111111:stateMachine:weather-run';
+  const app = new App();
+  const stack = new Stack(app, 'Ops', { env: { account: '111111111111', region: 'eu-west-3' } });
+  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
+  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
+  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
+    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
+  });
+  const orchestrator = PipelineOrchestrator.fromPipelineOrchestratorAttributes(stack, 'Orchestrator', {
+    stateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'StateMachine', STATE_MACHINE_ARN),
+    notificationTopic: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-3:111111111111:weather-alerts'),
+    encryptionKey: kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-3:111111111111:key/0f0f0f0f-1111-2222-3333-444444444444'),
+    triggerDeadLetterQueue: sqs.Queue.fromQueueArn(stack, 'TriggerDlq', 'arn:aws:sqs:eu-west-3:111111111111:weather-trigger-dlq'),
+  });
+  new PipelineMonitoring(stack, 'Monitoring', { orchestrator, etlJob, catalog });
+  const operator = new iam.Role(stack, 'Operator', { assumedBy: new iam.AccountRootPrincipal() });
+  orchestrator.grantStartExecution(operator);
+  const template = Template.fromStack(stack);
+
+  test('creates no state machine, and the monitoring alarms on the imported one\'s executions', () => {
+    expect(template.findResources('AWS::StepFunctions::StateMachine')).toEqual({});
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: metric,
+        Namespace: 'AWS/States',
+        Dimensions: [{ Name: 'StateMachineArn', Value: STATE_MACHINE_ARN }],
+        AlarmActions: ['arn:aws:sns:eu-west-3:111111111111:weather-alerts'],
+      });
+    }
+  });
+
+  test('alarms on the imported trigger dead-letter queue, and the monitoring log groups use the imported key', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: 'weather-trigger-dlq' }],
+    });
+    const logGroups = Object.values<any>(template.findResources('AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThan(0);
+    for (const group of logGroups) {
+      expect(group.Properties.KmsKeyId).toBe('arn:aws:kms:eu-west-3:111111111111:key/0f0f0f0f-1111-2222-3333-444444444444');
+    }
+  });
+
+  test('grantStartExecution grants states:StartExecution on the imported state machine only', () => {
+    expect(statements(stack)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Action: 'states:StartExecution', Resource: STATE_MACHINE_ARN,
+    })]));
+  });
+
+  test('is cdk-nag clean', () => {
+    expect(nagFindings(app)).toEqual([]);
   });
 });
