@@ -74,6 +74,8 @@ interface Faults {
   ingest?: (call: number) => any;
   glue?: (call: number) => any;
   verdict?: { [id: string]: { columns: string[]; values: Array<string | undefined> } };
+  /** Replaces a state's local handler (any task state). */
+  task?: { [state: string]: (request: any) => any };
 }
 
 async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
@@ -113,6 +115,9 @@ async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
       const verdict = faults.verdict?.[id];
       return verdict ? resultSet(verdict.columns, verdict.values) : resultSet(['passed', 'rows_checked'], ['true', '336']);
     };
+  }
+  for (const [state, handler] of Object.entries(faults.task ?? {})) {
+    handlers[state] = async (request) => handler(request);
   }
   const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, {
@@ -371,4 +376,41 @@ test('every Task state has a timeout, and so has the execution', () => {
     expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
   }
   expect(definition.TimeoutSeconds).toBe(7200);
+});
+
+/** An error as AWS reports a task's timeout: a name, and a cause that is missing (`undefined`), null or not JSON. */
+function errorWithCause(name: string, cause: unknown): Error {
+  const error = new Error();
+  error.name = name;
+  (error as any).message = cause;
+  return error;
+}
+
+describe('a caught error without a usable Cause still notifies, then fails with the original error name', () => {
+  const firstQuery = validationIds[0];
+  const kinds: Array<[string, string, string]> = [
+    ['Lambda (ingestion)', O.STATE_INGEST, 'IngestionFailed'],
+    ['Glue', O.STATE_RUN_ETL, 'EtlJobFailed'],
+    ['Lambda (planner)', O.STATE_PLAN_VALIDATION, 'ValidationPlanningFailed'],
+    ['Athena (query)', O.validationQueryState(firstQuery), 'ValidationQueryFailed'],
+    ['Athena (results)', O.validationResultState(firstQuery), 'ValidationQueryFailed'],
+  ];
+  const causes: Array<[string, unknown, string]> = [
+    ['missing', undefined, 'no cause reported'],
+    ['null', null, 'no cause reported'],
+    ['not JSON', 'Task timed out after 3600 {seconds', 'Task timed out after 3600 {seconds'],
+  ];
+  for (const [kind, state, failure] of kinds) {
+    test.each(causes)(`${kind}: States.Timeout with a %s Cause`, async (_what, cause, reported) => {
+      const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+        task: { [state]: () => { throw errorWithCause('States.Timeout', cause); } },
+      });
+      expect(error?.name).toBe(failure);
+      expect(error?.cause).toContain('(States.Timeout)');
+      expect(error?.cause).toContain(reported);
+      expect(calls.published).toHaveLength(1);
+      expect(calls.published[0].Message).toMatchObject({ status: 'FAILED', error: failure });
+      expect(calls.published[0].Message.cause).toContain('(States.Timeout)');
+    });
+  }
 });

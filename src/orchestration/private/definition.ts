@@ -93,8 +93,20 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
       resultPath: '$.failure',
       parameters: { error, cause: sfn.JsonPath.stringAt(cause) },
     }).next(notifyFailure);
-  const caught = (name: string, error: string, what: string) =>
-    failure(name, error, `States.Format('${what} ({}): {}', $.error.Error, $.error.Cause)`);
+  /**
+   * A caught error: its name and, when AWS reported one, its cause. Some errors (a task's timeout among them) come
+   * with no `Cause`, or a null one: reading `$.error.Cause` would then fail the Pass state and lose the error.
+   * The cause is used as a string, never parsed, so a cause that is not JSON is reported as it is.
+   */
+  const caught = (name: string, error: string, what: string) => {
+    const withoutCause = failure(`${name} (no cause)`, error, `States.Format('${what} ({}): no cause reported', $.error.Error)`);
+    return new sfn.Choice(scope, name)
+      // Not(IsPresent), not IsPresent: false, which the ASL interpreter the tests run on never matches.
+      .when(sfn.Condition.not(sfn.Condition.isPresent('$.error.Cause')), withoutCause)
+      .when(sfn.Condition.isString('$.error.Cause'),
+        failure(`${name} (cause)`, error, `States.Format('${what} ({}): {}', $.error.Error, $.error.Cause)`))
+      .otherwise(withoutCause);
+  };
 
   // Resolve the run: run id, Glue arguments and where the run summary will be.
   // A CustomState: the L2 GlueStartJobRun maps its timeout to the job run's Timeout only, and this state needs
