@@ -22,7 +22,7 @@ import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { checkScheduleExpression } from '../private/schedule';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
-import { buildRunDefinition, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
+import { budgetWithoutEtl, buildRunDefinition, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
 import { createPlanFunction, createRunStarter } from './private/functions';
 import { VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
 import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
@@ -103,16 +103,19 @@ export interface PipelineOrchestratorProps {
   readonly manifestTriggerEnabled?: boolean;
 
   /**
-   * Longest an execution may run before Step Functions stops it (and its Glue run).
+   * Longest an execution may run before Step Functions stops it (and its Glue run). It must hold the task timeouts
+   * on the normal path: the ingestion's, `etlTimeout`, each validation query's `queryTimeout` (plus a minute to read
+   * its verdict) and a few minutes for the rest; synth fails, naming them and their sum, when it does not.
    *
-   * @default Duration.hours(2)
+   * @default - that sum plus 15 minutes for retries, at least 2 hours
    */
   readonly executionTimeout?: Duration;
 
   /**
    * Longest one Glue run may take before the state machine stops it. Shorter than `executionTimeout`.
    *
-   * @default Duration.minutes(90)
+   * @default - 90 minutes; when `executionTimeout` is given, at most what it leaves after the other task timeouts
+   * on the normal path, in whole minutes
    */
   readonly etlTimeout?: Duration;
 
@@ -312,20 +315,36 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
     const scheduleEnabled = props.scheduleEnabled ?? hasIngestion;
     const manifestTriggerEnabled = props.manifestTriggerEnabled ?? !hasIngestion;
     const notifyOnSuccess = props.notifyOnSuccess ?? false;
-    const executionTimeout = props.executionTimeout ?? Duration.hours(2);
-    const etlTimeout = props.etlTimeout ?? Duration.minutes(90);
     const queryTimeout = props.queryTimeout ?? Duration.minutes(10);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    checkDuration('executionTimeout', executionTimeout, 60, 365 * 24 * 3600);
+    checkDuration('queryTimeout', queryTimeout, 10, 24 * 3600);
+    if (props.executionTimeout !== undefined) {
+      checkDuration('executionTimeout', props.executionTimeout, 60, 365 * 24 * 3600);
+    }
+    // The normal path's budget: every task timeout on it must fit in the execution timeout, or a slow but valid run
+    // ends TIMED_OUT instead of in the notify path.
+    const budget = budgetWithoutEtl(props.ingestion, props.catalog.validationQueries.length, queryTimeout);
+    const budgetSeconds = budget.reduce((sum, part) => sum + part.seconds, 0);
+    const etlTimeout = props.etlTimeout ?? (props.executionTimeout === undefined || Token.isUnresolved(props.executionTimeout.toString())
+      ? Duration.minutes(90)
+      : Duration.minutes(Math.max(1, Math.min(90, Math.floor((seconds(props.executionTimeout) - budgetSeconds) / 60)))));
     checkDuration('etlTimeout', etlTimeout, 60, 48 * 3600);
+    const normalPath = [...budget, { what: `etlTimeout ${etlTimeout.toHumanString()}`, seconds: seconds(etlTimeout) }];
+    const normalPathSeconds = budgetSeconds + seconds(etlTimeout);
+    const executionTimeout = props.executionTimeout
+      ?? Duration.minutes(Math.max(120, Math.ceil(normalPathSeconds / 60) + 15));
     if (!Token.isUnresolved(etlTimeout.toString()) && !Number.isInteger(etlTimeout.toMinutes({ integral: false }))) {
       throw new Error(`etlTimeout must be a whole number of minutes (the Glue run timeout), got ${etlTimeout.toHumanString()}`);
     }
-    checkDuration('queryTimeout', queryTimeout, 10, 24 * 3600);
     if (!Token.isUnresolved(executionTimeout.toString()) && !Token.isUnresolved(etlTimeout.toString())
       && seconds(etlTimeout) >= seconds(executionTimeout)) {
       throw new Error(`etlTimeout must be shorter than executionTimeout (${executionTimeout.toHumanString()}), got ${etlTimeout.toHumanString()}`);
+    }
+    if (!Token.isUnresolved(executionTimeout.toString()) && normalPathSeconds > seconds(executionTimeout)) {
+      throw new Error(`executionTimeout (${executionTimeout.toHumanString()}) is shorter than the task timeouts on the normal path: `
+        + `${normalPath.map((part) => part.what).join(' + ')} = ${Duration.seconds(normalPathSeconds).toHumanString()} (${normalPathSeconds} s); `
+        + 'raise executionTimeout, or lower etlTimeout or queryTimeout');
     }
     if (scheduleEnabled && !hasIngestion) {
       throw new Error('scheduleEnabled is true but there is no ingestion: a scheduled execution without the ingestion step has no batch to process; pass ingestion, or use the manifest trigger');

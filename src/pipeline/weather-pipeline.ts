@@ -108,8 +108,9 @@ export interface WeatherPipelineProps {
   /**
    * When a run starts (ingestion → ETL → validation), as an EventBridge Scheduler expression (UTC). An expression
    * that is not `rate(...)`, `cron(...)` or `at(...)` fails at synth. The monitoring's freshness windows follow it
-   * (the interval between runs plus two hours), and so do the execution and Glue timeouts of a schedule that runs
-   * more often than every two hours (the interval, and three quarters of it), so that runs do not overlap.
+   * (the interval between runs plus two hours), and so do the timeouts of a schedule that runs more often than every
+   * two hours, so that runs do not overlap: the execution's is the interval, each validation query's a twelfth of it
+   * (at least a minute), the Glue run's what remains; an interval too short for them fails at synth.
    *
    * @default - daily at 06:30 UTC: `cron(30 6 * * ? *)`
    */
@@ -294,7 +295,7 @@ export class WeatherPipeline extends Construct {
     const timing = timingFor(props.schedule);
     this.orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
       executionTimeout: timing.executionTimeout,
-      etlTimeout: timing.etlTimeout,
+      queryTimeout: timing.queryTimeout,
       etlJob: this.etlJob,
       catalog: this.catalog,
       ingestion: this.ingestion,
@@ -319,11 +320,12 @@ export class WeatherPipeline extends Construct {
 
 /**
  * What follows the schedule: the freshness windows (the interval between runs plus two hours, in whole hours from 1
- * hour to 7 days) and, for runs more often than every two hours, the execution timeout (the interval) and the Glue
- * timeout (three quarters of it). `undefined` keeps the parts' defaults (a daily schedule: 26 hours, 2 hours, 90 minutes).
+ * hour to 7 days) and, for runs more often than every two hours, the execution timeout (the interval) and each
+ * validation query's timeout (a twelfth of it, at least a minute); the orchestrator gives the Glue run what remains.
+ * `undefined` keeps the parts' defaults (a daily schedule: 26 hours; the orchestrator's derived timeouts).
  */
 function timingFor(schedule: scheduler.ScheduleExpression | undefined): {
-  freshnessWindow?: Duration; executionTimeout?: Duration; etlTimeout?: Duration;
+  freshnessWindow?: Duration; executionTimeout?: Duration; queryTimeout?: Duration;
 } {
   if (schedule === undefined) {
     return {};
@@ -339,6 +341,6 @@ function timingFor(schedule: scheduler.ScheduleExpression | undefined): {
   return {
     freshnessWindow: Duration.hours(freshnessHours),
     executionTimeout: fast ? Duration.minutes(minutes) : undefined,
-    etlTimeout: fast ? Duration.minutes(Math.floor(minutes * 0.75)) : undefined,
+    queryTimeout: fast ? Duration.minutes(Math.max(1, Math.floor(minutes / 12))) : undefined,
   };
 }

@@ -5,8 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { pipeline } from './fixture';
-import { WeatherContract } from '../../src';
+import { definitionOf, Pipeline, pipeline } from './fixture';
+import { PipelineOrchestrator, WeatherContract } from '../../src';
 import { nagFindings } from '../nag';
 
 /** Every statement of the policies attached to a role. */
@@ -125,7 +125,9 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     });
     const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
     const definition = JSON.stringify(machine.Properties.DefinitionString);
-    expect(definition).toContain('\\"TimeoutSeconds\\":7200');
+    // The normal path's task timeouts: ingestion 78 s + 60 s slack + 60 s alert, Glue 90 min, 4 validation queries
+    // × (10 min + 60 s to read the verdict), planning 60 s and a notification 60 s = 8358 s → 140 min, + 15 min.
+    expect(definition).toContain('\\"TimeoutSeconds\\":9300');
   });
 
   test('a daily schedule invokes the run starter with the scheduled time (which fixes the batch id), dead-lettered', () => {
@@ -307,7 +309,7 @@ describe('validation', () => {
   test.each([
     [{ scheduleEnabled: true }, 'scheduleEnabled is true but there is no ingestion: a scheduled execution without the ingestion step has no batch to process; pass ingestion, or use the manifest trigger'],
     [{ executionTimeout: Duration.seconds(30) }, 'executionTimeout must be a whole number of seconds between 1 minute and 365 days, got 30 seconds'],
-    [{ etlTimeout: Duration.hours(3) }, 'etlTimeout must be shorter than executionTimeout (2 hours), got 3 hours'],
+    [{ etlTimeout: Duration.hours(3), executionTimeout: Duration.hours(2) }, 'etlTimeout must be shorter than executionTimeout (2 hours), got 3 hours'],
     [{ etlTimeout: Duration.seconds(90) }, 'etlTimeout must be a whole number of minutes (the Glue run timeout), got 1 minute 30 seconds'],
     [{ queryTimeout: Duration.seconds(5) }, 'queryTimeout must be a whole number of seconds between 10 seconds and 1 day, got 5 seconds'],
     [{ notificationEmail: 'not-an-address' }, 'notificationEmail must be an email address, got "not-an-address"'],
@@ -316,5 +318,30 @@ describe('validation', () => {
       'schedule is set but scheduleEnabled is false: remove schedule or enable the schedule'],
   ])('%j is rejected', (props, message) => {
     expect(() => pipeline({ props: props as any })).toThrow(message);
+  });
+});
+
+describe('the time budget of the normal path', () => {
+  const glueTimeout = (p: Pipeline) => JSON.parse(definitionOf(p).States[PipelineOrchestrator.STATE_RUN_ETL].Parameters.Timeout);
+
+  test('task timeouts that add up to more than executionTimeout fail at synth, naming the props and the sum', () => {
+    expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2), etlTimeout: Duration.minutes(90) } })).toThrow(
+      'executionTimeout (2 hours) is shorter than the task timeouts on the normal path: ingestion (its timeout 1 minute 18 seconds + 1 minute, and a 1 minute alert) + '
+      + '4 validation queries × (queryTimeout 10 minutes + 1 minute to read the verdict) + the rest (planning 1 minute, notification 1 minute) + etlTimeout 1 hour 30 minutes '
+      + '= 2 hours 19 minutes (8358 s); raise executionTimeout, or lower etlTimeout or queryTimeout');
+    expect(() => pipeline({ props: { executionTimeout: Duration.minutes(30), etlTimeout: Duration.minutes(10), queryTimeout: Duration.minutes(5) } }))
+      .toThrow(/executionTimeout \(30 minutes\) is shorter .*queryTimeout 5 minutes.* etlTimeout 10 minutes = 36 minutes \(2160 s\);/);
+  });
+
+  test('a budget that fits synthesizes', () => {
+    const p = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(140), etlTimeout: Duration.minutes(90) } });
+    expect(definitionOf(p).TimeoutSeconds).toBe(8400);
+  });
+
+  test('executionTimeout without etlTimeout: the Glue run gets what the other tasks leave, in whole minutes, at most 90', () => {
+    // 7200 s - (198 s ingestion + 2640 s queries + 120 s rest) = 4242 s → 70 minutes.
+    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2) } }))).toBe(70);
+    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(6) } }))).toBe(90);
+    expect(() => pipeline({ props: { executionTimeout: Duration.minutes(20) } })).toThrow(/executionTimeout \(20 minutes\) is shorter .* = 47 minutes \(2820 s\);/);
   });
 });

@@ -375,7 +375,7 @@ test('every Task state has a timeout, and so has the execution', () => {
   for (const [name, state] of taskStates) {
     expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
   }
-  expect(definition.TimeoutSeconds).toBe(7200);
+  expect(definition.TimeoutSeconds).toBe(9300); // the normal path's task timeouts plus 15 minutes (pipeline-orchestrator.test.ts)
 });
 
 /** An error as AWS reports a task's timeout: a name, and a cause that is missing (`undefined`), null or not JSON. */

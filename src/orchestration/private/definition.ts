@@ -67,6 +67,38 @@ const ATHENA_RETRY: sfn.RetryProps = {
   errors: ATHENA_TRANSIENT_ERRORS, interval: Duration.seconds(5), maxAttempts: 5, backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
 };
 
+/** Timeout of the ingestion state beyond the function's own: its start-up. */
+const INGEST_SLACK = Duration.minutes(1);
+/** Timeout of the planner, of reading a query's verdict, of a notification. */
+const PLAN_TIMEOUT = Duration.seconds(60);
+const READ_VERDICT_TIMEOUT = Duration.seconds(60);
+const NOTIFY_TIMEOUT = Duration.seconds(60);
+
+/** One part of the time budget of a run's normal path. */
+export interface BudgetPart {
+  /** What it is, naming the prop that sets it. */
+  readonly what: string;
+  readonly seconds: number;
+}
+
+/**
+ * The task timeouts on the longest normal path (no retries) other than the Glue run's: ingestion and its partial-failure
+ * alert, the planner, each validation query and the read of its verdict, the final notification. The Glue run adds
+ * `etlTimeout` (its state's own timeout is a backstop after Glue has stopped the run).
+ */
+export function budgetWithoutEtl(ingestion: WeatherIngestion | undefined, queryCount: number, queryTimeout: Duration): BudgetPart[] {
+  const parts: BudgetPart[] = [];
+  if (ingestion !== undefined) {
+    parts.push({ what: `ingestion (its timeout ${ingestion.timeout.toHumanString()} + ${INGEST_SLACK.toHumanString()}, and a ${NOTIFY_TIMEOUT.toHumanString()} alert)`,
+      seconds: seconds(ingestion.timeout) + seconds(INGEST_SLACK) + seconds(NOTIFY_TIMEOUT) });
+  }
+  parts.push({ what: `${queryCount} validation queries × (queryTimeout ${queryTimeout.toHumanString()} + ${READ_VERDICT_TIMEOUT.toHumanString()} to read the verdict)`,
+    seconds: queryCount * (seconds(queryTimeout) + seconds(READ_VERDICT_TIMEOUT)) });
+  parts.push({ what: `the rest (planning ${PLAN_TIMEOUT.toHumanString()}, notification ${NOTIFY_TIMEOUT.toHumanString()})`,
+    seconds: seconds(PLAN_TIMEOUT) + seconds(NOTIFY_TIMEOUT) });
+  return parts;
+}
+
 /** Step Functions timeouts are whole seconds. */
 export function seconds(duration: Duration): number {
   return duration.toSeconds({ integral: true });
@@ -178,7 +210,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       // The handler's own timeout plus start-up slack.
-      taskTimeout: sfn.Timeout.duration(input.ingestion.timeout.plus(Duration.minutes(1))),
+      taskTimeout: sfn.Timeout.duration(input.ingestion.timeout.plus(INGEST_SLACK)),
       resultPath: '$.ingestion',
     });
     ingest.addRetry(LAMBDA_RETRY);
@@ -221,7 +253,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
     }),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    taskTimeout: sfn.Timeout.duration(PLAN_TIMEOUT),
     resultPath: '$.validation',
   });
   plan.addRetry(LAMBDA_RETRY);
@@ -283,7 +315,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
           'rows.$': '$.ResultSet.Rows',
         },
         ResultPath: '$.check',
-        TimeoutSeconds: 60,
+        TimeoutSeconds: seconds(READ_VERDICT_TIMEOUT),
       },
     });
     readResult.addRetry(ATHENA_RETRY);
@@ -314,7 +346,7 @@ function notify(scope: Construct, name: string, topic: sns.ITopic, subject: stri
     subject,
     message: sfn.TaskInput.fromObject(message),
     resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    taskTimeout: sfn.Timeout.duration(NOTIFY_TIMEOUT),
   });
   publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
   publish.addCatch(next, { resultPath: errorPath });
