@@ -89,13 +89,19 @@ export interface BudgetPart {
 export function budgetWithoutEtl(ingestion: WeatherIngestion | undefined, queryCount: number, queryTimeout: Duration): BudgetPart[] {
   const parts: BudgetPart[] = [];
   if (ingestion !== undefined) {
-    parts.push({ what: `ingestion (its timeout ${ingestion.timeout.toHumanString()} + ${INGEST_SLACK.toHumanString()}, and a ${NOTIFY_TIMEOUT.toHumanString()} alert)`,
-      seconds: seconds(ingestion.timeout) + seconds(INGEST_SLACK) + seconds(NOTIFY_TIMEOUT) });
+    parts.push({
+      what: `ingestion (its timeout ${ingestion.timeout.toHumanString()} + ${INGEST_SLACK.toHumanString()}, and a ${NOTIFY_TIMEOUT.toHumanString()} alert)`,
+      seconds: seconds(ingestion.timeout) + seconds(INGEST_SLACK) + seconds(NOTIFY_TIMEOUT),
+    });
   }
-  parts.push({ what: `${queryCount} validation queries × (queryTimeout ${queryTimeout.toHumanString()} + ${READ_VERDICT_TIMEOUT.toHumanString()} to read the verdict)`,
-    seconds: queryCount * (seconds(queryTimeout) + seconds(READ_VERDICT_TIMEOUT)) });
-  parts.push({ what: `the rest (planning ${PLAN_TIMEOUT.toHumanString()}, notification ${NOTIFY_TIMEOUT.toHumanString()})`,
-    seconds: seconds(PLAN_TIMEOUT) + seconds(NOTIFY_TIMEOUT) });
+  parts.push({
+    what: `${queryCount} validation queries × (queryTimeout ${queryTimeout.toHumanString()} + ${READ_VERDICT_TIMEOUT.toHumanString()} to read the verdict)`,
+    seconds: queryCount * (seconds(queryTimeout) + seconds(READ_VERDICT_TIMEOUT)),
+  });
+  parts.push({
+    what: `the rest (planning ${PLAN_TIMEOUT.toHumanString()}, notification ${NOTIFY_TIMEOUT.toHumanString()})`,
+    seconds: seconds(PLAN_TIMEOUT) + seconds(NOTIFY_TIMEOUT),
+  });
   return parts;
 }
 
