@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -286,6 +286,12 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
   public readonly schedule?: scheduler.ISchedule;
 
   /**
+   * The EventBridge rule sending executions that end TIMED_OUT or ABORTED to the notification topic (the state
+   * machine's own failure path cannot run for them).
+   */
+  public readonly stoppedExecutionRule: events.IRule;
+
+  /**
    * The EventBridge rule starting one execution per manifest.
    *
    * @default - none when the manifest trigger is off
@@ -519,6 +525,59 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
         })],
       });
     }
+
+    // An execution that times out or is stopped never reaches the notify path: EventBridge tells the topic.
+    // A physical name: the key policy names the rule's ARN, and a reference to the rule would close a cycle
+    // (key → rule → state machine → role policy → topic → key).
+    const stoppedRuleName = `${Names.uniqueResourceName(this, { maxLength: 56, separator: '-' })}-stopped`;
+    const stoppedExecutionRule = new events.Rule(this, 'StoppedExecutions', {
+      ruleName: stoppedRuleName,
+      description: 'Weather pipeline executions that ended TIMED_OUT or ABORTED, to the notification topic',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [this.stateMachine.stateMachineArn] },
+      },
+    });
+    // Our own target, not eventsTargets.SnsTopic: its grants to EventBridge (topic and key) carry no condition.
+    const topic = this.notificationTopic;
+    stoppedExecutionRule.addTarget({
+      bind: () => ({
+        arn: topic.topicArn,
+        input: events.RuleTargetInput.fromObject({
+          status: events.EventField.fromPath('$.detail.status'),
+          error: events.EventField.fromPath('$.detail.error'),
+          cause: events.EventField.fromPath('$.detail.cause'),
+          execution: events.EventField.fromPath('$.detail.executionArn'),
+          input: events.EventField.fromPath('$.detail.input'),
+        }),
+        targetResource: topic,
+      }),
+    });
+    this.stoppedExecutionRule = stoppedExecutionRule;
+    const stoppedRuleArn = stack.formatArn({ service: 'events', resource: 'rule', resourceName: stoppedRuleName });
+    topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'EventBridgeStoppedExecutionsNotification',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnEquals: { 'aws:SourceArn': stoppedRuleArn },
+      },
+    }));
+    // EventBridge publishes to an encrypted topic with the topic's key; only for this rule (a topic or key passed in
+    // by reference cannot be changed here: its policy must allow events.amazonaws.com itself).
+    this.notificationTopic.masterKey?.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'EventBridgeStoppedExecutionsNotification',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnEquals: { 'aws:SourceArn': stoppedRuleArn },
+      },
+    }));
 
     // cdk-nag: the wildcards that cannot be narrowed, each with its reason.
     acknowledgeWildcardResources(role, [

@@ -142,7 +142,8 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
       },
     });
     expect(orchestrator.manifestRule).toBeUndefined();
-    template.resourceCountIs('AWS::Events::Rule', 0);
+    // Only the rule that notifies stopped executions (no manifest trigger).
+    template.resourceCountIs('AWS::Events::Rule', 1);
   });
 
   test('the run starter: Node 24 on arm64, X-Ray, an encrypted retained log group, retried then dead-lettered', () => {
@@ -343,5 +344,68 @@ describe('the time budget of the normal path', () => {
     expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2) } }))).toBe(70);
     expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(6) } }))).toBe(90);
     expect(() => pipeline({ props: { executionTimeout: Duration.minutes(20) } })).toThrow(/executionTimeout \(20 minutes\) is shorter .* = 47 minutes \(2820 s\);/);
+  });
+});
+
+describe('executions that time out or are stopped notify the topic', () => {
+  test.each([['with ingestion', true], ['manifest-triggered', false]])('%s: an EventBridge rule on TIMED_OUT and ABORTED to the topic, whose key lets EventBridge publish', (_what, ingestion) => {
+    const p = pipeline({ ingestion });
+    const template = Template.fromStack(p.stack);
+    const id = (c: any) => p.stack.getLogicalId(c.node.defaultChild ?? c);
+    const machineId = id(p.orchestrator.stateMachine);
+    const topicId = id(p.orchestrator.notificationTopic);
+    const rules = template.findResources('AWS::Events::Rule', {
+      Properties: {
+        EventPattern: {
+          'source': ['aws.states'],
+          'detail-type': ['Step Functions Execution Status Change'],
+          'detail': { status: ['TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: machineId }] },
+        },
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { Ref: topicId } })],
+      },
+    });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const ruleId = Object.keys(rules)[0];
+    const message = JSON.stringify(rules[ruleId].Properties.Targets[0].InputTransformer);
+    expect(message).toContain('$.detail.status');
+    expect(message).toContain('$.detail.executionArn');
+    // The topic is KMS-encrypted: EventBridge may use the key, for this rule of this account only.
+    const keyId = id(p.orchestrator.encryptionKey);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([{
+          Sid: 'EventBridgeStoppedExecutionsNotification',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: '*',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:rule/${rules[ruleId].Properties.Name}`]] } },
+          },
+        }]),
+      },
+    });
+    // And the topic lets EventBridge publish, for the same rule.
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'EventBridgeStoppedExecutionsNotification',
+          Action: 'sns:Publish',
+          Principal: { Service: 'events.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': Match.anyValue() },
+          },
+        })]),
+      },
+    });
+    // No grant to EventBridge without a condition.
+    const keys = template.findResources('AWS::KMS::Key');
+    const unconditioned = Object.values<any>(keys).flatMap((k) => k.Properties.KeyPolicy.Statement)
+      .filter((st: any) => st.Principal?.Service === 'events.amazonaws.com' && st.Condition === undefined);
+    expect(unconditioned).toEqual([]);
   });
 });
