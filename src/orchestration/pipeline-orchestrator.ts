@@ -120,6 +120,15 @@ export interface PipelineOrchestratorProps {
   readonly etlTimeout?: Duration;
 
   /**
+   * How many times a Glue job run that ends FAILED is started again (same run id: the ETL is idempotent) before the
+   * run fails; the failure notification says how many attempts were made. 0 turns retrying off. Errors starting the
+   * run (throttling, concurrent runs) have their own retries.
+   *
+   * @default 1
+   */
+  readonly etlRunRetries?: number;
+
+  /**
    * Longest one validation query may run.
    *
    * @default Duration.minutes(10)
@@ -322,6 +331,10 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
     const manifestTriggerEnabled = props.manifestTriggerEnabled ?? !hasIngestion;
     const notifyOnSuccess = props.notifyOnSuccess ?? false;
     const queryTimeout = props.queryTimeout ?? Duration.minutes(10);
+    const etlRunRetries = props.etlRunRetries ?? 1;
+    if (!Number.isInteger(etlRunRetries) || etlRunRetries < 0 || etlRunRetries > 5) {
+      throw new Error(`etlRunRetries must be a whole number from 0 to 5, got ${etlRunRetries}`);
+    }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     checkDuration('queryTimeout', queryTimeout, 10, 24 * 3600);
@@ -430,6 +443,7 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
       notifyOnSuccess,
       etlTimeout,
       queryTimeout,
+      etlRunRetries,
     });
 
     // Our own role, so that its trust policy names the account's state machines as the only callers (the

@@ -74,6 +74,8 @@ interface Faults {
   ingest?: (call: number) => any;
   glue?: (call: number) => any;
   verdict?: { [id: string]: { columns: string[]; values: Array<string | undefined> } };
+  /** Another synthesized definition than the default one. */
+  definition?: any;
   /** Replaces a state's local handler (any task state). */
   task?: { [state: string]: (request: any) => any };
 }
@@ -119,7 +121,7 @@ async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
   for (const [state, handler] of Object.entries(faults.task ?? {})) {
     handlers[state] = async (request) => handler(request);
   }
-  const machine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  const machine = new StateMachine(faults.definition ?? definition, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: handlers,
@@ -177,6 +179,7 @@ test('happy path: ingest, ETL on the manifest with the batch as run id, every va
     runId: BATCH,
     summaryKey,
     arguments: { '--manifest_key': MANIFEST, '--run_id': BATCH, '--processed_at': processedAt },
+    attempts: 1,
   });
   // notifyOnSuccess: one success message, nothing else.
   expect(calls.published).toHaveLength(1);
@@ -262,16 +265,21 @@ test('the retry policy: exponential backoff on transient Glue errors only', () =
   expect(retry[0].ErrorEquals).not.toContain('States.ALL');
 });
 
-test('a failed Glue job run is not retried: notification, then Fail', async () => {
+/** A Glue job run that ends FAILED, as the .sync integration reports it. */
+const glueRunFailed = () => serviceError('States.TaskFailed', JSON.stringify({ JobRunState: 'FAILED', ErrorMessage: 'run 20260507T063000Z does not reconcile' }));
+
+test('a failed Glue job run is retried once (the default), then notification and Fail, naming the attempts', async () => {
   const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
-    glue: () => {
-      throw serviceError('States.TaskFailed', JSON.stringify({ JobRunState: 'FAILED', ErrorMessage: 'run 20260507T063000Z does not reconcile' }));
-    },
+    glue: () => { throw glueRunFailed(); },
   });
-  expect(calls.glue).toHaveLength(1);
+  expect(calls.glue).toHaveLength(2);
+  // The same run again: same run id and processing time (the ETL is idempotent).
+  expect(calls.glue[1]).toEqual(calls.glue[0]);
   expect(calls.summaryReads).toHaveLength(0);
   expect(error?.name).toBe('EtlJobFailed');
   expect(error?.cause).toContain('does not reconcile');
+  expect(error?.cause).toContain('The Glue job run failed after 2 attempt(s) (States.TaskFailed)');
+  expect(calls.published[0].Message.cause).toContain('after 2 attempt(s)');
   expect(calls.published).toHaveLength(1);
   expect(calls.published[0].Subject).toBe('Weather pipeline run failed');
   expect(calls.published[0].Message).toMatchObject({ status: 'FAILED', error: 'EtlJobFailed' });
@@ -413,4 +421,38 @@ describe('a caught error without a usable Cause still notifies, then fails with 
       expect(calls.published[0].Message.cause).toContain('(States.Timeout)');
     });
   }
+});
+
+test('a Glue job run that fails once and then succeeds: the run succeeds', async () => {
+  const { output, error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    glue: (call) => {
+      if (call === 1) {
+        throw glueRunFailed();
+      }
+      return { Id: 'jr_2', JobRunState: 'SUCCEEDED' };
+    },
+  });
+  expect(error).toBeUndefined();
+  expect(calls.glue).toHaveLength(2);
+  expect((output as any).attempts).toBe(2);
+  expect(calls.published.map((m) => m.Message.status)).toEqual(['SUCCEEDED']);
+});
+
+test('etlRunRetries: 0 turns the retry off; other Glue errors are never retried as failed runs', async () => {
+  const noRetry = definitionOf(pipeline({ ingestion: true, props: { etlRunRetries: 0 } }));
+  const once = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { definition: noRetry, glue: () => { throw glueRunFailed(); } });
+  expect(once.calls.glue).toHaveLength(1);
+  expect(once.error?.name).toBe('EtlJobFailed');
+  expect(once.error?.cause).toContain('after 1 attempt(s)');
+
+  const denied = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    glue: () => { throw serviceError('Glue.AccessDeniedException', 'not authorized to perform glue:StartJobRun'); },
+  });
+  expect(denied.calls.glue).toHaveLength(1);
+  expect(denied.error?.cause).toContain('after 1 attempt(s) (Glue.AccessDeniedException): not authorized');
+
+  const three = definitionOf(pipeline({ ingestion: true, props: { etlRunRetries: 2 } }));
+  const thrice = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { definition: three, glue: () => { throw glueRunFailed(); } });
+  expect(thrice.calls.glue).toHaveLength(3);
+  expect(thrice.calls.published[0].Message.cause).toContain('after 3 attempt(s)');
 });

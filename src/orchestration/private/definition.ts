@@ -42,6 +42,8 @@ export interface RunDefinitionInput {
   readonly notifyOnSuccess: boolean;
   readonly etlTimeout: Duration;
   readonly queryTimeout: Duration;
+  /** How many times a Glue job run that ends FAILED is started again. */
+  readonly etlRunRetries: number;
 }
 
 /** Glue API errors worth retrying: they say "not now", not "this run is broken". */
@@ -136,13 +138,14 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
    * with no `Cause`, or a null one: reading `$.error.Cause` would then fail the Pass state and lose the error.
    * The cause is used as a string, never parsed, so a cause that is not JSON is reported as it is.
    */
-  const caught = (name: string, error: string, what: string) => {
-    const withoutCause = failure(`${name} (no cause)`, error, `States.Format('${what} ({}): no cause reported', $.error.Error)`);
+  const caught = (name: string, error: string, what: string, whatArgs: string[] = []) => {
+    const args = whatArgs.map((arg) => `${arg}, `).join('');
+    const withoutCause = failure(`${name} (no cause)`, error, `States.Format('${what} ({}): no cause reported', ${args}$.error.Error)`);
     return new sfn.Choice(scope, name)
       // Not(IsPresent), not IsPresent: false, which the ASL interpreter the tests run on never matches.
       .when(sfn.Condition.not(sfn.Condition.isPresent('$.error.Cause')), withoutCause)
       .when(sfn.Condition.isString('$.error.Cause'),
-        failure(`${name} (cause)`, error, `States.Format('${what} ({}): {}', $.error.Error, $.error.Cause)`))
+        failure(`${name} (cause)`, error, `States.Format('${what} ({}): {}', ${args}$.error.Error, $.error.Cause)`))
       .otherwise(withoutCause);
   };
 
@@ -171,7 +174,28 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
     maxDelay: Duration.minutes(10),
     jitterStrategy: sfn.JitterType.FULL,
   });
-  runEtl.addCatch(caught('ETL job failed', 'EtlJobFailed', 'The Glue job run failed'), { resultPath: '$.error' });
+  const etlFailed = caught('ETL job failed', 'EtlJobFailed', 'The Glue job run failed after {} attempt(s)', ['$.run.attempts']);
+  if (input.etlRunRetries > 0) {
+    // A job run that ends FAILED (exactly States.TaskFailed: the .sync integration's error for it) is started again,
+    // with the same run id and processing time (the ETL is idempotent); any other error, or the last attempt, fails.
+    const again = new sfn.Pass(scope, 'Retry ETL job run', {
+      resultPath: '$.run',
+      parameters: {
+        runId: sfn.JsonPath.stringAt('$.run.runId'),
+        summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
+        arguments: sfn.JsonPath.objectAt('$.run.arguments'),
+        attempts: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.run.attempts'), 1),
+      },
+    }).next(runEtl);
+    runEtl.addCatch(new sfn.Choice(scope, 'ETL job run failed')
+      .when(sfn.Condition.and(
+        sfn.Condition.stringEquals('$.error.Error', 'States.TaskFailed'),
+        sfn.Condition.numberLessThan('$.run.attempts', input.etlRunRetries + 1),
+      ), again)
+      .otherwise(etlFailed), { resultPath: '$.error' });
+  } else {
+    runEtl.addCatch(etlFailed, { resultPath: '$.error' });
+  }
 
   const summaryKey = (runId: string) =>
     `States.Format('${WeatherContract.RUN_SUMMARY_PREFIX}date={}/{}.json', States.ArrayGetItem(States.StringSplit($$.Execution.StartTime, 'T'), 0), ${runId})`;
@@ -182,6 +206,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
       parameters: {
         runId: sfn.JsonPath.stringAt(runId),
         summaryKey: sfn.JsonPath.stringAt(summaryKey(runId)),
+        attempts: 1,
         arguments: {
           [inputArgument]: sfn.JsonPath.stringAt(inputPath),
           [GlueEtlJob.ARG_RUN_ID]: sfn.JsonPath.stringAt(runId),
