@@ -217,7 +217,7 @@ test('the summary of a 100-city year (36,500 partitions) never enters the state:
   expect(calls.summaryReads).toHaveLength(1);
   // What the state machine carries of the run: its date range, cities and counts.
   const literals = calls.queries['partitions-not-empty'].ExecutionParameters;
-  expect(literals.slice(-3)).toEqual(["'2025-01-01'", "'2025-12-31'", `'${summary.partitions.hourly.slice(0, 100).map((p) => p.split('city=')[1].replace('/', '')).join(',')}'`]);
+  expect(literals.slice(-3)).toEqual(["'2025-01-01'", "'2025-12-31'", `'${summary.partitions.hourly.slice(0, 100).map((p) => p.split('city=')[1].replace('/', '')).join(',')},lyon,oslo'`]); // + the configured cities
   const states = events.filter((e) => e.type === 'StateEntered' || e.type === 'StateExited');
   expect(states.length).toBeGreaterThan(10);
   const largest = Math.max(...states.flatMap((e) => [e.state.input, e.state.output].filter((v) => v !== undefined)
@@ -455,4 +455,13 @@ test('etlRunRetries: 0 turns the retry off; other Glue errors are never retried 
   const thrice = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { definition: three, glue: () => { throw glueRunFailed(); } });
   expect(thrice.calls.glue).toHaveLength(3);
   expect(thrice.calls.published[0].Message.cause).toContain('after 3 attempt(s)');
+});
+
+test('a configured city that did not arrive is still expected: the partitions check gets every configured city', async () => {
+  const onlyLyon = (runId: string) => {
+    const summary = runSummary(runId);
+    return { ...summary, partitions: { ...summary.partitions, hourly: summary.partitions.hourly.filter((p) => p.includes('city=lyon')) } };
+  };
+  const { calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { summary: onlyLyon });
+  expect(calls.queries['partitions-not-empty'].ExecutionParameters.slice(-1)).toEqual(["'lyon,oslo'"]);
 });

@@ -283,6 +283,9 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
       runId: sfn.JsonPath.stringAt('$.run.runId'),
       bucket: input.etlJob.refinedLake.bucket.bucketName,
       summaryKey: sfn.JsonPath.stringAt('$.run.summaryKey'),
+      ...(input.etlJob.refinedLake.cities !== undefined
+        ? { expectedCities: input.etlJob.refinedLake.cities.map((city) => WeatherContract.slugOf(city)).sort().join(',') }
+        : {}),
     }),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,

@@ -6,6 +6,8 @@ export interface ValidationPlanRequest {
   readonly runId: string;
   /** The run summary the Glue job wrote (`WeatherContract.RUN_SUMMARY_PREFIX`), parsed. */
   readonly summary: RunSummaryPartitions;
+  /** The configured cities (comma-separated slugs): each must have data, whether the run wrote it or not. */
+  readonly expectedCities?: string;
 }
 
 /**
@@ -19,6 +21,8 @@ export interface RunSummaryLocation {
   readonly bucket: string;
   /** The run summary's key in it. */
   readonly summaryKey: string;
+  /** The configured cities (comma-separated slugs), when the refined lake knows them. */
+  readonly expectedCities?: string;
 }
 
 /** The error the planner function throws when the run summary cannot be read or parsed. */
@@ -84,7 +88,7 @@ export async function planRun(location: RunSummaryLocation,
     error.name = RUN_SUMMARY_UNREADABLE;
     throw error;
   }
-  return planValidation({ runId: location.runId, summary });
+  return planValidation({ runId: location.runId, summary, expectedCities: location.expectedCities });
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -119,7 +123,10 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
     throw new Error(`run ${runId}: the run summary names no partition and no processed_at date`);
   }
   dates.sort();
-  const cities = [...new Set(hourly.map((p) => p.city).filter((c): c is string => c !== undefined))].sort();
+  // The cities the run wrote and the configured ones: a configured city that did not arrive then fails the
+  // partitions-not-empty check, which names it.
+  const expected = (request.expectedCities ?? '').split(',').filter((c) => c !== '');
+  const cities = [...new Set([...hourly.map((p) => p.city).filter((c): c is string => c !== undefined), ...expected])].sort();
   const counts: { [name: string]: number | boolean } = {};
   for (const field of COUNT_FIELDS) {
     const value = (request.summary as any)?.[field];
