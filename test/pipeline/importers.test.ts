@@ -25,6 +25,17 @@ function statements(stack: Stack): any[] {
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
+/** An ETL job and a catalog another stack deployed, on imported zones: what an operations stack builds on. */
+function importedJobAndCatalog(stack: Stack) {
+  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
+  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
+  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
+    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
+  });
+  return { etlJob, catalog };
+}
+
 describe('LandingZone.fromLandingZoneAttributes', () => {
   const stack = new Stack(new App(), 'Test');
   const landing = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'B', 'raw') });
@@ -79,12 +90,7 @@ describe('RefinedLake.fromRefinedLakeAttributes', () => {
 describe('an orchestrator on a job and a catalog of another pipeline (GlueEtlJob and AthenaCatalog importers)', () => {
   const app = new App();
   const stack = new Stack(app, 'Ops', { env: { account: '111111111111', region: 'eu-west-3' } });
-  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
-  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
-  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
-  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
-    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
-  });
+  const { etlJob, catalog } = importedJobAndCatalog(stack);
   new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog });
   const template = Template.fromStack(stack);
 
@@ -126,12 +132,7 @@ describe('an orchestrator and a monitoring on an ingestion another stack deploye
   const FUNCTION_ARN = 'arn:aws:lambda:eu-west-3:111111111111:function:weather-ingest';
   const app = new App();
   const stack = new Stack(app, 'Ops', { env: { account: '111111111111', region: 'eu-west-3' } });
-  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
-  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
-  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
-  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
-    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
-  });
+  const { etlJob, catalog } = importedJobAndCatalog(stack);
   const cities = [...CITIES];
   const ingestion = WeatherIngestion.fromWeatherIngestionAttributes(stack, 'Ingestion', {
     ingestFunction: lambda.Function.fromFunctionArn(stack, 'IngestFunction', FUNCTION_ARN),
@@ -192,12 +193,7 @@ describe('a monitoring on an orchestrator another stack deployed (PipelineOrches
   const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-3:111111111111:stateMachine:weather-run';
   const app = new App();
   const stack = new Stack(app, 'Ops', { env: { account: '111111111111', region: 'eu-west-3' } });
-  const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'Landing', { bucket: s3.Bucket.fromBucketName(stack, 'Raw', 'raw') });
-  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', { bucket: s3.Bucket.fromBucketName(stack, 'Lake', 'refined'), cities: CITIES });
-  const etlJob = GlueEtlJob.fromGlueEtlJobAttributes(stack, 'Etl', { jobName: 'weather-etl', landingZone, refinedLake });
-  const catalog = AthenaCatalog.fromAthenaCatalogAttributes(stack, 'Catalog', {
-    refinedLake, databaseName: 'lake_weather', workGroupName: 'weather-analysts', resultsBucket: s3.Bucket.fromBucketName(stack, 'Results', 'results'),
-  });
+  const { etlJob, catalog } = importedJobAndCatalog(stack);
   const orchestrator = PipelineOrchestrator.fromPipelineOrchestratorAttributes(stack, 'Orchestrator', {
     stateMachine: sfn.StateMachine.fromStateMachineArn(stack, 'StateMachine', STATE_MACHINE_ARN),
     notificationTopic: sns.Topic.fromTopicArn(stack, 'Topic', 'arn:aws:sns:eu-west-3:111111111111:weather-alerts'),

@@ -5,24 +5,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
 import { nagFindings, newStack } from '../nag';
+import { expectDeniesUploadsWithoutKey } from './bucket-policy';
 
 const BUCKET = 'AWS::S3::Bucket';
-
-/** The bucket policy statements that deny uploads encrypted otherwise than with `keyId` (SSE-S3, SSE-C, another KMS key). */
-function expectDeniesUploadsWithoutKey(template: Template, bucketId: string, keyId: string): void {
-  const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] };
-  const deny = (Condition: object) => Match.objectLike({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: objects, Condition });
-  template.hasResourceProperties('AWS::S3::BucketPolicy', {
-    Bucket: { Ref: bucketId },
-    PolicyDocument: {
-      Statement: Match.arrayWith([
-        deny({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } }),
-        deny({ Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } }),
-        deny({ StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': { 'Fn::GetAtt': [keyId, 'Arn'] } } }),
-      ]),
-    },
-  });
-}
 
 describe('RefinedLake with no props', () => {
   const { app, stack } = newStack();
