@@ -135,30 +135,17 @@ export function secureBucket(options: SecureBucketOptions): SecureBucket {
  * SSE-C) or another KMS key. An upload that names no encryption gets the bucket's default, which is that key.
  */
 export function denyUploadsWithoutKey(bucket: s3.IBucket, encryptionKey: kms.IKey): void {
-  bucket.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'DenyUploadsNotEncryptedWithSseKms',
+  const denyUploads = (sid: string, conditions: Record<string, unknown>) => bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid,
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: ['s3:PutObject'],
     resources: [bucket.arnForObjects('*')],
-    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+    conditions,
   }));
-  bucket.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'DenyUploadsWithCustomerProvidedKeys',
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: ['s3:PutObject'],
-    resources: [bucket.arnForObjects('*')],
-    conditions: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } },
-  }));
-  bucket.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'DenyUploadsWithAnotherKmsKey',
-    effect: iam.Effect.DENY,
-    principals: [new iam.AnyPrincipal()],
-    actions: ['s3:PutObject'],
-    resources: [bucket.arnForObjects('*')],
-    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn } },
-  }));
+  denyUploads('DenyUploadsNotEncryptedWithSseKms', { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } });
+  denyUploads('DenyUploadsWithCustomerProvidedKeys', { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' } });
+  denyUploads('DenyUploadsWithAnotherKmsKey', { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': encryptionKey.keyArn } });
 }
 
 /**
