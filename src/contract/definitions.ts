@@ -126,6 +126,22 @@ export interface ContractRefinedLayout {
   readonly hourlyColumns: ColumnDefinition[];
   /** Columns of the quarantine table, partition keys excluded. */
   readonly quarantineColumns: ColumnDefinition[];
+  /** Prefix of the staging table (`WeatherContract.STAGING_PREFIX`). */
+  readonly stagingPrefix: string;
+  /** Partition keys of the staging table, in path order (`WeatherContract.STAGING_PARTITION_KEYS`). */
+  readonly stagingPartitionKeys: string[];
+  /** Athena `storage.location.template` of the staging table, below the bucket. */
+  readonly stagingLocationTemplate: string;
+  /** Columns of the staging table, partition keys excluded. */
+  readonly stagingColumns: ColumnDefinition[];
+  /** Prefix of the daily table (`WeatherContract.DAILY_PREFIX`). */
+  readonly dailyPrefix: string;
+  /** Partition keys of the daily table, in path order: the hourly table's. */
+  readonly dailyPartitionKeys: string[];
+  /** Athena `storage.location.template` of the daily table, below the bucket. */
+  readonly dailyLocationTemplate: string;
+  /** Columns of the daily table, partition keys excluded. */
+  readonly dailyColumns: ColumnDefinition[];
 }
 
 /**

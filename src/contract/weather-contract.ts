@@ -1,7 +1,7 @@
 import { City } from './city';
 import { ColumnDefinition, QuarantineReasonDefinition, WeatherContractDocument, WeatherVariableDefinition } from './definitions';
 import { PartitionGranularity } from './partition-granularity';
-import { DATE_COLUMN, deepFreeze, HOURLY_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REASONS, VARIABLES } from './private/tables';
+import { DAILY_COLUMNS, DATE_COLUMN, deepFreeze, HOURLY_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REASONS, STAGING_COLUMNS, VARIABLES } from './private/tables';
 
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const BATCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -41,6 +41,15 @@ export class WeatherContract {
   /** Refined prefix of quarantined records (Parquet, partitioned by `date`). */
   public static readonly QUARANTINE_PREFIX = 'weather/quarantine/';
 
+  /**
+   * Refined prefix of the staging table: every validated hour of every fetch (Parquet, partitioned by
+   * `ingest_date` and `city`), never rewritten by a later batch.
+   */
+  public static readonly STAGING_PREFIX = 'weather/staging/';
+
+  /** Refined prefix of the curated daily table (Parquet, partitioned like the hourly table). */
+  public static readonly DAILY_PREFIX = 'weather/daily/';
+
   /** Refined prefix of the per-run summaries (JSON, partitioned by `date`). */
   public static readonly RUN_SUMMARY_PREFIX = 'weather/run-summaries/';
 
@@ -58,6 +67,12 @@ export class WeatherContract {
 
   /** Partition keys of the quarantine table: `date`, the ingestion date of the raw object. */
   public static readonly QUARANTINE_PARTITION_KEYS: string[] = deepFreeze(['date']);
+
+  /**
+   * Partition keys of the staging table, in key order: `ingest_date` (the UTC ingestion date of the landing key,
+   * `yyyy-MM-dd`) then `city` (slug). A batch writes one file per partition, named after the batch.
+   */
+  public static readonly STAGING_PARTITION_KEYS: string[] = deepFreeze(['ingest_date', 'city']);
 
   /** Format of the `date` partition values (Java date format, as Athena projection expects). */
   public static readonly DATE_FORMAT = 'yyyy-MM-dd';
@@ -88,6 +103,12 @@ export class WeatherContract {
 
   /** Columns of the quarantine table (partition columns excluded). */
   public static readonly QUARANTINE_COLUMNS: ColumnDefinition[] = QUARANTINE_COLUMNS;
+
+  /** Columns of the staging table (partition columns excluded). */
+  public static readonly STAGING_COLUMNS: ColumnDefinition[] = STAGING_COLUMNS;
+
+  /** Columns of the curated daily table (partition columns excluded); the same with either partition granularity. */
+  public static readonly DAILY_COLUMNS: ColumnDefinition[] = DAILY_COLUMNS;
 
   /** Every reason a record can be quarantined for. */
   public static readonly QUARANTINE_REASONS: QuarantineReasonDefinition[] = QUARANTINE_REASONS;
@@ -246,6 +267,33 @@ export class WeatherContract {
   }
 
   /**
+   * The staging table's location template for Athena partition projection, relative to the bucket:
+   * `weather/staging/ingest_date=${ingest_date}/city=${city}/`.
+   */
+  public static stagingLocationTemplate(): string {
+    return `${WeatherContract.STAGING_PREFIX}${WeatherContract.STAGING_PARTITION_KEYS.map((k) => `${k}=\${${k}}`).join('/')}/`;
+  }
+
+  /**
+   * Partition keys of the daily table: the hourly table's (`date`, `city`, or `month`, `city` for `MONTH`).
+   *
+   * @param granularity the partition granularity (default `PartitionGranularity.DAY`)
+   */
+  public static dailyPartitionKeys(granularity?: PartitionGranularity): string[] {
+    return WeatherContract.hourlyPartitionKeys(granularity);
+  }
+
+  /**
+   * The daily table's location template for Athena partition projection, relative to the bucket:
+   * `weather/daily/date=${date}/city=${city}/`, or `weather/daily/month=${month}/city=${city}/` for `MONTH`.
+   *
+   * @param granularity the partition granularity (default `PartitionGranularity.DAY`)
+   */
+  public static dailyLocationTemplate(granularity?: PartitionGranularity): string {
+    return `${WeatherContract.DAILY_PREFIX}${WeatherContract.dailyPartitionKeys(granularity).map((k) => `${k}=\${${k}}`).join('/')}/`;
+  }
+
+  /**
    * The contract as a plain JSON document, for the PySpark script and other non-TypeScript consumers.
    *
    * `refined.partitionKeys`, `hourlyColumns` and `hourlyLocationTemplate` describe the hourly layout of
@@ -284,6 +332,14 @@ export class WeatherContract {
         quarantineLocationTemplate: WeatherContract.quarantineLocationTemplate(),
         hourlyColumns: WeatherContract.hourlyColumns(granularity),
         quarantineColumns: WeatherContract.QUARANTINE_COLUMNS,
+        stagingPrefix: WeatherContract.STAGING_PREFIX,
+        stagingPartitionKeys: WeatherContract.STAGING_PARTITION_KEYS,
+        stagingLocationTemplate: WeatherContract.stagingLocationTemplate(),
+        stagingColumns: WeatherContract.STAGING_COLUMNS,
+        dailyPrefix: WeatherContract.DAILY_PREFIX,
+        dailyPartitionKeys: WeatherContract.dailyPartitionKeys(granularity),
+        dailyLocationTemplate: WeatherContract.dailyLocationTemplate(granularity),
+        dailyColumns: WeatherContract.DAILY_COLUMNS,
       },
       variables: WeatherContract.VARIABLES,
       quarantineReasons: WeatherContract.QUARANTINE_REASONS,

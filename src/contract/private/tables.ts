@@ -137,3 +137,40 @@ export const QUARANTINE_REASONS: QuarantineReasonDefinition[] = deepFreeze([
   { code: 'CITY_NOT_CONFIGURED', description: 'The city of the landing key is not one of the configured cities the job was given' },
 ]);
 
+
+// Staging: every validated hour of every fetch, typed, append-only (the forecast's history). The hourly values and
+// provenance of the refined row, plus the source, the lead time and the batch the fetch came in.
+export const STAGING_COLUMNS: ColumnDefinition[] = deepFreeze([
+  c('source', 'string', 'Weather source of the fetch, the source= value of the landing key (e.g. open-meteo)'),
+  c('city_name', 'string', 'Display name of the city'),
+  c('latitude', 'double', 'Latitude of the grid cell the API answered for, decimal degrees'),
+  c('longitude', 'double', 'Longitude of the grid cell the API answered for, decimal degrees'),
+  c('elevation', 'double', 'Elevation of the grid cell, metres'),
+  c('observed_at', 'timestamp', 'Start of the hour the values describe, UTC'),
+  ...VARIABLES.map((v) => c(v.column, v.dataType, `${v.apiName} in ${v.canonicalUnit}`)),
+  c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
+  c('lead_time_hours', 'double', 'Hours from the fetch to the start of the hour (observed_at - fetched_at): positive for a forecast, zero or negative for an hour already begun or past'),
+  c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),
+  c('processed_at', 'timestamp', 'When the ETL run processed the record, UTC'),
+  c('run_id', 'string', 'ETL run that wrote the row'),
+  c('source_key', 'string', 'Landing zone key of the raw response the row came from'),
+  c('batch_id', 'string', 'Ingestion batch of the fetch (from the landing key); a rerun of the batch replaces exactly its rows'),
+]);
+
+// Curated: one row per source, city and UTC day, recomputed from the refined hourly rows of that day.
+export const DAILY_COLUMNS: ColumnDefinition[] = deepFreeze([
+  c('source', 'string', 'Weather source of the hourly rows (the source= value of their landing key)'),
+  c('city_name', 'string', 'Display name of the city'),
+  c('day', 'date', 'UTC day the row summarizes'),
+  c('temperature_min_c', 'double', 'Lowest hourly temperature_c of the day, °C'),
+  c('temperature_max_c', 'double', 'Highest hourly temperature_c of the day, °C'),
+  c('temperature_mean_c', 'double', 'Mean of the hourly temperature_c values present, °C'),
+  c('precipitation_sum_mm', 'double', 'Sum of the hourly precipitation_mm values present, mm'),
+  c('wind_speed_max_kmh', 'double', 'Highest hourly wind_speed_kmh of the day, km/h'),
+  c('dominant_weather_code', 'int', 'Most frequent hourly WMO weather_code of the day (ties: the highest code)'),
+  c('hours_present', 'int', 'Number of hourly rows the refined table holds for the day (24 when complete)'),
+  c('is_complete', 'boolean', 'True when all 24 hours of the day are present'),
+  c('has_forecast_hours', 'boolean', 'True while at least one hour of the day is still a forecast (is_forecast)'),
+  c('processed_at', 'timestamp', 'When the ETL run computed the row, UTC'),
+  c('run_id', 'string', 'ETL run that computed the row'),
+]);
