@@ -79,9 +79,14 @@ class ReconciliationError(RuntimeError):
     """The batch's counts do not add up; raised before anything is written, so the lake is left as it was."""
 
     def __init__(self, summary: Dict[str, Any]):
-        super().__init__(
-            f"records_in {summary['records_in']} != refined {summary['refined']} + quarantined "
-            f"{summary['quarantined']} + superseded {summary['superseded']}: nothing was written")
+        problems = []
+        if summary["records_in"] != summary["refined"] + summary["quarantined"] + summary["superseded"]:
+            problems.append(f"records_in {summary['records_in']} != refined {summary['refined']} + quarantined "
+                            f"{summary['quarantined']} + superseded {summary['superseded']}")
+        if summary.get("staging_reconciled") is False:
+            problems.append(f"staged {summary['staged']} != refined {summary['refined']} + superseded "
+                            f"{summary['superseded']}")
+        super().__init__("; ".join(problems or ["the counts do not reconcile"]) + ": nothing was written")
         self.summary = summary
 
 
@@ -445,6 +450,142 @@ def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFram
     return rows.withColumn(_RANK, F.row_number().over(order))
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Staging zone and curated daily layer (issue #18)
+# --------------------------------------------------------------------------------------------------------------
+
+# `source=<name>/` in a landing key: the weather source of the fetch.
+SOURCE_IN_KEY = r"(?:^|/)source=([^/]+)/"
+# Internal partition column of the staging write: the batch, which names the file and is not a table column.
+_STAGED_BATCH = "staged_batch"
+
+
+def source_of_key(source_key: Column) -> Column:
+    """The `source=` value of a landing key (null when the key has none)."""
+    value = F.regexp_extract(source_key, SOURCE_IN_KEY, 1)
+    return F.when(value != "", value)
+
+
+def staging_schema(contract: Dict[str, Any]) -> T.StructType:
+    refined = contract["refined"]
+    return table_schema(refined["stagingColumns"], refined["stagingPartitionKeys"])
+
+
+def daily_schema(contract: Dict[str, Any]) -> T.StructType:
+    refined = contract["refined"]
+    return table_schema(refined["dailyColumns"], refined["dailyPartitionKeys"])
+
+
+def to_staging(validated: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
+    """Every good hour of every fetch, with the contract's staging columns, then its partition columns, then
+    `staged_batch` (the batch id, which names the file the rows go to).
+
+    `lead_time_hours` is `observed_at - fetched_at` in hours (fractional when the fetch was not on the hour): positive
+    for a forecast hour, zero or negative for an hour that had begun or passed when the response was fetched (the
+    API's past hours, which are observations). Nothing is ranked or dropped here: two fetches of an hour are both kept.
+    """
+    refined = contract["refined"]
+    pattern = contract["landing"]["rawKeyPattern"]
+    batch_id = F.regexp_extract("source_key", pattern, 3)
+    known: Dict[str, Column] = {
+        "source": source_of_key(F.col("source_key")),
+        "city_name": F.col("city_name"),
+        "latitude": F.col("latitude"),
+        "longitude": F.col("longitude"),
+        "elevation": F.col("elevation"),
+        "observed_at": F.col("observed_at"),
+        "is_forecast": F.col("observed_at") > F.col("fetched_at"),
+        "lead_time_hours": (F.col("observed_at").cast("double") - F.col("fetched_at").cast("double")) / F.lit(3600.0),
+        "fetched_at": F.col("fetched_at"),
+        "processed_at": _timestamp_literal(processed_at),
+        "run_id": F.lit(run_id),
+        "source_key": F.col("source_key"),
+        "batch_id": batch_id,
+    }
+    known.update({c: F.col(c) for c in _var_cols(contract)})
+    partition_values = {"ingest_date": F.col("ingest_date"), "city": F.col("city")}
+    selected = [_contract_column(known, c, "stagingColumns") for c in refined["stagingColumns"]]
+    selected += [_partition_column(partition_values, key) for key in refined["stagingPartitionKeys"]]
+    return validated.where(F.col("row_reason").isNull()).select(*selected, batch_id.alias(_STAGED_BATCH))
+
+
+def daily_from_hourly(hourly: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
+    """One row per (source, city, UTC day) of refined hourly rows: the contract's daily columns, then its partition
+    columns.
+
+    Temperatures, precipitation and wind aggregate the values present (nulls ignored; a day without any value gets
+    null); `hours_present` counts hourly rows; a day is complete with 24 of them; `dominant_weather_code` is the most
+    frequent code of the day, the highest code on a tie (the more severe weather), null when no hour has one. The
+    source is the hourly row's `source` column when the table has one, else the `source=` of its landing key.
+    """
+    refined = contract["refined"]
+    source = F.col("source") if "source" in hourly.columns else source_of_key(F.col("source_key"))
+    rows = hourly.select(source.alias("source"), "city", "city_name", F.col("date").alias("_day"), "observed_at",
+                         "temperature_c", "precipitation_mm", "wind_speed_kmh", "weather_code", "is_forecast")
+    group = ["source", "city", "_day"]
+    stats = rows.groupBy(*group).agg(
+        F.max("city_name").alias("city_name"),
+        F.min("temperature_c").alias("temperature_min_c"),
+        F.max("temperature_c").alias("temperature_max_c"),
+        _ordered_sum("temperature_c", mean=True).alias("temperature_mean_c"),
+        _ordered_sum("precipitation_mm").alias("precipitation_sum_mm"),
+        F.max("wind_speed_kmh").alias("wind_speed_max_kmh"),
+        F.count(F.lit(1)).alias("hours_present"),
+        F.max(F.col("is_forecast").cast("int")).alias("_forecast_hours"),
+    )
+    codes = (rows.where(F.col("weather_code").isNotNull()).groupBy(*group, "weather_code").agg(F.count(F.lit(1)).alias("_n"))
+             .groupBy(*group).agg(F.max(F.struct("_n", "weather_code"))["weather_code"].alias("dominant_weather_code")))
+    daily = stats.join(codes, group, "left")
+    known: Dict[str, Column] = {
+        "source": F.col("source"),
+        "city_name": F.col("city_name"),
+        "day": F.to_date("_day", refined["dateFormat"]),
+        "temperature_min_c": F.col("temperature_min_c"),
+        "temperature_max_c": F.col("temperature_max_c"),
+        "temperature_mean_c": F.col("temperature_mean_c"),
+        "precipitation_sum_mm": F.col("precipitation_sum_mm"),
+        "wind_speed_max_kmh": F.col("wind_speed_max_kmh"),
+        "dominant_weather_code": F.col("dominant_weather_code"),
+        "hours_present": F.col("hours_present"),
+        "is_complete": F.col("hours_present") == F.lit(24),
+        "has_forecast_hours": F.col("_forecast_hours") == F.lit(1),
+        "processed_at": _timestamp_literal(processed_at),
+        "run_id": F.lit(run_id),
+    }
+    partition_values = {"date": F.col("_day"), "city": F.col("city")}
+    if "monthFormat" in refined:
+        partition_values["month"] = F.date_format(F.to_date("_day", refined["dateFormat"]), refined["monthFormat"])
+    selected = [_contract_column(known, c, "dailyColumns") for c in refined["dailyColumns"]]
+    selected += [_partition_column(partition_values, key) for key in refined["dailyPartitionKeys"]]
+    return daily.select(*selected)
+
+
+def _ordered_sum(column: str, mean: bool = False) -> Column:
+    """Sum (or mean) of a group's non-null values added in ascending order: a floating-point sum depends on the order
+    of its terms, and the order rows reach an aggregate is not fixed, so a plain `sum` can differ in its last bit
+    from one run to the next (a rerun would not write the same bytes). Null when the group has no value."""
+    values = F.array_sort(F.collect_list(column))
+    total = F.aggregate(values, F.lit(0.0).cast("double"), lambda acc, x: acc + x)
+    result = total / F.size(values) if mean else total
+    return F.when(F.size(values) > 0, result)
+
+
+def merge_daily(recomputed: DataFrame, existing: Optional[DataFrame], touched_days: DataFrame) -> DataFrame:
+    """The daily rows of the partitions being rewritten: the recomputed days, plus the existing rows of days the run
+    did not touch (with monthly partitions a partition holds a month of days). `touched_days` has `city`, `day`."""
+    if existing is None:
+        return recomputed
+    kept = existing.join(F.broadcast(touched_days.select("city", "day").distinct()), ["city", "day"], "left_anti")
+    return recomputed.unionByName(kept.select(*recomputed.columns))
+
+
+def reconcile_staging(summary: Dict[str, Any], staged: int) -> Dict[str, Any]:
+    """Adds `staged` to a run summary; the run reconciles only if every staged row was refined or superseded."""
+    staging_reconciled = staged == summary["refined"] + summary["superseded"]
+    return {**summary, "staged": staged, "staging_reconciled": staging_reconciled,
+            "reconciled": bool(summary["reconciled"] and staging_reconciled)}
+
+
 def merge_quarantine(batch: DataFrame, existing: Optional[DataFrame], replaced_keys: DataFrame) -> DataFrame:
     """The quarantine rows to keep: the batch's, plus earlier ones that did not come from the batch's source keys."""
     if existing is None:
@@ -778,7 +919,8 @@ def partition_path(keys: Sequence[str], values: Sequence[str]) -> str:
     return "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"
 
 
-def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str]) -> None:
+def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str],
+                     sort_by: Sequence[str] = ()) -> None:
     """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition.
 
     One file per partition needs every row of a partition in one write task. `repartition(*partition_keys)` alone
@@ -788,14 +930,85 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
     per partition at 3,000 partitions). Repartitioning on a hash of the keys is never "already satisfied", and AQE
     leaves a user repartition's shuffle whole (it only merges partitions, it never reads it locally or splits it).
     `maxRecordsPerFile` is pinned to 0 (no limit) so a session or job setting cannot split a partition's file.
+    `sort_by` orders the rows inside each file (after the partition keys), so that a rerun writes the same bytes.
     """
-    (frame.repartition(F.xxhash64(*partition_keys))
+    shuffled = frame.repartition(F.xxhash64(*partition_keys))
+    if sort_by:
+        shuffled = shuffled.sortWithinPartitions(*partition_keys, *sort_by)
+    (shuffled
      .write.mode("overwrite")
      .option("partitionOverwriteMode", "dynamic")
      .option("compression", "snappy")
      .option("maxRecordsPerFile", 0)
      .partitionBy(*partition_keys)
      .parquet(table_root))
+
+
+def write_staging(spark: SparkSession, staged: DataFrame, staging_root: str, partition_keys: Sequence[str],
+                  inputs: Sequence[Tuple[str, str, str]], run_id: str) -> List[str]:
+    """Writes the batch's staging rows as one file per partition and batch, `<partition>/<batch id>.parquet`, and
+    returns the partition folders written.
+
+    Files of other batches are never opened or rewritten: the rows are written to a scratch folder
+    (`_scratch/<run id>/` of the staging prefix, which no partition location includes), then each file is moved to
+    its name. A rerun of a batch replaces exactly its files: before the move, the files of the `inputs` (ingest date,
+    city, batch id of each raw object read) that this run does not write again are deleted, so a rerun that stages
+    fewer rows of a city leaves none of the earlier ones behind.
+    """
+    scratch = join_uri(staging_root, "_scratch", run_id)
+    _delete_tree(spark, scratch)
+    write_partitions(staged, scratch, [*partition_keys, _STAGED_BATCH],
+                     sort_by=["city_name", "observed_at", "source_key"])
+    base = _strip_scheme(scratch).rstrip("/") + "/"
+    moves: Dict[str, str] = {}
+    for path, _, _ in list_tree(spark, scratch):
+        relative = _strip_scheme(path)[len(base):]
+        if not relative.endswith(".parquet"):
+            continue
+        *folders, _ = relative.split("/")
+        batch = folders[-1].split("=", 1)[1]
+        moves[path] = join_uri(staging_root, *folders[:-1], f"{batch}.parquet")
+    targets = set(moves.values())
+    wanted = {join_uri(staging_root, partition_path(partition_keys, [day, city]), f"{batch}.parquet")
+              for day, city, batch in inputs}
+    stale = sorted(wanted - targets)
+    for uri in stale:
+        _delete_tree(spark, uri)
+    for source, target in sorted(moves.items()):
+        _move(spark, source, target)
+    _delete_tree(spark, scratch)
+    # The staging prefix keeps no empty scratch parent behind.
+    _delete_tree(spark, join_uri(staging_root, "_scratch"), only_if_empty=True)
+    return sorted({posixpath_parent(t[len(staging_root.rstrip("/")) + 1:]) + "/" for t in targets})
+
+
+def as_nullable(spark: SparkSession, frame: DataFrame) -> DataFrame:
+    """`frame` with every column nullable. Parquet footers record whether a column is required: a daily partition
+    written from freshly computed rows (a count, a literal: not null) and the same partition rewritten from those rows
+    unioned with the stored ones (read as nullable) would otherwise differ in their bytes, though not in their rows.
+    The rows stay in the JVM (no Python round trip)."""
+    nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in frame.schema.fields])
+    jschema = spark._jsparkSession.parseDataType(nullable.json())  # noqa: SLF001
+    return DataFrame(spark._jsparkSession.createDataFrame(frame._jdf.rdd(), jschema), spark)  # noqa: SLF001
+
+
+def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> None:
+    path, fs = _hadoop_path(spark, uri)
+    if fs.exists(path):
+        if only_if_empty and fs.listStatus(path):
+            return
+        fs.delete(path, True)
+
+
+def _move(spark: SparkSession, source: str, target: str) -> None:
+    """Moves one file, replacing the target (a rename on local disk and HDFS, copy and delete on S3)."""
+    src, fs = _hadoop_path(spark, source)
+    dst, _ = _hadoop_path(spark, target)
+    if fs.exists(dst):
+        fs.delete(dst, False)
+    fs.mkdirs(dst.getParent())
+    if not fs.rename(src, dst):
+        raise IOError(f"could not move {source} to {target}")
 
 
 def write_text(uri: str, text: str) -> None:
@@ -882,17 +1095,53 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     quarantine_counts = batch_quarantine.groupBy(*qkeys, "reason").agg(F.count(F.lit(1)).alias("n")).collect()
     q_touched = sorted({partition_path(qkeys, [r[k] for k in qkeys]) for r in quarantine_counts})
 
+    # Staging: every good hour of every fetch, counted per partition independently of the ranking above.
+    staging_root = join_uri(refined_root, refined_cfg["stagingPrefix"])
+    skeys = refined_cfg["stagingPartitionKeys"]
+    batch_staging = to_staging(validated, contract, args.run_id, processed_at)
+    staged = sum(int(r["n"]) for r in batch_staging.groupBy(*skeys).agg(F.count(F.lit(1)).alias("n")).collect())
+    staging_inputs = [(r["ingest_date"], r["city"], r["batch_id"]) for r in parsed.where("key_valid")
+                      .select("ingest_date", "city", "batch_id").distinct().collect()]
+
     # Reconciled before anything is written: a batch whose counts do not add up leaves the lake as it was.
-    summary = summarize(parsed, outcomes, quarantine_counts)
+    summary = reconcile_staging(summarize(parsed, outcomes, quarantine_counts), staged)
     if not summary["reconciled"]:
         raise ReconciliationError(summary)
 
+    daily_root = join_uri(refined_root, refined_cfg["dailyPrefix"])
+    dkeys = refined_cfg["dailyPartitionKeys"]
+    daily_touched: List[str] = []
+    daily_rows = 0
     if touched:
         # The partitions to rewrite, recomputed from the checkpoint (cheaper than shipping thousands of keys back).
         batch_wins = partition_outcomes(ranked, keys, refined_cfg["dateFormat"]).where("batch_wins").select(*keys)
         winners = (ranked.where(F.col(_RANK) == 1).join(F.broadcast(batch_wins), list(keys), "left_semi")
                    .select(*[f.name for f in hourly_schema(contract).fields]))
+        # Daily: every (city, UTC day) where a batch row won its hour, recomputed from the merged hourly rows of
+        # that day (all of them are in `winners`: a touched day's partition is rewritten whole).
+        touched_days = (ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
+                        .select("city", F.to_date("date", refined_cfg["dateFormat"]).alias("day")).distinct())
+        day = F.to_date("date", refined_cfg["dateFormat"])
+        touched_rows = winners.withColumn("day", day).join(F.broadcast(touched_days), ["city", "day"], "left_semi")
+        recomputed = daily_from_hourly(touched_rows.drop("day"), contract, args.run_id, processed_at)
+        # Computed before the hourly write replaces the folders `winners` reads from.
+        recomputed = recomputed.localCheckpoint(eager=True)
         write_partitions(winners, hourly_root, keys)
+
+        # With monthly partitions a daily partition holds other days too: those are kept as they are.
+        daily_partitions = sorted({partition_path(dkeys, [r[k] for k in dkeys])
+                                   for r in recomputed.select(*dkeys).distinct().collect()})
+        daily_existing = read_existing(spark, daily_root, daily_schema(contract), daily_partitions)
+        daily_merged = merge_daily(recomputed, daily_existing, touched_days)
+        if daily_existing is not None:  # the same danger as the hourly merge
+            daily_merged = daily_merged.localCheckpoint(eager=True)
+        daily_rows = recomputed.count()
+        write_partitions(as_nullable(spark, daily_merged), daily_root, dkeys, sort_by=["source", "day"])
+        daily_touched = daily_partitions
+
+    # Staging: one file per partition and batch, written after the refined data it reconciles with.
+    staging_touched = write_staging(spark, batch_staging, staging_root, skeys, staging_inputs, args.run_id) \
+        if staged or staging_inputs else []
 
     # Quarantine: replace earlier rows of the same source keys in the touched date partitions.
     if q_touched:
@@ -916,7 +1165,10 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         "partitions": {
             "hourly": [join_uri(refined_cfg["hourlyPrefix"], p) + "/" for p in touched],
             "quarantine": [join_uri(refined_cfg["quarantinePrefix"], p) + "/" for p in q_touched],
+            "staging": [join_uri(refined_cfg["stagingPrefix"], p) + "/" for p in staging_touched],
+            "daily": [join_uri(refined_cfg["dailyPrefix"], p) + "/" for p in daily_touched],
         },
+        "daily_rows": daily_rows,
     }
     summary_key = join_uri(refined_cfg["runSummaryPrefix"], f"date={processing_date}", f"{args.run_id}.json")
     summary["summary_key"] = summary_key
