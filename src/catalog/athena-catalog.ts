@@ -35,6 +35,12 @@ export interface IAthenaCatalog extends IConstruct {
   /** Name of the quarantine table. */
   readonly quarantineTableName: string;
 
+  /** Name of the staging table: every validated hour of every fetch (the forecast's history). */
+  readonly stagingTableName: string;
+
+  /** Name of the curated daily table: one row per source, city and UTC day. */
+  readonly dailyTableName: string;
+
   /** Name of the Athena workgroup. */
   readonly workGroupName: string;
 
@@ -286,6 +292,18 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
   /** Name of the quarantine table (`quarantine`). */
   public readonly quarantineTableName: string = 'quarantine';
 
+  /** The staging table (`<database>.staging`): every validated hour of every fetch, by ingestion date and city. */
+  public readonly stagingTable: glue.CfnTable;
+
+  /** Name of the staging table (`staging`). */
+  public readonly stagingTableName: string = 'staging';
+
+  /** The curated daily table (`<database>.daily`): one row per source, city and UTC day, partitioned like hourly. */
+  public readonly dailyTable: glue.CfnTable;
+
+  /** Name of the daily table (`daily`). */
+  public readonly dailyTableName: string = 'daily';
+
   /** The Athena workgroup. */
   public readonly workGroup: athena.CfnWorkGroup;
 
@@ -378,7 +396,7 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
       catalogId: stack.account,
       databaseInput: {
         name: databaseName,
-        description: 'Weather data lake: hourly weather and quarantined records (cdk-weather-pipeline)',
+        description: 'Weather data lake: hourly weather, every fetch (staging), daily summaries and quarantined records (cdk-weather-pipeline)',
       },
     });
 
@@ -420,6 +438,38 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
       prefix: WeatherContract.QUARANTINE_PREFIX,
       locationTemplate: WeatherContract.quarantineLocationTemplate(),
       projection: dateProjection,
+    });
+
+    const cityProjection: Record<string, string> = citySlugs !== undefined
+      ? { 'projection.city.type': 'enum', 'projection.city.values': citySlugs.join(',') }
+      : { 'projection.city.type': 'injected' };
+    this.stagingTable = this.parquetTable('StagingTable', {
+      name: this.stagingTableName,
+      description: 'Every validated hour of every fetch (forecasts and observations, append-only), with its lead time; partitioned by ingestion date and city',
+      columns: WeatherContract.STAGING_COLUMNS,
+      partitionKeys: WeatherContract.STAGING_PARTITION_KEYS,
+      prefix: WeatherContract.STAGING_PREFIX,
+      locationTemplate: WeatherContract.stagingLocationTemplate(),
+      projection: {
+        // Ingestion dates are past or today: the range ends today.
+        'projection.ingest_date.type': 'date',
+        'projection.ingest_date.format': WeatherContract.DATE_FORMAT,
+        'projection.ingest_date.range': `${projectionStartDate},NOW`,
+        'projection.ingest_date.interval': '1',
+        'projection.ingest_date.interval.unit': 'DAYS',
+        ...cityProjection,
+      },
+    });
+    this.dailyTable = this.parquetTable('DailyTable', {
+      name: this.dailyTableName,
+      description: monthly
+        ? 'Daily weather per source, city and UTC day, recomputed from the hourly table; partitioned by month and city, filter on day and month'
+        : 'Daily weather per source, city and UTC day, recomputed from the hourly table',
+      columns: WeatherContract.DAILY_COLUMNS,
+      partitionKeys: WeatherContract.dailyPartitionKeys(this.partitionGranularity),
+      prefix: WeatherContract.DAILY_PREFIX,
+      locationTemplate: WeatherContract.dailyLocationTemplate(this.partitionGranularity),
+      projection: { ...(monthly ? monthProjection : dateProjection), ...cityProjection },
     });
 
     // Query results: the bucket passed in, or an encrypted, expiring one.
@@ -500,6 +550,8 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
       });
       named.node.addDependency(this.hourlyTable);
       named.node.addDependency(this.quarantineTable);
+      named.node.addDependency(this.stagingTable);
+      named.node.addDependency(this.dailyTable);
       return named;
     });
   }
@@ -507,7 +559,7 @@ export class AthenaCatalog extends Construct implements IAthenaCatalog {
   /**
    * Grants what a principal needs to run queries in the workgroup on the catalog's tables: start, read and stop
    * query executions and read the named queries of the workgroup; read the database and table definitions; read
-   * the hourly and quarantine prefixes of the refined bucket (and decrypt them); read and write (not delete) the
+   * the hourly, quarantine, staging and daily prefixes of the refined bucket (and decrypt them); read and write (not delete) the
    * results prefix (and use its key).
    *
    * @param grantee the principal (for example an analyst role or the orchestrator's state machine)
@@ -564,6 +616,8 @@ class ImportedAthenaCatalog extends Construct implements IAthenaCatalog {
   public readonly databaseName: string;
   public readonly hourlyTableName = 'hourly';
   public readonly quarantineTableName = 'quarantine';
+  public readonly stagingTableName = 'staging';
+  public readonly dailyTableName = 'daily';
   public readonly workGroupName: string;
   public readonly workGroupArn: string;
   public readonly resultsBucket: s3.IBucket;

@@ -7,6 +7,10 @@ export interface QueryTarget {
   readonly database: string;
   readonly hourlyTable: string;
   readonly quarantineTable: string;
+  /** The staging table: every validated hour of every fetch. */
+  readonly stagingTable: string;
+  /** The curated daily table. */
+  readonly dailyTable: string;
   /** City slugs known at synth time: the freshness query lists every one of them, even one with no data. */
   readonly citySlugs?: string[];
   /** Largest quarantined / (refined + quarantined) share of a run that passes validation, in [0, 1]. */
@@ -29,6 +33,8 @@ function tables(target: QueryTarget) {
   return {
     hourly: `${quote(target.database)}.${quote(target.hourlyTable)}`,
     quarantine: `${quote(target.database)}.${quote(target.quarantineTable)}`,
+    staging: `${quote(target.database)}.${quote(target.stagingTable)}`,
+    daily: `${quote(target.database)}.${quote(target.dailyTable)}`,
   };
 }
 
@@ -59,6 +65,111 @@ function hourlyFilters(target: QueryTarget) {
     return monthly ? `"date" >= ${day} AND "month" >= substr(${day}, 1, 7)` : `"date" >= ${day}`;
   };
   return { range, since, dates };
+}
+
+/**
+ * The filter of the daily table on a range of days: `"date"` (its partition key) with daily partitions; with monthly
+ * partitions the `day` column and the `month` partition key, derived from the same values.
+ */
+function dailyRange(target: QueryTarget): HourlyFilter {
+  return target.partitionGranularity === PartitionGranularity.MONTH
+    ? { sql: 'day BETWEEN CAST(? AS date) AND CAST(? AS date) AND "month" BETWEEN substr(?, 1, 7) AND substr(?, 1, 7)', parameters: ['firstDate', 'lastDate', 'firstDate', 'lastDate'] }
+    : { sql: DATE_RANGE, parameters: ['firstDate', 'lastDate'] };
+}
+
+/** The `source=` value of a landing key, in SQL: the source of an hourly row (the staging and daily tables have a column). */
+const SOURCE_OF_KEY = "regexp_extract(source_key, 'source=([^/]+)/', 1)";
+
+/**
+ * The named queries on the staging and daily tables (issue #18): the forecast's history and the curated days.
+ */
+function forecastQueries(target: QueryTarget): CatalogQuery[] {
+  const { hourly, staging, daily } = tables(target);
+  const { range, dates } = hourlyFilters(target);
+  const days = dailyRange(target);
+  return [
+    {
+      id: 'forecast-evolution',
+      description: 'How the forecast of one city and hour changed fetch after fetch (from the staging table)',
+      parameters: ['citySlug', 'observedAt', 'firstIngestDate', 'lastIngestDate'],
+      queryString: [
+        '-- Every fetch of one city and UTC hour, oldest first: how its forecast changed as the hour approached.',
+        "-- Parameters: city slug, the hour ('yyyy-MM-dd HH:mm:ss', UTC), first and last ingestion date ('yyyy-MM-dd').",
+        '-- lead_time_hours is observed_at - fetched_at: positive for a forecast, zero or negative once observed.',
+        'SELECT source,',
+        '  city_name,',
+        '  observed_at,',
+        '  fetched_at,',
+        '  lead_time_hours,',
+        '  is_forecast,',
+        ...WeatherContract.VARIABLES.map((v) => `  ${v.column},`),
+        '  batch_id',
+        `FROM ${staging}`,
+        'WHERE city = ? AND observed_at = CAST(? AS timestamp) AND ingest_date BETWEEN ? AND ?',
+        'ORDER BY source, fetched_at, batch_id',
+      ].join('\n'),
+    },
+    {
+      id: 'forecast-error-by-lead-time',
+      description: 'Temperature forecast error by lead time (in days) against the final, observed value of each hour',
+      parameters: ['firstIngestDate', 'lastIngestDate', ...range.parameters],
+      queryString: [
+        '-- Temperature forecast error per source and lead time, against the final value of the hour: the hourly',
+        '-- table\'s row once it is observed (is_forecast false). lead_days 0 = less than 24 hours ahead.',
+        `-- Parameters: first and last ingestion date of the forecasts ('yyyy-MM-dd'), then ${dates} of the hours.`,
+        'WITH forecasts AS (',
+        '  SELECT source, city, observed_at, lead_time_hours, temperature_c',
+        `  FROM ${staging}`,
+        '  WHERE ingest_date BETWEEN ? AND ? AND is_forecast AND temperature_c IS NOT NULL',
+        '), finals AS (',
+        `  SELECT ${SOURCE_OF_KEY} AS source, city, observed_at, temperature_c`,
+        `  FROM ${hourly}`,
+        `  WHERE ${range.sql} AND NOT is_forecast AND temperature_c IS NOT NULL`,
+        '), errors AS (',
+        '  SELECT forecasts.source, CAST(floor(forecasts.lead_time_hours / 24) AS integer) AS lead_days,',
+        '    forecasts.temperature_c - finals.temperature_c AS error_c',
+        '  FROM forecasts',
+        '  JOIN finals ON finals.source = forecasts.source AND finals.city = forecasts.city AND finals.observed_at = forecasts.observed_at',
+        ')',
+        'SELECT source,',
+        '  lead_days,',
+        '  count(*) AS forecasts,',
+        '  round(avg(abs(error_c)), 3) AS mean_absolute_error_c,',
+        '  round(avg(error_c), 3) AS bias_c,',
+        '  round(sqrt(avg(error_c * error_c)), 3) AS rmse_c',
+        'FROM errors',
+        'GROUP BY source, lead_days',
+        'ORDER BY source, lead_days',
+      ].join('\n'),
+    },
+    {
+      id: 'monthly-climate-summary',
+      description: 'Monthly climate summary per source and city, from the daily table, between two dates',
+      parameters: days.parameters,
+      queryString: [
+        '-- Monthly climate per source and city from the daily table: temperature extremes and mean, precipitation,',
+        '-- wet days (at least 1 mm), strongest wind; days still holding forecast hours are counted apart.',
+        `-- Parameters: ${days.parameters.length === 4 ? 'first date, last date, first date, last date' : 'first date, last date'} ('yyyy-MM-dd', inclusive).`,
+        'SELECT source,',
+        '  city,',
+        '  max(city_name) AS city_name,',
+        "  date_format(day, '%Y-%m') AS month,",
+        '  count(*) AS days,',
+        '  count_if(is_complete) AS complete_days,',
+        '  count_if(has_forecast_hours) AS days_with_forecast_hours,',
+        '  min(temperature_min_c) AS min_temperature_c,',
+        '  max(temperature_max_c) AS max_temperature_c,',
+        '  round(avg(temperature_mean_c), 2) AS mean_temperature_c,',
+        '  round(sum(precipitation_sum_mm), 2) AS precipitation_mm,',
+        '  count_if(precipitation_sum_mm >= 1.0) AS wet_days,',
+        '  max(wind_speed_max_kmh) AS max_wind_speed_kmh',
+        `FROM ${daily}`,
+        `WHERE ${days.sql}`,
+        "GROUP BY source, city, date_format(day, '%Y-%m')",
+        'ORDER BY source, city, month',
+      ].join('\n'),
+    },
+  ];
 }
 
 /**
@@ -207,6 +318,7 @@ export function analyticsQueries(target: QueryTarget): CatalogQuery[] {
         'ORDER BY records DESC, reason',
       ].join('\n'),
     },
+    ...forecastQueries(target),
   ];
 }
 
@@ -336,5 +448,59 @@ export function validationQueries(target: QueryTarget): ValidationQuery[] {
         'FROM totals',
       ].join('\n'),
     },
+    dailyConsistencyQuery(target),
   ];
+}
+
+/**
+ * The daily table agrees with the hourly one over the run's days (issue #18): exactly one daily row per source, city
+ * and day that has hourly rows, none without, `hours_present` the day's hourly row count, the temperature extremes
+ * those of the hourly values, and the mean between them.
+ */
+function dailyConsistencyQuery(target: QueryTarget): ValidationQuery {
+  const { hourly, daily } = tables(target);
+  const { range, dates } = hourlyFilters(target);
+  const days = dailyRange(target);
+  return {
+    id: 'daily-consistent',
+    description: 'One daily row per source, city and day of the run\'s days, consistent with the hourly rows (hours, extremes, mean)',
+    parameters: [...range.parameters, ...days.parameters],
+    queryString: [
+      '-- The daily table has exactly one row per source, city and day that has hourly rows (and none without),',
+      '-- with hours_present = the hourly row count, the hourly temperature extremes, and min <= mean <= max.',
+      `-- Parameters: ${dates} of the hourly table, then the same dates for the daily table ('yyyy-MM-dd').`,
+      'WITH hourly_days AS (',
+      `  SELECT ${SOURCE_OF_KEY} AS source, city, "date" AS day_text, count(*) AS hours,`,
+      '    min(temperature_c) AS temperature_min_c, max(temperature_c) AS temperature_max_c',
+      `  FROM ${hourly}`,
+      `  WHERE ${range.sql}`,
+      '  GROUP BY 1, 2, 3',
+      '), daily_days AS (',
+      '  SELECT source, city, CAST(day AS varchar) AS day_text, count(*) AS copies, max(hours_present) AS hours_present,',
+      '    max(temperature_min_c) AS temperature_min_c, max(temperature_max_c) AS temperature_max_c,',
+      '    max(temperature_mean_c) AS temperature_mean_c',
+      `  FROM ${daily}`,
+      `  WHERE ${days.sql}`,
+      '  GROUP BY 1, 2, 3',
+      '), compared AS (',
+      '  SELECT coalesce(h.city, d.city) AS city, coalesce(h.day_text, d.day_text) AS day_text,',
+      "    CASE WHEN d.copies IS NULL THEN 'no daily row'",
+      "      WHEN h.hours IS NULL THEN 'daily row without hourly rows'",
+      "      WHEN d.copies > 1 THEN 'duplicated daily row'",
+      "      WHEN d.hours_present <> h.hours THEN 'hours_present differs from the hourly row count'",
+      '      WHEN d.temperature_min_c IS DISTINCT FROM h.temperature_min_c OR d.temperature_max_c IS DISTINCT FROM h.temperature_max_c',
+      "        THEN 'temperature extremes differ from the hourly values'",
+      "      WHEN d.temperature_mean_c < d.temperature_min_c OR d.temperature_mean_c > d.temperature_max_c THEN 'mean outside min..max'",
+      '    END AS problem',
+      '  FROM hourly_days AS h',
+      '  FULL OUTER JOIN daily_days AS d ON d.source = h.source AND d.city = h.city AND d.day_text = h.day_text',
+      ')',
+      'SELECT count(problem) = 0 AS passed,',
+      '  count(*) AS days_checked,',
+      '  count(problem) AS inconsistent_days,',
+      "  coalesce(array_join(slice(array_agg(day_text || '/' || city || ': ' || problem ORDER BY day_text, city)"
+        + " FILTER (WHERE problem IS NOT NULL), 1, 20), ', '), '') AS inconsistent_day_list",
+      'FROM compared',
+    ].join('\n'),
+  };
 }

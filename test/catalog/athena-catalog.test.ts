@@ -145,7 +145,8 @@ describe('AthenaCatalog with the defaults', () => {
   });
 
   test('one named query per analytics query, in the workgroup and the database', () => {
-    const ids = ['daily-temperature', 'last-48-hours', 'monthly-precipitation', 'temperature-extremes', 'data-freshness', 'quarantine-by-reason'];
+    const ids = ['daily-temperature', 'last-48-hours', 'monthly-precipitation', 'temperature-extremes', 'data-freshness', 'quarantine-by-reason',
+      'forecast-evolution', 'forecast-error-by-lead-time', 'monthly-climate-summary'];
     expect(catalog.analyticsQueries.map((q) => q.id)).toEqual(ids);
     expect(catalog.namedQueries).toHaveLength(ids.length);
     template.resourceCountIs('AWS::Athena::NamedQuery', ids.length);
@@ -161,9 +162,9 @@ describe('AthenaCatalog with the defaults', () => {
     }
   });
 
-  test('every query reads the quoted date partition and names its parameters', () => {
+  test('every query reads the quoted date partition (the staging table: ingest_date) and names its parameters', () => {
     for (const q of [...catalog.analyticsQueries, ...catalog.validationQueries]) {
-      expect(q.queryString).toMatch(/WHERE "date" (BETWEEN \? AND \?|>= CAST\(current_date)/);
+      expect(q.queryString).toMatch(/WHERE ("date" (BETWEEN \? AND \?|>= CAST\(current_date)|.*ingest_date BETWEEN \? AND \?)/);
       expect(q.queryString.split('?').length - 1).toBe(q.parameters.length);
       // The partition column is a reserved word: outside comments and casts it is always quoted.
       const code = q.queryString.replace(/--.*$/gm, '').replace(/ AS date\)/g, ')');
@@ -180,7 +181,7 @@ describe('AthenaCatalog with the defaults', () => {
   });
 
   test('validation queries return a verdict and use the contract ranges and the threshold', () => {
-    expect(catalog.validationQueries.map((q) => q.id)).toEqual(['partitions-not-empty', 'no-duplicate-hours', 'values-in-range', 'quarantine-share']);
+    expect(catalog.validationQueries.map((q) => q.id)).toEqual(['partitions-not-empty', 'no-duplicate-hours', 'values-in-range', 'quarantine-share', 'daily-consistent']);
     for (const q of catalog.validationQueries) {
       expect(q.queryString).toMatch(/ AS passed,/);
     }
@@ -219,11 +220,12 @@ describe('AthenaCatalog.grantQuery', () => {
     });
   });
 
-  test('reads the catalog, the database and its two tables', () => {
+  test('reads the catalog, the database and its four tables', () => {
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-      Resource: [arn('glue', 'catalog'), arn('glue', 'database/test_catalog_a94269f6'), arn('glue', 'table/test_catalog_a94269f6/hourly'), arn('glue', 'table/test_catalog_a94269f6/quarantine')],
+      Resource: [arn('glue', 'catalog'), arn('glue', 'database/test_catalog_a94269f6'), arn('glue', 'table/test_catalog_a94269f6/hourly'),
+        arn('glue', 'table/test_catalog_a94269f6/quarantine'), arn('glue', 'table/test_catalog_a94269f6/staging'), arn('glue', 'table/test_catalog_a94269f6/daily')],
     });
   });
 
@@ -232,6 +234,8 @@ describe('AthenaCatalog.grantQuery', () => {
     const resources = JSON.stringify(objects.map((s) => s.Resource));
     expect(resources).toContain('/weather/hourly/*');
     expect(resources).toContain('/weather/quarantine/*');
+    expect(resources).toContain('/weather/staging/*');
+    expect(resources).toContain('/weather/daily/*');
     expect(resources).not.toContain('/weather/raw');
     expect(resources).not.toMatch(new RegExp(`${refinedId}.Arn"\\]\\},"/\\*"`));
     for (const s of objects) {

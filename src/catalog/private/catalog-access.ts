@@ -15,6 +15,8 @@ export interface CatalogShape extends IConstruct {
   readonly databaseName: string;
   readonly hourlyTableName: string;
   readonly quarantineTableName: string;
+  readonly stagingTableName: string;
+  readonly dailyTableName: string;
   readonly workGroupArn: string;
   readonly resultsBucket: s3.IBucket;
   readonly resultsPrefix: string;
@@ -66,6 +68,8 @@ export function queryTarget(catalog: CatalogShape, props: ValidationSettings, da
     database: databaseName,
     hourlyTable: catalog.hourlyTableName,
     quarantineTable: catalog.quarantineTableName,
+    stagingTable: catalog.stagingTableName,
+    dailyTable: catalog.dailyTableName,
     citySlugs,
     // The query compares a share: 5 % → 0.05.
     maxQuarantineShare: maxQuarantinePercent / 100,
@@ -97,12 +101,16 @@ export function grantCatalogQuery(catalog: CatalogShape, grantee: iam.IGrantable
       glueArn('database', catalog.databaseName),
       glueArn('table', `${catalog.databaseName}/${catalog.hourlyTableName}`),
       glueArn('table', `${catalog.databaseName}/${catalog.quarantineTableName}`),
+      glueArn('table', `${catalog.databaseName}/${catalog.stagingTableName}`),
+      glueArn('table', `${catalog.databaseName}/${catalog.dailyTableName}`),
     ],
   }));
   // Spelled-out S3 actions (the L2 grants use wildcard actions such as s3:GetObject*).
   const lake = catalog.refinedLake;
   grant = grant.combine(grantPrefixRead(lake.bucket, grantee, lake.hourlyPrefix));
   grant = grant.combine(grantPrefixRead(lake.bucket, grantee, lake.quarantinePrefix));
+  grant = grant.combine(grantPrefixRead(lake.bucket, grantee, WeatherContract.STAGING_PREFIX));
+  grant = grant.combine(grantPrefixRead(lake.bucket, grantee, WeatherContract.DAILY_PREFIX));
   // Athena reads and writes results (and aborts multipart uploads); it never deletes them.
   grant = grant.combine(grantPrefixRead(catalog.resultsBucket, grantee, catalog.resultsPrefix));
   grant = grant.combine(grantPrefixWrite(catalog.resultsBucket, grantee, catalog.resultsPrefix));
