@@ -125,9 +125,9 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     });
     const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
     const definition = JSON.stringify(machine.Properties.DefinitionString);
-    // The normal path's task timeouts: ingestion 78 s + 60 s slack + 60 s alert, Glue 90 min, 4 validation queries
-    // × (10 min + 60 s to read the verdict), planning 60 s and a notification 60 s = 8358 s → 140 min, + 15 min.
-    expect(definition).toContain('\\"TimeoutSeconds\\":9300');
+    // The normal path's task timeouts: ingestion 78 s + 60 s slack + 60 s alert, Glue 90 min, 5 validation queries
+    // × (10 min + 60 s to read the verdict), planning 60 s and a notification 60 s = 9018 s → 151 min, + 15 min.
+    expect(definition).toContain('\\"TimeoutSeconds\\":9960');
   });
 
   test('a daily schedule invokes the run starter with the scheduled time (which fixes the batch id), dead-lettered', () => {
@@ -331,22 +331,22 @@ describe('the time budget of the normal path', () => {
   test('task timeouts that add up to more than executionTimeout fail at synth, naming the props and the sum', () => {
     expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2), etlTimeout: Duration.minutes(90) } })).toThrow(
       'executionTimeout (2 hours) is shorter than the task timeouts on the normal path: ingestion (its timeout 1 minute 18 seconds + 1 minute, and a 1 minute alert) + '
-      + '4 validation queries × (queryTimeout 10 minutes + 1 minute to read the verdict) + the rest (planning 1 minute, notification 1 minute) + etlTimeout 1 hour 30 minutes '
-      + '= 2 hours 19 minutes (8358 s); raise executionTimeout, or lower etlTimeout or queryTimeout');
+      + '5 validation queries × (queryTimeout 10 minutes + 1 minute to read the verdict) + the rest (planning 1 minute, notification 1 minute) + etlTimeout 1 hour 30 minutes '
+      + '= 2 hours 30 minutes (9018 s); raise executionTimeout, or lower etlTimeout or queryTimeout');
     expect(() => pipeline({ props: { executionTimeout: Duration.minutes(30), etlTimeout: Duration.minutes(10), queryTimeout: Duration.minutes(5) } }))
-      .toThrow(/executionTimeout \(30 minutes\) is shorter .*queryTimeout 5 minutes.* etlTimeout 10 minutes = 36 minutes \(2160 s\);/);
+      .toThrow(/executionTimeout \(30 minutes\) is shorter .*queryTimeout 5 minutes.* etlTimeout 10 minutes = 42 minutes \(2520 s\);/);
   });
 
   test('a budget that fits synthesizes', () => {
-    const p = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(140), etlTimeout: Duration.minutes(90) } });
-    expect(definitionOf(p).TimeoutSeconds).toBe(8400);
+    const p = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90) } });
+    expect(definitionOf(p).TimeoutSeconds).toBe(9060);
   });
 
   test('executionTimeout without etlTimeout: the Glue run gets what the other tasks leave, in whole minutes, at most 90', () => {
-    // 7200 s - (198 s ingestion + 2640 s queries + 120 s rest) = 4242 s → 70 minutes.
-    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2) } }))).toBe(70);
+    // 7200 s - (198 s ingestion + 3300 s queries + 120 s rest) = 3582 s → 59 minutes.
+    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2) } }))).toBe(59);
     expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(6) } }))).toBe(90);
-    expect(() => pipeline({ props: { executionTimeout: Duration.minutes(20) } })).toThrow(/executionTimeout \(20 minutes\) is shorter .* = 47 minutes \(2820 s\);/);
+    expect(() => pipeline({ props: { executionTimeout: Duration.minutes(20) } })).toThrow(/executionTimeout \(20 minutes\) is shorter .* = 58 minutes \(3480 s\);/);
   });
 });
 

@@ -383,7 +383,7 @@ test('every Task state has a timeout, and so has the execution', () => {
   for (const [name, state] of taskStates) {
     expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
   }
-  expect(definition.TimeoutSeconds).toBe(9300); // the normal path's task timeouts plus 15 minutes (pipeline-orchestrator.test.ts)
+  expect(definition.TimeoutSeconds).toBe(9960); // the normal path's task timeouts plus 15 minutes (pipeline-orchestrator.test.ts)
 });
 
 /** An error as AWS reports a task's timeout: a name, and a cause that is missing (`undefined`), null or not JSON. */
@@ -464,4 +464,27 @@ test('a configured city that did not arrive is still expected: the partitions ch
   };
   const { calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { summary: onlyLyon });
   expect(calls.queries['partitions-not-empty'].ExecutionParameters.slice(-1)).toEqual(["'lyon,oslo'"]);
+});
+
+// Issue 18: the daily layer is validated after every run, over the run's days, like the hourly table.
+test('the daily layer is validated over the run\'s days; an inconsistent day fails the run naming it', async () => {
+  expect(validationIds).toContain('daily-consistent');
+  const ok = await execute({ scheduledTime: '2026-05-07T06:30:00Z' });
+  expect(ok.error).toBeUndefined();
+  const daily = withIngestion.catalog.validationQueries.find((q) => q.id === 'daily-consistent')!;
+  expect(ok.calls.queries['daily-consistent'].QueryString).toBe(daily.queryString);
+  // The run's first and last UTC day from its summary, for the hourly rows and then for the daily rows.
+  expect(ok.calls.queries['daily-consistent'].ExecutionParameters).toEqual(["'2026-05-06'", "'2026-05-08'", "'2026-05-06'", "'2026-05-08'"]);
+  const { error, calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+    verdict: {
+      'daily-consistent': {
+        columns: ['passed', 'days_checked', 'inconsistent_days', 'inconsistent_day_list'],
+        values: ['false', '6', '1', '2026-05-07/lyon: hours_present differs from the hourly row count'],
+      },
+    },
+  });
+  expect(error?.name).toBe('ValidationFailed');
+  expect(error?.cause).toContain('Validation daily-consistent failed');
+  expect(error?.cause).toContain('2026-05-07/lyon: hours_present differs from the hourly row count');
+  expect(calls.published.map((m) => m.Message.error)).toEqual(['ValidationFailed']);
 });
