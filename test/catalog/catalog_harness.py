@@ -86,12 +86,18 @@ class Lake:
         # the contract the GlueEtlJob synthesizes for it.
         self.monthly_refined = root / "refined-monthly"
         self.monthly_contract = QUERIES["monthly"]["etlContract"]
+        # The forecast lake (issue 18): an earlier fetch of the same hours, then the good batch; staging keeps both.
+        self.early = lake_fixture.early_batch(self.landing, self.fetched_at)
+        self.early_run_id = "catalog-early-run"
+        self.forecast_refined = root / "refined-forecast"
 
     def build(self) -> None:
         processed = self.processed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         run_etl([(self.landing, self.refined, self.good, self.good_run_id, processed),
                  (self.bad_landing, self.bad_refined, self.bad, self.bad_run_id, processed),
-                 (self.landing, self.monthly_refined, self.good, self.good_run_id, processed, json.dumps(self.monthly_contract))])
+                 (self.landing, self.monthly_refined, self.good, self.good_run_id, processed, json.dumps(self.monthly_contract)),
+                 (self.landing, self.forecast_refined, self.early, self.early_run_id, processed),
+                 (self.landing, self.forecast_refined, self.good, self.good_run_id, processed)])
         self.good_summary = run_summary(self.refined, self.good_run_id)
         self.bad_summary = run_summary(self.bad_refined, self.bad_run_id)
         self.monthly_summary = run_summary(self.monthly_refined, self.good_run_id)
@@ -160,7 +166,7 @@ class Catalog:
         if self.current == (refined_root, variant):
             return
         tables = QUERIES["tables"] if variant == "daily" else QUERIES[variant]["tables"]
-        for name in ("hourly", "quarantine"):
+        for name in ("hourly", "quarantine", "staging", "daily"):
             self.create_table(self.database, name, refined_root, tables)
         self.current = (refined_root, variant)
 

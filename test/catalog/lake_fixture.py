@@ -79,12 +79,13 @@ def canonical_values(k: int, i: int, city: FixtureCity) -> dict:
     }
 
 
-def _body(k: int, city: FixtureCity, first_local: datetime, hours: int, hot_hours: tuple):
+def _body(k: int, city: FixtureCity, first_local: datetime, hours: int, hot_hours: tuple, temperature_offset: float = 0.0):
     """The raw body, and the expected canonical values of each hour as this module converts them."""
     times, series, expected = [], {name: [] for name in API_VARIABLES}, []
     for i in range(hours):
         local = first_local + timedelta(hours=i)
         values = canonical_values(k, i, city)
+        values["temperature_c"] = round(values["temperature_c"] + temperature_offset, 1)
         temperature_api = values["temperature_c"]
         wind_api = values["wind_speed_kmh"]
         if city.temperature_unit == "°F":
@@ -117,7 +118,7 @@ def _body(k: int, city: FixtureCity, first_local: datetime, hours: int, hot_hour
 
 
 def lay_out_batch(landing_root: Path, batch_id: str, fetched_at: datetime, cities: list, first_day_offset: int,
-                  hours: int, hot_hours: dict, malformed: bool) -> Batch:
+                  hours: int, hot_hours: dict, malformed: bool, temperature_offset: float = 0.0) -> Batch:
     """Writes raw bodies and the manifest of one batch; returns the batch with its expected output."""
     ingest_date = fetched_at.date()
     batch = Batch(landing_root, batch_id, ingest_date, fetched_at,
@@ -141,7 +142,7 @@ def lay_out_batch(landing_root: Path, batch_id: str, fetched_at: datetime, citie
 
     for k, city in enumerate(cities):
         first_local = datetime.combine(ingest_date + timedelta(days=first_day_offset), datetime.min.time())
-        body, expected = _body(k, city, first_local, hours, hot_hours.get(city.slug, ()))
+        body, expected = _body(k, city, first_local, hours, hot_hours.get(city.slug, ()), temperature_offset)
         key = put(city.slug, city.name, json.dumps(body, ensure_ascii=False), city)
         for rejected, observed_at, values in expected:
             if rejected:
@@ -173,6 +174,19 @@ def good_batch(landing_root: Path, fetched_at: datetime) -> Batch:
     in Győr and one truncated body: a quarantine share well under 5 %."""
     return lay_out_batch(landing_root, "catalog-good", fetched_at, CITIES, -2, HOURS,
                          {c.slug: c.out_of_range_hours for c in CITIES}, malformed=True)
+
+
+# The earlier fetch of the forecast lake: a day before the good batch, the same hours, every temperature 1.5 °C warmer.
+EARLY_FETCH = timedelta(days=1)
+EARLY_TEMPERATURE_OFFSET = 1.5
+
+
+def early_batch(landing_root: Path, good_fetched_at: datetime) -> Batch:
+    """The good batch's cities and hours, fetched a day earlier with temperatures 1.5 °C higher: run before the good
+    batch, its hours are all superseded in the hourly table and all kept in the staging table."""
+    return lay_out_batch(landing_root, "catalog-early", good_fetched_at - EARLY_FETCH, CITIES, -1, HOURS,
+                         {c.slug: c.out_of_range_hours for c in CITIES}, malformed=False,
+                         temperature_offset=EARLY_TEMPERATURE_OFFSET)
 
 
 def high_quarantine_batch(landing_root: Path, fetched_at: datetime) -> Batch:

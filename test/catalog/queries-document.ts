@@ -38,6 +38,8 @@ function catalogDocument(partitionGranularity?: PartitionGranularity): any {
     tables: {
       hourly: properties(catalog.hourlyTable).TableInput,
       quarantine: properties(catalog.quarantineTable).TableInput,
+      staging: properties(catalog.stagingTable).TableInput,
+      daily: properties(catalog.dailyTable).TableInput,
     },
     analytics: catalog.analyticsQueries,
     validation: catalog.validationQueries,
