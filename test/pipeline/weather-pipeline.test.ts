@@ -29,7 +29,7 @@ describe('WeatherPipeline, exactly as the README writes it', () => {
       'AWS::S3::Bucket': 4, // landing, refined, one shared access-log bucket, Athena results
       'AWS::Glue::Job': 1,
       'AWS::Glue::Database': 1,
-      'AWS::Glue::Table': 2,
+      'AWS::Glue::Table': 4, // hourly, quarantine, staging, daily
       'AWS::Athena::WorkGroup': 1,
       'AWS::StepFunctions::StateMachine': 1,
       'AWS::SNS::Topic': 1,
