@@ -28,7 +28,8 @@ describe('staging and daily tables', () => {
 
   test('staging: contract columns, ingest_date/city partitions, projection up to today', () => {
     const staging = input('staging');
-    expect(staging.StorageDescriptor.Columns).toEqual(WeatherContract.STAGING_COLUMNS.map((c) => ({ Name: c.name, Type: c.dataType, Comment: c.comment })));
+    const glueColumns = WeatherContract.STAGING_COLUMNS.map((c) => ({ Name: c.name, Type: c.dataType, Comment: c.comment }));
+    expect(staging.StorageDescriptor.Columns).toEqual(glueColumns);
     expect(staging.PartitionKeys).toEqual([{ Name: 'ingest_date', Type: 'string' }, { Name: 'city', Type: 'string' }]);
     expect(staging.Parameters).toMatchObject({
       'projection.enabled': 'true',
@@ -44,7 +45,8 @@ describe('staging and daily tables', () => {
   test('daily: contract columns, partitioned and projected like hourly', () => {
     const daily = input('daily');
     const hourly = input('hourly');
-    expect(daily.StorageDescriptor.Columns).toEqual(WeatherContract.DAILY_COLUMNS.map((c) => ({ Name: c.name, Type: c.dataType, Comment: c.comment })));
+    const glueColumns = WeatherContract.DAILY_COLUMNS.map((c) => ({ Name: c.name, Type: c.dataType, Comment: c.comment }));
+    expect(daily.StorageDescriptor.Columns).toEqual(glueColumns);
     expect(daily.PartitionKeys).toEqual(hourly.PartitionKeys);
     const projection = (params: Record<string, unknown>) => Object.fromEntries(Object.entries(params).filter(([k]) => k.startsWith('projection.')));
     expect(projection(daily.Parameters)).toEqual(projection(hourly.Parameters));
