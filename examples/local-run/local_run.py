@@ -4,11 +4,12 @@ Each stage runs the library's own code on a local stand-in of the AWS engine it 
 
 1. ingestion  - the WeatherIngestion handler's code (Node.js) against live Open-Meteo, or recorded responses on a
                 loopback server when the API cannot be reached; writes a landing folder laid out exactly as the bucket
-2. ETL        - the Glue script (src/etl/script/weather_etl.py) on local Spark 3.5.6, the Spark of Glue 5.1
+2. ETL        - the Glue script (src/etl/script/weather_etl.py) on local Spark 3.5.6, the Spark of Glue 5.1: refined
+                hourly table, staging zone (every fetch) and curated daily layer
 3. catalog    - Trino (Athena engine v3 is Trino-based) with the tables the AthenaCatalog defines
 4. validation - the orchestrator's planner, then the validation queries the state machine runs after each ETL run
 5. analytics  - the named queries users open in the Athena console
-6. report     - a printed summary, summary.json and report.html (a temperature chart per city)
+6. report     - a printed summary, summary.json and report.html (a temperature chart per city, the daily layer)
 7. synth      - the examples app (examples/app.ts), as `cdk deploy` would create it
 
 Usage: python examples/local-run/local_run.py [--offline] [--out DIR]
@@ -34,7 +35,7 @@ from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scrip
 from trino_local import TrinoServer  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from report import VARIABLES, render_report  # noqa: E402
+from report import DAILY_COLUMNS, VARIABLES, render_report  # noqa: E402
 
 ETL_SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
 TS_NODE = ["npx", "ts-node", "--transpile-only", "--project", str(ROOT / "tsconfig.dev.json")]
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
         server.wait_ready()
         connection = server.connect()
         database = create_tables(connection, server, refined)
-        progress.say(f"tables {database}.hourly and {database}.quarantine over {refined}")
+        progress.say(f"tables {database}.{', '.join(t['Name'] for t in QUERIES['tables'].values())} over {refined}")
 
         progress.step("Validation: the orchestrator's planner and validation queries")
         plan = node(HERE / "plan.ts", [], stdin=json.dumps({"runId": run_id, "summary": etl}))
@@ -174,8 +175,21 @@ def main(argv: list[str] | None = None) -> dict:
 
         progress.step("Analytics: the named queries")
         dates = {"firstDate": literal(plan["firstDate"]), "lastDate": literal(plan["lastDate"])}
+        # The staging queries: the batch's ingestion date, and the last hour of the first city (a forecast hour
+        # on a live run; recorded responses are all in the past).
+        ingest_date = result["manifestKey"].split("ingest_date=", 1)[1].split("/", 1)[0]
+        dates.update(firstIngestDate=literal(ingest_date), lastIngestDate=literal(ingest_date))
+        followed = execute(connection, f"SELECT city, observed_at FROM hive.{database}.staging "
+                                       f"WHERE ingest_date = {literal(ingest_date)} "
+                                       f"ORDER BY city, observed_at DESC LIMIT 1", [])
+        if followed:
+            dates.update(citySlug=literal(followed[0]["city"]),
+                         observedAt=literal(followed[0]["observed_at"].strftime("%Y-%m-%d %H:%M:%S")))
         analytics = {}
         for query in QUERIES["analytics"]:
+            if any(p not in dates for p in query["parameters"]):
+                progress.say(f"{query['id']}: skipped (nothing staged)")
+                continue
             cursor = connection.cursor()
             rows = execute(connection, query["queryString"], [dates[p] for p in query["parameters"]])
             analytics[query["id"]] = {"columns": list(rows[0].keys()) if rows else [],
@@ -189,6 +203,17 @@ def main(argv: list[str] | None = None) -> dict:
                                        f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
                                        f'ORDER BY city_name, observed_at', []):
             series.setdefault(row["city_name"], []).append(row)
+        # The curated daily layer, a table per city, and the staging zone's size.
+        daily: dict[str, list[dict]] = {}
+        daily_columns = ", ".join(column for column, _ in DAILY_COLUMNS)
+        for row in execute(connection, f'SELECT city_name, {daily_columns} FROM hive.{database}.daily '
+                                       f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
+                                       f'ORDER BY city_name, source, day', []):
+            daily.setdefault(row.pop("city_name"), []).append({k: sql_value(v) for k, v in row.items()})
+        staged_rows = execute(connection, f"SELECT count(*) AS n FROM hive.{database}.staging "
+                                          f"WHERE ingest_date = {literal(ingest_date)}", [])[0]["n"]
+        progress.say(f"daily layer: {sum(len(r) for r in daily.values())} rows for {len(daily)} cities; "
+                     f"staging: {staged_rows} rows for ingestion date {ingest_date}")
         quarantine = execute(connection, f"SELECT reason, detail, city, city_name, observed_at_raw, raw_values, source_key "
                                          f"FROM hive.{database}.quarantine WHERE run_id = {literal(run_id)} "
                                          f"ORDER BY reason, source_key, observed_at_raw", [])
@@ -201,7 +226,9 @@ def main(argv: list[str] | None = None) -> dict:
         "runId": run_id,
         "ingestion": {"source": ingestion["source"], **{k: result[k] for k in ("citiesRequested", "written", "failed", "partialFailure")}},
         "etl": {k: etl[k] for k in ("files_read", "records_in", "refined", "quarantined", "quarantined_by_reason",
-                                    "superseded", "reconciled")},
+                                    "superseded", "staged", "daily_rows", "reconciled")},
+        "zones": {"stagingRows": staged_rows, "dailyRows": sum(len(r) for r in daily.values()),
+                  "dailyCities": sorted(daily)},
         "validation": {"plan": {k: plan[k] for k in ("firstDate", "lastDate", "citySlugs")},
                        "checks": validations, "allPassed": all(v["passed"] for v in validations)},
         "analytics": {k: len(v["rows"]) for k, v in analytics.items()},
@@ -213,8 +240,8 @@ def main(argv: list[str] | None = None) -> dict:
     for check in validations:
         check["description"] = descriptions.get(check["id"], "")
     summary["timings"] = {stage: round(seconds, 1) for stage, seconds in progress.timings}
-    report.write_text(render_report(summary, series, quarantine, validations, analytics, progress.timings, descriptions),
-                      encoding="utf-8")
+    report.write_text(render_report(summary, series, quarantine, validations, analytics, progress.timings, descriptions,
+                                    daily=daily), encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     e = summary["etl"]
     passed = sum(1 for v in validations if v["passed"])

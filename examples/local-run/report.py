@@ -205,6 +205,38 @@ def analytics_tables(analytics: dict, descriptions: dict) -> str:
     return "".join(out)
 
 
+# The daily layer's columns the report shows, in order: (column, header).
+DAILY_COLUMNS = [
+    ("day", "day (UTC)"), ("temperature_min_c", "min °C"), ("temperature_max_c", "max °C"),
+    ("temperature_mean_c", "mean °C"), ("precipitation_sum_mm", "precipitation mm"), ("wind_speed_max_kmh", "max wind km/h"),
+    ("dominant_weather_code", "weather code"), ("hours_present", "hours"), ("is_complete", "complete"),
+    ("has_forecast_hours", "forecast hours"),
+]
+
+
+def daily_tables(daily: dict[str, list[dict]]) -> str:
+    """One table per city of the curated daily layer (rows in day order)."""
+    if not daily:
+        return "<p>No daily rows.</p>"
+
+    def cell(column: str, value: object) -> str:
+        if value is None:
+            return '<td class="num">—</td>'
+        if isinstance(value, bool):
+            return f"<td>{'yes' if value else 'no'}</td>"
+        if isinstance(value, float):
+            return f'<td class="num">{value:.1f}</td>'
+        return f'<td class="num">{esc(value)}</td>' if column != "day" else f"<td>{esc(value)}</td>"
+
+    head = "".join(f"<th>{esc(title)}</th>" for _, title in DAILY_COLUMNS)
+    out = []
+    for city, rows in daily.items():
+        body = "".join("<tr>" + "".join(cell(c, r.get(c)) for c, _ in DAILY_COLUMNS) + "</tr>" for r in rows)
+        out.append(f'<h3>{esc(city)} <span class="note">{len(rows)} day{"s" if len(rows) != 1 else ""}</span></h3>'
+                   f'<table class="data daily"><tr>{head}</tr>{body}</table>')
+    return "".join(out)
+
+
 STYLE = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:24px auto;max-width:1160px;color:#1f2328;padding:0 16px}
 h1{margin:0 0 4px;font-size:24px}h2{margin:28px 0 10px;font-size:19px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
@@ -228,10 +260,12 @@ table.timing{min-width:420px}.timing td:last-child{width:220px}.bar{height:10px;
 
 
 def render_report(summary: dict, series: dict[str, list[dict]], quarantine: list[dict], validations: list[dict],
-                  analytics: dict, timings: list[tuple[str, float]], descriptions: dict | None = None) -> str:
+                  analytics: dict, timings: list[tuple[str, float]], descriptions: dict | None = None,
+                  daily: dict[str, list[dict]] | None = None) -> str:
     """The whole page. `series`: city display name → hourly rows (observed_at as datetime, one key per VARIABLES
     column); `quarantine`: rows of the quarantine table; `validations`: {id, description, passed, row}; `analytics`:
-    query id → {columns, rows}; `timings`: (stage, seconds) in run order."""
+    query id → {columns, rows}; `timings`: (stage, seconds) in run order; `daily`: city display name → rows of the
+    daily table (one key per DAILY_COLUMNS column), shown when given."""
     etl, ingestion = summary["etl"], summary["ingestion"]
     all_passed = all(v["passed"] for v in validations)
     first = min((rows[0]["observed_at"] for rows in series.values() if rows), default=None)
@@ -242,6 +276,9 @@ def render_report(summary: dict, series: dict[str, list[dict]], quarantine: list
         charts = "".join(svg_chart([(r["observed_at"], r.get(column)) for r in rows], title, unit, colour, kind)
                          for column, title, unit, colour, kind in VARIABLES)
         cities.append(f'<h3>{esc(city)} <span class="note">{len(rows)} hours</span></h3><div class="city">{charts}</div>')
+    daily_section = "" if daily is None else (
+        '<h2>Daily weather per city</h2>\n<p class="note">From the curated daily table (one row per source, city and UTC day),'
+        f' recomputed by each run for the days it touched.</p>\n{daily_tables(daily)}\n')
     verdict = ("all validation checks passed" if all_passed
                else f'{sum(not v["passed"] for v in validations)} validation check(s) FAILED')
     return f"""<!doctype html>
@@ -257,7 +294,7 @@ ingestion source: {esc(ingestion["source"])} · {esc(verdict)}</p>
 <h2>Hourly weather per city</h2>
 <p class="note">From the refined table (one row per city and UTC hour); gaps are hours with no value.</p>
 {"".join(cities) or "<p>No refined rows.</p>"}
-<h2>Quarantine by reason</h2>
+{daily_section}<h2>Quarantine by reason</h2>
 <p class="note">Every rejected record keeps its reason, its raw values and the landing object it came from.</p>
 {quarantine_table(quarantine, etl.get("quarantined_by_reason", {}))}
 <h2>Named queries</h2>

@@ -46,12 +46,21 @@ def test_local_run_reconciles_and_validates(tmp_path):
     assert etl["reconciled"] is True
 
     checks = {c["id"]: c for c in summary["validation"]["checks"]}
-    assert set(checks) == {"partitions-not-empty", "no-duplicate-hours", "values-in-range", "quarantine-share"}
+    assert set(checks) == {"partitions-not-empty", "no-duplicate-hours", "values-in-range", "quarantine-share",
+                           "daily-consistent"}
     assert all(c["passed"] for c in checks.values()), checks
     assert checks["values-in-range"]["row"]["rows_checked"] == hours - empty_hours
     assert summary["validation"]["plan"]["citySlugs"] == "marseille,nice,paris"
 
     assert summary["analytics"]["daily-temperature"] == 3 * 2  # three cities, two UTC days
+    # Issue 18: every refined hour is staged (one fetch each), the daily layer has a row per city and UTC day.
+    assert etl["staged"] == etl["refined"]
+    assert summary["zones"]["stagingRows"] == etl["refined"]
+    assert summary["zones"]["dailyRows"] == etl["daily_rows"] == 3 * 2
+    assert summary["zones"]["dailyCities"] == ["Marseille", "Nice", "Paris"]
+    assert checks["daily-consistent"]["row"]["days_checked"] == 3 * 2
+    assert summary["analytics"]["monthly-climate-summary"] >= 3
+    assert summary["analytics"]["forecast-evolution"] == 1  # one fetch of the hour so far
     report = (tmp_path / "run" / "report.html").read_text()
     # Three charts (temperature, precipitation, wind) per city, each with value and time axis ticks.
     assert report.count("<svg") == 3 * 3
@@ -59,5 +68,6 @@ def test_local_run_reconciles_and_validates(tmp_path):
         assert f"<h3>{city} " in report
     assert report.count('class="tick" text-anchor="end"') >= 9 * 3
     assert "NO_MEASUREMENT" in report and "✔ passed" in report and "✘ FAILED" not in report
+    assert "<h2>Daily weather per city</h2>" in report and report.count('<table class="data daily">') == 3
     assert set(summary["timings"]) == {"Ingestion", "ETL", "Catalog", "Validation", "Analytics", "Report"}
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["etl"] == etl

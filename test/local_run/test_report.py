@@ -53,7 +53,7 @@ def made_up_run(passed: bool = True) -> dict:
 def render(**changes) -> str:
     run = {**made_up_run(), **changes}
     return report.render_report(run["summary"], run["series"], run["quarantine"], run["validations"], run["analytics"],
-                                run["timings"], {"daily-temperature": "Daily minimum per city"})
+                                run["timings"], {"daily-temperature": "Daily minimum per city"}, daily=run.get("daily"))
 
 
 def test_counts_and_timing_come_first():
@@ -114,3 +114,27 @@ def test_the_page_opens_offline():
     page = render()
     assert not re.search(r"<script|<link|<img|<iframe|@import|url\(", page, re.I)
     assert not re.search(r'\s(src|href)="(https?:)?//', page)
+
+
+def test_the_daily_layer_is_a_table_per_city():
+    daily = {
+        "Paris": [{"day": "2026-05-07", "temperature_min_c": 10.0, "temperature_max_c": 17.66, "temperature_mean_c": 13.8,
+                   "precipitation_sum_mm": 1.2, "wind_speed_max_kmh": 14.0, "dominant_weather_code": 3, "hours_present": 24,
+                   "is_complete": True, "has_forecast_hours": False},
+                  {"day": "2026-05-08", "temperature_min_c": 9.0, "temperature_max_c": None, "temperature_mean_c": 12.0,
+                   "precipitation_sum_mm": 0.0, "wind_speed_max_kmh": 11.0, "dominant_weather_code": 61, "hours_present": 20,
+                   "is_complete": False, "has_forecast_hours": True}],
+        "Nice": [],
+    }
+    page = render(daily=daily)
+    section = page[page.index("<h2>Daily weather per city</h2>"):page.index("<h2>Quarantine by reason</h2>")]
+    assert re.findall(r"<h3>(\w+) <span", section) == ["Paris", "Nice"]
+    tables = re.findall(r'<table class="data daily">(.*?)</table>', section, re.S)
+    assert len(tables) == 2
+    paris_rows = re.findall(r"<tr>(<td.*?)</tr>", tables[0])
+    assert len(paris_rows) == 2
+    assert "<td>2026-05-07</td>" in paris_rows[0] and '<td class="num">17.7</td>' in paris_rows[0]
+    assert "<td>yes</td><td>no</td>" in paris_rows[0]
+    assert '<td class="num">—</td>' in paris_rows[1] and "<td>no</td><td>yes</td>" in paris_rows[1]
+    # Without the daily layer the section is absent.
+    assert "Daily weather per city" not in render()
