@@ -598,8 +598,9 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
       props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`),
       props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.REFINED_HOURLY_PREFIX}*`),
       props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.QUARANTINE_PREFIX}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.DAILY_PREFIX}*`),
       props.catalog.resultsBucket.arnForObjects(`${props.catalog.resultsPrefix}*`),
-    ], 'Object access is limited to the contract prefixes (run summaries, hourly, quarantine) and the Athena results prefix; object keys are only known at run time.');
+    ], 'Object access is limited to the contract prefixes (run summaries, hourly, quarantine, daily) and the Athena results prefix; object keys are only known at run time.');
     const functionArns = [`${this.validationPlanFunction.functionArn}:*`];
     if (props.ingestion !== undefined) {
       functionArns.push(`${props.ingestion.ingestFunction.functionArn}:*`);
@@ -634,11 +635,14 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
         glueArn('database', catalog.databaseName),
         glueArn('table', `${catalog.databaseName}/${catalog.hourlyTableName}`),
         glueArn('table', `${catalog.databaseName}/${catalog.quarantineTableName}`),
+        // daily-consistent compares the daily table with the hourly one.
+        glueArn('table', `${catalog.databaseName}/${catalog.dailyTableName}`),
       ],
     }));
     // Athena reads the tables and writes results with the caller's permissions.
     grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.REFINED_HOURLY_PREFIX);
     grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.QUARANTINE_PREFIX);
+    grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.DAILY_PREFIX);
     const resultsPrefix = catalog.resultsPrefix;
     grantPrefixRead(catalog.resultsBucket, role, resultsPrefix);
     grantPrefixWrite(catalog.resultsBucket, role, resultsPrefix);

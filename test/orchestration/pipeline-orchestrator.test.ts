@@ -63,9 +63,12 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
       expect(resourcesOf(action)).toEqual([stack.resolve(catalog.workGroupArn)]);
     }
     const glueResources = resourcesOf('glue:GetTable').map((r) => JSON.stringify(r));
-    expect(glueResources).toHaveLength(4);
+    expect(glueResources).toHaveLength(5);
     expect(glueResources.join()).toContain(`:table/${catalog.databaseName}/hourly`);
     expect(glueResources.join()).toContain(`:table/${catalog.databaseName}/quarantine`);
+    // daily-consistent reads the daily table (issue 18); no validation query reads staging.
+    expect(glueResources.join()).toContain(`:table/${catalog.databaseName}/daily`);
+    expect(glueResources.join()).not.toContain(`:table/${catalog.databaseName}/staging`);
     expect(glueResources.join()).toContain(`:database/${catalog.databaseName}"`);
   });
 
@@ -81,8 +84,9 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     expect(resourcesOf('s3:GetObject')).toEqual(expect.arrayContaining([
       stack.resolve(refined.bucket.arnForObjects(`${WeatherContract.REFINED_HOURLY_PREFIX}*`)),
       stack.resolve(refined.bucket.arnForObjects(`${WeatherContract.QUARANTINE_PREFIX}*`)),
+      stack.resolve(refined.bucket.arnForObjects(`${WeatherContract.DAILY_PREFIX}*`)),
     ]));
-    expect(resourcesOf('s3:GetObject')).toHaveLength(3);
+    expect(resourcesOf('s3:GetObject')).toHaveLength(4);
     expect(resourcesOf('s3:GetObject')).not.toContainEqual(stack.resolve(landing.bucket.arnForObjects('*')));
     // The state machine never loads the summary (a backfill's exceeds the 256 KiB state quota): the planner does.
     const planRole = (orchestrator.validationPlanFunction.role as iam.Role);
