@@ -42,6 +42,33 @@ test('the library knows the parameters of its named queries', () => {
   const parameters = libraryQueryParameters();
   expect(parameters.get('weather-daily-temperature')).toEqual(['firstDate', 'lastDate']);
   expect(parameters.get('weather-last-48-hours')).toEqual([]);
+  expect(parameters.get('weather-forecast-evolution')).toEqual(['citySlug', 'observedAt', 'firstIngestDate', 'lastIngestDate']);
+});
+
+test('the staging queries get the date range as ingestion dates, and the followed city and hour when given', async () => {
+  athena.reset();
+  athena.on(ListNamedQueriesCommand).resolves({ NamedQueryIds: ['f1', 'f2'] });
+  athena.on(BatchGetNamedQueryCommand).resolves({
+    NamedQueries: [
+      { Name: 'weather-forecast-evolution', Database: 'weather', QueryString: 'SELECT 3 -- evolution', WorkGroup: 'weather' },
+      { Name: 'weather-forecast-error-by-lead-time', Database: 'weather', QueryString: 'SELECT 4 -- error', WorkGroup: 'weather' },
+    ],
+  });
+  athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'e' });
+  athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } });
+  athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [row('n')] } });
+  const without = await runNamedQueries(new AthenaClient({ region: 'eu-west-3' }), options);
+  expect(without.map((r) => [r.name, r.state, r.reason])).toEqual([
+    ['weather-forecast-error-by-lead-time', 'SUCCEEDED', undefined],
+    ['weather-forecast-evolution', 'SKIPPED', 'no value for parameter(s) citySlug, observedAt'],
+  ]);
+  expect(athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input.ExecutionParameters)
+    .toEqual(["'2026-05-01'", "'2026-05-07'", "'2026-05-01'", "'2026-05-07'"]);
+  athena.resetHistory();
+  const given = await runNamedQueries(new AthenaClient({ region: 'eu-west-3' }), { ...options, citySlug: 'nice', observedAt: '2026-05-07 12:00:00' });
+  expect(given.map((r) => r.state)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+  expect(athena.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input.ExecutionParameters)[1])
+    .toEqual(["'nice'", "'2026-05-07 12:00:00'", "'2026-05-01'", "'2026-05-07'"]);
 });
 
 test('runs every named query of the workgroup, with date parameters as SQL literals, and reads all result pages', async () => {
