@@ -279,3 +279,26 @@ def test_monthly_daily_partitions_recompute_only_the_touched_days(spark, tmp_pat
     assert gyor[date(2026, 5, 8)]["temperature_mean_c"] == pytest.approx(414.0 / 24)
     assert len(after["daily"]) == len(before["daily"])
     assert len([f for f in after["daily_files"] if "city=gyor" in f]) == 1
+
+
+def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_path, contract):
+    # b2 and b3 land in the same staging partition (ingest_date=2026-05-08/city=gyor).
+    landing = copy_landing(tmp_path / "landing")
+    refined = tmp_path / "refined"
+    partition = refined / "weather/staging/ingest_date=2026-05-08/city=gyor"
+    run_batch(spark, landing, refined, "r2", "--manifest_key", B2_MANIFEST)
+    run_batch(spark, landing, refined, "r3", "--manifest_key", B3_MANIFEST)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in partition.glob("*.parquet")}
+    assert sorted(before) == ["b2.parquet", "b3.parquet"]
+    # b2 again, processed later: its file is rewritten, b3's is not touched.
+    run_batch(spark, landing, refined, "r2-again", "--manifest_key", B2_MANIFEST, processed_at="2026-05-10T00:00:00Z")
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in partition.glob("*.parquet")}
+    assert after["b3.parquet"] == before["b3.parquet"]
+    assert after["b2.parquet"][0] != before["b2.parquet"][0]
+    staged = rows(spark, refined / "weather/staging", weather_etl.staging_schema(contract))
+    assert sorted((r["batch_id"], r["run_id"]) for r in staged) == [("b2", "r2-again")] * 6 + [("b3", "r3")] * 3
+    # b2 again with Győr no longer configured: every hour is quarantined, and b2's staged rows go with it.
+    summary = run_batch(spark, landing, refined, "r2-unconfigured", "--manifest_key", B2_MANIFEST,
+                        extra=("--cities_json", '{"nice": "Nice"}'))
+    assert (summary["staged"], summary["quarantined"], summary["reconciled"]) == (0, 6, True)
+    assert sorted(p.name for p in partition.glob("*.parquet")) == ["b3.parquet"]
