@@ -104,8 +104,9 @@ export interface PipelineOrchestratorProps {
 
   /**
    * Longest an execution may run before Step Functions stops it (and its Glue run). It must hold the task timeouts
-   * on the normal path: the ingestion's, `etlTimeout`, each validation query's `queryTimeout` (plus a minute to read
-   * its verdict) and a few minutes for the rest; synth fails, naming them and their sum, when it does not.
+   * on the normal path: the ingestion's, `etlTimeout` for each Glue run attempt (1 + `etlRunRetries`), each
+   * validation query's `queryTimeout` (plus a minute to read its verdict) and a few minutes for the rest; synth
+   * fails, naming them and their sum, when it does not.
    *
    * @default - that sum plus 15 minutes for retries, at least 2 hours
    */
@@ -115,7 +116,7 @@ export interface PipelineOrchestratorProps {
    * Longest one Glue run may take before the state machine stops it. Shorter than `executionTimeout`.
    *
    * @default - 90 minutes; when `executionTimeout` is given, at most what it leaves after the other task timeouts
-   * on the normal path, in whole minutes
+   * on the normal path, shared by the Glue run attempts (1 + `etlRunRetries`), in whole minutes
    */
   readonly etlTimeout?: Duration;
 
@@ -345,12 +346,19 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
     // ends TIMED_OUT instead of in the notify path.
     const budget = budgetWithoutEtl(props.ingestion, props.catalog.validationQueries.length, queryTimeout);
     const budgetSeconds = budget.reduce((sum, part) => sum + part.seconds, 0);
+    // A job run that ends FAILED is started again etlRunRetries times: each attempt may take etlTimeout.
+    const etlAttempts = etlRunRetries + 1;
     const etlTimeout = props.etlTimeout ?? (props.executionTimeout === undefined || Token.isUnresolved(props.executionTimeout.toString())
       ? Duration.minutes(90)
-      : Duration.minutes(Math.max(1, Math.min(90, Math.floor((seconds(props.executionTimeout) - budgetSeconds) / 60)))));
+      : Duration.minutes(Math.max(1, Math.min(90, Math.floor((seconds(props.executionTimeout) - budgetSeconds) / etlAttempts / 60)))));
     checkDuration('etlTimeout', etlTimeout, 60, 48 * 3600);
-    const normalPath = [...budget, { what: `etlTimeout ${etlTimeout.toHumanString()}`, seconds: seconds(etlTimeout) }];
-    const normalPathSeconds = budgetSeconds + seconds(etlTimeout);
+    const normalPath = [...budget, {
+      what: etlAttempts === 1
+        ? `etlTimeout ${etlTimeout.toHumanString()} (etlRunRetries 0)`
+        : `${etlAttempts} Glue run attempts (etlRunRetries ${etlRunRetries}) × etlTimeout ${etlTimeout.toHumanString()}`,
+      seconds: etlAttempts * seconds(etlTimeout),
+    }];
+    const normalPathSeconds = budgetSeconds + etlAttempts * seconds(etlTimeout);
     const executionTimeout = props.executionTimeout
       ?? Duration.minutes(Math.max(120, Math.ceil(normalPathSeconds / 60) + 15));
     if (!Token.isUnresolved(etlTimeout.toString()) && !Number.isInteger(etlTimeout.toMinutes({ integral: false }))) {
@@ -363,7 +371,7 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
     if (!Token.isUnresolved(executionTimeout.toString()) && normalPathSeconds > seconds(executionTimeout)) {
       throw new Error(`executionTimeout (${executionTimeout.toHumanString()}) is shorter than the task timeouts on the normal path: `
         + `${normalPath.map((part) => part.what).join(' + ')} = ${Duration.seconds(normalPathSeconds).toHumanString()} (${normalPathSeconds} s); `
-        + 'raise executionTimeout, or lower etlTimeout or queryTimeout');
+        + 'raise executionTimeout, or lower etlTimeout, etlRunRetries or queryTimeout');
     }
     if (scheduleEnabled && !hasIngestion) {
       throw new Error('scheduleEnabled is true but there is no ingestion: a scheduled execution without the ingestion step has no batch to process; pass ingestion, or use the manifest trigger');

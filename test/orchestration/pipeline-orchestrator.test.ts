@@ -114,7 +114,7 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     });
   });
 
-  test('logs level ALL with execution data to an encrypted, retained log group; X-Ray on; 2 hour timeout', () => {
+  test('logs level ALL with execution data to an encrypted, retained log group; X-Ray on; the execution timeout holds the normal path', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: {
         Level: 'ALL',
@@ -129,9 +129,10 @@ describe('PipelineOrchestrator with an ingestion step and defaults', () => {
     });
     const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
     const definition = JSON.stringify(machine.Properties.DefinitionString);
-    // The normal path's task timeouts: ingestion 78 s + 60 s slack + 60 s alert, Glue 90 min, 5 validation queries
-    // × (10 min + 60 s to read the verdict), planning 60 s and a notification 60 s = 9018 s → 151 min, + 15 min.
-    expect(definition).toContain('\\"TimeoutSeconds\\":9960');
+    // The normal path's task timeouts: ingestion 78 s + 60 s slack + 60 s alert, 2 Glue run attempts × 90 min,
+    // 5 validation queries × (10 min + 60 s to read the verdict), planning 60 s and a notification 60 s = 14418 s
+    // → 241 min, + 15 min.
+    expect(definition).toContain('\\"TimeoutSeconds\\":15360');
   });
 
   test('a daily schedule invokes the run starter with the scheduled time (which fixes the batch id), dead-lettered', () => {
@@ -335,22 +336,38 @@ describe('the time budget of the normal path', () => {
   test('task timeouts that add up to more than executionTimeout fail at synth, naming the props and the sum', () => {
     expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2), etlTimeout: Duration.minutes(90) } })).toThrow(
       'executionTimeout (2 hours) is shorter than the task timeouts on the normal path: ingestion (its timeout 1 minute 18 seconds + 1 minute, and a 1 minute alert) + '
-      + '5 validation queries × (queryTimeout 10 minutes + 1 minute to read the verdict) + the rest (planning 1 minute, notification 1 minute) + etlTimeout 1 hour 30 minutes '
-      + '= 2 hours 30 minutes (9018 s); raise executionTimeout, or lower etlTimeout or queryTimeout');
+      + '5 validation queries × (queryTimeout 10 minutes + 1 minute to read the verdict) + the rest (planning 1 minute, notification 1 minute) + '
+      + '2 Glue run attempts (etlRunRetries 1) × etlTimeout 1 hour 30 minutes '
+      + `= ${Duration.seconds(14418).toHumanString()} (14418 s); raise executionTimeout, or lower etlTimeout, etlRunRetries or queryTimeout`);
     expect(() => pipeline({ props: { executionTimeout: Duration.minutes(30), etlTimeout: Duration.minutes(10), queryTimeout: Duration.minutes(5) } }))
-      .toThrow(/executionTimeout \(30 minutes\) is shorter .*queryTimeout 5 minutes.* etlTimeout 10 minutes = 42 minutes \(2520 s\);/);
+      .toThrow(/executionTimeout \(30 minutes\) is shorter .*queryTimeout 5 minutes.* 2 Glue run attempts \(etlRunRetries 1\) × etlTimeout 10 minutes = 52 minutes \(3120 s\);/);
   });
 
   test('a budget that fits synthesizes', () => {
-    const p = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90) } });
-    expect(definitionOf(p).TimeoutSeconds).toBe(9060);
+    const p = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(241), etlTimeout: Duration.minutes(90) } });
+    expect(definitionOf(p).TimeoutSeconds).toBe(14460);
   });
 
-  test('executionTimeout without etlTimeout: the Glue run gets what the other tasks leave, in whole minutes, at most 90', () => {
-    // 7200 s - (198 s ingestion + 3300 s queries + 120 s rest) = 3582 s → 59 minutes.
-    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2) } }))).toBe(59);
+  test('each Glue run attempt counts: etlRunRetries is part of the sum', () => {
+    // 151 minutes hold one 90-minute Glue run (9018 s), not two.
+    const once = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90), etlRunRetries: 0 } });
+    expect(definitionOf(once).TimeoutSeconds).toBe(9060);
+    expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90) } }))
+      .toThrow(/executionTimeout \(2 hours 31 minutes\) is shorter .* \+ 2 Glue run attempts \(etlRunRetries 1\) × etlTimeout 1 hour 30 minutes = .* \(14418 s\);/);
+    expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(241), etlTimeout: Duration.minutes(90), etlRunRetries: 2 } }))
+      .toThrow(/\+ 3 Glue run attempts \(etlRunRetries 2\) × etlTimeout 1 hour 30 minutes = .* \(19818 s\); raise executionTimeout, or lower etlTimeout, etlRunRetries or queryTimeout/);
+    // The derived execution timeout: 3618 s + n × 5400 s, in minutes, + 15.
+    expect(definitionOf(pipeline({ ingestion: true, props: { etlRunRetries: 0 } })).TimeoutSeconds).toBe(9960);
+    expect(definitionOf(pipeline({ ingestion: true, props: { etlRunRetries: 2 } })).TimeoutSeconds).toBe(20760);
+  });
+
+  test('executionTimeout without etlTimeout: the Glue run attempts share what the other tasks leave, in whole minutes, at most 90', () => {
+    // (7200 s - (198 s ingestion + 3300 s queries + 120 s rest)) / 2 attempts = 1791 s → 29 minutes.
+    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2) } }))).toBe(29);
+    // One attempt only: 3582 s → 59 minutes.
+    expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(2), etlRunRetries: 0 } }))).toBe(59);
     expect(glueTimeout(pipeline({ ingestion: true, props: { executionTimeout: Duration.hours(6) } }))).toBe(90);
-    expect(() => pipeline({ props: { executionTimeout: Duration.minutes(20) } })).toThrow(/executionTimeout \(20 minutes\) is shorter .* = 58 minutes \(3480 s\);/);
+    expect(() => pipeline({ props: { executionTimeout: Duration.minutes(20) } })).toThrow(/executionTimeout \(20 minutes\) is shorter .* = 59 minutes \(3540 s\);/);
   });
 });
 

@@ -383,7 +383,7 @@ test('every Task state has a timeout, and so has the execution', () => {
   for (const [name, state] of taskStates) {
     expect([name, typeof state.TimeoutSeconds]).toEqual([name, 'number']);
   }
-  expect(definition.TimeoutSeconds).toBe(9960); // the normal path's task timeouts plus 15 minutes (pipeline-orchestrator.test.ts)
+  expect(definition.TimeoutSeconds).toBe(15360); // the normal path's task timeouts (2 Glue run attempts) plus 15 minutes (pipeline-orchestrator.test.ts)
 });
 
 /** An error as AWS reports a task's timeout: a name, and a cause that is missing (`undefined`), null or not JSON. */

@@ -52,9 +52,10 @@ describe('what follows the schedule', () => {
   test('hourly: 3-hour windows, a 60-minute execution timeout, 5-minute queries and the rest for the Glue run', () => {
     const hourly = synth(scheduler.ScheduleExpression.rate(Duration.hours(1)));
     expect(hourly.runFreshness).toContain('in the last 3 hours');
-    // 3600 s - (138 s ingestion + 60 s alert, 5 × (300 s query + 60 s verdict), 60 s planning, 60 s notification) → 24 minutes.
+    // 3600 s - (138 s ingestion + 60 s alert, 5 × (300 s query + 60 s verdict), 60 s planning, 60 s notification)
+    // = 1482 s for 2 Glue run attempts (etlRunRetries 1) → 12 minutes each.
     expect(hourly.definition).toContain('\\"TimeoutSeconds\\":300,');
-    expect(hourly.definition).toContain('\\"Timeout\\":24');
+    expect(hourly.definition).toContain('\\"Timeout\\":12}');
     expect(hourly.definition).toContain('\\"TimeoutSeconds\\":3600');
   });
 
