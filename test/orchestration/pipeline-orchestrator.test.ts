@@ -350,11 +350,15 @@ describe('the time budget of the normal path', () => {
 
   test('each Glue run attempt counts: etlRunRetries is part of the sum', () => {
     // 151 minutes hold one 90-minute Glue run (9018 s), not two.
-    const once = pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90), etlRunRetries: 0 } });
+    const once = pipeline({
+      ingestion: true,
+      props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90), etlRunRetries: 0 },
+    });
     expect(definitionOf(once).TimeoutSeconds).toBe(9060);
     expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(151), etlTimeout: Duration.minutes(90) } }))
       .toThrow(/executionTimeout \(2 hours 31 minutes\) is shorter .* \+ 2 Glue run attempts \(etlRunRetries 1\) × etlTimeout 1 hour 30 minutes = .* \(14418 s\);/);
-    expect(() => pipeline({ ingestion: true, props: { executionTimeout: Duration.minutes(241), etlTimeout: Duration.minutes(90), etlRunRetries: 2 } }))
+    const thrice = { executionTimeout: Duration.minutes(241), etlTimeout: Duration.minutes(90), etlRunRetries: 2 };
+    expect(() => pipeline({ ingestion: true, props: thrice }))
       .toThrow(/\+ 3 Glue run attempts \(etlRunRetries 2\) × etlTimeout 1 hour 30 minutes = .* \(19818 s\); raise executionTimeout, or lower etlTimeout, etlRunRetries or queryTimeout/);
     // The derived execution timeout: 3618 s + n × 5400 s, in minutes, + 15.
     expect(definitionOf(pipeline({ ingestion: true, props: { etlRunRetries: 0 } })).TimeoutSeconds).toBe(9960);

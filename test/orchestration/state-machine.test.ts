@@ -1,4 +1,5 @@
 import aslValidator from 'asl-validator';
+import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { definitionOf, pipeline } from './fixture';
 import { PipelineOrchestrator as O, WeatherContract } from '../../src';
@@ -488,3 +489,290 @@ test('the daily layer is validated over the run\'s days; an inconsistent day fai
   expect(error?.cause).toContain('2026-05-07/lyon: hours_present differs from the hourly row count');
   expect(calls.published.map((m) => m.Message.error)).toEqual(['ValidationFailed']);
 });
+
+/*
+ * The faults issue #16 lists, each run to its end state: Succeed only when the data is valid, otherwise a
+ * notification (with the original error in its message) and Fail.
+ */
+describe('faults: every failure reaches a person, with the original error', () => {
+  const scheduled = { scheduledTime: '2026-05-07T06:30:00Z' };
+  const firstQuery = validationIds[0];
+  const lastQuery = validationIds[validationIds.length - 1];
+
+  /** A handler that throws `error()` on its first `times` calls (every call when `times` is undefined), then returns `then()`. */
+  function failing(error: () => Error, times?: number, then?: () => any) {
+    let calls = 0;
+    const handler = (_request: any) => {
+      calls++;
+      if (times === undefined || calls <= times) {
+        throw error();
+      }
+      return then!();
+    };
+    return Object.assign(handler, { calls: () => calls });
+  }
+
+  /** The one failure message the run published, checked against the error the execution ended with. */
+  function theFailureMessage(result: Awaited<ReturnType<typeof execute>>, error: string) {
+    expect(result.output).toBeUndefined();
+    expect(result.error?.name).toBe(error);
+    const failures = result.calls.published.filter((m) => m.Message.status === 'FAILED');
+    expect(failures).toHaveLength(1);
+    expect(failures[0].Subject).toBe('Weather pipeline run failed');
+    expect(failures[0].Message).toMatchObject({ status: 'FAILED', error, cause: result.error?.cause, execution: expect.stringContaining(':exec-1') });
+    expect(result.calls.published.map((m) => m.Message.status)).not.toContain('SUCCEEDED');
+    return failures[0].Message;
+  }
+
+  describe('Glue', () => {
+    test('throttled until its retries run out: 1 + 6 calls, then EtlJobFailed after 1 attempt (throttling is not a failed run)', async () => {
+      const throttled = failing(() => serviceError('Glue.ThrottlingException', 'Rate exceeded'));
+      const result = await execute(scheduled, { task: { [O.STATE_RUN_ETL]: throttled } });
+      expect(throttled.calls()).toBe(7);
+      const message = theFailureMessage(result, 'EtlJobFailed');
+      expect(message.cause).toBe('The Glue job run failed after 1 attempt(s) (Glue.ThrottlingException): Rate exceeded');
+      expect(result.calls.summaryReads).toHaveLength(0);
+    });
+
+    test('a non-transient error (the job does not exist) is neither retried nor re-run: EtlJobFailed, notified', async () => {
+      const missing = failing(() => serviceError('Glue.EntityNotFoundException', 'Job weather-etl not found'));
+      const result = await execute(scheduled, { task: { [O.STATE_RUN_ETL]: missing } });
+      expect(missing.calls()).toBe(1);
+      const message = theFailureMessage(result, 'EtlJobFailed');
+      expect(message.cause).toBe('The Glue job run failed after 1 attempt(s) (Glue.EntityNotFoundException): Job weather-etl not found');
+      expect(message.input).toEqual(scheduled);
+    });
+  });
+
+  describe('Athena', () => {
+    const queryFailed = () => serviceError('States.TaskFailed', JSON.stringify({
+      QueryExecution: { Status: { State: 'FAILED', StateChangeReason: 'COLUMN_NOT_FOUND: line 3:10: Column \'city\' cannot be resolved' } },
+    }));
+
+    test('a query that fails: ValidationQueryFailed with Athena\'s reason; the later checks do not run', async () => {
+      const result = await execute(scheduled, { task: { [O.validationQueryState(firstQuery)]: failing(queryFailed) } });
+      const message = theFailureMessage(result, 'ValidationQueryFailed');
+      expect(message.cause).toContain('A validation query could not run (States.TaskFailed): ');
+      expect(message.cause).toContain('COLUMN_NOT_FOUND');
+      expect(Object.keys(result.calls.queries)).toEqual([]);
+    });
+
+    test.each([
+      ['the query', O.validationQueryState(lastQuery), () => ({ QueryExecution: { QueryExecutionId: `q-${lastQuery}`, Status: { State: 'SUCCEEDED' } } })],
+      ['reading its verdict', O.validationResultState(lastQuery), () => resultSet(['passed', 'rows_checked'], ['true', '336'])],
+    ])('throttled while %s, then recovered: the run succeeds', async (_what, state, real) => {
+      const throttled = failing(() => serviceError('Athena.TooManyRequestsException', 'Rate exceeded'), 2, real);
+      const result = await execute(scheduled, { task: { [state]: throttled } });
+      expect(result.error).toBeUndefined();
+      expect(throttled.calls()).toBe(3);
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['SUCCEEDED']);
+    });
+
+    test.each([
+      ['the query', (id: string) => O.validationQueryState(id)],
+      ['reading its verdict', (id: string) => O.validationResultState(id)],
+    ])('throttled while %s until the retries run out: 1 + 5 calls, ValidationQueryFailed, notified', async (_what, state) => {
+      const throttled = failing(() => serviceError('Athena.TooManyRequestsException', 'Rate exceeded'));
+      const result = await execute(scheduled, { task: { [state(firstQuery)]: throttled } });
+      expect(throttled.calls()).toBe(6);
+      const message = theFailureMessage(result, 'ValidationQueryFailed');
+      expect(message.cause).toBe('A validation query could not run (Athena.TooManyRequestsException): Rate exceeded');
+    });
+  });
+
+  describe('verdict rows', () => {
+    /** The result of the first check, as Athena returns it. */
+    const verdict = (rows: Array<Array<string | undefined>>) => ({
+      [O.validationResultState(firstQuery)]: () => ({
+        ResultSet: { Rows: rows.map((cells) => ({ Data: cells.map((v) => (v === undefined ? {} : { VarCharValue: v })) })), ResultSetMetadata: {} },
+      }),
+    });
+
+    test('no data row (the header only): ValidationFailed, "returned no row", notified', async () => {
+      const result = await execute(scheduled, { task: verdict([['passed', 'expected_partitions']]) });
+      const message = theFailureMessage(result, 'ValidationFailed');
+      expect(message.cause).toBe(`Validation ${firstQuery} returned no row: [{"Data":[{"VarCharValue":"passed"},{"VarCharValue":"expected_partitions"}]}]`);
+    });
+
+    test('no row at all, not even the header: ValidationFailed, "returned no row", notified', async () => {
+      const result = await execute(scheduled, { task: verdict([]) });
+      const message = theFailureMessage(result, 'ValidationFailed');
+      expect(message.cause).toBe(`Validation ${firstQuery} returned no row: []`);
+    });
+
+    test('a NULL verdict (passed has no value): ValidationFailed with the row, notified', async () => {
+      const result = await execute(scheduled, { task: verdict([['passed', 'expected_partitions'], [undefined, '6']]) });
+      const message = theFailureMessage(result, 'ValidationFailed');
+      expect(message.cause).toBe(`Validation ${firstQuery} failed: ["passed","expected_partitions"] = [{},{"VarCharValue":"6"}]`);
+      expect(Object.keys(result.calls.queries)).toEqual([firstQuery]);
+    });
+
+    test.each([
+      ['the first column is not passed', [['rows_checked', 'passed'], ['true', 'true']]],
+      ['a verdict that is not "true" or "false"', [['passed', 'rows_checked'], ['TRUE', '336']]],
+      ['a data row with no cell', [['passed'], []]],
+    ])('malformed: %s: ValidationFailed, notified', async (_what, rows) => {
+      const result = await execute(scheduled, { task: verdict(rows as Array<Array<string | undefined>>) });
+      const message = theFailureMessage(result, 'ValidationFailed');
+      expect(message.cause).toContain(`Validation ${firstQuery} failed: `);
+    });
+  });
+
+  describe('Lambda', () => {
+    const ingested = () => ({ batchId: BATCH, ingestDate: '2026-05-07', mode: 'forecast', bucket: 'landing', manifestKey: MANIFEST, citiesRequested: 2, written: 2, failed: 0, partialFailure: false, retries: 0, failures: [] });
+    const planned = (request: any) => planRun(request, async (_bucket, key) => JSON.stringify(runSummary(key.split('/').pop()!.replace(/\.json$/, ''))));
+
+    test.each([
+      ['the ingestion', O.STATE_INGEST, 'Lambda.ServiceException', () => ingested()],
+      ['the planner', O.STATE_PLAN_VALIDATION, 'Lambda.TooManyRequestsException', planned],
+    ])('%s: a Lambda service exception, then recovered: the run succeeds', async (_what, state, name, real) => {
+      let call = 0;
+      const flaky = (request: any) => {
+        call++;
+        if (call <= 3) {
+          throw serviceError(name, 'Rate exceeded');
+        }
+        return real(request);
+      };
+      const result = await execute(scheduled, { task: { [state]: flaky } });
+      expect(result.error).toBeUndefined();
+      expect(call).toBe(4);
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['SUCCEEDED']);
+    });
+
+    test.each([
+      ['the ingestion', O.STATE_INGEST, 'IngestionFailed', 'The ingestion function failed'],
+      ['the planner', O.STATE_PLAN_VALIDATION, 'ValidationPlanningFailed', 'The validation parameters could not be computed'],
+    ])('%s: Lambda service exceptions until the retries run out: 1 + 6 calls, then notified and failed', async (_what, state, failure, what) => {
+      const down = failing(() => serviceError('Lambda.ServiceException', 'Lambda is unavailable'));
+      const result = await execute(scheduled, { task: { [state]: down } });
+      expect(down.calls()).toBe(7);
+      const message = theFailureMessage(result, failure);
+      expect(message.cause).toBe(`${what} (Lambda.ServiceException): Lambda is unavailable`);
+    });
+  });
+
+  describe('the planner and the run summary', () => {
+    test('the planner fails (a monthly summary without hourly_dates): ValidationPlanningFailed with its message, no query runs', async () => {
+      const monthly = (runId: string) => ({ run_id: runId, processed_at: START, partitions: { hourly: [`${WeatherContract.REFINED_HOURLY_PREFIX}month=2026-05/city=lyon/`] } });
+      const result = await execute(scheduled, { summary: monthly });
+      const message = theFailureMessage(result, 'ValidationPlanningFailed');
+      expect(message.cause).toContain('The validation parameters could not be computed (Error): ');
+      expect(message.cause).toContain(`run ${BATCH}: the run summary lists monthly hourly partitions but no hourly_dates`);
+      expect(result.calls.queries).toEqual({});
+    });
+
+    test('a missing run summary: RunSummaryUnreadable naming the key, notified', async () => {
+      const result = await execute(scheduled, { summary: () => { throw serviceError('NoSuchKey', 'The specified key does not exist.'); } });
+      const message = theFailureMessage(result, 'RunSummaryUnreadable');
+      expect(message.cause).toContain('The ETL run summary could not be read (RunSummaryUnreadable): ');
+      expect(message.cause).toContain(`${WeatherContract.RUN_SUMMARY_PREFIX}date=`);
+      expect(message.cause).toContain('The specified key does not exist.');
+    });
+
+    test('an unreadable run summary (not JSON): RunSummaryUnreadable with the parse error, notified', async () => {
+      const result = await execute(scheduled, { task: { [O.STATE_PLAN_VALIDATION]: (event) => planRun(event, async () => '{"run_id": "2026050') } });
+      const message = theFailureMessage(result, 'RunSummaryUnreadable');
+      expect(message.cause).toContain('could not be read: ');
+      expect(message.cause).toMatch(/JSON/);
+      expect(result.calls.queries).toEqual({});
+    });
+
+    test('a run summary that names nothing: ValidationPlanningFailed, notified', async () => {
+      const result = await execute(scheduled, { summary: (runId) => ({ run_id: runId }) });
+      const message = theFailureMessage(result, 'ValidationPlanningFailed');
+      expect(message.cause).toContain(`run ${BATCH}: the run summary names no partition and no processed_at date`);
+    });
+  });
+
+  describe('SNS', () => {
+    test('SNS failing during the failure notification: retried 3 times, then the execution still fails with the original error', async () => {
+      const snsDown = failing(() => serviceError('SNS.KMSAccessDeniedException', 'The ciphertext refers to a customer master key that does not exist'));
+      const result = await execute(scheduled, {
+        glue: () => { throw serviceError('Glue.EntityNotFoundException', 'Job weather-etl not found'); },
+        task: { [O.STATE_NOTIFY_FAILURE]: snsDown },
+      });
+      expect(snsDown.calls()).toBe(4);
+      expect(result.output).toBeUndefined();
+      expect(result.error?.name).toBe('EtlJobFailed');
+      expect(result.error?.cause).toContain('The Glue job run failed after 1 attempt(s) (Glue.EntityNotFoundException): Job weather-etl not found');
+      // The execution's own failure says the notification was lost, and why (what a person finds in the console
+      // and in the ExecutionsFailed alarm of the monitoring).
+      expect(result.error?.cause).toContain('the failure notification could not be sent (SNS.KMSAccessDeniedException): The ciphertext refers to a customer master key');
+    });
+
+    test('SNS timing out, without a cause, during the failure notification: the execution fails with the original error', async () => {
+      const result = await execute(scheduled, {
+        glue: () => { throw serviceError('Glue.EntityNotFoundException', 'Job weather-etl not found'); },
+        task: { [O.STATE_NOTIFY_FAILURE]: () => { throw errorWithCause('States.Timeout', undefined); } },
+      });
+      expect(result.error?.name).toBe('EtlJobFailed');
+      expect(result.error?.cause).toBe('The Glue job run failed after 1 attempt(s) (Glue.EntityNotFoundException): Job weather-etl not found '
+        + '(the failure notification could not be sent (States.Timeout): no cause reported)');
+    });
+
+    test('SNS failing for the success notification: the run still succeeds', async () => {
+      const result = await execute(scheduled, { task: { [O.STATE_NOTIFY_SUCCESS]: failing(() => serviceError('SNS.ThrottledException', 'Rate exceeded')) } });
+      expect(result.error).toBeUndefined();
+      expect((result.output as any).runId).toBe(BATCH);
+    });
+
+    test('SNS failing for the partial-ingestion alert: the batch is processed anyway', async () => {
+      const partial = () => ({ batchId: BATCH, ingestDate: '2026-05-07', mode: 'forecast', bucket: 'landing', manifestKey: MANIFEST, citiesRequested: 2, written: 1, failed: 1, partialFailure: true, retries: 3, failures: [] });
+      const alert = failing(() => serviceError('SNS.ThrottledException', 'Rate exceeded'));
+      const result = await execute(scheduled, { ingest: partial, task: { [O.STATE_ALERT_PARTIAL_INGESTION]: alert } });
+      expect(alert.calls()).toBe(4);
+      expect(result.error).toBeUndefined();
+      expect(result.calls.glue).toHaveLength(1);
+    });
+  });
+});
+
+describe('an execution timeout', () => {
+  test('the interpreter stops the execution at TimeoutSeconds: no state of the definition can notify', async () => {
+    // The synthesized definition with a 1-second execution timeout, and a Glue run that takes longer.
+    const short = { ...definition, TimeoutSeconds: 1 };
+    const result = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, {
+      definition: short,
+      glue: () => new Promise((resolve) => setTimeout(() => resolve({ Id: 'jr_1', JobRunState: 'SUCCEEDED' }), 2_000)),
+    });
+    expect(result.output).toBeUndefined();
+    expect((result.error?.raw as Error).name).toBe('ExecutionTimeoutError');
+    expect(result.calls.glue).toHaveLength(1);
+    expect(result.calls.published).toEqual([]);
+  });
+
+  test('so the stopped-executions rule tells the topic: its message for a TIMED_OUT event names the status, the execution and its input', () => {
+    const template = Template.fromStack(withIngestion.stack);
+    const machineId = withIngestion.stack.getLogicalId(withIngestion.orchestrator.stateMachine.node.defaultChild as any);
+    const topicId = withIngestion.stack.getLogicalId(withIngestion.orchestrator.notificationTopic.node.defaultChild as any);
+    const rules = Object.values<any>(template.findResources('AWS::Events::Rule'))
+      .filter((rule) => JSON.stringify(rule.Properties.EventPattern?.detail?.stateMachineArn) === JSON.stringify([{ Ref: machineId }]));
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0].Properties.EventPattern;
+    expect(pattern.detail.status).toContain('TIMED_OUT');
+    const target = rules[0].Properties.Targets[0];
+    expect(target.Arn).toEqual({ Ref: topicId });
+    // The event Step Functions sends when an execution times out (its error and cause are null).
+    const executionArn = 'arn:aws:states:eu-west-1:123456789012:execution:Pipeline:20260507T063000Z';
+    const event = {
+      'source': 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      'detail': { executionArn, stateMachineArn: 'arn', name: BATCH, status: 'TIMED_OUT', error: null, cause: null, input: '{"scheduledTime":"2026-05-07T06:30:00Z"}' },
+    };
+    expect(pattern.source).toContain(event.source);
+    expect(pattern['detail-type']).toContain(event['detail-type']);
+    const message = JSON.parse(inputTransform(target.InputTransformer, event));
+    expect(message).toEqual({ status: 'TIMED_OUT', error: null, cause: null, execution: executionArn, input: event.detail.input });
+  });
+});
+
+/** What EventBridge sends the target: the template with each `<name>` replaced by the JSON value at its path. */
+function inputTransform(transformer: { InputPathsMap: { [name: string]: string }; InputTemplate: string }, event: any): string {
+  let text = transformer.InputTemplate;
+  for (const [name, path] of Object.entries(transformer.InputPathsMap)) {
+    const value = path.replace(/^\$\./, '').split('.').reduce((node, key) => (node === undefined || node === null ? undefined : node[key]), event);
+    text = text.split(`<${name}>`).join(JSON.stringify(value ?? null));
+  }
+  return text;
+}

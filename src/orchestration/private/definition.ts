@@ -120,14 +120,27 @@ export function seconds(duration: Duration): number {
  */
 export function buildRunDefinition(scope: Construct, input: RunDefinitionInput): sfn.IChainable {
   const failed = new sfn.Fail(scope, STATE.failed, { errorPath: '$.failure.error', causePath: '$.failure.cause' });
-  // A failed notification must not hide the failure it reports.
+  // A failed notification must not hide the failure it reports: the run fails with its error, and its cause says
+  // that nobody was told, and why (the console, the execution history and the ExecutionsFailed alarm show it).
+  const lost = (name: string, why: string) => new sfn.Pass(scope, name, {
+    resultPath: '$.failure',
+    parameters: {
+      error: sfn.JsonPath.stringAt('$.failure.error'),
+      cause: sfn.JsonPath.stringAt(`States.Format('{} (the failure notification could not be sent ({}): {})', $.failure.cause, $.notificationError.Error, ${why})`),
+    },
+  }).next(failed);
+  const lostWithoutCause = lost('Failure notification lost (no cause)', '\'no cause reported\'');
+  const notificationLost = new sfn.Choice(scope, 'Failure notification lost')
+    .when(sfn.Condition.not(sfn.Condition.isPresent('$.notificationError.Cause')), lostWithoutCause)
+    .when(sfn.Condition.isString('$.notificationError.Cause'), lost('Failure notification lost (cause)', '$.notificationError.Cause'))
+    .otherwise(lostWithoutCause);
   const notifyFailure = notify(scope, STATE.notifyFailure, input.notificationTopic, 'Weather pipeline run failed', {
     status: 'FAILED',
     error: sfn.JsonPath.stringAt('$.failure.error'),
     cause: sfn.JsonPath.stringAt('$.failure.cause'),
     execution: sfn.JsonPath.executionId,
     input: sfn.JsonPath.objectAt('$$.Execution.Input'),
-  }, failed, '$.notificationError');
+  }, failed, '$.notificationError', notificationLost);
 
   /** A Pass state that records why the run failed, then notifies. */
   const failure = (name: string, error: string, cause: string) =>
@@ -301,8 +314,15 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
 
   // The validation queries, one after the other; the first that does not pass fails the run.
   const queryFailed = caught('Validation query failed', 'ValidationQueryFailed', 'A validation query could not run');
-  const validationFailed = failure('Validation failed', 'ValidationFailed',
-    'States.Format(\'Validation {} failed: {} = {}\', $.check.id, States.JsonToString($.check.columns), States.JsonToString($.check.rows[1].Data))');
+  // The column names are read here, where the header row is known to exist (a result with no row at all has none).
+  const validationFailed = new sfn.Pass(scope, 'Read failed verdict', {
+    resultPath: '$.verdict',
+    parameters: {
+      columns: sfn.JsonPath.listAt('$.check.rows[0].Data[*].VarCharValue'),
+      values: sfn.JsonPath.listAt('$.check.rows[1].Data'),
+    },
+  }).next(failure('Validation failed', 'ValidationFailed',
+    'States.Format(\'Validation {} failed: {} = {}\', $.check.id, States.JsonToString($.verdict.columns), States.JsonToString($.verdict.values))'));
   const noVerdict = failure('Validation returned no verdict', 'ValidationFailed',
     'States.Format(\'Validation {} returned no row: {}\', $.check.id, States.JsonToString($.check.rows))');
 
@@ -345,11 +365,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
         Type: 'Task',
         Resource: `arn:${Stack.of(scope).partition}:states:::athena:getQueryResults`,
         Parameters: { 'QueryExecutionId.$': '$.query.queryExecutionId', 'MaxResults': 2 },
-        ResultSelector: {
-          'id': query.id,
-          'columns.$': '$.ResultSet.Rows[0].Data[*].VarCharValue',
-          'rows.$': '$.ResultSet.Rows',
-        },
+        ResultSelector: { 'id': query.id, 'rows.$': '$.ResultSet.Rows' },
         ResultPath: '$.check',
         TimeoutSeconds: seconds(READ_VERDICT_TIMEOUT),
       },
@@ -372,11 +388,11 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
 }
 
 /**
- * A message to the notification topic, retried three times; then the run goes on to `next`, whether the message was
- * published or not (a lost notification must not change the run's outcome).
+ * A message to the notification topic, retried three times; then the run goes on to `next`, or to `onError` (by
+ * default `next`) when the message could not be published (a lost notification must not change the run's outcome).
  */
 function notify(scope: Construct, name: string, topic: sns.ITopic, subject: string, message: { [key: string]: unknown },
-  next: sfn.IChainable, errorPath: string): sfn.INextable & sfn.IChainable {
+  next: sfn.IChainable, errorPath: string, onError: sfn.IChainable = next): sfn.INextable & sfn.IChainable {
   const publish = new tasks.SnsPublish(scope, name, {
     topic,
     subject,
@@ -385,7 +401,7 @@ function notify(scope: Construct, name: string, topic: sns.ITopic, subject: stri
     taskTimeout: sfn.Timeout.duration(NOTIFY_TIMEOUT),
   });
   publish.addRetry({ errors: ['States.ALL'], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
-  publish.addCatch(next, { resultPath: errorPath });
+  publish.addCatch(onError, { resultPath: errorPath });
   publish.next(next);
   return publish;
 }
