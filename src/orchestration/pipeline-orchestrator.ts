@@ -12,6 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { MissingCityAction } from './missing-city-action';
 import { IPipelineOrchestrator, PipelineOrchestratorAttributes } from './orchestrator-interface';
 import { IAthenaCatalog } from '../catalog/athena-catalog';
 import { WeatherContract } from '../contract/weather-contract';
@@ -22,7 +23,7 @@ import { createLogsEncryptionKey } from '../private/logs-encryption-key';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { checkScheduleExpression } from '../private/schedule';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
-import { budgetWithoutEtl, buildRunDefinition, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
+import { budgetWithoutEtl, buildRunDefinition, MISSING_CITY_CHECK, seconds, STATE, validationQueryState, validationResultState } from './private/definition';
 import { createPlanFunction, createRunStarter } from './private/functions';
 import { VALIDATION_PARAMETER_NAMES } from './private/validation-plan';
 import { grantPrefixRead, grantPrefixWrite } from '../private/prefix-grants';
@@ -130,6 +131,15 @@ export interface PipelineOrchestratorProps {
   readonly etlRunRetries?: number;
 
   /**
+   * What a run does when a city of the refined lake (`refinedLake.cities`) has no data for the run's dates: fail
+   * (the `partitions-not-empty` check names the empty partitions), or only alert the notification topic and succeed
+   * when the other checks pass.
+   *
+   * @default MissingCityAction.FAIL
+   */
+  readonly missingCityAction?: MissingCityAction;
+
+  /**
    * Longest one validation query may run.
    *
    * @default Duration.minutes(10)
@@ -227,6 +237,8 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
   public static readonly STATE_NOTIFY_FAILURE: string = STATE.notifyFailure;
   /** Name of the Task state that publishes an ingestion partial failure. */
   public static readonly STATE_ALERT_PARTIAL_INGESTION: string = STATE.alertPartialIngestion;
+  /** Name of the Task state that publishes an alert for configured cities without data (`MissingCityAction.ALERT`). */
+  public static readonly STATE_ALERT_MISSING_CITIES: string = STATE.alertMissingCities;
   /** Name of the Task state that publishes a success. */
   public static readonly STATE_NOTIFY_SUCCESS: string = STATE.notifySuccess;
   /** Name of the final Fail state. */
@@ -337,6 +349,15 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
       throw new Error(`etlRunRetries must be a whole number from 0 to 5, got ${etlRunRetries}`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const missingCityAction = props.missingCityAction ?? MissingCityAction.FAIL;
+    if (!Object.values(MissingCityAction).includes(missingCityAction)) {
+      throw new Error(`missingCityAction must be one of ${Object.values(MissingCityAction).join(', ')}, got ${JSON.stringify(missingCityAction)}`);
+    }
+    if (missingCityAction === MissingCityAction.ALERT) {
+      if (!props.catalog.validationQueries.some((query) => query.id === MISSING_CITY_CHECK)) {
+        throw new Error(`missingCityAction is ALERT but catalog ${props.catalog.node.path} has no "${MISSING_CITY_CHECK}" validation query to check the missing cities with`);
+      }
+    }
 
     checkDuration('queryTimeout', queryTimeout, 10, 24 * 3600);
     if (props.executionTimeout !== undefined) {
@@ -344,7 +365,7 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
     }
     // The normal path's budget: every task timeout on it must fit in the execution timeout, or a slow but valid run
     // ends TIMED_OUT instead of in the notify path.
-    const budget = budgetWithoutEtl(props.ingestion, props.catalog.validationQueries.length, queryTimeout);
+    const budget = budgetWithoutEtl(props.ingestion, props.catalog.validationQueries.length, queryTimeout, missingCityAction);
     const budgetSeconds = budget.reduce((sum, part) => sum + part.seconds, 0);
     // A job run that ends FAILED is started again etlRunRetries times: each attempt may take etlTimeout.
     const etlAttempts = etlRunRetries + 1;
@@ -452,6 +473,7 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
       etlTimeout,
       queryTimeout,
       etlRunRetries,
+      missingCityAction,
     });
 
     // Our own role, so that its trust policy names the account's state machines as the only callers (the

@@ -8,7 +8,7 @@ import { City, PartitionGranularity } from '../contract';
 import { GlueEtlJob } from '../etl';
 import { WeatherIngestion } from '../ingestion';
 import { PipelineMonitoring } from '../monitoring';
-import { PipelineOrchestrator } from '../orchestration';
+import { MissingCityAction, PipelineOrchestrator } from '../orchestration';
 import { citiesOf } from '../private/dataset';
 import { checkScheduleExpression, schedulePeriod } from '../private/schedule';
 import { ILandingZone, IRefinedLake, LandingZone, RefinedLake } from '../storage';
@@ -193,6 +193,14 @@ export interface WeatherPipelineProps {
    * @default true
    */
   readonly monitoringEnabled?: boolean;
+
+  /**
+   * What a run does when a configured city has no data for the run's dates (see `MissingCityAction`): fail, or only
+   * alert the notification topic and succeed when the other checks pass.
+   *
+   * @default MissingCityAction.FAIL
+   */
+  readonly missingCityAction?: MissingCityAction;
 }
 
 /**
@@ -303,6 +311,7 @@ export class WeatherPipeline extends Construct {
       schedule: props.schedule,
       notificationTopic: props.notificationTopic,
       notificationEmail: props.notificationEmail,
+      missingCityAction: props.missingCityAction,
       removalPolicy,
     });
     if (props.monitoringEnabled ?? true) {

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { definitionOf, Pipeline, pipeline } from './fixture';
-import { PipelineOrchestrator, WeatherContract } from '../../src';
+import { MissingCityAction, PipelineOrchestrator, WeatherContract } from '../../src';
 import { nagFindings } from '../nag';
 
 /** Every statement of the policies attached to a role. */
@@ -435,5 +435,23 @@ describe('executions that time out or are stopped notify the topic', () => {
     const unconditioned = Object.values<any>(keys).flatMap((k) => k.Properties.KeyPolicy.Statement)
       .filter((st: any) => st.Principal?.Service === 'events.amazonaws.com' && st.Condition === undefined);
     expect(unconditioned).toEqual([]);
+  });
+});
+
+describe('missingCityAction', () => {
+  test('an unknown value is rejected, naming the prop', () => {
+    expect(() => pipeline({ props: { missingCityAction: 'SOMETIMES' as MissingCityAction } }))
+      .toThrow('missingCityAction must be one of FAIL, ALERT, got "SOMETIMES"');
+  });
+
+  test('ALERT puts the missing cities check and its alert in the time budget', () => {
+    const fail = definitionOf(pipeline({ ingestion: true }));
+    const alert = definitionOf(pipeline({ ingestion: true, props: { missingCityAction: MissingCityAction.ALERT } }));
+    // 13758 s + 600 s query + 60 s verdict + 60 s alert = 14478 s → 242 minutes, + 15.
+    expect(fail.TimeoutSeconds).toBe(14700);
+    expect(alert.TimeoutSeconds).toBe(15420);
+    const tight = { missingCityAction: MissingCityAction.ALERT, executionTimeout: Duration.minutes(241), etlTimeout: Duration.minutes(90) };
+    expect(() => pipeline({ ingestion: true, props: tight }))
+      .toThrow(/the missing cities check \(queryTimeout 10 minutes \+ 1 minute to read the verdict, and a 1 minute alert\) \+ .* \(14478 s\);/);
   });
 });

@@ -2,7 +2,7 @@ import aslValidator from 'asl-validator';
 import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { definitionOf, pipeline } from './fixture';
-import { PipelineOrchestrator as O, WeatherContract } from '../../src';
+import { MissingCityAction, PipelineOrchestrator as O, WeatherContract } from '../../src';
 import { runStartFor } from '../../src/orchestration/private/run-start';
 import { planRun } from '../../src/orchestration/private/validation-plan';
 
@@ -32,6 +32,11 @@ const summaryKeyOf = (processedAt: string, runId: string) => `${WeatherContract.
 const withIngestion = pipeline({ ingestion: true, props: { notifyOnSuccess: true } });
 const definition = definitionOf(withIngestion);
 const validationIds = withIngestion.catalog.validationQueries.map((q) => q.id);
+
+/** The missing cities check's states, and its key in `Calls.queries` and `Faults.verdict`. */
+const STATE_CHECK_MISSING_CITIES = 'Check missing cities';
+const STATE_READ_MISSING_CITIES_VERDICT = 'Read missing cities verdict';
+const MISSING_CITIES = 'missing cities';
 
 /** An error as the Step Functions service integration reports it. */
 function serviceError(name: string, cause: string): Error {
@@ -119,6 +124,17 @@ async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
       return verdict ? resultSet(verdict.columns, verdict.values) : resultSet(['passed', 'rows_checked'], ['true', '336']);
     };
   }
+  // The missing cities check (MissingCityAction.ALERT): the partitions-not-empty query on the cities the run did not write.
+  handlers[STATE_CHECK_MISSING_CITIES] = async (request) => {
+    calls.queries[MISSING_CITIES] = request;
+    return { QueryExecution: { QueryExecutionId: `q-${MISSING_CITIES}`, Status: { State: 'SUCCEEDED' } } };
+  };
+  handlers[STATE_READ_MISSING_CITIES_VERDICT] = async (request) => {
+    expect(request.QueryExecutionId).toBe(`q-${MISSING_CITIES}`);
+    const verdict = faults.verdict?.[MISSING_CITIES];
+    return verdict ? resultSet(verdict.columns, verdict.values) : resultSet(['passed', 'expected_partitions'], ['true', '3']);
+  };
+  handlers[O.STATE_ALERT_MISSING_CITIES] = async (request) => { calls.published.push(request); return { MessageId: 'm' }; };
   for (const [state, handler] of Object.entries(faults.task ?? {})) {
     handlers[state] = async (request) => handler(request);
   }
@@ -776,3 +792,119 @@ function inputTransform(transformer: { InputPathsMap: { [name: string]: string }
   }
   return text;
 }
+
+describe('a configured city with no data for the run\'s dates', () => {
+  const scheduled = { scheduledTime: '2026-05-07T06:30:00Z' };
+  /** The run summary of a run that wrote Lyon only (Oslo could not be fetched). */
+  const onlyLyon = (runId: string) => {
+    const summary = runSummary(runId);
+    return { ...summary, partitions: { ...summary.partitions, hourly: summary.partitions.hourly.filter((p) => p.includes('city=lyon')) } };
+  };
+  const osloEmpty = {
+    columns: ['passed', 'expected_partitions', 'empty_partitions', 'empty_partition_list', 'min_rows_per_partition'],
+    values: ['false', '6', '3', '2026-05-06/oslo,2026-05-07/oslo,2026-05-08/oslo', '0'],
+  };
+
+  test('FAIL (the default): the run fails, notified, naming the empty partitions of the city', async () => {
+    expect(definition.States[STATE_CHECK_MISSING_CITIES]).toBeUndefined();
+    const result = await execute(scheduled, { summary: onlyLyon, verdict: { 'partitions-not-empty': osloEmpty } });
+    expect(result.error?.name).toBe('ValidationFailed');
+    expect(result.error?.cause).toContain('Validation partitions-not-empty failed: ');
+    expect(result.error?.cause).toContain('2026-05-06/oslo,2026-05-07/oslo,2026-05-08/oslo');
+    expect(result.calls.queries['partitions-not-empty'].ExecutionParameters.slice(-1)).toEqual(["'lyon,oslo'"]);
+    expect(result.calls.published.map((m) => m.Message.status)).toEqual(['FAILED']);
+    expect(result.calls.published[0].Message.cause).toContain('2026-05-06/oslo');
+  });
+
+  describe('ALERT', () => {
+    const alertOnly = pipeline({ ingestion: true, props: { notifyOnSuccess: true, missingCityAction: MissingCityAction.ALERT } });
+    const alertDefinition = definitionOf(alertOnly);
+
+    test('the definition passes asl-validator', () => {
+      const { isValid, errorsText } = aslValidator(alertDefinition);
+      expect(errorsText('\n')).toBe('');
+      expect(isValid).toBe(true);
+    });
+
+    test('the checks expect the cities the run wrote; the others are checked after them, and no data only alerts: the run succeeds', async () => {
+      const result = await execute(scheduled, { definition: alertDefinition, summary: onlyLyon, verdict: { [MISSING_CITIES]: osloEmpty } });
+      expect(result.error).toBeUndefined();
+      expect((result.output as any).runId).toBe(BATCH);
+      // Every check ran on Lyon; the missing cities check is partitions-not-empty on Oslo.
+      expect(Object.keys(result.calls.queries)).toEqual([...validationIds, MISSING_CITIES]);
+      expect(result.calls.queries['partitions-not-empty'].ExecutionParameters.slice(-1)).toEqual(["'lyon'"]);
+      const check = alertOnly.catalog.validationQueries.find((q) => q.id === 'partitions-not-empty')!;
+      expect(result.calls.queries[MISSING_CITIES].QueryString).toBe(check.queryString);
+      expect(result.calls.queries[MISSING_CITIES].ExecutionParameters).toEqual(
+        [...result.calls.queries['partitions-not-empty'].ExecutionParameters.slice(0, -1), "'oslo'"]);
+      // The alert, then the success.
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['CITIES_MISSING', 'SUCCEEDED']);
+      const alert = result.calls.published[0];
+      expect(alert.Subject).toBe('Weather pipeline: configured cities without data');
+      expect(alert.Message).toMatchObject({
+        status: 'CITIES_MISSING',
+        runId: BATCH,
+        firstDate: '2026-05-06',
+        lastDate: '2026-05-08',
+        citiesNotWritten: 'oslo',
+        check: 'partitions-not-empty',
+        execution: expect.stringContaining(':exec-1'),
+      });
+      expect(alert.Message.verdict).toContain('2026-05-06/oslo,2026-05-07/oslo,2026-05-08/oslo');
+    });
+
+    test('a city the run did not write but an earlier run did (its partitions hold rows): no alert', async () => {
+      const result = await execute(scheduled, { definition: alertDefinition, summary: onlyLyon });
+      expect(result.error).toBeUndefined();
+      expect(result.calls.queries[MISSING_CITIES]).toBeDefined();
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['SUCCEEDED']);
+    });
+
+    test('every configured city written: the missing cities check does not run', async () => {
+      const result = await execute(scheduled, { definition: alertDefinition });
+      expect(result.error).toBeUndefined();
+      expect(Object.keys(result.calls.queries)).toEqual(validationIds);
+    });
+
+    test('a check that fails on the cities the run wrote still fails the run, before the missing cities are checked', async () => {
+      const result = await execute(scheduled, {
+        definition: alertDefinition,
+        summary: onlyLyon,
+        verdict: { 'no-duplicate-hours': { columns: ['passed', 'duplicated_hours', 'extra_rows'], values: ['false', '2', '2'] } },
+      });
+      expect(result.error?.name).toBe('ValidationFailed');
+      expect(result.calls.queries[MISSING_CITIES]).toBeUndefined();
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['FAILED']);
+    });
+
+    test('a run that wrote no city at all still fails: every configured city is expected', async () => {
+      const nothing = (runId: string) => ({ ...runSummary(runId), partitions: { hourly: [], quarantine: [`${WeatherContract.QUARANTINE_PREFIX}date=2026-05-07/`] } });
+      const empty = { columns: osloEmpty.columns, values: ['false', '2', '2', '2026-05-07/lyon,2026-05-07/oslo', '0'] };
+      const result = await execute(scheduled, { definition: alertDefinition, summary: nothing, verdict: { 'partitions-not-empty': empty } });
+      expect(result.calls.queries['partitions-not-empty'].ExecutionParameters.slice(-1)).toEqual(["'lyon,oslo'"]);
+      expect(result.error?.name).toBe('ValidationFailed');
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['FAILED']);
+    });
+
+    test('the missing cities query failing fails the run, notified', async () => {
+      const result = await execute(scheduled, {
+        definition: alertDefinition,
+        summary: onlyLyon,
+        task: { [STATE_CHECK_MISSING_CITIES]: () => { throw serviceError('Athena.InvalidRequestException', 'Database not found'); } },
+      });
+      expect(result.error?.name).toBe('ValidationQueryFailed');
+      expect(result.calls.published.map((m) => m.Message.error)).toEqual(['ValidationQueryFailed']);
+    });
+
+    test('SNS failing for the alert: the run still succeeds', async () => {
+      const result = await execute(scheduled, {
+        definition: alertDefinition,
+        summary: onlyLyon,
+        verdict: { [MISSING_CITIES]: osloEmpty },
+        task: { [O.STATE_ALERT_MISSING_CITIES]: () => { throw serviceError('SNS.ThrottledException', 'Rate exceeded'); } },
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.calls.published.map((m) => m.Message.status)).toEqual(['SUCCEEDED']);
+    });
+  });
+});

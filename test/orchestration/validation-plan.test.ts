@@ -68,3 +68,44 @@ describe('planValidation (the planner Lambda)', () => {
     expect(sqlLiteral("it's")).toBe("'it''s'");
   });
 });
+
+describe('a configured city the run did not write', () => {
+  const summary = {
+    partitions: { hourly: ['weather/hourly/date=2026-05-07/city=lyon/', 'weather/hourly/date=2026-05-08/city=lyon/'] },
+  };
+
+  test('FAIL (the default): the checks expect every configured city; nothing is checked apart', () => {
+    const plan = planValidation({ runId: 'b1', summary, expectedCities: 'lyon,oslo' });
+    expect(plan.citySlugs).toBe('lyon,oslo');
+    expect(plan.missingCities).toBeUndefined();
+    expect(planValidation({ runId: 'b1', summary, expectedCities: 'lyon,oslo', missingCityAction: 'FAIL' })).toEqual(plan);
+  });
+
+  test('ALERT: the checks expect the cities the run wrote; the others are checked apart, with their own parameters', () => {
+    const plan = planValidation({ runId: 'b1', summary, expectedCities: 'lyon,oslo,paris', missingCityAction: 'ALERT' });
+    expect(plan.citySlugs).toBe('lyon');
+    expect(plan.executionParameters.citySlugs).toBe("'lyon'");
+    expect(plan.missingCities).toEqual({
+      citySlugs: 'oslo,paris',
+      executionParameters: { firstDate: "'2026-05-07'", lastDate: "'2026-05-08'", citySlugs: "'oslo,paris'", runId: "'b1'" },
+    });
+  });
+
+  test('ALERT with every configured city written: nothing to check apart', () => {
+    const plan = planValidation({ runId: 'b1', summary, expectedCities: 'lyon', missingCityAction: 'ALERT' });
+    expect(plan.citySlugs).toBe('lyon');
+    expect(plan.missingCities).toBeUndefined();
+  });
+
+  test('ALERT when the run wrote no city at all: that still fails the run (every configured city expected)', () => {
+    const plan = planValidation({ runId: 'b1', summary: { processed_at: '2026-05-07T06:30:00Z' }, expectedCities: 'lyon,oslo', missingCityAction: 'ALERT' });
+    expect(plan.citySlugs).toBe('lyon,oslo');
+    expect(plan.missingCities).toBeUndefined();
+  });
+
+  test('planRun passes the action on', async () => {
+    const plan = await planRun({ runId: 'b1', bucket: 'refined', summaryKey: 'k', expectedCities: 'lyon,oslo', missingCityAction: 'ALERT' },
+      async () => JSON.stringify(summary));
+    expect(plan.missingCities?.citySlugs).toBe('oslo');
+  });
+});

@@ -6,9 +6,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { RUN_SUMMARY_UNREADABLE } from './validation-plan';
 import { IAthenaCatalog } from '../../catalog/athena-catalog';
+import { ValidationQuery } from '../../catalog/catalog-query';
 import { WeatherContract } from '../../contract/weather-contract';
 import { GlueEtlJob, IGlueEtlJob } from '../../etl/glue-etl-job';
 import { IWeatherIngestion } from '../../ingestion/ingestion-interface';
+import { MissingCityAction } from '../missing-city-action';
 
 /** The names of the states other code and tests refer to (`PipelineOrchestrator.STATE_*` are these). */
 export const STATE = {
@@ -18,6 +20,9 @@ export const STATE = {
   notifyFailure: 'Notify failure',
   alertPartialIngestion: 'Alert partial ingestion',
   notifySuccess: 'Notify success',
+  checkMissingCities: 'Check missing cities',
+  readMissingCitiesVerdict: 'Read missing cities verdict',
+  alertMissingCities: 'Alert missing cities',
   failed: 'Pipeline failed',
   succeeded: 'Pipeline succeeded',
 } as const;
@@ -44,7 +49,12 @@ export interface RunDefinitionInput {
   readonly queryTimeout: Duration;
   /** How many times a Glue job run that ends FAILED is started again. */
   readonly etlRunRetries: number;
+  /** What a configured city without data does to the run. */
+  readonly missingCityAction: MissingCityAction;
 }
+
+/** The validation query that checks the configured cities (run apart on the missing ones with `MissingCityAction.ALERT`). */
+export const MISSING_CITY_CHECK = 'partitions-not-empty';
 
 /** Glue API errors worth retrying: they say "not now", not "this run is broken". */
 const GLUE_TRANSIENT_ERRORS = [
@@ -88,7 +98,8 @@ export interface BudgetPart {
  * alert, the planner, each validation query and the read of its verdict, the final notification. The Glue run adds
  * `etlTimeout` (its state's own timeout is a backstop after Glue has stopped the run).
  */
-export function budgetWithoutEtl(ingestion: IWeatherIngestion | undefined, queryCount: number, queryTimeout: Duration): BudgetPart[] {
+export function budgetWithoutEtl(ingestion: IWeatherIngestion | undefined, queryCount: number, queryTimeout: Duration,
+  missingCityAction: MissingCityAction = MissingCityAction.FAIL): BudgetPart[] {
   const parts: BudgetPart[] = [];
   if (ingestion !== undefined) {
     // A timeout only known at deploy time counts as Lambda's longest, 15 minutes.
@@ -102,6 +113,12 @@ export function budgetWithoutEtl(ingestion: IWeatherIngestion | undefined, query
     what: `${queryCount} validation queries × (queryTimeout ${queryTimeout.toHumanString()} + ${READ_VERDICT_TIMEOUT.toHumanString()} to read the verdict)`,
     seconds: queryCount * (seconds(queryTimeout) + seconds(READ_VERDICT_TIMEOUT)),
   });
+  if (missingCityAction === MissingCityAction.ALERT) {
+    parts.push({
+      what: `the missing cities check (queryTimeout ${queryTimeout.toHumanString()} + ${READ_VERDICT_TIMEOUT.toHumanString()} to read the verdict, and a ${NOTIFY_TIMEOUT.toHumanString()} alert)`,
+      seconds: seconds(queryTimeout) + seconds(READ_VERDICT_TIMEOUT) + seconds(NOTIFY_TIMEOUT),
+    });
+  }
   parts.push({
     what: `the rest (planning ${PLAN_TIMEOUT.toHumanString()}, notification ${NOTIFY_TIMEOUT.toHumanString()})`,
     seconds: seconds(PLAN_TIMEOUT) + seconds(NOTIFY_TIMEOUT),
@@ -299,6 +316,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
       ...(input.etlJob.refinedLake.cities !== undefined
         ? { expectedCities: input.etlJob.refinedLake.cities.map((city) => WeatherContract.slugOf(city)).sort().join(',') }
         : {}),
+      ...(input.missingCityAction === MissingCityAction.ALERT ? { missingCityAction: MissingCityAction.ALERT } : {}),
     }),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
@@ -337,10 +355,9 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
   }
 
   const queries = input.catalog.validationQueries;
-  let next: sfn.IChainable = success;
-  for (let i = queries.length - 1; i >= 0; i--) {
-    const query = queries[i];
-    const startQuery = new sfn.CustomState(scope, validationQueryState(query.id), {
+  /** A validation query with the plan's parameters at `parametersPath`, then the read of its verdict. */
+  const runQuery = (query: ValidationQuery, queryState: string, resultState: string, parametersPath: string) => {
+    const startQuery = new sfn.CustomState(scope, queryState, {
       stateJson: {
         Type: 'Task',
         Comment: query.description,
@@ -350,7 +367,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
           WorkGroup: input.catalog.workGroupName,
           QueryExecutionContext: { Database: input.catalog.databaseName },
           ...(query.parameters.length > 0
-            ? { 'ExecutionParameters.$': `States.Array(${query.parameters.map((p) => `$.validation.executionParameters.${p}`).join(', ')})` }
+            ? { 'ExecutionParameters.$': `States.Array(${query.parameters.map((p) => `${parametersPath}.${p}`).join(', ')})` }
             : {}),
         },
         ResultSelector: { 'queryExecutionId.$': '$.QueryExecution.QueryExecutionId' },
@@ -360,7 +377,7 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
     });
     startQuery.addRetry(ATHENA_RETRY);
     startQuery.addCatch(queryFailed, { resultPath: '$.error' });
-    const readResult = new sfn.CustomState(scope, validationResultState(query.id), {
+    const readResult = new sfn.CustomState(scope, resultState, {
       stateJson: {
         Type: 'Task',
         Resource: `arn:${Stack.of(scope).partition}:states:::athena:getQueryResults`,
@@ -372,16 +389,43 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
     });
     readResult.addRetry(ATHENA_RETRY);
     readResult.addCatch(queryFailed, { resultPath: '$.error' });
-    // The verdict is the first column, `passed` ("true" / "false").
+    return startQuery.next(readResult);
+  };
+  // The verdict is the first column, `passed` ("true" / "false").
+  const passed = sfn.Condition.and(
+    present('$.check.rows[1].Data[0].VarCharValue'),
+    sfn.Condition.stringEquals('$.check.rows[0].Data[0].VarCharValue', 'passed'),
+    sfn.Condition.stringEquals('$.check.rows[1].Data[0].VarCharValue', 'true'),
+  );
+
+  let next: sfn.IChainable = success;
+  if (input.missingCityAction === MissingCityAction.ALERT) {
+    // After the checks pass: the configured cities the run did not write, checked apart; no data only alerts.
+    const check = queries.find((query) => query.id === MISSING_CITY_CHECK)!;
+    const alert = notify(scope, STATE.alertMissingCities, input.notificationTopic, 'Weather pipeline: configured cities without data', {
+      status: 'CITIES_MISSING',
+      runId: sfn.JsonPath.stringAt('$.run.runId'),
+      firstDate: sfn.JsonPath.stringAt('$.validation.firstDate'),
+      lastDate: sfn.JsonPath.stringAt('$.validation.lastDate'),
+      citiesNotWritten: sfn.JsonPath.stringAt('$.validation.missingCities.citySlugs'),
+      check: sfn.JsonPath.stringAt('$.check.id'),
+      verdict: sfn.JsonPath.stringAt('States.JsonToString($.check.rows)'),
+      execution: sfn.JsonPath.executionId,
+    }, success, '$.alertError');
+    next = new sfn.Choice(scope, 'Cities not written')
+      .when(present('$.validation.missingCities'), runQuery(check, STATE.checkMissingCities, STATE.readMissingCitiesVerdict,
+        '$.validation.missingCities.executionParameters').next(new sfn.Choice(scope, 'Judge missing cities')
+        .when(passed, success)
+        .otherwise(alert)))
+      .otherwise(success);
+  }
+  for (let i = queries.length - 1; i >= 0; i--) {
+    const query = queries[i];
     const judge = new sfn.Choice(scope, `Judge ${query.id}`)
-      .when(sfn.Condition.and(
-        present('$.check.rows[1].Data[0].VarCharValue'),
-        sfn.Condition.stringEquals('$.check.rows[0].Data[0].VarCharValue', 'passed'),
-        sfn.Condition.stringEquals('$.check.rows[1].Data[0].VarCharValue', 'true'),
-      ), next)
+      .when(passed, next)
       .when(present('$.check.rows[1]'), validationFailed)
       .otherwise(noVerdict);
-    next = startQuery.next(readResult).next(judge);
+    next = runQuery(query, validationQueryState(query.id), validationResultState(query.id), '$.validation.executionParameters').next(judge);
   }
   plan.next(next);
   return sfn.Chain.start(start);

@@ -8,6 +8,11 @@ export interface ValidationPlanRequest {
   readonly summary: RunSummaryPartitions;
   /** The configured cities (comma-separated slugs): each must have data, whether the run wrote it or not. */
   readonly expectedCities?: string;
+  /**
+   * `ALERT`: a configured city the run did not write is checked apart (`ValidationPlan.missingCities`), and only
+   * alerts; `FAIL` (default): the checks expect it like the others.
+   */
+  readonly missingCityAction?: string;
 }
 
 /**
@@ -23,6 +28,8 @@ export interface RunSummaryLocation {
   readonly summaryKey: string;
   /** The configured cities (comma-separated slugs), when the refined lake knows them. */
   readonly expectedCities?: string;
+  /** `FAIL` or `ALERT`, see `ValidationPlanRequest.missingCityAction`. */
+  readonly missingCityAction?: string;
 }
 
 /** The error the planner function throws when the run summary cannot be read or parsed. */
@@ -70,6 +77,19 @@ export interface ValidationPlan {
   readonly executionParameters: { [name: string]: string };
   /** The run's counts, copied from the summary. */
   readonly counts: RunCounts;
+  /**
+   * With `missingCityAction: 'ALERT'`, the configured cities the run did not write (when it wrote some), and the
+   * parameters of the check run on them alone.
+   */
+  readonly missingCities?: MissingCities;
+}
+
+/** The configured cities a run did not write, checked apart. */
+export interface MissingCities {
+  /** Comma-separated city slugs, sorted. */
+  readonly citySlugs: string;
+  /** The plan's execution parameters, with these cities as `citySlugs`. */
+  readonly executionParameters: { [name: string]: string };
 }
 
 const COUNT_FIELDS = ['files_read', 'records_in', 'refined', 'quarantined', 'superseded', 'partitions_written'] as const;
@@ -88,7 +108,7 @@ export async function planRun(location: RunSummaryLocation,
     error.name = RUN_SUMMARY_UNREADABLE;
     throw error;
   }
-  return planValidation({ runId: location.runId, summary, expectedCities: location.expectedCities });
+  return planValidation({ runId: location.runId, summary, expectedCities: location.expectedCities, missingCityAction: location.missingCityAction });
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -124,9 +144,13 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   }
   dates.sort();
   // The cities the run wrote and the configured ones: a configured city that did not arrive then fails the
-  // partitions-not-empty check, which names it.
+  // partitions-not-empty check, which names it. With ALERT, the checks expect the cities the run wrote and the
+  // others are checked apart (a run that wrote no city at all still expects every one).
   const expected = (request.expectedCities ?? '').split(',').filter((c) => c !== '');
-  const cities = [...new Set([...hourly.map((p) => p.city).filter((c): c is string => c !== undefined), ...expected])].sort();
+  const written = [...new Set(hourly.map((p) => p.city).filter((c): c is string => c !== undefined))].sort();
+  const alertOnly = request.missingCityAction === 'ALERT' && written.length > 0;
+  const notWritten = expected.filter((city) => !written.includes(city)).sort();
+  const cities = alertOnly ? written : [...new Set([...written, ...expected])].sort();
   const counts: { [name: string]: number | boolean } = {};
   for (const field of COUNT_FIELDS) {
     const value = (request.summary as any)?.[field];
@@ -142,6 +166,11 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   const executionParameters: { [name: string]: string } = {};
   for (const name of VALIDATION_PARAMETER_NAMES) {
     executionParameters[name] = sqlLiteral((plan as any)[name]);
+  }
+  if (alertOnly && notWritten.length > 0) {
+    const citySlugs = notWritten.join(',');
+    const missingCities = { citySlugs, executionParameters: { ...executionParameters, citySlugs: sqlLiteral(citySlugs) } };
+    return { ...plan, executionParameters, counts, missingCities };
   }
   return { ...plan, executionParameters, counts };
 }
