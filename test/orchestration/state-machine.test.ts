@@ -908,3 +908,22 @@ describe('a configured city with no data for the run\'s dates', () => {
     });
   });
 });
+
+test('every verdict Choice compares only paths an earlier rule showed present (a missing path is an uncatchable States.Runtime)', () => {
+  const alertDefinition = definitionOf(pipeline({ ingestion: true, props: { missingCityAction: MissingCityAction.ALERT } }));
+  const judges = [...Object.entries<any>(definition.States), ...Object.entries<any>(alertDefinition.States)]
+    .filter(([name, state]) => state.Type === 'Choice' && name.startsWith('Judge '));
+  expect(judges.length).toBe(2 * validationIds.length + 1);
+  for (const [name, state] of judges) {
+    const shownPresent = new Set<string>();
+    for (const rule of state.Choices) {
+      const comparisons = (rule.And ?? [rule]).filter((r: any) => r.Not === undefined && r.IsPresent === undefined);
+      for (const comparison of comparisons) {
+        expect([name, comparison.Variable, shownPresent.has(comparison.Variable)]).toEqual([name, comparison.Variable, true]);
+      }
+      if (rule.Not?.IsPresent === true) {
+        shownPresent.add(rule.Not.Variable);
+      }
+    }
+  }
+});

@@ -391,12 +391,21 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
     readResult.addCatch(queryFailed, { resultPath: '$.error' });
     return startQuery.next(readResult);
   };
-  // The verdict is the first column, `passed` ("true" / "false").
-  const passed = sfn.Condition.and(
-    present('$.check.rows[1].Data[0].VarCharValue'),
-    sfn.Condition.stringEquals('$.check.rows[0].Data[0].VarCharValue', 'passed'),
-    sfn.Condition.stringEquals('$.check.rows[1].Data[0].VarCharValue', 'true'),
-  );
+  /**
+   * The verdict is the first column, `passed` ("true" / "false"). A Choice rule on a path that is missing fails the
+   * execution with States.Runtime, which no Catch sees: each rule reads only paths the rules before it showed present,
+   * so nothing depends on whether And stops at its first false operand.
+   */
+  const judge = (name: string, onPassed: sfn.IChainable, onFailed: sfn.IChainable, onNoRow: sfn.IChainable) =>
+    new sfn.Choice(scope, name)
+      .when(sfn.Condition.not(present('$.check.rows[1]')), onNoRow)
+      .when(sfn.Condition.not(present('$.check.rows[0].Data[0].VarCharValue')), onFailed)
+      .when(sfn.Condition.not(present('$.check.rows[1].Data[0].VarCharValue')), onFailed)
+      .when(sfn.Condition.and(
+        sfn.Condition.stringEquals('$.check.rows[0].Data[0].VarCharValue', 'passed'),
+        sfn.Condition.stringEquals('$.check.rows[1].Data[0].VarCharValue', 'true'),
+      ), onPassed)
+      .otherwise(onFailed);
 
   let next: sfn.IChainable = success;
   if (input.missingCityAction === MissingCityAction.ALERT) {
@@ -414,18 +423,13 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
     }, success, '$.alertError');
     next = new sfn.Choice(scope, 'Cities not written')
       .when(present('$.validation.missingCities'), runQuery(check, STATE.checkMissingCities, STATE.readMissingCitiesVerdict,
-        '$.validation.missingCities.executionParameters').next(new sfn.Choice(scope, 'Judge missing cities')
-        .when(passed, success)
-        .otherwise(alert)))
+        '$.validation.missingCities.executionParameters').next(judge('Judge missing cities', success, alert, alert)))
       .otherwise(success);
   }
   for (let i = queries.length - 1; i >= 0; i--) {
     const query = queries[i];
-    const judge = new sfn.Choice(scope, `Judge ${query.id}`)
-      .when(passed, next)
-      .when(present('$.check.rows[1]'), validationFailed)
-      .otherwise(noVerdict);
-    next = runQuery(query, validationQueryState(query.id), validationResultState(query.id), '$.validation.executionParameters').next(judge);
+    next = runQuery(query, validationQueryState(query.id), validationResultState(query.id), '$.validation.executionParameters')
+      .next(judge(`Judge ${query.id}`, next, validationFailed, noVerdict));
   }
   plan.next(next);
   return sfn.Chain.start(start);
