@@ -110,8 +110,9 @@ export interface WeatherPipelineProps {
    * that is not `rate(...)`, `cron(...)` or `at(...)` fails at synth. The monitoring's freshness windows follow it
    * (the interval between runs plus two hours), and so do the timeouts of a schedule that runs more often than every
    * two hours, so that runs do not overlap: the execution's is the interval, each validation query's a twelfth of it
-   * (at least a minute), the Glue run's what remains (shared by its attempts, see
-   * `PipelineOrchestratorProps.etlRunRetries`); an interval too short for them fails at synth.
+   * (at least a minute), the Glue run's what remains, for one attempt (a failed Glue run is not started again within
+   * the execution: the next run comes first; see `PipelineOrchestratorProps.etlRunRetries`); an interval too short
+   * for them fails at synth.
    *
    * @default - daily at 06:30 UTC: `cron(30 6 * * ? *)`
    */
@@ -305,6 +306,7 @@ export class WeatherPipeline extends Construct {
     this.orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {
       executionTimeout: timing.executionTimeout,
       queryTimeout: timing.queryTimeout,
+      etlRunRetries: timing.etlRunRetries,
       etlJob: this.etlJob,
       catalog: this.catalog,
       ingestion: this.ingestion,
@@ -331,11 +333,12 @@ export class WeatherPipeline extends Construct {
 /**
  * What follows the schedule: the freshness windows (the interval between runs plus two hours, in whole hours from 1
  * hour to 7 days) and, for runs more often than every two hours, the execution timeout (the interval) and each
- * validation query's timeout (a twelfth of it, at least a minute); the orchestrator gives the Glue run attempts what remains.
+ * validation query's timeout (a twelfth of it, at least a minute), and no second Glue run attempt (the next run comes
+ * sooner); the orchestrator gives the Glue run what remains.
  * `undefined` keeps the parts' defaults (a daily schedule: 26 hours; the orchestrator's derived timeouts).
  */
 function timingFor(schedule: scheduler.ScheduleExpression | undefined): {
-  freshnessWindow?: Duration; executionTimeout?: Duration; queryTimeout?: Duration;
+  freshnessWindow?: Duration; executionTimeout?: Duration; queryTimeout?: Duration; etlRunRetries?: number;
 } {
   if (schedule === undefined) {
     return {};
@@ -352,5 +355,6 @@ function timingFor(schedule: scheduler.ScheduleExpression | undefined): {
     freshnessWindow: Duration.hours(freshnessHours),
     executionTimeout: fast ? Duration.minutes(minutes) : undefined,
     queryTimeout: fast ? Duration.minutes(Math.max(1, Math.floor(minutes / 12))) : undefined,
+    etlRunRetries: fast ? 0 : undefined,
   };
 }

@@ -53,10 +53,19 @@ describe('what follows the schedule', () => {
     const hourly = synth(scheduler.ScheduleExpression.rate(Duration.hours(1)));
     expect(hourly.runFreshness).toContain('in the last 3 hours');
     // 3600 s - (138 s ingestion + 60 s alert, 5 × (300 s query + 60 s verdict), 60 s planning, 60 s notification)
-    // = 1482 s for 2 Glue run attempts (etlRunRetries 1) → 12 minutes each.
+    // = 1482 s for one Glue run attempt (no retry within the hour: the next run comes first) → 24 minutes.
     expect(hourly.definition).toContain('\\"TimeoutSeconds\\":300,');
-    expect(hourly.definition).toContain('\\"Timeout\\":12}');
+    expect(hourly.definition).toContain('\\"Timeout\\":24}');
+    expect(hourly.definition).not.toContain('Retry ETL job run');
     expect(hourly.definition).toContain('\\"TimeoutSeconds\\":3600');
+  });
+
+  test('every 17 minutes: the one Glue run attempt fits (a second one would not)', () => {
+    // 1020 s - (198 s ingestion, 5 × (60 s query + 60 s verdict), 120 s rest) = 102 s → a 1-minute Glue run.
+    const every17 = synth(scheduler.ScheduleExpression.rate(Duration.minutes(17)));
+    expect(every17.definition).toContain('\\"Timeout\\":1}');
+    expect(every17.definition).toContain('\\"TimeoutSeconds\\":1020');
+    expect(every17.definition).not.toContain('Retry ETL job run');
   });
 
   test.each([
