@@ -627,6 +627,7 @@ describe('faults: every failure reaches a person, with the original error', () =
       ['the first column is not passed', [['rows_checked', 'passed'], ['true', 'true']]],
       ['a verdict that is not "true" or "false"', [['passed', 'rows_checked'], ['TRUE', '336']]],
       ['a data row with no cell', [['passed'], []]],
+      ['a header with no column name', [[undefined], ['true']]],
     ])('malformed: %s: ValidationFailed, notified', async (_what, rows) => {
       const result = await execute(scheduled, { task: verdict(rows as Array<Array<string | undefined>>) });
       const message = theFailureMessage(result, 'ValidationFailed');

@@ -332,15 +332,17 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
 
   // The validation queries, one after the other; the first that does not pass fails the run.
   const queryFailed = caught('Validation query failed', 'ValidationQueryFailed', 'A validation query could not run');
-  // The column names are read here, where the header row is known to exist (a result with no row at all has none).
-  const validationFailed = new sfn.Pass(scope, 'Read failed verdict', {
+  // The column names are read here, where the header row is known to exist (a result with no row at all has none);
+  // a header whose first cell has no name is reported as it is.
+  const reportFailure = failure('Validation failed', 'ValidationFailed',
+    'States.Format(\'Validation {} failed: {} = {}\', $.check.id, States.JsonToString($.verdict.columns), States.JsonToString($.verdict.values))');
+  const readVerdict = (name: string, columnsPath: string) => new sfn.Pass(scope, name, {
     resultPath: '$.verdict',
-    parameters: {
-      columns: sfn.JsonPath.listAt('$.check.rows[0].Data[*].VarCharValue'),
-      values: sfn.JsonPath.listAt('$.check.rows[1].Data'),
-    },
-  }).next(failure('Validation failed', 'ValidationFailed',
-    'States.Format(\'Validation {} failed: {} = {}\', $.check.id, States.JsonToString($.verdict.columns), States.JsonToString($.verdict.values))'));
+    parameters: { columns: sfn.JsonPath.listAt(columnsPath), values: sfn.JsonPath.listAt('$.check.rows[1].Data') },
+  }).next(reportFailure);
+  const validationFailed = new sfn.Choice(scope, 'Validation failed verdict')
+    .when(present('$.check.rows[0].Data[0].VarCharValue'), readVerdict('Read failed verdict', '$.check.rows[0].Data[*].VarCharValue'))
+    .otherwise(readVerdict('Read failed verdict (unnamed columns)', '$.check.rows[0].Data'));
   const noVerdict = failure('Validation returned no verdict', 'ValidationFailed',
     'States.Format(\'Validation {} returned no row: {}\', $.check.id, States.JsonToString($.check.rows))');
 
