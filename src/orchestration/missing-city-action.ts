@@ -12,7 +12,8 @@ export enum MissingCityAction {
   /**
    * The run goes on: the checks expect the cities the run wrote, and the configured cities it did not write are
    * checked apart, after them; when one of those has no data for the run's dates, the notification topic gets an
-   * alert naming the empty (date, city) partitions and the run succeeds. A run that wrote no city at all still fails.
+   * alert naming the empty (date, city) partitions and the run succeeds. A run that wrote no city at all is checked
+   * as with `FAIL`: every configured city is expected, and one without data fails the run.
    */
   ALERT = 'ALERT',
 }

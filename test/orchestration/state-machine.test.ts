@@ -878,7 +878,7 @@ describe('a configured city with no data for the run\'s dates', () => {
       expect(result.calls.published.map((m) => m.Message.status)).toEqual(['FAILED']);
     });
 
-    test('a run that wrote no city at all still fails: every configured city is expected', async () => {
+    test('a run that wrote no city at all is checked as with FAIL: every configured city is expected, an empty one fails the run', async () => {
       const nothing = (runId: string) => ({ ...runSummary(runId), partitions: { hourly: [], quarantine: [`${WeatherContract.QUARANTINE_PREFIX}date=2026-05-07/`] } });
       const empty = { columns: osloEmpty.columns, values: ['false', '2', '2', '2026-05-07/lyon,2026-05-07/oslo', '0'] };
       const result = await execute(scheduled, { definition: alertDefinition, summary: nothing, verdict: { 'partitions-not-empty': empty } });
