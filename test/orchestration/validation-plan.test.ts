@@ -85,10 +85,9 @@ describe('a configured city the run did not write', () => {
     const plan = planValidation({ runId: 'b1', summary, expectedCities: 'lyon,oslo,paris', missingCityAction: 'ALERT' });
     expect(plan.citySlugs).toBe('lyon');
     expect(plan.executionParameters.citySlugs).toBe("'lyon'");
-    expect(plan.missingCities).toEqual({
-      citySlugs: 'oslo,paris',
-      executionParameters: { firstDate: "'2026-05-07'", lastDate: "'2026-05-08'", citySlugs: "'oslo,paris'", runId: "'b1'" },
-    });
+    // The plan's parameters, with the cities not written.
+    expect(plan.missingCities).toEqual({ citySlugs: 'oslo,paris', executionParameters: { ...plan.executionParameters, citySlugs: "'oslo,paris'" } });
+    expect(plan.missingCities?.executionParameters).toMatchObject({ firstDate: "'2026-05-07'", lastDate: "'2026-05-08'", runId: "'b1'" });
   });
 
   test('ALERT with every configured city written: nothing to check apart', () => {
