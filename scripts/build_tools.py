@@ -13,14 +13,16 @@ Every download is pinned by version and sha256, checked before it is unpacked, a
 ``.tools/<tool>-<version>``. Users who bring their own tools set any of:
 
     BINDINGS_JAVA_HOME   a JDK (bin/java and bin/javac) for Maven and its compiler, instead of Java 17 + ecj
-    BINDINGS_MAVEN_HOME  a Maven installation (bin/mvn)
+    BINDINGS_MAVEN_HOME  a Maven installation (bin/mvn): 3.9 or newer (it reads MAVEN_ARGS), unless BINDINGS_JAVA_HOME
+                         is set too
     BINDINGS_GOROOT      a Go installation (bin/go)
 
     python scripts/build_tools.py install          # installs what is missing, prints what is used
     python scripts/build_tools.py env              # the environment, as shell `export` lines
     python scripts/build_tools.py exec CMD [ARG..] # runs CMD in that environment (the package:bindings steps)
 
-MAVEN_CENTRAL_URL and GOPROXY (its first URL) name a mirror of the two registries, if you use one.
+MAVEN_CENTRAL_URL and GOPROXY (its first URL) name a mirror of the two registries, if you use one. Maven's Java
+trusts the system's CA certificates (SSL_CERT_FILE, else Python's CA bundle), as pip and the go command do.
 """
 from __future__ import annotations
 
