@@ -140,6 +140,9 @@ const pytest = project.addTask('test:python', {
 
 // The Glue script and its contract ship inside the npm package, next to the compiled GlueEtlJob.
 project.postCompileTask.exec('mkdir -p lib/etl/script && cp src/etl/script/weather_etl.py src/etl/script/contract.json lib/etl/script/');
+// The assembly's README (the Python, Java, Go and .NET packages' README) shows each example once: README.md's
+// hand-written Python blocks would sit next to rosetta's translation of the TypeScript block before them.
+project.postCompileTask.exec('node scripts/assembly-readme.js');
 
 // The language bindings the binding tests use for real (test/bindings): the Python wheel and the Java jar (a Maven
 // repository in dist/java), and the Go module compiled (dist/go). .NET is configured for release but has no SDK on the

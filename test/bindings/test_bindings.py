@@ -202,3 +202,20 @@ def test_java_binding_synthesizes_the_pipeline_for_three_cities(java_synth):
     template, assembly = java_synth
     assert_weather_pipeline(template, assembly, JAVA_CITIES)
 
+
+def test_the_python_package_readme_shows_each_example_once():
+    """PyPI shows the wheel's METADATA: README.md's TypeScript examples as jsii-rosetta translated them, each once. A
+    hand-written Python block next to a TypeScript one (for the repository's readers) stays out of the package: it
+    showed the one-liner twice."""
+    wheel = built_package("python/cdk_weather_pipeline-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    description = metadata.split("\n\n", 1)[1]
+    one_liner = 'WeatherPipeline(stack, "Weather", cities=[City(name="Paris", latitude=48.8566, longitude=2.3522)])'
+    assert description.count(one_liner) == 1, description[:4000]
+    blocks = re.findall(r"^```(\S*)[^\n]*\n(.*?)^```$", description, re.M | re.S)
+    languages = [language for language, _ in blocks]
+    readme_examples = re.findall(r"^```(?:ts|typescript)\b", (ROOT / "README.md").read_text(), re.M)
+    assert readme_examples and languages.count("python") == len(readme_examples), languages
+    python = [code for language, code in blocks if language == "python"]
+    assert len(set(python)) == len(python), "an example shows twice"
