@@ -4,6 +4,7 @@ BINDINGS_MAVEN_HOME and BINDINGS_GOROOT."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -126,3 +127,17 @@ def test_the_java_runtime_trusts_the_certificates_of_the_system(monkeypatch, tmp
                               "-storepass", build_tools.TRUSTSTORE_PASSWORD], capture_output=True, text=True, check=True).stdout
     assert "Your keystore contains 3 entries" in listing, listing
     assert listing.count("trustedCertEntry") == 3
+
+
+def test_every_step_that_needs_maven_or_go_runs_with_the_project_tools():
+    """package:bindings (the full suite's), package:java and package:go: a step that runs Maven (jsii-pacmak's Java
+    target, seed-maven-repo) or Go (its Go target, build-go-module) goes through `scripts/build-tools exec`."""
+    tasks = json.loads((ROOT / ".projen" / "tasks.json").read_text())["tasks"]
+    needing = []
+    for name in ("package:bindings", "package:java", "package:go"):
+        for step in tasks[name]["steps"]:
+            command = step.get("exec") or " ".join(step.get("execArgs", []))
+            if re.search(r"--target (java|go)\b|seed-maven-repo|build-go-module", command):
+                needing.append((name, command))
+    assert len(needing) == 5, needing
+    assert [c for _, c in needing if not c.startswith("scripts/build-tools exec ")] == []
