@@ -5,7 +5,8 @@ assert_weather_pipeline, checks the template of every language.
 
 Python: the wheel in a virtualenv of its own (.venv-binding) with aws-cdk-lib from PyPI.
 Java: the jar (dist/java) in a Maven app (test/bindings/java) with aws-cdk-lib from Maven Central; Maven downloads what
-it needs into ~/.m2/repository (or the local repository MAVEN_OPTS names with -Dmaven.repo.local=).
+it needs into ~/.m2/repository (or the local repository MAVEN_OPTS names with -Dmaven.repo.local=). Maven and its
+Java compiler are the project's own (scripts/build_tools.py, installed into .tools/), not the machine's.
 Both use aws-cdk-lib at the version the library is built against (package.json).
 """
 import io
@@ -13,6 +14,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -20,6 +22,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_tools  # noqa: E402
+
 PYTHON_APP = Path(__file__).resolve().parent / "python"
 JAVA_APP = Path(__file__).resolve().parent / "java"
 VENV_PYTHON = ROOT / ".venv-binding" / "bin" / "python"
@@ -74,9 +80,10 @@ def java_synth(tmp_path_factory):
         f"-Daws-cdk-lib.version={CDK_VERSION}", f"-Dbuild.dir={build}", f"-Doutdir={out}",
     ]
     # The jar goes into the Maven local repository first, then the app is compiled and run (exec:exec).
-    install = subprocess.run([*mvn, "install:install-file"], capture_output=True, text=True)
+    maven_env = {**APP_ENV, **build_tools.environment()}
+    install = subprocess.run([*mvn, "install:install-file"], env=maven_env, capture_output=True, text=True)
     assert install.returncode == 0, (install.stdout[-6000:], install.stderr[-6000:])
-    run = subprocess.run([*mvn, "compile", "exec:exec"], env=APP_ENV, capture_output=True, text=True)
+    run = subprocess.run([*mvn, "compile", "exec:exec"], env=maven_env, capture_output=True, text=True)
     assert run.returncode == 0, (run.stdout[-6000:], run.stderr[-6000:])
     return json.loads((out / "WeatherPipelineJava.template.json").read_text()), out
 
@@ -194,3 +201,21 @@ def test_the_wheel_holds_the_handler_bundles_and_the_glue_script():
 def test_java_binding_synthesizes_the_pipeline_for_three_cities(java_synth):
     template, assembly = java_synth
     assert_weather_pipeline(template, assembly, JAVA_CITIES)
+
+
+def test_the_python_package_readme_shows_each_example_once():
+    """PyPI shows the wheel's METADATA: README.md's TypeScript examples as jsii-rosetta translated them, each once. A
+    hand-written Python block next to a TypeScript one (for the repository's readers) stays out of the package: it
+    showed the one-liner twice."""
+    wheel = built_package("python/cdk_weather_pipeline-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    description = metadata.split("\n\n", 1)[1]
+    one_liner = 'WeatherPipeline(stack, "Weather", cities=[City(name="Paris", latitude=48.8566, longitude=2.3522)])'
+    assert description.count(one_liner) == 1, description[:4000]
+    blocks = re.findall(r"^```(\S*)[^\n]*\n(.*?)^```$", description, re.M | re.S)
+    languages = [language for language, _ in blocks]
+    readme_examples = re.findall(r"^```(?:ts|typescript)\b", (ROOT / "README.md").read_text(), re.M)
+    assert readme_examples and languages.count("python") == len(readme_examples), languages
+    python = [code for language, code in blocks if language == "python"]
+    assert len(set(python)) == len(python), "an example shows twice"

@@ -69,5 +69,8 @@ def test_local_run_reconciles_and_validates(tmp_path):
     assert report.count('class="tick" text-anchor="end"') >= 9 * 3
     assert "NO_MEASUREMENT" in report and "✔ passed" in report and "✘ FAILED" not in report
     assert "<h2>Daily weather per city</h2>" in report and report.count('<table class="data daily">') == 3
+    # No absolute path of the checkout or of the run's folder: the page is shared, and the README shows a screenshot.
+    assert str(ROOT) not in report and str(tmp_path) not in report
+    assert "recorded responses (examples/local-run/recorded)" in report
     assert set(summary["timings"]) == {"Ingestion", "ETL", "Catalog", "Validation", "Analytics", "Report"}
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["etl"] == etl
