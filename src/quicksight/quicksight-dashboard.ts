@@ -196,8 +196,11 @@ export class QuickSightDashboard extends Construct {
       sslProperties: { disableSsl: false },
       permissions: owners.length > 0 ? permissions(owners, OWNER_DATA_SOURCE_ACTIONS) : undefined,
     });
-    // QuickSight checks the role when it creates the data source: its policy must be in place first.
-    this.dataSource.node.addDependency(this.role);
+    // QuickSight checks the role when it creates the data source: the role's policy must be in place first (the
+    // role itself is referenced already).
+    for (const policy of this.role.node.children.filter((child) => child instanceof iam.Policy)) {
+      this.dataSource.node.addDependency(policy);
+    }
 
     const partitionKeys = lake.hourlyPartitionKeys;
     const source = (table: string, columns: DatasetSource['columns'], monthlyDayColumn: string): DatasetSource => ({
