@@ -233,8 +233,8 @@ export class QuickSightDashboard extends Construct {
       cfn.node.addDependency(catalog);
       return cfn;
     };
-    this.hourlyDataSet = dataSet('HourlyDataSet', 'hourly', 'hourly weather',
-      source(catalog.hourlyTableName, WeatherContract.hourlyColumns(lake.partitionGranularity), 'date'));
+    const hourlySource = source(catalog.hourlyTableName, WeatherContract.hourlyColumns(lake.partitionGranularity), 'date');
+    this.hourlyDataSet = dataSet('HourlyDataSet', 'hourly', 'hourly weather', hourlySource);
     this.dailyDataSet = dataSet('DailyDataSet', 'daily', 'daily weather', source(DAILY_TABLE_NAME, DAILY_COLUMNS, 'day'));
 
     this.dashboardId = `${idPrefix}-dashboard`;
@@ -242,7 +242,7 @@ export class QuickSightDashboard extends Construct {
       awsAccountId: stack.account,
       dashboardId: this.dashboardId,
       name: dashboardName,
-      definition: dashboardDefinition(this.hourlyDataSet.attrArn, this.dailyDataSet.attrArn),
+      definition: dashboardDefinition(this.hourlyDataSet.attrArn, this.dailyDataSet.attrArn, inputColumns(hourlySource).map((c) => c.name)),
       permissions: [...permissions(owners, OWNER_DASHBOARD_ACTIONS), ...permissions(viewers, VIEWER_DASHBOARD_ACTIONS)],
       versionDescription: 'Published by cdk-weather-pipeline',
     });

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
   AthenaCatalog, City, PartitionGranularity, QuickSightDashboard, QuickSightDashboardProps, RefinedLake, WeatherContract,
 } from '../../src';
+import { dashboardDefinition } from '../../src/quicksight/private/dashboard-definition';
 import { NagPack, nagFindings } from '../nag';
 
 const CITIES: City[] = [
@@ -267,5 +268,24 @@ describe('QuickSightDashboard validation', () => {
     const stack = new Stack();
     expect(() => new QuickSightDashboard(stack, 'QuickSight', { ownerArns: [OWNER] } as any))
       .toThrow('catalog is required: the AthenaCatalog whose workgroup and tables the dashboard reads');
+  });
+});
+
+describe('dashboard definition', () => {
+  const definition = (columns: string[]): any => dashboardDefinition('hourly-arn', 'daily-arn', columns);
+  const freshnessGroups = (columns: string[]) => definition(columns).sheets[0].visuals[3]
+    .tableVisual.chartConfiguration.fieldWells.tableAggregatedFieldWells.groupBy.map((g: any) => g.categoricalDimensionField.column.columnName);
+
+  test('freshness per city, and per source once the hourly table has a source column', () => {
+    expect(freshnessGroups(['city_name', 'fetched_at'])).toEqual(['city_name']);
+    expect(freshnessGroups(['source', 'city_name', 'fetched_at'])).toEqual(['city_name', 'source']);
+  });
+
+  test('temperature and precipitation: one panel per source, so two sources are never averaged together', () => {
+    const [temperature, precipitation] = definition([]).sheets[0].visuals;
+    expect(temperature.lineChartVisual.chartConfiguration.fieldWells.lineChartAggregatedFieldWells.smallMultiples[0]
+      .categoricalDimensionField.column).toEqual({ dataSetIdentifier: 'daily', columnName: 'source' });
+    expect(precipitation.barChartVisual.chartConfiguration.fieldWells.barChartAggregatedFieldWells.smallMultiples[0]
+      .categoricalDimensionField.column).toEqual({ dataSetIdentifier: 'daily', columnName: 'source' });
   });
 });

@@ -39,6 +39,8 @@ function temperatureVisual(): Visual {
               },
             }],
             colors: [{ categoricalDimensionField: { fieldId: 'temperature-city', column: daily('city_name') } }],
+            // One panel per weather source: two sources' figures for a city are not averaged together.
+            smallMultiples: [{ categoricalDimensionField: { fieldId: 'temperature-source', column: daily('source') } }],
           },
         },
       },
@@ -66,6 +68,7 @@ function precipitationVisual(): Visual {
               },
             }],
             colors: [{ categoricalDimensionField: { fieldId: 'precipitation-city', column: daily('city_name') } }],
+            smallMultiples: [{ categoricalDimensionField: { fieldId: 'precipitation-source', column: daily('source') } }],
           },
         },
       },
@@ -94,8 +97,8 @@ function latestDayVisual(): Visual {
   };
 }
 
-/** When each city's data was last fetched and processed, and its latest observed (not forecast) hour. */
-function freshnessVisual(): Visual {
+/** When each city's data (of each source, once the hourly table has a `source` column) was last fetched and processed. */
+function freshnessVisual(hourlyColumns: string[]): Visual {
   const latest = (fieldId: string, columnName: string) => ({
     dateMeasureField: { fieldId, column: hourly(columnName), aggregationFunction: 'MAX' },
   });
@@ -106,7 +109,12 @@ function freshnessVisual(): Visual {
       chartConfiguration: {
         fieldWells: {
           tableAggregatedFieldWells: {
-            groupBy: [{ categoricalDimensionField: { fieldId: 'freshness-city', column: hourly('city_name') } }],
+            groupBy: [
+              { categoricalDimensionField: { fieldId: 'freshness-city', column: hourly('city_name') } },
+              ...(hourlyColumns.includes('source')
+                ? [{ categoricalDimensionField: { fieldId: 'freshness-source', column: hourly('source') } }]
+                : []),
+            ],
             values: [latest('freshness-fetched', 'fetched_at'), latest('freshness-processed', 'processed_at')],
           },
         },
@@ -116,11 +124,14 @@ function freshnessVisual(): Visual {
 }
 
 /**
- * The dashboard: one sheet with the daily temperature and precipitation per city, today's daily rows and the data
- * freshness per city. The latest-day table is filtered to today (UTC) by a relative-date filter scoped to it.
+ * The dashboard: one sheet with the daily temperature and precipitation per city (a panel per source), today's
+ * daily rows and the data freshness per city. The latest-day table is filtered to today (UTC) by a relative-date
+ * filter scoped to it. `hourlyColumns` are the hourly dataset's column names.
  */
-export function dashboardDefinition(hourlyDataSetArn: string, dailyDataSetArn: string): quicksight.CfnDashboard.DashboardVersionDefinitionProperty {
-  const visuals = [temperatureVisual(), precipitationVisual(), latestDayVisual(), freshnessVisual()];
+export function dashboardDefinition(
+  hourlyDataSetArn: string, dailyDataSetArn: string, hourlyColumns: string[],
+): quicksight.CfnDashboard.DashboardVersionDefinitionProperty {
+  const visuals = [temperatureVisual(), precipitationVisual(), latestDayVisual(), freshnessVisual(hourlyColumns)];
   const element = (elementId: string, columnIndex: number, rowIndex: number, columnSpan: number, rowSpan: number) =>
     ({ elementId, elementType: 'VISUAL', columnIndex, rowIndex, columnSpan, rowSpan });
   return {
