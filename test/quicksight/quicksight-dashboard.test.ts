@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import {
-  AthenaCatalog, City, PartitionGranularity, QuickSightDashboard, QuickSightDashboardProps, RefinedLake, WeatherContract,
+  AthenaCatalog, City, PartitionGranularity, QuickSightDashboard, QuickSightDashboardProps, RefinedLake, WeatherContract, WeatherPipeline,
 } from '../../src';
 import { dashboardDefinition } from '../../src/quicksight/private/dashboard-definition';
 import { NagPack, nagFindings } from '../nag';
@@ -287,5 +287,26 @@ describe('dashboard definition', () => {
       .categoricalDimensionField.column).toEqual({ dataSetIdentifier: 'daily', columnName: 'source' });
     expect(precipitation.barChartVisual.chartConfiguration.fieldWells.barChartAggregatedFieldWells.smallMultiples[0]
       .categoricalDimensionField.column).toEqual({ dataSetIdentifier: 'daily', columnName: 'source' });
+  });
+});
+
+describe('WeatherPipeline quickSight', () => {
+  test('publishes on the pipeline\'s catalog, following its partition granularity; off by default', () => {
+    const stack = new Stack(new App(), 'Test');
+    const pipeline = new WeatherPipeline(stack, 'Weather', {
+      cities: CITIES, partitionGranularity: PartitionGranularity.MONTH, quickSight: { viewerArns: [VIEWER], lookbackDays: 7 },
+    });
+    const template = Template.fromStack(stack);
+    expect(pipeline.quickSightDashboard!.node.path).toBe('Test/Weather/QuickSight');
+    template.hasResourceProperties('AWS::QuickSight::DataSource', {
+      DataSourceParameters: { AthenaParameters: { WorkGroup: stack.resolve(pipeline.catalog.workGroupName) } },
+    });
+    const sql = Object.values<any>(template.findResources('AWS::QuickSight::DataSet'))
+      .map((d) => Object.values<any>(d.Properties.PhysicalTableMap)[0].CustomSql.SqlQuery);
+    expect(sql.every((q) => q.includes('"month" >= substr(CAST(current_date - INTERVAL \'7\' DAY AS varchar), 1, 7)'))).toBe(true);
+
+    const plain = new Stack(new App(), 'Plain');
+    expect(new WeatherPipeline(plain, 'Weather', { cities: CITIES }).quickSightDashboard).toBeUndefined();
+    expect(Object.keys(Template.fromStack(plain).findResources('AWS::QuickSight::Dashboard'))).toEqual([]);
   });
 });
