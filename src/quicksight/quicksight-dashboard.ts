@@ -2,7 +2,6 @@ import { Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as quicksight from 'aws-cdk-lib/aws-quicksight';
 import { Construct } from 'constructs';
-import { DAILY_COLUMNS, DAILY_PREFIX, DAILY_TABLE_NAME } from './private/daily-table';
 import { dashboardDefinition } from './private/dashboard-definition';
 import { DatasetSource, datasetSql, inputColumns } from './private/datasets';
 import { IAthenaCatalog } from '../catalog/athena-catalog';
@@ -202,8 +201,7 @@ export class QuickSightDashboard extends Construct {
       this.dataSource.node.addDependency(policy);
     }
 
-    const partitionKeys = lake.hourlyPartitionKeys;
-    const source = (table: string, columns: DatasetSource['columns'], monthlyDayColumn: string): DatasetSource => ({
+    const source = (table: string, columns: DatasetSource['columns'], partitionKeys: string[], monthlyDayColumn: string): DatasetSource => ({
       database: catalog.databaseName,
       table,
       columns,
@@ -233,9 +231,11 @@ export class QuickSightDashboard extends Construct {
       cfn.node.addDependency(catalog);
       return cfn;
     };
-    const hourlySource = source(catalog.hourlyTableName, WeatherContract.hourlyColumns(lake.partitionGranularity), 'date');
+    const granularity = lake.partitionGranularity;
+    const hourlySource = source(catalog.hourlyTableName, WeatherContract.hourlyColumns(granularity), lake.hourlyPartitionKeys, 'date');
     this.hourlyDataSet = dataSet('HourlyDataSet', 'hourly', 'hourly weather', hourlySource);
-    this.dailyDataSet = dataSet('DailyDataSet', 'daily', 'daily weather', source(DAILY_TABLE_NAME, DAILY_COLUMNS, 'day'));
+    this.dailyDataSet = dataSet('DailyDataSet', 'daily', 'daily weather',
+      source(catalog.dailyTableName, WeatherContract.DAILY_COLUMNS, WeatherContract.dailyPartitionKeys(granularity), 'day'));
 
     this.dashboardId = `${idPrefix}-dashboard`;
     this.dashboard = new quicksight.CfnDashboard(this, 'Resource', {
@@ -273,12 +273,12 @@ export class QuickSightDashboard extends Construct {
         glueArn('catalog'),
         glueArn('database', catalog.databaseName),
         glueArn('table', `${catalog.databaseName}/${catalog.hourlyTableName}`),
-        glueArn('table', `${catalog.databaseName}/${DAILY_TABLE_NAME}`),
+        glueArn('table', `${catalog.databaseName}/${catalog.dailyTableName}`),
       ],
     }));
     const lake = catalog.refinedLake;
     grantPrefixRead(lake.bucket, role, lake.hourlyPrefix);
-    grantPrefixRead(lake.bucket, role, DAILY_PREFIX);
+    grantPrefixRead(lake.bucket, role, WeatherContract.DAILY_PREFIX);
     grantPrefixRead(catalog.resultsBucket, role, catalog.resultsPrefix);
     grantPrefixWrite(catalog.resultsBucket, role, catalog.resultsPrefix);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [catalog.resultsBucket.bucketArn] }));
@@ -288,7 +288,7 @@ export class QuickSightDashboard extends Construct {
     acknowledgeRoleInlinePolicy(role);
     acknowledgeWildcardResources(role, [
       lake.bucket.arnForObjects(`${lake.hourlyPrefix}*`),
-      lake.bucket.arnForObjects(`${DAILY_PREFIX}*`),
+      lake.bucket.arnForObjects(`${WeatherContract.DAILY_PREFIX}*`),
       catalog.resultsBucket.arnForObjects(`${catalog.resultsPrefix}*`),
     ], 'Object access is limited to the hourly and daily prefixes of the refined bucket and the Athena results prefix; object keys are only known at run time.');
   }

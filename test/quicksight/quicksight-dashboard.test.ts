@@ -89,6 +89,7 @@ describe('QuickSightDashboard with the defaults', () => {
       city: 'STRING',
     });
     expect(Object.keys(types('hourly'))).toHaveLength(WeatherContract.HOURLY_COLUMNS.length + 2);
+    expect(Object.keys(types('daily'))).toEqual([...WeatherContract.DAILY_COLUMNS.map((c) => c.name), ...WeatherContract.dailyPartitionKeys()]);
     expect(types('daily')).toEqual({
       source: 'STRING',
       city_name: 'STRING',
