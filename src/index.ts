@@ -6,3 +6,4 @@ export * from './etl';
 export * from './orchestration';
 export * from './pipeline';
 export * from './monitoring';
+export * from './quicksight';

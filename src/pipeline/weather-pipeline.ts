@@ -11,6 +11,7 @@ import { PipelineMonitoring } from '../monitoring';
 import { MissingCityAction, PipelineOrchestrator } from '../orchestration';
 import { citiesOf } from '../private/dataset';
 import { checkScheduleExpression, schedulePeriod } from '../private/schedule';
+import { QuickSightDashboard, QuickSightDashboardOptions } from '../quicksight';
 import { ILandingZone, IRefinedLake, LandingZone, RefinedLake } from '../storage';
 
 /**
@@ -202,6 +203,15 @@ export interface WeatherPipelineProps {
    * @default MissingCityAction.FAIL
    */
   readonly missingCityAction?: MissingCityAction;
+
+  /**
+   * Publish a QuickSight dashboard on the pipeline's catalog (`QuickSightDashboard`): an Athena data source in the
+   * pipeline's workgroup, datasets on the hourly and daily tables, and a dashboard shared with the principals named
+   * here. The account must be subscribed to QuickSight (see docs/quicksight.md).
+   *
+   * @default - no QuickSight resources
+   */
+  readonly quickSight?: QuickSightDashboardOptions;
 }
 
 /**
@@ -237,6 +247,12 @@ export class WeatherPipeline extends Construct {
    * @default - none when `monitoringEnabled` is false
    */
   public readonly monitoring?: PipelineMonitoring;
+  /**
+   * The QuickSight data source, datasets and dashboard.
+   *
+   * @default - none unless `quickSight` is set
+   */
+  public readonly quickSightDashboard?: QuickSightDashboard;
 
   constructor(scope: Construct, id: string, props: WeatherPipelineProps) {
     super(scope, id);
@@ -326,6 +342,9 @@ export class WeatherPipeline extends Construct {
         catalog: this.catalog,
         removalPolicy,
       });
+    }
+    if (props.quickSight !== undefined) {
+      this.quickSightDashboard = new QuickSightDashboard(this, 'QuickSight', { ...props.quickSight, catalog: this.catalog });
     }
   }
 }

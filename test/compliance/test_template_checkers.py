@@ -16,14 +16,19 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKERS_BIN = ROOT / ".venv-checkers" / "bin"
 
 
+# The examples app adds its QuickSight stack when given a QuickSight principal to own the dashboard.
+QUICKSIGHT_OWNER = "arn:aws:quicksight:us-east-1:123456789012:user/default/weather-analyst"
+
+
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> dict:
-    """The examples app's stacks, synthesized with no AWS credentials: {stack name: template path}."""
+    """The examples app's stacks, QuickSight stack included, synthesized with no AWS credentials:
+    {stack name: template path}."""
     out = tmp_path_factory.mktemp("cdk.out")
     # Type-checking is the jsii compile's and eslint's job; transpiling only saves half a minute here.
     env = {**os.environ, "TS_NODE_TRANSPILE_ONLY": "true", "CDK_DISABLE_VERSION_CHECK": "1"}
     synth = subprocess.run(
-        ["npx", "cdk", "synth", "--quiet", "--output", str(out)],
+        ["npx", "cdk", "synth", "--quiet", "--output", str(out), "--context", f"quickSightOwnerArn={QUICKSIGHT_OWNER}"],
         cwd=ROOT / "examples", env=env, capture_output=True, text=True,
     )
     assert synth.returncode == 0, synth.stderr[-4000:]
@@ -33,7 +38,7 @@ def templates(tmp_path_factory) -> dict:
         for name, artifact in manifest["artifacts"].items()
         if artifact["type"] == "aws:cloudformation:stack"
     }
-    assert set(stacks) == {"WeatherPipeline", "WeatherPipelineByHand"}
+    assert set(stacks) == {"WeatherPipeline", "WeatherPipelineByHand", "WeatherPipelineQuickSight"}
     return stacks
 
 
@@ -109,6 +114,7 @@ ROLE_USERS = {
     ("AWS::Lambda::Function", "Role"): "lambda.amazonaws.com",
     ("AWS::Glue::Job", "Role"): "glue.amazonaws.com",
     ("AWS::StepFunctions::StateMachine", "RoleArn"): "states.amazonaws.com",
+    ("AWS::QuickSight::DataSource", "DataSourceParameters.AthenaParameters.RoleArn"): "quicksight.amazonaws.com",
 }
 SCHEDULER_TARGET = ("AWS::Scheduler::Schedule", "Target.RoleArn")
 
