@@ -106,7 +106,7 @@ def assert_weather_pipeline(template: dict, assembly: Path, cities: list[tuple[s
         "AWS::StepFunctions::StateMachine", "AWS::SNS::Topic", "AWS::Scheduler::Schedule",
     )}
     assert counts == {
-        "AWS::S3::Bucket": 4, "AWS::Glue::Job": 1, "AWS::Glue::Database": 1, "AWS::Glue::Table": 2,
+        "AWS::S3::Bucket": 4, "AWS::Glue::Job": 1, "AWS::Glue::Database": 1, "AWS::Glue::Table": 4,
         "AWS::Athena::WorkGroup": 1, "AWS::StepFunctions::StateMachine": 1, "AWS::SNS::Topic": 1,
         "AWS::Scheduler::Schedule": 1,
     }
@@ -129,7 +129,10 @@ def assert_weather_pipeline(template: dict, assembly: Path, cities: list[tuple[s
     assert job["DefaultArguments"]["--landing_uri"]["Fn::Join"][1][0] == "s3://"
     assert job["DefaultArguments"]["--refined_uri"]["Fn::Join"][1][0] == "s3://"
 
-    # The catalog: city partitions projected from the slugs; an Athena engine v3 workgroup that enforces its settings.
+    # The catalog: the four zones' tables (refined hourly, quarantine, and since issue #18 staging and curated daily).
+    tables = sorted(t["Properties"]["TableInput"]["Name"] for t in of_type(template, "AWS::Glue::Table").values())
+    assert tables == ["daily", "hourly", "quarantine", "staging"], tables
+    # City partitions projected from the slugs; an Athena engine v3 workgroup that enforces its settings.
     projected = [t["Properties"]["TableInput"]["Parameters"].get("projection.city.values") for t in of_type(template, "AWS::Glue::Table").values()]
     assert ",".join(slug for _, slug in cities) in projected, projected
     workgroup = only(template, "AWS::Athena::WorkGroup")["Properties"]["WorkGroupConfiguration"]
