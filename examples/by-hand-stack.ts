@@ -19,7 +19,7 @@ export class WeatherByHandStack extends Stack {
     // The refined lake holds the one definition of the data: the cities (and the partition layout) every part reads.
     const refined = new RefinedLake(this, 'Refined', { cities, serverAccessLogsBucket: landing.accessLogsBucket });
     // The orchestrator runs the ingestion as its first step, so the function's own schedule stays off.
-    const ingestion = new WeatherIngestion(this, 'Ingestion', { landingZone: landing, cities: refined.cities!, scheduleEnabled: false });
+    const ingestion = new WeatherIngestion(this, 'Ingestion', { landingZone: landing, refinedLake: refined, scheduleEnabled: false });
     const etlJob = new GlueEtlJob(this, 'Etl', { landingZone: landing, refinedLake: refined });
     const catalog = new AthenaCatalog(this, 'Catalog', { refinedLake: refined });
     const orchestrator = new PipelineOrchestrator(this, 'Orchestrator', {

@@ -5,6 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
 import { City } from '../contract/city';
+import { IRefinedLake } from '../storage/refined-lake';
 
 /**
  * A weather ingestion: what `PipelineOrchestrator` and `PipelineMonitoring` use of it.
@@ -43,8 +44,20 @@ export interface WeatherIngestionAttributes {
   /** The ingestion function (e.g. `lambda.Function.fromFunctionArn`). */
   readonly ingestFunction: lambda.IFunction;
 
-  /** The cities it fetches: the refined lake's cities of the pipeline it feeds. Checked with `WeatherContract.validateCities`. */
-  readonly cities: City[];
+  /**
+   * The refined lake of the pipeline it feeds: the imported ingestion fetches its cities.
+   *
+   * @default - none: then `cities` is required
+   */
+  readonly refinedLake?: IRefinedLake;
+
+  /**
+   * The cities it fetches, when it feeds no refined lake of this app. Checked with `WeatherContract.validateCities`.
+   * Not allowed with `refinedLake` (synth error).
+   *
+   * @default - the cities of `refinedLake` (one of the two is required)
+   */
+  readonly cities?: City[];
 
   /**
    * The function's timeout.

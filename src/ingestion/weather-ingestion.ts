@@ -28,6 +28,8 @@ import {
 } from './private/runtime-config';
 import { callWeight } from './private/schedule-math';
 import { ILandingZone } from '../storage/landing-zone';
+import { IRefinedLake } from '../storage/refined-lake';
+import { ingestionCities } from './private/ingestion-cities';
 
 /** Open-Meteo's free tier: non-commercial use, up to 600 calls per minute, 5,000 per hour and 10,000 per day. */
 const FREE_TIER_MINUTE_CALLS = 600;
@@ -54,15 +56,27 @@ export interface WeatherIngestionProps {
   readonly landingZone: ILandingZone;
 
   /**
-   * The cities to fetch, one API request each per run. Checked with `WeatherContract.validateCities`.
+   * The refined lake the pipeline writes: the ingestion fetches its cities (`IRefinedLake.cities`), so the list is
+   * given once, on the lake, and the ETL job, the catalog and the monitoring read the same one.
    *
-   * They are shipped to the function in a `cities.json` file inside its code asset (not in its environment), so the
-   * list size is not limited by Lambda's 4 KB environment. What limits one construct is time: a batch must fit in
+   * The cities are shipped to the function in a `cities.json` file inside its code asset (not in its environment), so
+   * the list size is not limited by Lambda's 4 KB environment. What limits one construct is time: a batch must fit in
    * Lambda's 15 minutes, even when every request times out after its retries, under the API's rate limit
    * (`maxCallsPerMinute`). With the defaults that is 1,010 cities (1,000 take about 2 minutes when the API answers,
    * and at most 805 s when every request times out); split larger lists across several `WeatherIngestion` constructs.
+   *
+   * @default - none: then `cities` is required
    */
-  readonly cities: City[];
+  readonly refinedLake?: IRefinedLake;
+
+  /**
+   * The cities to fetch, one API request each per run and source, for an ingestion that feeds no refined lake of this
+   * app. Checked with `WeatherContract.validateCities`. Not allowed with `refinedLake` (synth error): the lake
+   * defines the cities then.
+   *
+   * @default - the cities of `refinedLake` (one of the two is required)
+   */
+  readonly cities?: City[];
 
   /**
    * Base URL of the Open-Meteo forecast API; the handler requests `<apiBaseUrl>/v1/forecast`.
@@ -209,13 +223,13 @@ export interface WeatherIngestionProps {
  *
  * @example
  * declare const landing: LandingZone;
- * new WeatherIngestion(this, 'Ingestion', {
- *   landingZone: landing,
+ * const refined = new RefinedLake(this, 'Refined', {
  *   cities: [
  *     { name: 'Paris', latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris' },
  *     { name: 'Saint-Étienne', latitude: 45.4397, longitude: 4.3872 },
  *   ],
  * });
+ * new WeatherIngestion(this, 'Ingestion', { landingZone: landing, refinedLake: refined });
  */
 export class WeatherIngestion extends Construct implements IWeatherIngestion {
   /**
@@ -226,7 +240,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
    * const imported = WeatherIngestion.fromWeatherIngestionAttributes(this, 'Ingestion', {
    *   ingestFunction: lambda.Function.fromFunctionArn(this, 'IngestFunction', 'arn:aws:lambda:eu-west-3:111111111111:function:weather-ingest'),
    *   deadLetterQueue: sqs.Queue.fromQueueArn(this, 'IngestDeadLetters', 'arn:aws:sqs:eu-west-3:111111111111:weather-ingest-dlq'),
-   *   cities: refined.cities!,
+   *   refinedLake: refined,
    * });
    *
    * @param scope the scope of the imported construct
@@ -263,8 +277,15 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
    */
   public readonly estimatedDailyApiCalls?: number;
 
-  /** The cities this construct fetches. */
+  /** The cities this construct fetches (the refined lake's, when it was given one). */
   public readonly cities: City[];
+
+  /**
+   * The refined lake whose cities the construct fetches.
+   *
+   * @default - none when the construct was given `cities`
+   */
+  public readonly refinedLake?: IRefinedLake;
 
   /** The function's timeout, sized from the city count, the request timeout, the retries and the rate limit. */
   public readonly timeout: Duration;
@@ -284,7 +305,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
   constructor(scope: Construct, id: string, props: WeatherIngestionProps) {
     super(scope, id);
 
-    WeatherContract.validateCities(props.cities, 'cities');
+    const cities = ingestionCities(this, props.refinedLake, props.cities);
     const apiBaseUrl = checkUrl('apiBaseUrl', props.apiBaseUrl ?? 'https://api.open-meteo.com');
     const archiveApiBaseUrl = checkUrl('archiveApiBaseUrl', props.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com');
     const pastDays = checkInteger('pastDays', props.pastDays ?? 1, 0, 92);
@@ -305,7 +326,8 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
         throw new Error(`requestTimeout must be a whole number of milliseconds between 1 second and 5 minutes, got ${requestTimeout.toHumanString()}`);
       }
     }
-    this.cities = props.cities;
+    this.cities = cities;
+    this.refinedLake = props.refinedLake;
 
     const policy: RetryPolicy = {
       maxAttempts,
@@ -317,7 +339,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       throw new Error('maxConcurrentRequests and maxCallsPerMinute must be literal numbers, not tokens: the function timeout is sized from them');
     }
     const weight = callWeight(WeatherContract.VARIABLES.length, pastDays + forecastDays);
-    const load: BatchLoad = { cityCount: props.cities.length, policy, maxCallsPerMinute, weight };
+    const load: BatchLoad = { cityCount: cities.length, policy, maxCallsPerMinute, weight };
     const maxConcurrentRequests = props.maxConcurrentRequests ?? defaultConcurrency(load);
     this.maxConcurrentRequests = maxConcurrentRequests;
     this.maxCallsPerMinute = maxCallsPerMinute;
@@ -377,8 +399,8 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
     const fn = new lambda.Function(this, 'Resource', {
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: codeWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(props.cities) }),
-      description: `Fetches Open-Meteo weather for ${props.cities.length} cities into the landing zone`,
+      code: codeWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(cities) }),
+      description: `Fetches Open-Meteo weather for ${cities.length} cities into the landing zone`,
       role,
       logGroup: this.logGroup,
       environment,
@@ -422,9 +444,9 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
           `maxCallsPerMinute ${maxCallsPerMinute} is more than the ${FREE_TIER_MINUTE_CALLS} calls per minute of Open-Meteo's free tier: ` +
           'expect HTTP 429 answers, or use a commercial plan (apiBaseUrl).');
       }
-      if (props.cities.length * weight > FREE_TIER_HOURLY_CALLS) {
+      if (cities.length * weight > FREE_TIER_HOURLY_CALLS) {
         Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionHourlyLimitExceeded',
-          `one batch of ${props.cities.length} cities × call weight ${weight} makes ${props.cities.length * weight} Open-Meteo API calls, ` +
+          `one batch of ${cities.length} cities × call weight ${weight} makes ${cities.length * weight} Open-Meteo API calls, ` +
           `more than the ${FREE_TIER_HOURLY_CALLS} per hour of the free tier: split the cities across batches an hour apart, or use a commercial plan (apiBaseUrl).`);
       }
     }
@@ -443,7 +465,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
         'aws-cdk-lib\'s LambdaInvoke target grants lambda:InvokeFunction on the function and its qualified ARNs (`:*`); the schedule only invokes this one function.');
       this.schedule = new scheduler.Schedule(this, 'Schedule', {
         schedule: expression,
-        description: `Weather ingestion for ${props.cities.length} cities`,
+        description: `Weather ingestion for ${cities.length} cities`,
         target: new targets.LambdaInvoke(fn, {
           // The scheduled time makes the batch id, so a retried delivery overwrites the same keys.
           input: scheduler.ScheduleTargetInput.fromObject({ scheduledTime: scheduler.ContextAttribute.scheduledTime }),
@@ -455,10 +477,10 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       });
       const runs = Token.isUnresolved(expression.expressionString) ? undefined : runsPerDay(expression.expressionString);
       if (runs !== undefined) {
-        this.estimatedDailyApiCalls = Math.ceil(props.cities.length * runs * weight);
+        this.estimatedDailyApiCalls = Math.ceil(cities.length * runs * weight);
         if (this.estimatedDailyApiCalls > FREE_TIER_DAILY_CALLS) {
           Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionFreeTierExceeded',
-            `${props.cities.length} cities × ${runs} runs per day × call weight ${weight} = about ${this.estimatedDailyApiCalls} Open-Meteo API calls per day, ` +
+            `${cities.length} cities × ${runs} runs per day × call weight ${weight} = about ${this.estimatedDailyApiCalls} Open-Meteo API calls per day, ` +
             `more than the free tier's ${FREE_TIER_DAILY_CALLS} (and the free tier is for non-commercial use only): ` +
             'run less often, fetch fewer days or cities, or use a commercial plan (apiBaseUrl).');
         }

@@ -296,11 +296,10 @@ export class WeatherPipeline extends Construct {
       });
     }
     this.cities = citiesOf(this.refinedLake, this);
-    const cities = this.cities;
 
     this.ingestion = new WeatherIngestion(this, 'Ingestion', {
       landingZone: this.landingZone,
-      cities,
+      refinedLake: this.refinedLake,
       ...props.ingestionOptions,
       apiBaseUrl: props.apiBaseUrl,
       // The orchestrator's schedule runs ingestion as its first step.

@@ -4,15 +4,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { City } from '../../contract/city';
-import { WeatherContract } from '../../contract/weather-contract';
 import { IWeatherIngestion, WeatherIngestionAttributes } from '../ingestion-interface';
+import { ingestionCities } from './ingestion-cities';
 
 /** Lambda's longest timeout, the default of an imported ingestion's. */
 const LAMBDA_MAX_TIMEOUT = Duration.minutes(15);
 
 /** `WeatherIngestion.fromWeatherIngestionAttributes`: the attributes, checked, behind `IWeatherIngestion`. */
 export function importWeatherIngestion(scope: Construct, id: string, attrs: WeatherIngestionAttributes): IWeatherIngestion {
-  WeatherContract.validateCities(attrs.cities, 'cities');
   const timeout = attrs.timeout ?? LAMBDA_MAX_TIMEOUT;
   const seconds = timeout.toSeconds({ integral: false });
   if (!Token.isUnresolved(seconds) && (seconds < 1 || seconds > LAMBDA_MAX_TIMEOUT.toSeconds())) {
@@ -21,7 +20,7 @@ export function importWeatherIngestion(scope: Construct, id: string, attrs: Weat
 
   class Import extends Construct implements IWeatherIngestion {
     public readonly ingestFunction: lambda.IFunction = attrs.ingestFunction;
-    public readonly cities: City[] = [...attrs.cities];
+    public readonly cities: City[] = ingestionCities(this, attrs.refinedLake, attrs.cities);
     public readonly timeout: Duration = timeout;
     public readonly deadLetterQueue: sqs.IQueue = attrs.deadLetterQueue;
 
