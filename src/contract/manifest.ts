@@ -25,6 +25,32 @@ export interface ManifestEntry {
   readonly bytes: number;
   /** HTTP attempts it took (1 when the first attempt succeeded). */
   readonly attempts: number;
+  /**
+   * The weather source it came from (the `source=` value of its key, e.g. `open-meteo`, `met-norway`).
+   * @default 'open-meteo' - manifests written before there were several sources
+   */
+  readonly source?: string;
+  /**
+   * A caveat of the provider's answer, e.g. MET Norway's HTTP 203 (the product version is deprecated).
+   * @default - none
+   */
+  readonly warning?: string;
+}
+
+/**
+ * A weather source an ingestion batch called, and how it went.
+ */
+export interface ManifestSource {
+  /** Source id, the `source=` value of its landing keys (`open-meteo`, `met-norway`). */
+  readonly source: string;
+  /** How the ETL maps its bodies: the mapping id the data contract document lists for the provider. */
+  readonly mapping: string;
+  /** Prefix of its raw responses in the landing bucket (`weather/raw/source=<id>/`). */
+  readonly rawPrefix: string;
+  /** Raw responses of this source written. */
+  readonly written: number;
+  /** Cities this source could not be fetched for. */
+  readonly failed: number;
 }
 
 /**
@@ -47,6 +73,11 @@ export interface ManifestFailure {
   readonly reason: string;
   /** HTTP attempts made before giving up. */
   readonly attempts: number;
+  /**
+   * The weather source that failed for the city.
+   * @default 'open-meteo' - manifests written before there were several sources
+   */
+  readonly source?: string;
 }
 
 /**
@@ -62,8 +93,14 @@ export interface IngestionManifest {
   readonly batchId: string;
   /** UTC date of the batch, `yyyy-MM-dd`, as in the landing keys. */
   readonly ingestDate: string;
-  /** Weather source, `WeatherContract.SOURCE`. */
+  /** Weather source: the first of `sources` (`WeatherContract.SOURCE` when Open-Meteo is configured first). */
   readonly source: string;
+  /**
+   * Every source the batch called, in the configured order, with its counts. A source whose every city failed is
+   * listed with `written: 0`: the other sources' data is in the batch all the same.
+   * @default - only `source` (manifests written before there were several sources)
+   */
+  readonly sources?: ManifestSource[];
   /** Bucket the raw objects were written to. */
   readonly bucket: string;
   /** When the batch started, ISO 8601 UTC. */

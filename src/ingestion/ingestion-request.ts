@@ -1,4 +1,4 @@
-import { ManifestFailure } from '../contract/manifest';
+import { ManifestFailure, ManifestSource } from '../contract/manifest';
 
 /**
  * A date range for a backfill run of the ingestion handler, fetched from the Open-Meteo archive API.
@@ -80,4 +80,14 @@ export interface IngestionResult {
   readonly retries: number;
   /** The failures, as recorded in the manifest. */
   readonly failures: ManifestFailure[];
+  /**
+   * Every source the batch called, with its counts (as in the manifest).
+   * @default - absent when Open-Meteo is the only source
+   */
+  readonly sources?: ManifestSource[];
+  /**
+   * Sources that failed for every city of the batch: alert on them. The other sources' data is in the batch.
+   * @default - absent when Open-Meteo is the only source
+   */
+  readonly failedSources?: string[];
 }

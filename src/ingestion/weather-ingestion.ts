@@ -30,6 +30,8 @@ import { callWeight } from './private/schedule-math';
 import { ILandingZone } from '../storage/landing-zone';
 import { IRefinedLake } from '../storage/refined-lake';
 import { ingestionCities } from './private/ingestion-cities';
+import { checkSources, metNorwayOptions, metNorwaySettings, MetNorwaySettings, openMeteoOptions } from './private/source-binding';
+import { WeatherSource } from './weather-source';
 
 /** Open-Meteo's free tier: non-commercial use, up to 600 calls per minute, 5,000 per hour and 10,000 per day. */
 const FREE_TIER_MINUTE_CALLS = 600;
@@ -77,6 +79,16 @@ export interface WeatherIngestionProps {
    * @default - the cities of `refinedLake` (one of the two is required)
    */
   readonly cities?: City[];
+
+  /**
+   * The weather sources every run calls, each for every city and within its own rate limit, in this order. A source
+   * that fails for every city is reported in the manifest and the result (`failedSources`) without failing the other
+   * sources' data. The Open-Meteo settings below (`apiBaseUrl`, `archiveApiBaseUrl`, `maxCallsPerMinute`) may be set
+   * here on `WeatherSource.openMeteo` or on this construct, not both.
+   *
+   * @default [WeatherSource.openMeteo()]
+   */
+  readonly sources?: WeatherSource[];
 
   /**
    * Base URL of the Open-Meteo forecast API; the handler requests `<apiBaseUrl>/v1/forecast`.
@@ -287,6 +299,9 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
    */
   public readonly refinedLake?: IRefinedLake;
 
+  /** The sources every run calls, in order. */
+  public readonly sources: WeatherSource[];
+
   /** The function's timeout, sized from the city count, the request timeout, the retries and the rate limit. */
   public readonly timeout: Duration;
 
@@ -306,15 +321,27 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
     super(scope, id);
 
     const cities = ingestionCities(this, props.refinedLake, props.cities);
-    const apiBaseUrl = checkUrl('apiBaseUrl', props.apiBaseUrl ?? 'https://api.open-meteo.com');
-    const archiveApiBaseUrl = checkUrl('archiveApiBaseUrl', props.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com');
+    const sources = props.sources ?? [WeatherSource.openMeteo()];
+    checkSources(this, sources);
+    this.sources = [...sources];
+    const openMeteoSource = sources.find((source) => openMeteoOptions(source) !== undefined);
+    const openMeteo = openMeteoSource !== undefined ? openMeteoOptions(openMeteoSource)! : undefined;
+    const metNorwaySource = sources.find((source) => metNorwayOptions(source) !== undefined);
+    const metNorway: MetNorwaySettings | undefined = metNorwaySource !== undefined ? metNorwaySettings(metNorwayOptions(metNorwaySource)!) : undefined;
+    for (const name of ['apiBaseUrl', 'archiveApiBaseUrl', 'maxCallsPerMinute'] as const) {
+      if (openMeteo?.[name] !== undefined && props[name] !== undefined) {
+        throw new Error(`${name} is set both on WeatherIngestion (${props[name]}) and on WeatherSource.openMeteo (${openMeteo[name]}): set it in one place`);
+      }
+    }
+    const apiBaseUrl = checkUrl('apiBaseUrl', openMeteo?.apiBaseUrl ?? props.apiBaseUrl ?? 'https://api.open-meteo.com');
+    const archiveApiBaseUrl = checkUrl('archiveApiBaseUrl', openMeteo?.archiveApiBaseUrl ?? props.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com');
     const pastDays = checkInteger('pastDays', props.pastDays ?? 1, 0, 92);
     const forecastDays = checkInteger('forecastDays', props.forecastDays ?? 7, 0, 16);
     if (pastDays === 0 && forecastDays === 0) {
       throw new Error('pastDays and forecastDays are both 0, so no hour would be fetched; set at least one of them');
     }
     const maxAttempts = checkInteger('maxAttempts', props.maxAttempts ?? 4, 1, 10);
-    const maxCallsPerMinute = checkInteger('maxCallsPerMinute', props.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000);
+    const maxCallsPerMinute = checkInteger('maxCallsPerMinute', openMeteo?.maxCallsPerMinute ?? props.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000);
     if (props.maxConcurrentRequests !== undefined) {
       checkInteger('maxConcurrentRequests', props.maxConcurrentRequests, 1, MAX_CONCURRENT_REQUESTS);
     }
@@ -339,13 +366,19 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       throw new Error('maxConcurrentRequests and maxCallsPerMinute must be literal numbers, not tokens: the function timeout is sized from them');
     }
     const weight = callWeight(WeatherContract.VARIABLES.length, pastDays + forecastDays);
-    const load: BatchLoad = { cityCount: cities.length, policy, maxCallsPerMinute, weight };
+    // Each source has its own limiter: Open-Meteo's weighted calls, MET Norway's requests.
+    const limits = [
+      ...(openMeteo !== undefined ? [{ weight, rate: maxCallsPerMinute }] : []),
+      ...(metNorway !== undefined ? [{ weight: 1, rate: metNorway.maxCallsPerMinute }] : []),
+    ];
+    const load: BatchLoad = { cityCount: cities.length, sourceCount: sources.length, policy, maxCallsPerMinute: limits[0].rate, weight: limits[0].weight, limits };
     const maxConcurrentRequests = props.maxConcurrentRequests ?? defaultConcurrency(load);
     this.maxConcurrentRequests = maxConcurrentRequests;
     this.maxCallsPerMinute = maxCallsPerMinute;
     this.timeout = sizeTimeout(load, maxConcurrentRequests, props.maxConcurrentRequests !== undefined);
     this.maxResponseBytes = sizeBodyCap(props.maxResponseSize, pastDays + forecastDays);
-    this.memorySize = sizeMemory(props.memorySize, maxConcurrentRequests, this.maxResponseBytes, props.maxConcurrentRequests !== undefined);
+    // Bodies in flight may be any source's: the memory holds the largest cap.
+    this.memorySize = sizeMemory(props.memorySize, maxConcurrentRequests, Math.max(this.maxResponseBytes, metNorway?.bodyCapBytes ?? 0), props.maxConcurrentRequests !== undefined);
 
     const environment: Record<string, string> = {
       [ENV.bucket]: props.landingZone.bucket.bucketName,
@@ -362,6 +395,14 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       [ENV.maxBodyBytes]: String(this.maxResponseBytes),
       [ENV.bodyMemoryBytes]: String(bodyMemoryBytes(this.memorySize)),
       [ENV.s3WriteTimeoutMs]: String(DEFAULT_S3_WRITE_TIMEOUT_MS),
+      // Open-Meteo alone needs no more (the handler's default): the variables below appear with another source.
+      ...(sources.length === 1 && openMeteo !== undefined ? {} : { [ENV.sources]: sources.map((source) => source.id).join(',') }),
+      ...(metNorway !== undefined ? {
+        [ENV.metNorwayBaseUrl]: metNorway.apiBaseUrl,
+        [ENV.metNorwayEndpoint]: metNorway.endpoint,
+        [ENV.metNorwayUserAgent]: metNorway.userAgent,
+        [ENV.metNorwayMaxCallsPerMinute]: String(metNorway.maxCallsPerMinute),
+      } : {}),
       NODE_OPTIONS: '--enable-source-maps',
     };
     checkEnvironmentSize(environment);
@@ -400,7 +441,9 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
       code: codeWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(cities) }),
-      description: `Fetches Open-Meteo weather for ${cities.length} cities into the landing zone`,
+      description: sources.length === 1 && openMeteo !== undefined
+        ? `Fetches Open-Meteo weather for ${cities.length} cities into the landing zone`
+        : `Fetches ${sources.map((source) => source.id).join(' and ')} weather for ${cities.length} cities into the landing zone`,
       role,
       logGroup: this.logGroup,
       environment,
@@ -424,7 +467,8 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       'The environment holds the bucket name and API settings, no secret; Lambda encrypts it at rest with an AWS managed key.');
 
     const landingBucket = props.landingZone.bucket;
-    for (const prefix of [props.landingZone.rawPrefix, props.landingZone.manifestPrefix]) {
+    const rawPrefixes = sources.map((source) => (source === openMeteoSource ? props.landingZone.rawPrefix : source.rawPrefix));
+    for (const prefix of [...rawPrefixes, props.landingZone.manifestPrefix]) {
       // PutObject only: no wildcard action, no delete, no read.
       const objects = landingBucket.arnForObjects(`${prefix}*`);
       iam.Grant.addToPrincipalOrResource({ grantee: role, actions: ['s3:PutObject'], resourceArns: [objects], resource: landingBucket });
@@ -438,7 +482,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       reason: 'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
     });
 
-    if (!Token.isUnresolved(apiBaseUrl) && apiBaseUrl === FREE_API_BASE_URL) {
+    if (openMeteo !== undefined && !Token.isUnresolved(apiBaseUrl) && apiBaseUrl === FREE_API_BASE_URL) {
       if (maxCallsPerMinute > FREE_TIER_MINUTE_CALLS) {
         Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionMinuteLimitExceeded',
           `maxCallsPerMinute ${maxCallsPerMinute} is more than the ${FREE_TIER_MINUTE_CALLS} calls per minute of Open-Meteo's free tier: ` +
@@ -476,7 +520,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
         }),
       });
       const runs = Token.isUnresolved(expression.expressionString) ? undefined : runsPerDay(expression.expressionString);
-      if (runs !== undefined) {
+      if (runs !== undefined && openMeteo !== undefined) {
         this.estimatedDailyApiCalls = Math.ceil(cities.length * runs * weight);
         if (this.estimatedDailyApiCalls > FREE_TIER_DAILY_CALLS) {
           Annotations.of(this).addWarningV2('cdk-weather-pipeline:ingestionFreeTierExceeded',
@@ -501,6 +545,10 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
 /** What one batch asks of the API and of the clock. */
 interface BatchLoad {
   readonly cityCount: number;
+  /** Sources called for every city: cities × sources requests per batch. */
+  readonly sourceCount: number;
+  /** Each source's limiter: its call weight per request and its calls per minute. */
+  readonly limits: Array<{ readonly weight: number; readonly rate: number }>;
   readonly policy: RetryPolicy;
   readonly maxCallsPerMinute: number;
   /** Open-Meteo's weight of one request. */
@@ -513,9 +561,9 @@ interface BatchLoad {
  * add up to at most the limiter's total wait).
  */
 function worstCaseMs(load: BatchLoad, concurrency: number): number {
-  const rounds = Math.ceil(load.cityCount / concurrency);
+  const rounds = Math.ceil((load.cityCount * load.sourceCount) / concurrency);
   return FIXED_OVERHEAD_MS + rounds * (worstCaseCityMs(load.policy) + WRITE_ALLOWANCE_MS)
-    + limiterWaitMs(load.cityCount * load.policy.maxAttempts * load.weight, load.maxCallsPerMinute);
+    + load.limits.reduce((sum, limit) => sum + limiterWaitMs(load.cityCount * load.policy.maxAttempts * limit.weight, limit.rate), 0);
 }
 
 /** The smallest concurrency, at least 3, whose worst case fits in 90 % of Lambda's 15 minutes. */
@@ -539,7 +587,8 @@ function defaultConcurrency(load: BatchLoad): number {
 /** Even when every city answers at once, the rate limit alone must let one attempt per city through in time. */
 function checkRateLimitFits(load: BatchLoad): void {
   const calls = load.cityCount * load.weight;
-  const minimumMs = FIXED_OVERHEAD_MS + limiterWaitMs(calls, load.maxCallsPerMinute);
+  // The sources' limiters run side by side: the slowest one sets the minimum.
+  const minimumMs = FIXED_OVERHEAD_MS + Math.max(...load.limits.map((limit) => limiterWaitMs(load.cityCount * limit.weight, limit.rate)));
   if (minimumMs > LAMBDA_MAX_TIMEOUT_SECONDS * 1000) {
     throw new Error(
       `cities: ${load.cityCount} cities (${calls} API calls) at maxCallsPerMinute ${load.maxCallsPerMinute} need at least ` +
@@ -554,7 +603,7 @@ function checkRateLimitFits(load: BatchLoad): void {
  */
 function sizeTimeout(load: BatchLoad, concurrency: number, explicit: boolean): Duration {
   checkRateLimitFits(load);
-  const rounds = Math.ceil(load.cityCount / concurrency);
+  const rounds = Math.ceil((load.cityCount * load.sourceCount) / concurrency);
   const minimumMs = FIXED_OVERHEAD_MS + rounds * (load.policy.requestTimeoutMs + WRITE_ALLOWANCE_MS);
   if (minimumMs > LAMBDA_MAX_TIMEOUT_SECONDS * 1000) {
     throw new Error(

@@ -9,6 +9,10 @@ export interface FetchSuccess {
   readonly contentType: string;
   readonly fetchedAt: Date;
   readonly attempts: number;
+  /** The HTTP status of the answer (200, or 203 for a deprecated product version). */
+  readonly status: number;
+  /** Set when the answer is data with a caveat: MET Norway's 203 (the product version is deprecated). */
+  readonly warning?: string;
 }
 
 /** A request that did not yield a usable body. `error` is a `ManifestFailure.error` code. */
@@ -41,6 +45,14 @@ export interface FetchOptions {
    * be available after the deadline, which ends the city's attempts.
    */
   readonly acquireCall?: (deadline: number) => Promise<boolean>;
+  /** The User-Agent header; Open-Meteo's default. */
+  readonly userAgent?: string;
+  /** What is wrong with a 2xx JSON object, or undefined when it is usable; `shapeProblem` (Open-Meteo's) by default. */
+  readonly shapeCheck?: (body: Record<string, unknown>) => string | undefined;
+  /** Read `{"error": true, "reason": ...}` as an API error document (Open-Meteo's); true by default. */
+  readonly apiErrorDocuments?: boolean;
+  /** A provider's explanation of an HTTP status, added to the failure reason. */
+  readonly statusHint?: (status: number) => string | undefined;
 }
 
 interface Verdict {
@@ -51,6 +63,14 @@ interface Verdict {
 }
 
 const USER_AGENT = 'cdk-weather-pipeline (+https://github.com/cdk-weather-pipeline/cdk-weather-pipeline)';
+
+/** How one attempt reads an answer: the provider's User-Agent, shape check and error conventions. */
+interface AttemptRules {
+  readonly userAgent: string;
+  readonly shapeCheck: (body: Record<string, unknown>) => string | undefined;
+  readonly apiErrorDocuments: boolean;
+  readonly statusHint?: (status: number) => string | undefined;
+}
 
 /**
  * GETs one Open-Meteo URL with a per-request timeout and retries with exponential backoff and full jitter.
@@ -66,6 +86,12 @@ export async function fetchWeather(url: string, options: FetchOptions): Promise<
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const fetchImpl = options.fetchImpl ?? fetch;
+  const rules: AttemptRules = {
+    userAgent: options.userAgent ?? USER_AGENT,
+    shapeCheck: options.shapeCheck ?? shapeProblem,
+    apiErrorDocuments: options.apiErrorDocuments ?? true,
+    statusHint: options.statusHint,
+  };
 
   let attempts = 0;
   let last: Verdict = { retryable: false, error: 'TIMEOUT', reason: 'not attempted: the invocation ran out of time' };
@@ -84,9 +110,12 @@ export async function fetchWeather(url: string, options: FetchOptions): Promise<
       return failure(attempts === 0 ? last : { ...last, reason: `${last.reason}; no time left to retry` }, attempts);
     }
     attempts++;
-    const verdict = await attempt(fetchImpl, url, timeoutMs, options.maxBodyBytes);
+    const verdict = await attempt(fetchImpl, url, timeoutMs, options.maxBodyBytes, rules);
     if ('body' in verdict) {
-      return { ok: true, body: verdict.body, contentType: verdict.contentType, fetchedAt: new Date(), attempts };
+      return {
+        ok: true, body: verdict.body, contentType: verdict.contentType, fetchedAt: new Date(), attempts, status: verdict.status,
+        ...(verdict.status === 203 ? { warning: 'HTTP 203 Non-Authoritative Information: the provider has deprecated this product version (it stops answering after a notice period); move to its successor' } : {}),
+      };
     }
     last = verdict;
     if (!verdict.retryable || attempts >= policy.maxAttempts) {
@@ -112,15 +141,15 @@ function failure(verdict: Verdict, attempts: number): FetchFailure {
 }
 
 async function attempt(
-  fetchImpl: typeof fetch, url: string, timeoutMs: number, maxBodyBytes: number,
-): Promise<Verdict | { body: Buffer; contentType: string }> {
+  fetchImpl: typeof fetch, url: string, timeoutMs: number, maxBodyBytes: number, rules: AttemptRules,
+): Promise<Verdict | { body: Buffer; contentType: string; status: number }> {
   let response: Response;
   let read: CappedBody;
   try {
     // The signal covers the body too, so a server that stalls mid-body also times out.
     response = await fetchImpl(url, {
       signal: AbortSignal.timeout(timeoutMs),
-      headers: { 'accept': 'application/json', 'user-agent': USER_AGENT },
+      headers: { 'accept': 'application/json', 'user-agent': rules.userAgent },
     });
     const ok = response.status >= 200 && response.status < 300;
     read = await readCapped(response, ok ? maxBodyBytes : ERROR_BODY_BYTES);
@@ -147,21 +176,22 @@ async function attempt(
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       return { retryable: false, error: 'INVALID_BODY', reason: `HTTP ${status} body is JSON but not an object: ${snippet(body)}` };
     }
-    const apiReason = apiErrorReason(parsed);
+    const apiReason = rules.apiErrorDocuments ? apiErrorReason(parsed) : undefined;
     if (apiReason !== undefined) {
       return { retryable: false, error: 'API_ERROR', reason: apiReason };
     }
-    const problem = shapeProblem(parsed as Record<string, unknown>);
+    const problem = rules.shapeCheck(parsed as Record<string, unknown>);
     if (problem !== undefined) {
       return { retryable: false, error: 'WRONG_SHAPE', reason: `HTTP ${status} body ${problem}: ${snippet(body)}` };
     }
-    return { body, contentType: response.headers.get('content-type') ?? 'application/json' };
+    return { body, contentType: response.headers.get('content-type') ?? 'application/json', status };
   }
 
   const body = read.body;
   const json = parseJson(body);
-  const apiReason = json.ok ? apiErrorReason(json.value) : undefined;
-  const reason = apiReason ?? (`${status} ${response.statusText}`.trim() + (body.length > 0 ? `: ${snippet(body)}` : ''));
+  const apiReason = json.ok && rules.apiErrorDocuments ? apiErrorReason(json.value) : undefined;
+  const hint = rules.statusHint?.(status);
+  const reason = (apiReason ?? (`${status} ${response.statusText}`.trim() + (body.length > 0 ? `: ${snippet(body)}` : ''))) + (hint !== undefined ? ` (${hint})` : '');
   const retryable = status === 429 || status >= 500;
   return { retryable, error: `HTTP_${status}`, reason, retryAfterMs: retryable ? retryAfterMs(response.headers.get('retry-after')) : undefined };
 }

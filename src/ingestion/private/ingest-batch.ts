@@ -1,12 +1,15 @@
 import { fetchWeather, FetchOptions } from './http-fetch';
 import { CallRateLimiter, LimiterClock } from './rate-limiter';
 import {
-  ARCHIVE_PATH, bodyMemoryBytes, CITIES_FILE, DEFAULT_MAX_CALLS_PER_MINUTE, DEFAULT_S3_WRITE_TIMEOUT_MS, derivedBodyCap, FORECAST_PATH,
-  MANIFEST_RESERVE_MS, MIN_MEMORY_MB, RAW_WRITE_RESERVE_MS, RETURN_RESERVE_MS, RuntimeConfig,
+  bodyMemoryBytes, CITIES_FILE, DEFAULT_MAX_CALLS_PER_MINUTE, DEFAULT_S3_WRITE_TIMEOUT_MS,
+  MANIFEST_RESERVE_MS, MIN_MEMORY_MB, OPEN_METEO_ID, RAW_WRITE_RESERVE_MS, RETURN_RESERVE_MS, RuntimeConfig,
 } from './runtime-config';
-import { callWeight } from './schedule-math';
+import {
+  configuredSources, sourceBodyCap, sourceCallWeight, sourceMapping, sourceRawPrefix, sourceRequestUrl, sourceShapeProblem, sourceStatusHint,
+  sourceUserAgent, supportsBackfill,
+} from './sources';
 import { City } from '../../contract/city';
-import { IngestionManifest, ManifestEntry, ManifestFailure } from '../../contract/manifest';
+import { IngestionManifest, ManifestEntry, ManifestFailure, ManifestSource } from '../../contract/manifest';
 import { WeatherContract } from '../../contract/weather-contract';
 import { IngestionRequest, IngestionResult } from '../ingestion-request';
 
@@ -84,6 +87,12 @@ export async function ingestBatch(
   const manifestKey = WeatherContract.manifestKey(ingestDate, batchId);
   const cities = selectCities(config.cities, request.citySlugs);
   const { maxBodyBytes, concurrency } = bodyLimits(config, backfill);
+  const configured = configuredSources(config, DEFAULT_MAX_CALLS_PER_MINUTE);
+  // A backfill reads the past: only the sources with an archive take part in it.
+  const sources = backfill === undefined ? configured : configured.filter(supportsBackfill);
+  if (sources.length === 0) {
+    throw new Error(`backfill ${backfill?.startDate} .. ${backfill?.endDate}: none of the configured sources (${configured.map((s) => s.id).join(', ')}) can backfill`);
+  }
 
   log({
     message: 'ingestion batch started',
@@ -91,27 +100,42 @@ export async function ingestBatch(
     ingestDate,
     mode: backfill ? 'backfill' : 'forecast',
     cities: cities.length,
+    sources: sources.map((s) => s.id),
+    ...(sources.length < configured.length ? { skippedSources: configured.filter((s) => !sources.includes(s)).map((s) => s.id) } : {}),
     maxConcurrentRequests: concurrency,
     maxBodyBytes,
     maxCallsPerMinute: config.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE,
   });
 
-  // Every attempt, retries included, takes its call weight from one bucket: at most maxCallsPerMinute per minute.
-  const weight = requestWeight(config, backfill);
-  const callsPerMinute = config.maxCallsPerMinute ?? DEFAULT_MAX_CALLS_PER_MINUTE;
-  const limiter = new CallRateLimiter(callsPerMinute, weight, deps.limiterClock);
-  const acquireCall = (until: number) => limiter.acquire(until);
+  // Each source has its own rate limit: every attempt, retries included, takes its call weight from the source's
+  // bucket, so one provider's limit never slows or speeds the other's calls.
+  const limiters = new Map(sources.map((source) => [source.id,
+    new CallRateLimiter(source.maxCallsPerMinute, sourceCallWeight(source, config, backfill), deps.limiterClock)]));
 
+  // Every configured source for every city, sources interleaved so that a slow provider does not hold up the other.
+  const tasks = cities.flatMap((city) => sources.map((source) => ({ city, source })));
   const written: ManifestEntry[] = [];
   const failed: ManifestFailure[] = [];
-  const outcomes = await mapWithConcurrency(cities, concurrency, async (city): Promise<CityOutcome> => {
+  const outcomes = await mapWithConcurrency(tasks, concurrency, async ({ city, source }): Promise<CityOutcome> => {
     const slug = WeatherContract.slugOf(city);
-    const requestUrl = buildUrl(config, city, backfill);
-    const fetched = await fetchWeather(requestUrl, { ...deps.fetchOptions, policy: config.retry, deadline, acquireCall, maxBodyBytes });
+    const requestUrl = sourceRequestUrl(source, config, city, backfill);
+    const tag = source.id === OPEN_METEO_ID && configured.length === 1 ? {} : { source: source.id };
+    const limiter = limiters.get(source.id)!;
+    const fetched = await fetchWeather(requestUrl, {
+      ...deps.fetchOptions,
+      policy: config.retry,
+      deadline,
+      acquireCall: (until: number) => limiter.acquire(until),
+      maxBodyBytes: sourceBodyCap(source, config, backfill),
+      userAgent: sourceUserAgent(source),
+      shapeCheck: (body) => sourceShapeProblem(source, body),
+      apiErrorDocuments: source.id === OPEN_METEO_ID,
+      statusHint: (status) => sourceStatusHint(source, status),
+    });
     if (!fetched.ok) {
-      return { failure: { city: slug, cityName: city.name, requestUrl, error: fetched.error, reason: fetched.reason, attempts: fetched.attempts } };
+      return { failure: { city: slug, cityName: city.name, requestUrl, error: fetched.error, reason: fetched.reason, attempts: fetched.attempts, ...tag } };
     }
-    const key = WeatherContract.rawKey(ingestDate, slug, batchId);
+    const key = `${sourceRawPrefix(source.id)}ingest_date=${ingestDate}/city=${slug}/${batchId}.json`;
     const fetchedAt = fetched.fetchedAt.toISOString();
     try {
       await boundedWrite(deps.putObject, {
@@ -121,7 +145,7 @@ export async function ingestBatch(
         metadata: rawMetadata(city, slug, requestUrl, fetchedAt, batchId),
       }, writeTimeoutMs, writeDeadline);
     } catch (err) {
-      return { failure: { city: slug, cityName: city.name, requestUrl, error: 'WRITE_FAILED', reason: (err as Error).message, attempts: fetched.attempts } };
+      return { failure: { city: slug, cityName: city.name, requestUrl, error: 'WRITE_FAILED', reason: (err as Error).message, attempts: fetched.attempts, ...tag } };
     }
     const entry: ManifestEntry = {
       key,
@@ -134,16 +158,32 @@ export async function ingestBatch(
       fetchedAt,
       bytes: fetched.body.length,
       attempts: fetched.attempts,
+      ...tag,
+      ...(fetched.warning !== undefined ? { warning: fetched.warning } : {}),
     };
+    if (fetched.warning !== undefined) {
+      log({ level: 'WARN', message: 'source answered with a warning', batchId, source: source.id, city: slug, status: fetched.status, warning: fetched.warning });
+    }
     return { entry };
   });
-  // Keep the configured city order in the manifest, whatever order the requests finished in.
+  // Keep the configured city (then source) order in the manifest, whatever order the requests finished in.
   for (const outcome of outcomes) {
     if (outcome.entry) written.push(outcome.entry);
     if (outcome.failure) failed.push(outcome.failure);
   }
   for (const failure of failed) {
     log({ level: 'WARN', message: 'city failed', batchId, ...failure });
+  }
+  const perSource: ManifestSource[] = sources.map((source) => ({
+    source: source.id,
+    mapping: sourceMapping(source),
+    rawPrefix: sourceRawPrefix(source.id),
+    written: written.filter((e) => (e.source ?? OPEN_METEO_ID) === source.id).length,
+    failed: failed.filter((f) => (f.source ?? OPEN_METEO_ID) === source.id).length,
+  }));
+  const failedSources = perSource.filter((s) => s.written === 0).map((s) => s.source);
+  if (failedSources.length > 0 && failedSources.length < perSource.length) {
+    log({ level: 'ERROR', message: 'source failed for every city', batchId, failedSources });
   }
 
   const retries = [...written, ...failed].reduce((sum, item) => sum + Math.max(0, item.attempts - 1), 0);
@@ -158,7 +198,8 @@ export async function ingestBatch(
     contractVersion: WeatherContract.VERSION,
     batchId,
     ingestDate,
-    source: WeatherContract.SOURCE,
+    source: sources[0].id,
+    ...(configured.length === 1 && configured[0].id === OPEN_METEO_ID ? {} : { sources: perSource }),
     bucket: config.bucket,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -193,6 +234,7 @@ export async function ingestBatch(
     partialFailure: failed.length > 0,
     retries,
     failures: failed,
+    ...(configured.length === 1 && configured[0].id === OPEN_METEO_ID ? {} : { sources: perSource, failedSources }),
   };
   log({ message: 'ingestion batch finished', ...result, failures: undefined });
   return result;
@@ -221,11 +263,10 @@ function defaultBatchId(
  * memory the function was sized with for bodies. A range whose one body would not fit is refused.
  */
 export function bodyLimits(config: RuntimeConfig, backfill?: { startDate: string; endDate: string }): { maxBodyBytes: number; concurrency: number } {
-  const forecastCap = config.maxBodyBytes ?? derivedBodyCap(WeatherContract.VARIABLES.length, config.pastDays + config.forecastDays);
   const budget = config.bodyMemoryBytes ?? bodyMemoryBytes(MIN_MEMORY_MB);
-  const maxBodyBytes = backfill === undefined
-    ? forecastCap
-    : Math.max(forecastCap, derivedBodyCap(WeatherContract.VARIABLES.length, dayCount(backfill)));
+  const sources = configuredSources(config, DEFAULT_MAX_CALLS_PER_MINUTE).filter((source) => backfill === undefined || supportsBackfill(source));
+  const maxBodyBytes = Math.max(...sources.map((source) => sourceBodyCap(source, config, backfill)),
+    backfill === undefined ? 0 : sourceBodyCap({ id: OPEN_METEO_ID, maxCallsPerMinute: 1 }, config, backfill));
   const concurrency = Math.min(config.maxConcurrentRequests, Math.floor(budget / maxBodyBytes));
   if (concurrency < 1) {
     throw new Error(
@@ -235,9 +276,6 @@ export function bodyLimits(config: RuntimeConfig, backfill?: { startDate: string
   return { maxBodyBytes, concurrency };
 }
 
-function dayCount(range: { startDate: string; endDate: string }): number {
-  return Math.round((Date.parse(`${range.endDate}T00:00:00Z`) - Date.parse(`${range.startDate}T00:00:00Z`)) / 86_400_000) + 1;
-}
 
 /**
  * Runs one S3 write bounded by `timeoutMs` and by `deadline` (epoch ms), whichever comes first: past it the write
@@ -267,29 +305,6 @@ async function boundedWrite(
   }
 }
 
-/** Open-Meteo's weight of one request of the batch: the contract's variables over the days it asks for. */
-export function requestWeight(config: Pick<RuntimeConfig, 'pastDays' | 'forecastDays'>, backfill?: { startDate: string; endDate: string }): number {
-  const days = backfill ? dayCount(backfill) : config.pastDays + config.forecastDays;
-  return callWeight(WeatherContract.VARIABLES.length, days);
-}
-
-/** The request URL of one city: coordinates, the contract's hourly variables, UTC times. */
-export function buildUrl(config: RuntimeConfig, city: City, backfill?: { startDate: string; endDate: string }): string {
-  const base = (backfill ? config.archiveApiBaseUrl : config.apiBaseUrl).replace(/\/+$/, '');
-  const params: Array<[string, string]> = [
-    ['latitude', String(city.latitude)],
-    ['longitude', String(city.longitude)],
-    ['hourly', WeatherContract.VARIABLES.map((v) => v.apiName).join(',')],
-  ];
-  if (backfill) {
-    params.push(['start_date', backfill.startDate], ['end_date', backfill.endDate]);
-  } else {
-    params.push(['past_days', String(config.pastDays)], ['forecast_days', String(config.forecastDays)]);
-  }
-  params.push(['timezone', 'UTC']);
-  const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`).join('&');
-  return `${base}${backfill ? ARCHIVE_PATH : FORECAST_PATH}?${query}`;
-}
 
 /** S3 user metadata of a raw object: the contract's keys, values URI-encoded; `timezone` only when configured. */
 export function rawMetadata(city: City, slug: string, requestUrl: string, fetchedAt: string, batchId: string): Record<string, string> {

@@ -30,7 +30,33 @@ export const ENV = {
   bodyMemoryBytes: 'WEATHER_BODY_MEMORY_BYTES',
   /** Longest one S3 write may take, retries included, before the city is recorded as failed (tests shorten it). */
   s3WriteTimeoutMs: 'WEATHER_S3_WRITE_TIMEOUT_MS',
+  /** The sources to call, ids in order, comma-separated (unset: Open-Meteo only, configured by the variables above). */
+  sources: 'WEATHER_SOURCES',
+  /** MET Norway's base URL (`/weatherapi/locationforecast/2.0/<endpoint>` is appended). */
+  metNorwayBaseUrl: 'MET_NORWAY_BASE_URL',
+  /** `compact` or `complete`. */
+  metNorwayEndpoint: 'MET_NORWAY_ENDPOINT',
+  /** The identifying User-Agent MET Norway's terms require. */
+  metNorwayUserAgent: 'MET_NORWAY_USER_AGENT',
+  /** Most MET Norway requests in any 60 seconds, retries included. */
+  metNorwayMaxCallsPerMinute: 'MET_NORWAY_MAX_CALLS_PER_MINUTE',
 } as const;
+
+/** Ids of the built-in sources: the `source=` value of their landing keys. */
+export const OPEN_METEO_ID = 'open-meteo';
+export const MET_NORWAY_ID = 'met-norway';
+
+/** One configured weather source, as the handler sees it. */
+export interface SourceConfig {
+  /** `OPEN_METEO_ID` or `MET_NORWAY_ID`. */
+  readonly id: string;
+  /** Most calls (weighted as the provider counts them) in any 60 seconds, retries included. */
+  readonly maxCallsPerMinute: number;
+  /** MET Norway only: the base URL, the endpoint (`compact` or `complete`) and the User-Agent. */
+  readonly baseUrl?: string;
+  readonly endpoint?: string;
+  readonly userAgent?: string;
+}
 
 /** Highest `maxConcurrentRequests`: the rate limiter, not the concurrency, keeps the API load in bounds. */
 export const MAX_CONCURRENT_REQUESTS = 200;
@@ -147,6 +173,11 @@ export interface RuntimeConfig {
   readonly bodyMemoryBytes?: number;
   /** @default DEFAULT_S3_WRITE_TIMEOUT_MS */
   readonly s3WriteTimeoutMs?: number;
+  /**
+   * The sources every run calls, for every city, in this order.
+   * @default - Open-Meteo only, at `maxCallsPerMinute`
+   */
+  readonly sources?: SourceConfig[];
 }
 
 /**
@@ -224,15 +255,33 @@ export function configFromEnv(env: Record<string, string | undefined>, citiesTex
   };
   const optionalInteger = (name: string, min: number, max: number): number | undefined =>
     env[name] === undefined || env[name] === '' ? undefined : integer(name, undefined, min, max);
+  const sourceIds = (env[ENV.sources] ?? OPEN_METEO_ID).split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const unknown = sourceIds.filter((id) => id !== OPEN_METEO_ID && id !== MET_NORWAY_ID);
+  if (sourceIds.length === 0 || unknown.length > 0 || new Set(sourceIds).size !== sourceIds.length) {
+    throw new Error(`environment variable ${ENV.sources} must list distinct sources among ${OPEN_METEO_ID}, ${MET_NORWAY_ID}, got "${env[ENV.sources]}"`);
+  }
+  const openMeteo = sourceIds.includes(OPEN_METEO_ID);
+  const maxCallsPerMinute = integer(ENV.maxCallsPerMinute, DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000);
+  const sources: SourceConfig[] = sourceIds.map((id) => id === OPEN_METEO_ID
+    ? { id, maxCallsPerMinute }
+    : {
+      id,
+      maxCallsPerMinute: integer(ENV.metNorwayMaxCallsPerMinute, undefined, 1, 100_000),
+      baseUrl: required(ENV.metNorwayBaseUrl).replace(/\/+$/, ''),
+      endpoint: metNorwayEndpoint(required(ENV.metNorwayEndpoint)),
+      userAgent: required(ENV.metNorwayUserAgent),
+    });
   return {
     bucket: required(ENV.bucket),
     cities: decodeCities(citiesText),
-    apiBaseUrl: required(ENV.apiBaseUrl),
-    archiveApiBaseUrl: required(ENV.archiveApiBaseUrl),
-    pastDays: integer(ENV.pastDays, undefined, 0, 92),
-    forecastDays: integer(ENV.forecastDays, undefined, 0, 16),
+    sources,
+    // Open-Meteo's settings are only required when Open-Meteo is a source.
+    apiBaseUrl: openMeteo ? required(ENV.apiBaseUrl) : env[ENV.apiBaseUrl] ?? '',
+    archiveApiBaseUrl: openMeteo ? required(ENV.archiveApiBaseUrl) : env[ENV.archiveApiBaseUrl] ?? '',
+    pastDays: openMeteo ? integer(ENV.pastDays, undefined, 0, 92) : integer(ENV.pastDays, 0, 0, 92),
+    forecastDays: openMeteo ? integer(ENV.forecastDays, undefined, 0, 16) : integer(ENV.forecastDays, 0, 0, 16),
     maxConcurrentRequests: integer(ENV.maxConcurrentRequests, 3, 1, MAX_CONCURRENT_REQUESTS),
-    maxCallsPerMinute: integer(ENV.maxCallsPerMinute, DEFAULT_MAX_CALLS_PER_MINUTE, 1, 100_000),
+    maxCallsPerMinute,
     maxBodyBytes: optionalInteger(ENV.maxBodyBytes, 1, 2 ** 40),
     bodyMemoryBytes: optionalInteger(ENV.bodyMemoryBytes, 1, 2 ** 40),
     s3WriteTimeoutMs: integer(ENV.s3WriteTimeoutMs, DEFAULT_S3_WRITE_TIMEOUT_MS, 1, 900_000),
@@ -243,6 +292,13 @@ export function configFromEnv(env: Record<string, string | undefined>, citiesTex
       backoffMaxMs: integer(ENV.backoffMaxMs, DEFAULT_BACKOFF_MAX_MS, 0, 900_000),
     },
   };
+}
+
+function metNorwayEndpoint(value: string): string {
+  if (value !== 'compact' && value !== 'complete') {
+    throw new Error(`environment variable ${ENV.metNorwayEndpoint} must be compact or complete, got "${value}"`);
+  }
+  return value;
 }
 
 /** Largest delay before retry number `retry` (1-based): exponential, capped. The actual delay is a random fraction of it. */
