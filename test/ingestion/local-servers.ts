@@ -27,6 +27,8 @@ export interface StubRequest {
   state: 'pending' | 'sent' | 'closed';
   /** Body bytes handed to the socket. */
   bytesSent: number;
+  /** The request's User-Agent header. */
+  readonly userAgent?: string;
 }
 
 export function fixture(name: string): Buffer {
@@ -74,14 +76,17 @@ export class StubWeatherApi {
   }
 
   public hits(latitude: number): StubRequest[] {
-    return this.requests.filter((r) => r.query.get('latitude') === String(latitude));
+    return this.requests.filter((r) => (r.query.get('latitude') ?? r.query.get('lat')) === String(latitude));
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://stub');
-    const latitude = url.searchParams.get('latitude') ?? '';
-    const previous = this.requests.filter((r) => r.query.get('latitude') === latitude).length;
-    const record: StubRequest = { path: url.pathname, query: url.searchParams, receivedAt: Date.now(), state: 'pending', bytesSent: 0 };
+    // Open-Meteo names it `latitude`, MET Norway `lat`.
+    const latitude = url.searchParams.get('latitude') ?? url.searchParams.get('lat') ?? '';
+    const previous = this.requests.filter((r) => (r.query.get('latitude') ?? r.query.get('lat')) === latitude).length;
+    const record: StubRequest = {
+      path: url.pathname, query: url.searchParams, receivedAt: Date.now(), state: 'pending', bytesSent: 0, userAgent: req.headers['user-agent'],
+    };
     this.requests.push(record);
     res.on('close', () => {
       if (record.state === 'pending') record.state = 'closed';
