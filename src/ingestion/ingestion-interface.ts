@@ -23,6 +23,14 @@ export interface IWeatherIngestion extends IConstruct {
   /** The function's timeout: the orchestrator's ingestion step waits this long plus a minute. */
   readonly timeout: Duration;
 
+  /**
+   * Ids of the weather sources the function calls (`WeatherSource.id`), in order: the monitoring checks freshness per
+   * source and city when there are several.
+   *
+   * @default - Open-Meteo only
+   */
+  readonly sourceIds?: string[];
+
   /** Receives the function's failed asynchronous invocations; the monitoring alarms on it. */
   readonly deadLetterQueue: sqs.IQueue;
 
@@ -65,6 +73,13 @@ export interface WeatherIngestionAttributes {
    * @default Duration.minutes(15) - Lambda's longest
    */
   readonly timeout?: Duration;
+
+  /**
+   * Ids of the weather sources it calls (`WeatherSource.id`: `open-meteo`, `met-norway`).
+   *
+   * @default ['open-meteo']
+   */
+  readonly sourceIds?: string[];
 
   /** The queue that receives its failed asynchronous invocations (e.g. `sqs.Queue.fromQueueArn`). */
   readonly deadLetterQueue: sqs.IQueue;

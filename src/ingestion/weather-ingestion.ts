@@ -302,6 +302,9 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
   /** The sources every run calls, in order. */
   public readonly sources: WeatherSource[];
 
+  /** Ids of the sources every run calls, in order (`WeatherSource.id`). */
+  public readonly sourceIds: string[];
+
   /** The function's timeout, sized from the city count, the request timeout, the retries and the rate limit. */
   public readonly timeout: Duration;
 
@@ -324,6 +327,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
     const sources = props.sources ?? [WeatherSource.openMeteo()];
     checkSources(this, sources);
     this.sources = [...sources];
+    this.sourceIds = sources.map((source) => source.id);
     const openMeteoSource = sources.find((source) => openMeteoOptions(source) !== undefined);
     const openMeteo = openMeteoSource !== undefined ? openMeteoOptions(openMeteoSource)! : undefined;
     const metNorwaySource = sources.find((source) => metNorwayOptions(source) !== undefined);

@@ -112,7 +112,10 @@ export abstract class WeatherSource {
   /** Prefix of its raw answers in the landing bucket: `weather/raw/source=<id>/`. */
   public abstract readonly rawPrefix: string;
 
-  /** The mapping the ETL applies to its bodies: an id the data contract document lists. */
+  /**
+   * The mapping the ETL applies to its bodies: the response format the data contract document lists for the source
+   * (`sources[].responseFormat`: `OPEN_METEO_HOURLY_ARRAYS`, `MET_NORWAY_TIMESERIES`).
+   */
   public abstract readonly mapping: string;
 
   /**
@@ -138,7 +141,7 @@ export abstract class WeatherSource {
 class OpenMeteoSource extends WeatherSource {
   public readonly id = OPEN_METEO_ID;
   public readonly rawPrefix = sourceRawPrefix(OPEN_METEO_ID);
-  public readonly mapping = sourceMapping({ id: OPEN_METEO_ID, maxCallsPerMinute: 1 });
+  public readonly mapping = sourceMapping({ id: OPEN_METEO_ID });
   public readonly maxCallsPerMinute?: number;
   public readonly supportsBackfill = true;
   public readonly terms = 'Open-Meteo.com, CC BY 4.0; free tier for non-commercial use: 600 calls a minute, 5,000 an hour, 10,000 a day';
@@ -168,7 +171,7 @@ class MetNorwaySource extends WeatherSource {
 
   constructor(public readonly options: MetNorwaySourceOptions) {
     super();
-    this.mapping = sourceMapping({ id: MET_NORWAY_ID, maxCallsPerMinute: 1, endpoint: options.endpoint ?? MetNorwayEndpoint.COMPACT });
+    this.mapping = sourceMapping({ id: MET_NORWAY_ID });
     this.maxCallsPerMinute = options.maxCallsPerMinute ?? MET_NORWAY_DEFAULT_CALLS_PER_MINUTE;
   }
 

@@ -229,9 +229,15 @@ export class PipelineMonitoring extends Construct {
     checkWindow('runFreshnessWindow', runWindow);
     checkWindow('cityFreshnessWindow', cityWindow);
     const windows = this.cityWindows(cities, cityWindow, props.cityFreshnessWindows ?? []);
-    const freshnessCities: FreshnessCity[] = cities.map((city) => {
+    // Several sources: each city is checked once per source (a source can go quiet while the other still delivers).
+    const sourceIds = props.ingestion?.sourceIds ?? [WeatherContract.SOURCE];
+    const perSource = !(sourceIds.length === 1 && sourceIds[0] === WeatherContract.SOURCE);
+    const freshnessCities: FreshnessCity[] = cities.flatMap((city) => {
       const slug = WeatherContract.slugOf(city);
-      return { slug, name: city.name, windowHours: windows.get(slug)!.toHours() };
+      const windowHours = windows.get(slug)!.toHours();
+      return perSource
+        ? sourceIds.map((source) => ({ slug, name: city.name, windowHours, source }))
+        : [{ slug, name: city.name, windowHours }];
     });
     if (!Token.isUnresolved(threshold) && !(threshold > 0 && threshold < 100)) {
       throw new Error(`maxQuarantinePercent must be a percentage greater than 0 and below 100, got ${threshold}`);

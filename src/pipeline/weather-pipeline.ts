@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { AthenaCatalog } from '../catalog';
 import { City, PartitionGranularity } from '../contract';
 import { GlueEtlJob } from '../etl';
-import { WeatherIngestion } from '../ingestion';
+import { WeatherIngestion, WeatherSource } from '../ingestion';
 import { PipelineMonitoring } from '../monitoring';
 import { MissingCityAction, PipelineOrchestrator } from '../orchestration';
 import { citiesOf } from '../private/dataset';
@@ -156,6 +156,16 @@ export interface WeatherPipelineProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
+   * The weather sources every run calls, each for every city within its own rate limit (e.g.
+   * `[WeatherSource.openMeteo(), WeatherSource.metNorway({ userAgent: 'acme.example ops@acme.example' })]`). The one
+   * place to set them: the ingestion calls them, its manifest lists them for the ETL, and the monitoring checks
+   * freshness per source and city. A source that fails for every city does not fail the other sources' data.
+   *
+   * @default [WeatherSource.openMeteo()]
+   */
+  readonly sources?: WeatherSource[];
+
+  /**
    * Base URL of the Open-Meteo forecast API (a commercial endpoint, or a mirror).
    *
    * @default 'https://api.open-meteo.com'
@@ -231,7 +241,7 @@ export class WeatherPipeline extends Construct {
   public readonly landingZone: ILandingZone;
   /** The refined zone (created, or the one you passed): it holds the one definition of the data. */
   public readonly refinedLake: IRefinedLake;
-  /** The Open-Meteo ingestion function (its own schedule is off: the orchestrator runs it). */
+  /** The ingestion function of the configured sources (its own schedule is off: the orchestrator runs it). */
   public readonly ingestion: WeatherIngestion;
   /** The Glue ETL job. */
   public readonly etlJob: GlueEtlJob;
@@ -300,6 +310,7 @@ export class WeatherPipeline extends Construct {
     this.ingestion = new WeatherIngestion(this, 'Ingestion', {
       landingZone: this.landingZone,
       refinedLake: this.refinedLake,
+      sources: props.sources,
       ...props.ingestionOptions,
       apiBaseUrl: props.apiBaseUrl,
       // The orchestrator's schedule runs ingestion as its first step.

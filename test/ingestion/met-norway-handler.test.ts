@@ -109,8 +109,8 @@ describe('one run calls every source for every city', () => {
     expect(await body('weather/raw/source=met-norway/ingest_date=2025-06-01/city=oslo/20250601T061500Z.json')).toEqual(fixture('met-norway-complete-oslo.json'));
     const m = await manifest('2025-06-01', '20250601T061500Z');
     expect(m.sources).toEqual([
-      { source: 'open-meteo', mapping: 'open-meteo-hourly-v1', rawPrefix: 'weather/raw/source=open-meteo/', written: 3, failed: 0 },
-      { source: 'met-norway', mapping: 'met-norway-locationforecast-2.0-compact', rawPrefix: 'weather/raw/source=met-norway/', written: 3, failed: 0 },
+      { source: 'open-meteo', mapping: 'OPEN_METEO_HOURLY_ARRAYS', rawPrefix: 'weather/raw/source=open-meteo/', written: 3, failed: 0 },
+      { source: 'met-norway', mapping: 'MET_NORWAY_TIMESERIES', rawPrefix: 'weather/raw/source=met-norway/', written: 3, failed: 0 },
     ]);
     expect(m.written.map((e) => `${e.source}/${e.city}`)).toEqual([
       'open-meteo/paris', 'met-norway/paris', 'open-meteo/oslo', 'met-norway/oslo', 'open-meteo/nice', 'met-norway/nice',

@@ -24,7 +24,7 @@ describe('WeatherSource built-ins', () => {
     const source = WeatherSource.openMeteo();
     expect(source.id).toBe(WeatherContract.SOURCE);
     expect(source.rawPrefix).toBe(WeatherContract.LANDING_RAW_PREFIX);
-    expect(source.mapping).toBe('open-meteo-hourly-v1');
+    expect(source.mapping).toBe('OPEN_METEO_HOURLY_ARRAYS');
     expect(source.supportsBackfill).toBe(true);
     expect(source.forecastRequestUrl(PARIS)).toBe(
       `https://api.open-meteo.com/v1/forecast?latitude=48.856613&longitude=2.352222&hourly=${WeatherContract.VARIABLES.map((v) => v.apiName).join(',')}&past_days=1&forecast_days=7&timezone=UTC`);
@@ -34,7 +34,7 @@ describe('WeatherSource built-ins', () => {
     const source = WeatherSource.metNorway({ userAgent: UA });
     expect(source.id).toBe('met-norway');
     expect(source.rawPrefix).toBe('weather/raw/source=met-norway/');
-    expect(source.mapping).toBe('met-norway-locationforecast-2.0-compact');
+    expect(source.mapping).toBe('MET_NORWAY_TIMESERIES');
     expect(source.supportsBackfill).toBe(false);
     expect(source.maxCallsPerMinute).toBe(300);
     expect(source.terms).toContain('CC BY 4.0');

@@ -22,6 +22,7 @@ export function importWeatherIngestion(scope: Construct, id: string, attrs: Weat
     public readonly ingestFunction: lambda.IFunction = attrs.ingestFunction;
     public readonly cities: City[] = ingestionCities(this, attrs.refinedLake, attrs.cities);
     public readonly timeout: Duration = timeout;
+    public readonly sourceIds: string[] = [...(attrs.sourceIds ?? ['open-meteo'])];
     public readonly deadLetterQueue: sqs.IQueue = attrs.deadLetterQueue;
 
     public grantInvoke(grantee: iam.IGrantable): iam.Grant {

@@ -39,9 +39,12 @@ export function configuredSources(config: Pick<RuntimeConfig, 'sources' | 'maxCa
   return config.sources ?? [{ id: OPEN_METEO_ID, maxCallsPerMinute: config.maxCallsPerMinute ?? defaultCallsPerMinute }];
 }
 
-/** The mapping id of a source's bodies, as the data contract document lists it (the ETL's parser for them). */
-export function sourceMapping(source: SourceConfig): string {
-  return source.id === MET_NORWAY_ID ? `met-norway-locationforecast-2.0-${source.endpoint ?? 'compact'}` : 'open-meteo-hourly-v1';
+/**
+ * The mapping of a source's bodies: the response format the data contract document lists for the source
+ * (`sources[].responseFormat`), which picks the ETL's parser. Compact and complete share one format.
+ */
+export function sourceMapping(source: Pick<SourceConfig, 'id'>): string {
+  return source.id === MET_NORWAY_ID ? 'MET_NORWAY_TIMESERIES' : 'OPEN_METEO_HOURLY_ARRAYS';
 }
 
 /** Prefix of a source's raw responses in the landing bucket. */

@@ -14,6 +14,11 @@ export const FRESHNESS_FILE = 'freshness.json';
 export interface FreshnessCity {
   readonly slug: string;
   readonly name: string;
+  /**
+   * The weather source whose data is checked (with several sources, each city is checked once per source).
+   * @default - any source: the city's data, whichever source it came from
+   */
+  readonly source?: string;
   /** Longest time, in hours, without new refined data before the city counts as stale. */
   readonly windowHours: number;
 }
@@ -23,7 +28,7 @@ export interface FreshnessCity {
  * windows always give the same bytes (and the same asset hash).
  */
 export function encodeFreshnessCities(cities: FreshnessCity[]): string {
-  const rows = cities.map((c) => JSON.stringify({ slug: c.slug, name: c.name, windowHours: c.windowHours }));
+  const rows = cities.map((c) => JSON.stringify({ slug: c.slug, name: c.name, windowHours: c.windowHours, ...(c.source !== undefined ? { source: c.source } : {}) }));
   return `[\n${rows.join(',\n')}\n]\n`;
 }
 
@@ -34,10 +39,11 @@ export function decodeFreshnessCities(text: string): FreshnessCity[] {
     throw new Error(`${FRESHNESS_FILE} must hold a JSON array`);
   }
   return rows.map((row: any) => {
-    if (typeof row?.slug !== 'string' || typeof row?.name !== 'string' || !Number.isInteger(row?.windowHours) || row.windowHours < 1) {
-      throw new Error(`${FRESHNESS_FILE}: each city must be { slug, name, windowHours }, got ${JSON.stringify(row)}`);
+    if (typeof row?.slug !== 'string' || typeof row?.name !== 'string' || !Number.isInteger(row?.windowHours) || row.windowHours < 1
+      || (row.source !== undefined && typeof row.source !== 'string')) {
+      throw new Error(`${FRESHNESS_FILE}: each city must be { slug, name, windowHours, source? }, got ${JSON.stringify(row)}`);
     }
-    return { slug: row.slug, name: row.name, windowHours: row.windowHours };
+    return { slug: row.slug, name: row.name, windowHours: row.windowHours, ...(row.source !== undefined ? { source: row.source } : {}) };
   });
 }
 
@@ -67,9 +73,26 @@ export interface ReadSummary {
   readonly lastModified?: number;
 }
 
-/** The time each city last got refined data: the finish time of the latest run that wrote a partition for it. */
+/** Key of a city's last refined time in `lastRefinedPerCity`: the slug, or `<source>/<slug>` per source. */
+export function freshnessKey(slug: string, source?: string): string {
+  return source === undefined ? slug : `${source}/${slug}`;
+}
+
+/** Prefix of the keys of summaries that do not say which source each partition came from (written before sources). */
+const ANY_SOURCE = '*';
+
+/**
+ * The time each city last got refined data: the finish time of the latest run that wrote a partition for it, under
+ * the city's slug, and under `<source>/<slug>` for each source the summary names (`partitions.hourly_by_source`).
+ * A summary without that field (one source, or an ETL from before sources) counts for every source of the city.
+ */
 export function lastRefinedPerCity(summaries: ReadSummary[]): Map<string, number> {
   const last = new Map<string, number>();
+  const bump = (key: string, time: number) => {
+    if (time > (last.get(key) ?? -Infinity)) {
+      last.set(key, time);
+    }
+  };
   for (const { summary, lastModified } of summaries) {
     const finished = summary.finished_at !== undefined ? Date.parse(summary.finished_at) : NaN;
     const time = Number.isFinite(finished) ? finished : lastModified;
@@ -78,18 +101,48 @@ export function lastRefinedPerCity(summaries: ReadSummary[]): Map<string, number
     }
     for (const partition of summary.partitions?.hourly ?? []) {
       const match = HOURLY_PARTITION.exec(partition);
-      if (match && time > (last.get(match[2]) ?? -Infinity)) {
-        last.set(match[2], time);
+      if (match) {
+        bump(match[2], time);
+      }
+    }
+    const bySource = summary.partitions?.hourly_by_source;
+    if (bySource === undefined || bySource === null || typeof bySource !== 'object') {
+      for (const partition of summary.partitions?.hourly ?? []) {
+        const match = HOURLY_PARTITION.exec(partition);
+        if (match) {
+          bump(freshnessKey(match[2], ANY_SOURCE), time);
+        }
+      }
+      continue;
+    }
+    for (const [source, partitions] of Object.entries(bySource)) {
+      for (const partition of Array.isArray(partitions) ? partitions : []) {
+        const match = HOURLY_PARTITION.exec(partition);
+        if (match) {
+          bump(freshnessKey(match[2], source), time);
+        }
       }
     }
   }
   return last;
 }
 
+/** When a checked city (of a source, or of any source) last got refined data. */
+function lastRefinedOf(city: FreshnessCity, lastRefined: Map<string, number>): number | undefined {
+  if (city.source === undefined) {
+    return lastRefined.get(city.slug);
+  }
+  const own = lastRefined.get(freshnessKey(city.slug, city.source));
+  const any = lastRefined.get(freshnessKey(city.slug, ANY_SOURCE));
+  return own === undefined ? any : any === undefined ? own : Math.max(own, any);
+}
+
 /** A city without new refined data for longer than its window. */
 export interface StaleCity {
   readonly slug: string;
   readonly name: string;
+  /** The source whose data is stale, when cities are checked per source. */
+  readonly source?: string;
   readonly windowHours: number;
   /** Whole hours since its last refined data; undefined when no run refined it within the lookback. */
   readonly hoursSinceRefined?: number;
@@ -99,21 +152,22 @@ export interface StaleCity {
 export function staleCities(cities: FreshnessCity[], lastRefined: Map<string, number>, now: number): StaleCity[] {
   const stale: StaleCity[] = [];
   for (const city of cities) {
-    const last = lastRefined.get(city.slug);
+    const last = lastRefinedOf(city, lastRefined);
+    const source = city.source !== undefined ? { source: city.source } : {};
     if (last === undefined) {
-      stale.push({ slug: city.slug, name: city.name, windowHours: city.windowHours });
+      stale.push({ slug: city.slug, name: city.name, ...source, windowHours: city.windowHours });
     } else if (now - last > city.windowHours * 3600_000) {
-      stale.push({ slug: city.slug, name: city.name, windowHours: city.windowHours, hoursSinceRefined: Math.floor((now - last) / 3600_000) });
+      stale.push({ slug: city.slug, name: city.name, ...source, windowHours: city.windowHours, hoursSinceRefined: Math.floor((now - last) / 3600_000) });
     }
   }
   const age = (c: StaleCity) => c.hoursSinceRefined ?? Infinity;
-  return stale.sort((a, b) => age(b) - age(a) || a.slug.localeCompare(b.slug));
+  return stale.sort((a, b) => age(b) - age(a) || freshnessKey(a.slug, a.source).localeCompare(freshnessKey(b.slug, b.source)));
 }
 
 /** `lyon 31 h (window 26 h)`, `oslo no data in 27 h (window 26 h)`. */
 export function describeStaleCity(city: StaleCity, lookback: number): string {
   const age = city.hoursSinceRefined !== undefined ? `${city.hoursSinceRefined} h` : `no data in ${lookback} h`;
-  return `${city.slug} ${age} (window ${city.windowHours} h)`;
+  return `${freshnessKey(city.slug, city.source)} ${age} (window ${city.windowHours} h)`;
 }
 
 /**
@@ -133,9 +187,10 @@ export function freshnessMetrics(cities: FreshnessCity[], stale: StaleCity[], jo
     StaleCityList: stale.map((c) => describeStaleCity(c, lookback)).join('; '),
   })];
   for (const city of stale) {
+    // Per source, the City dimension names the source too (`met-norway/oslo`), so the same widgets and alarms read it.
     records.push(emf(now, [DIMENSION.jobName, DIMENSION.city], [{ Name: METRIC.staleCityHours, Unit: 'None' }], {
       [DIMENSION.jobName]: jobName,
-      [DIMENSION.city]: city.slug,
+      [DIMENSION.city]: freshnessKey(city.slug, city.source),
       CityName: city.name,
       WindowHours: city.windowHours,
       [METRIC.staleCityHours]: city.hoursSinceRefined ?? lookback,

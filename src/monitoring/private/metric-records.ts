@@ -45,7 +45,15 @@ export interface RunSummary {
   readonly quarantined_by_reason?: Record<string, number>;
   readonly superseded: number;
   readonly partitions_written?: number;
-  readonly partitions?: { readonly hourly?: string[]; readonly quarantine?: string[] };
+  readonly partitions?: {
+    readonly hourly?: string[];
+    readonly quarantine?: string[];
+    /**
+     * The hourly partitions each weather source's rows went to, by source id (a run with several sources). Without
+     * it, the freshness check cannot tell the sources apart and counts `hourly` for every source.
+     */
+    readonly hourly_by_source?: Record<string, string[]>;
+  };
 }
 
 /** The `GetJobRun` fields the metrics use. */

@@ -1,0 +1,47 @@
+// Freshness per source and city: the freshness check's functions on run summaries.
+import { decodeFreshnessCities, describeStaleCity, encodeFreshnessCities, freshnessMetrics, lastRefinedPerCity, staleCities } from '../../src/monitoring/private/freshness';
+
+const HOUR = 3600_000;
+const NOW = Date.parse('2026-05-08T12:00:00Z');
+const CITIES = [
+  { slug: 'oslo', name: 'Oslo', windowHours: 26, source: 'open-meteo' },
+  { slug: 'oslo', name: 'Oslo', windowHours: 26, source: 'met-norway' },
+];
+
+function summary(runId: string, hoursAgo: number, partitions: { hourly: string[]; hourly_by_source?: Record<string, string[]> }) {
+  return { summary: { run_id: runId, finished_at: new Date(NOW - hoursAgo * HOUR).toISOString(), records_in: 1, refined: 1, quarantined: 0, superseded: 0, partitions } };
+}
+
+describe('freshness per source and city', () => {
+  test('a source that stopped delivering is stale while the other one is fresh', () => {
+    const last = lastRefinedPerCity([
+      summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'], hourly_by_source: { 'open-meteo': ['weather/hourly/date=2026-05-08/city=oslo/'] } }),
+      summary('b1', 30, { hourly: ['weather/hourly/date=2026-05-07/city=oslo/'], hourly_by_source: { 'met-norway': ['weather/hourly/date=2026-05-07/city=oslo/'], 'open-meteo': ['weather/hourly/date=2026-05-07/city=oslo/'] } }),
+    ]);
+    const stale = staleCities(CITIES, last, NOW);
+    expect(stale).toEqual([{ slug: 'oslo', name: 'Oslo', source: 'met-norway', windowHours: 26, hoursSinceRefined: 30 }]);
+    expect(describeStaleCity(stale[0], 27)).toBe('met-norway/oslo 30 h (window 26 h)');
+    const records = freshnessMetrics(CITIES, stale, 'job', NOW);
+    expect(records[0]).toMatchObject({ StaleCities: 1, CitiesChecked: 2 });
+    expect(records[1]).toMatchObject({ City: 'met-norway/oslo', StaleCityHours: 30 });
+  });
+
+  test('a source never refined in the lookback is stale; a city checked without source reads every source', () => {
+    const last = lastRefinedPerCity([
+      summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'], hourly_by_source: { 'open-meteo': ['weather/hourly/date=2026-05-08/city=oslo/'] } }),
+    ]);
+    expect(staleCities(CITIES, last, NOW).map((c) => c.source)).toEqual(['met-norway']);
+    expect(staleCities([{ slug: 'oslo', name: 'Oslo', windowHours: 26 }], last, NOW)).toEqual([]);
+  });
+
+  test('a summary that does not split its partitions by source counts for every source', () => {
+    const last = lastRefinedPerCity([summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'] })]);
+    expect(staleCities(CITIES, last, NOW)).toEqual([]);
+  });
+
+  test('freshness.json: the source only when cities are checked per source (one source: the bytes of before)', () => {
+    expect(encodeFreshnessCities([{ slug: 'oslo', name: 'Oslo', windowHours: 26 }])).toBe('[\n{"slug":"oslo","name":"Oslo","windowHours":26}\n]\n');
+    expect(decodeFreshnessCities(encodeFreshnessCities(CITIES))).toEqual(CITIES);
+    expect(() => decodeFreshnessCities('[{"slug":"oslo","name":"Oslo","windowHours":26,"source":5}]')).toThrow('freshness.json: each city must be { slug, name, windowHours, source? }');
+  });
+});
