@@ -163,7 +163,8 @@ export interface WeatherIngestionProps {
   readonly maxConcurrentRequests?: number;
 
   /**
-   * Most Open-Meteo API calls the function makes in any 60 seconds, retries included, an integer in [1, 100000].
+   * Most Open-Meteo API calls the function makes in any 60 seconds, retries included, an integer in [1, 100000]
+   * (other sources have their own limit, on their `WeatherSource`).
    * Calls are weighted as Open-Meteo counts them (a request with more than 10 variables or 2 weeks of data counts as
    * several). Open-Meteo's free tier allows 600 calls a minute, 5,000 an hour and 10,000 a day per IP address; raise
    * it for a commercial plan (`apiBaseUrl`).
@@ -226,12 +227,13 @@ export interface WeatherIngestionProps {
 }
 
 /**
- * A scheduled Lambda function that fetches hourly weather from Open-Meteo for the configured cities and writes
- * each response unchanged to the landing zone, then one manifest per batch (which starts the ETL).
+ * A scheduled Lambda function that fetches hourly weather from the configured sources (`sources`: Open-Meteo by
+ * default, MET Norway too) for the refined lake's cities and writes each response unchanged to the landing zone, under
+ * its source's prefix, then one manifest per batch (which starts the ETL).
  *
  * The function is bundled with the library (no bundler needed), traced with X-Ray, logs to a log group with a
  * retention, runs one batch at a time, and sends failed asynchronous invocations to an encrypted SQS queue.
- * Weather data by Open-Meteo.com (CC BY 4.0).
+ * Weather data by Open-Meteo.com (CC BY 4.0); with `WeatherSource.metNorway`, weather data from MET Norway (CC BY 4.0).
  *
  * @example
  * declare const landing: LandingZone;

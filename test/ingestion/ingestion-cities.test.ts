@@ -89,6 +89,9 @@ describe('WeatherIngestion.fromWeatherIngestionAttributes', () => {
     const lake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: s3.Bucket.fromBucketName(stack, 'B', 'refined'), cities: [NICE, LYON] });
     const imported = WeatherIngestion.fromWeatherIngestionAttributes(stack, 'Ingestion', { ...attrs(stack, 'A'), refinedLake: lake });
     expect(imported.cities).toEqual([NICE, LYON]);
+    expect(imported.sourceIds).toEqual(['open-meteo']);
+    expect(WeatherIngestion.fromWeatherIngestionAttributes(stack, 'Two', { ...attrs(stack, 'D'), refinedLake: lake, sourceIds: ['open-meteo', 'met-norway'] }).sourceIds)
+      .toEqual(['open-meteo', 'met-norway']);
   });
 
   test('still takes cities, and refuses both', () => {

@@ -1,5 +1,12 @@
 // Freshness per source and city: the freshness check's functions on run summaries.
-import { decodeFreshnessCities, describeStaleCity, encodeFreshnessCities, freshnessMetrics, lastRefinedPerCity, staleCities } from '../../src/monitoring/private/freshness';
+import {
+  decodeFreshnessCities, describeStaleCity, encodeFreshnessCities, freshnessMetrics, lastRefinedPerCity, lastRefinedPerSourceAndCity, staleCities,
+} from '../../src/monitoring/private/freshness';
+
+/** What the freshness check passes to staleCities: per city, and per source and city. */
+function lastRefined(summaries: Parameters<typeof lastRefinedPerCity>[0]): Map<string, number> {
+  return new Map([...lastRefinedPerCity(summaries), ...lastRefinedPerSourceAndCity(summaries)]);
+}
 
 const HOUR = 3600_000;
 const NOW = Date.parse('2026-05-08T12:00:00Z');
@@ -14,7 +21,7 @@ function summary(runId: string, hoursAgo: number, partitions: { hourly: string[]
 
 describe('freshness per source and city', () => {
   test('a source that stopped delivering is stale while the other one is fresh', () => {
-    const last = lastRefinedPerCity([
+    const last = lastRefined([
       summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'], hourly_by_source: { 'open-meteo': ['weather/hourly/date=2026-05-08/city=oslo/'] } }),
       summary('b1', 30, { hourly: ['weather/hourly/date=2026-05-07/city=oslo/'], hourly_by_source: { 'met-norway': ['weather/hourly/date=2026-05-07/city=oslo/'], 'open-meteo': ['weather/hourly/date=2026-05-07/city=oslo/'] } }),
     ]);
@@ -27,7 +34,7 @@ describe('freshness per source and city', () => {
   });
 
   test('a source never refined in the lookback is stale; a city checked without source reads every source', () => {
-    const last = lastRefinedPerCity([
+    const last = lastRefined([
       summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'], hourly_by_source: { 'open-meteo': ['weather/hourly/date=2026-05-08/city=oslo/'] } }),
     ]);
     expect(staleCities(CITIES, last, NOW).map((c) => c.source)).toEqual(['met-norway']);
@@ -35,7 +42,7 @@ describe('freshness per source and city', () => {
   });
 
   test('a summary that does not split its partitions by source counts for every source', () => {
-    const last = lastRefinedPerCity([summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'] })]);
+    const last = lastRefined([summary('b2', 2, { hourly: ['weather/hourly/date=2026-05-08/city=oslo/'] })]);
     expect(staleCities(CITIES, last, NOW)).toEqual([]);
   });
 

@@ -81,50 +81,54 @@ export function freshnessKey(slug: string, source?: string): string {
 /** Prefix of the keys of summaries that do not say which source each partition came from (written before sources). */
 const ANY_SOURCE = '*';
 
-/**
- * The time each city last got refined data: the finish time of the latest run that wrote a partition for it, under
- * the city's slug, and under `<source>/<slug>` for each source the summary names (`partitions.hourly_by_source`).
- * A summary without that field (one source, or an ETL from before sources) counts for every source of the city.
- */
+/** The time each city last got refined data: the finish time of the latest run that wrote a partition for it. */
 export function lastRefinedPerCity(summaries: ReadSummary[]): Map<string, number> {
   const last = new Map<string, number>();
-  const bump = (key: string, time: number) => {
-    if (time > (last.get(key) ?? -Infinity)) {
-      last.set(key, time);
-    }
-  };
   for (const { summary, lastModified } of summaries) {
-    const finished = summary.finished_at !== undefined ? Date.parse(summary.finished_at) : NaN;
-    const time = Number.isFinite(finished) ? finished : lastModified;
-    if (time === undefined) {
-      continue;
-    }
-    for (const partition of summary.partitions?.hourly ?? []) {
-      const match = HOURLY_PARTITION.exec(partition);
-      if (match) {
-        bump(match[2], time);
-      }
-    }
-    const bySource = summary.partitions?.hourly_by_source;
-    if (bySource === undefined || bySource === null || typeof bySource !== 'object') {
-      for (const partition of summary.partitions?.hourly ?? []) {
-        const match = HOURLY_PARTITION.exec(partition);
-        if (match) {
-          bump(freshnessKey(match[2], ANY_SOURCE), time);
-        }
-      }
-      continue;
-    }
-    for (const [source, partitions] of Object.entries(bySource)) {
-      for (const partition of Array.isArray(partitions) ? partitions : []) {
-        const match = HOURLY_PARTITION.exec(partition);
-        if (match) {
-          bump(freshnessKey(match[2], source), time);
-        }
-      }
+    const time = summaryTime(summary, lastModified);
+    if (time !== undefined) {
+      bumpPartitions(last, summary.partitions?.hourly ?? [], time, (slug) => slug);
     }
   }
   return last;
+}
+
+/**
+ * The time each city last got refined data from each source, under `<source>/<slug>`, for the summaries that name
+ * the source of each partition (`partitions.hourly_by_source`); a summary without that field (one source, or an ETL
+ * from before sources) is kept under `*​/<slug>` and counts for every source of the city.
+ */
+export function lastRefinedPerSourceAndCity(summaries: ReadSummary[]): Map<string, number> {
+  const last = new Map<string, number>();
+  for (const { summary, lastModified } of summaries) {
+    const time = summaryTime(summary, lastModified);
+    if (time === undefined) {
+      continue;
+    }
+    const bySource = summary.partitions?.hourly_by_source;
+    if (bySource === undefined || bySource === null || typeof bySource !== 'object') {
+      bumpPartitions(last, summary.partitions?.hourly ?? [], time, (slug) => freshnessKey(slug, ANY_SOURCE));
+      continue;
+    }
+    for (const [source, partitions] of Object.entries(bySource)) {
+      bumpPartitions(last, Array.isArray(partitions) ? partitions : [], time, (slug) => freshnessKey(slug, source));
+    }
+  }
+  return last;
+}
+
+function summaryTime(summary: RunSummary, lastModified: number | undefined): number | undefined {
+  const finished = summary.finished_at !== undefined ? Date.parse(summary.finished_at) : NaN;
+  return Number.isFinite(finished) ? finished : lastModified;
+}
+
+function bumpPartitions(last: Map<string, number>, partitions: string[], time: number, key: (slug: string) => string): void {
+  for (const partition of partitions) {
+    const match = HOURLY_PARTITION.exec(partition);
+    if (match && time > (last.get(key(match[2])) ?? -Infinity)) {
+      last.set(key(match[2]), time);
+    }
+  }
 }
 
 /** When a checked city (of a source, or of any source) last got refined data. */

@@ -4,7 +4,7 @@
  * No API call, no `cloudwatch:PutMetricData` permission.
  */
 import {
-  describeStaleCity, FreshnessCity, freshnessMetrics, lastRefinedPerCity, lookbackHours, staleCities, summaryPrefixes,
+  describeStaleCity, FreshnessCity, freshnessMetrics, lastRefinedPerCity, lastRefinedPerSourceAndCity, lookbackHours, staleCities, summaryPrefixes,
 } from './freshness';
 import { DIMENSION, EmfRecord, emf, GlueJobRunInfo, HOURLY_PARTITION, METRIC, RunSummary } from './metric-records';
 
@@ -171,7 +171,8 @@ async function checkFreshness(deps: PublisherDeps, freshness: NonNullable<Publis
     summary: JSON.parse(await deps.readObject(freshness.bucket, o.key)) as RunSummary,
     lastModified: o.lastModified,
   }));
-  const stale = staleCities(freshness.cities, lastRefinedPerCity(summaries), now);
+  // Per city, and per source and city when the cities are checked per source.
+  const stale = staleCities(freshness.cities, new Map([...lastRefinedPerCity(summaries), ...lastRefinedPerSourceAndCity(summaries)]), now);
   if (stale.length > 0) {
     deps.log({
       level: 'WARN',
