@@ -2,6 +2,7 @@
 import {
   decodeFreshnessCities, describeStaleCity, encodeFreshnessCities, freshnessMetrics, lastRefinedPerCity, lastRefinedPerSourceAndCity, staleCities,
 } from '../../src/monitoring/private/freshness';
+import { publishForEvent } from '../../src/monitoring/private/run-metrics';
 
 /** What the freshness check passes to staleCities: per city, and per source and city. */
 function lastRefined(summaries: Parameters<typeof lastRefinedPerCity>[0]): Map<string, number> {
@@ -50,5 +51,28 @@ describe('freshness per source and city', () => {
     expect(encodeFreshnessCities([{ slug: 'oslo', name: 'Oslo', windowHours: 26 }])).toBe('[\n{"slug":"oslo","name":"Oslo","windowHours":26}\n]\n');
     expect(decodeFreshnessCities(encodeFreshnessCities(CITIES))).toEqual(CITIES);
     expect(() => decodeFreshnessCities('[{"slug":"oslo","name":"Oslo","windowHours":26,"source":5}]')).toThrow('freshness.json: each city must be { slug, name, windowHours, source? }');
+  });
+});
+
+describe('the scheduled freshness check with cities per source', () => {
+  test('reads the summaries, names the stale source and city in the WARN line and the metrics', async () => {
+    const checkNow = NOW;
+    const key = 'weather/run-summaries/date=2026-05-08/b2.json';
+    const b2 = summary('b2', 2, {
+      hourly: ['weather/hourly/date=2026-05-08/city=oslo/'],
+      hourly_by_source: { 'open-meteo': ['weather/hourly/date=2026-05-08/city=oslo/'] },
+    }).summary;
+    const logged: any[] = [];
+    const records = await publishForEvent({ 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} }, {
+      jobName: 'job',
+      summaryPrefix: 'weather/run-summaries/',
+      readObject: async () => JSON.stringify(b2),
+      getJobRun: async () => { throw new Error('not called'); },
+      log: (record) => logged.push(record),
+      now: () => checkNow,
+      freshness: { bucket: 'b', cities: CITIES, listObjects: async (_bucket, prefix) => (key.startsWith(prefix) ? [{ key }] : []) },
+    });
+    expect(records[0]).toMatchObject({ StaleCities: 1, CitiesChecked: 2, StaleCityList: 'met-norway/oslo no data in 27 h (window 26 h)' });
+    expect(logged.find((l) => l.level === 'WARN')).toMatchObject({ message: '1 of 2 cities have no new refined data within their window' });
   });
 });
