@@ -24,12 +24,10 @@ export interface IWeatherIngestion extends IConstruct {
   readonly timeout: Duration;
 
   /**
-   * Ids of the weather sources the function calls (`WeatherSource.id`), in order: the monitoring checks freshness per
-   * source and city when there are several.
-   *
-   * @default - Open-Meteo only
+   * Ids of the weather sources the function calls (`WeatherSource.id`), in order (`['open-meteo']` by default): the
+   * monitoring checks freshness per source and city when there are several.
    */
-  readonly sourceIds?: string[];
+  readonly sourceIds: string[];
 
   /** Receives the function's failed asynchronous invocations; the monitoring alarms on it. */
   readonly deadLetterQueue: sqs.IQueue;
