@@ -46,7 +46,8 @@ export interface IngestionRequest {
   readonly citySlugs?: string[];
 
   /**
-   * Backfill mode: fetch this date range from the archive API instead of the forecast.
+   * Backfill mode: fetch this date range from the archive API instead of the forecast. Only the sources with an
+   * archive take part (Open-Meteo; MET Norway has none).
    *
    * @default - forecast mode (`past_days` / `forecast_days` of the construct)
    */

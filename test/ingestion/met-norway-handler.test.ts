@@ -184,6 +184,19 @@ describe('a failing source does not fail the other\'s data', () => {
     expect(m.written.every((e) => e.source === 'open-meteo')).toBe(true);
     expect(m.sources!.find((s) => s.source === 'met-norway')).toMatchObject({ written: 0, failed: 3 });
     expect(logs.some((line) => line.includes('"message":"source failed for every city"') && line.includes('met-norway'))).toBe(true);
+    // Per-source counts as metrics (dimension Source), beside the batch totals.
+    const metrics = logs.map((line) => JSON.parse(line)).filter((r) => r._aws !== undefined);
+    expect(metrics.filter((r) => r.Source !== undefined).map((r) => [r.Source, r.CitiesWritten, r.CitiesFailed, r._aws.CloudWatchMetrics[0].Dimensions]))
+      .toEqual([['open-meteo', 3, 0, [['Source']]], ['met-norway', 0, 3, [['Source']]]]);
+    expect(metrics.find((r) => r.Source === undefined)).toMatchObject({ CitiesWritten: 3, CitiesFailed: 3 });
+  });
+
+  test('every source failing for every city: no manifest, and the error names each source and city', async () => {
+    openMeteo.script(OSLO.latitude, [{ status: 400, body: fixture('error-400-invalid-variable.json') }]);
+    metNorway.script(OSLO.latitude, [{ status: 403, body: 'Forbidden' }]);
+    await expect(handler({ scheduledTime: '2025-06-01T14:15:00Z', citySlugs: ['oslo'] })).rejects.toThrow(
+      /^ingestion batch 20250601T141500Z: no city could be written, so no manifest was written: open-meteo oslo HTTP_400 \(.*\); met-norway oslo HTTP_403 \(403 Forbidden: Forbidden \(MET Norway refuses requests without an identifying User-Agent/);
+    expect(await keys('weather/manifests/ingest_date=2025-06-01/20250601T141500Z')).toEqual([]);
   });
 
   test('a backfill calls only the sources with an archive (Open-Meteo)', async () => {

@@ -182,6 +182,7 @@ export async function ingestBatch(
     failed: failed.filter((f) => (f.source ?? OPEN_METEO_ID) === source.id).length,
   }));
   const failedSources = perSource.filter((s) => s.written === 0).map((s) => s.source);
+  const multiSource = !(configured.length === 1 && configured[0].id === OPEN_METEO_ID);
   if (failedSources.length > 0 && failedSources.length < perSource.length) {
     log({ level: 'ERROR', message: 'source failed for every city', batchId, failedSources });
   }
@@ -189,8 +190,8 @@ export async function ingestBatch(
   const retries = [...written, ...failed].reduce((sum, item) => sum + Math.max(0, item.attempts - 1), 0);
 
   if (written.length === 0) {
-    logMetrics(log, written.length, failed.length, retries);
-    const summary = failed.map((f) => `${f.city} ${f.error} (${f.reason})`).join('; ');
+    logMetrics(log, written.length, failed.length, retries, multiSource ? perSource : []);
+    const summary = failed.map((f) => `${f.source !== undefined ? `${f.source} ` : ''}${f.city} ${f.error} (${f.reason})`).join('; ');
     throw new Error(`ingestion batch ${batchId}: no city could be written, so no manifest was written: ${summary}`);
   }
 
@@ -199,7 +200,7 @@ export async function ingestBatch(
     batchId,
     ingestDate,
     source: sources[0].id,
-    ...(configured.length === 1 && configured[0].id === OPEN_METEO_ID ? {} : { sources: perSource }),
+    ...(multiSource ? { sources: perSource } : {}),
     bucket: config.bucket,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -220,7 +221,7 @@ export async function ingestBatch(
       { cause: err });
   }
   // Only a batch whose manifest is in place counts as done.
-  logMetrics(log, written.length, failed.length, retries);
+  logMetrics(log, written.length, failed.length, retries, multiSource ? perSource : []);
 
   const result: IngestionResult = {
     batchId,
@@ -234,7 +235,7 @@ export async function ingestBatch(
     partialFailure: failed.length > 0,
     retries,
     failures: failed,
-    ...(configured.length === 1 && configured[0].id === OPEN_METEO_ID ? {} : { sources: perSource, failedSources }),
+    ...(multiSource ? { sources: perSource, failedSources } : {}),
   };
   log({ message: 'ingestion batch finished', ...result, failures: undefined });
   return result;
@@ -386,7 +387,25 @@ function checkBackfill(startDate: string, endDate: string): void {
 }
 
 /** CloudWatch embedded metric format: one log line, no API call. */
-function logMetrics(log: (record: Record<string, unknown>) => void, written: number, failed: number, retries: number): void {
+function logMetrics(
+  log: (record: Record<string, unknown>) => void, written: number, failed: number, retries: number, perSource: ManifestSource[],
+): void {
+  // With several sources, the counts per source too (dimension `Source`), so that a source can be watched on its own.
+  for (const source of perSource) {
+    log({
+      _aws: {
+        Timestamp: Date.now(),
+        CloudWatchMetrics: [{
+          Namespace: 'CdkWeatherPipeline/Ingestion',
+          Dimensions: [['Source']],
+          Metrics: [{ Name: 'CitiesWritten', Unit: 'Count' }, { Name: 'CitiesFailed', Unit: 'Count' }],
+        }],
+      },
+      Source: source.source,
+      CitiesWritten: source.written,
+      CitiesFailed: source.failed,
+    });
+  }
   log({
     _aws: {
       Timestamp: Date.now(),
