@@ -46,6 +46,14 @@ describe('WeatherPipeline with Open-Meteo and MET Norway', () => {
     ]);
   });
 
+  test('the validation plan request carries the sources (a one-source pipeline\'s does not)', () => {
+    const machine = JSON.stringify(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine).toContain('\\"expectedSources\\":\\"open-meteo,met-norway\\"');
+    const one = new Stack(new App(), 'One');
+    new WeatherPipeline(one, 'Weather', { cities: [PARIS] });
+    expect(JSON.stringify(Template.fromStack(one).findResources('AWS::StepFunctions::StateMachine'))).not.toContain('expectedSources');
+  });
+
   test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {
     const nagApp = new App();
     new WeatherPipeline(new Stack(nagApp, 'Nag'), 'Weather', {

@@ -317,6 +317,10 @@ export function buildRunDefinition(scope: Construct, input: RunDefinitionInput):
         ? { expectedCities: input.etlJob.refinedLake.cities.map((city) => WeatherContract.slugOf(city)).sort().join(',') }
         : {}),
       ...(input.missingCityAction === MissingCityAction.ALERT ? { missingCityAction: MissingCityAction.ALERT } : {}),
+      // The sources, when there are others than Open-Meteo alone (a one-source pipeline's request is unchanged).
+      ...(input.ingestion !== undefined && !(input.ingestion.sourceIds.length === 1 && input.ingestion.sourceIds[0] === WeatherContract.SOURCE)
+        ? { expectedSources: input.ingestion.sourceIds.join(',') }
+        : {}),
     }),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,

@@ -30,6 +30,11 @@ export interface RunSummaryLocation {
   readonly expectedCities?: string;
   /** `FAIL` or `ALERT`, see `ValidationPlanRequest.missingCityAction`. */
   readonly missingCityAction?: string;
+  /**
+   * The ingestion's sources (comma-separated ids, in order), when it calls others than Open-Meteo alone: what a
+   * validation per source checks.
+   */
+  readonly expectedSources?: string;
 }
 
 /** The error the planner function throws when the run summary cannot be read or parsed. */
