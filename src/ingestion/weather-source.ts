@@ -136,6 +136,12 @@ export abstract class WeatherSource {
    * 7 forecast days, the ingestion's defaults).
    */
   public abstract forecastRequestUrl(city: City): string;
+
+  /**
+   * The URL of the backfill request for `city` over `startDate` .. `endDate` (`yyyy-MM-dd`, UTC, inclusive). Throws
+   * when the provider has no archive (`supportsBackfill` is false).
+   */
+  public abstract backfillRequestUrl(city: City, startDate: string, endDate: string): string;
 }
 
 class OpenMeteoSource extends WeatherSource {
@@ -159,6 +165,15 @@ class OpenMeteoSource extends WeatherSource {
       forecastDays: 7,
     }, city);
   }
+
+  public backfillRequestUrl(city: City, startDate: string, endDate: string): string {
+    return openMeteoUrl({
+      apiBaseUrl: this.options.apiBaseUrl ?? 'https://api.open-meteo.com',
+      archiveApiBaseUrl: this.options.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com',
+      pastDays: 0,
+      forecastDays: 0,
+    }, city, { startDate, endDate });
+  }
 }
 
 class MetNorwaySource extends WeatherSource {
@@ -178,5 +193,9 @@ class MetNorwaySource extends WeatherSource {
   public forecastRequestUrl(city: City): string {
     const base = (this.options.apiBaseUrl ?? MET_NORWAY_BASE_URL).replace(/\/+$/, '');
     return `${base}${MET_NORWAY_PATH}${this.options.endpoint ?? MetNorwayEndpoint.COMPACT}?lat=${fourDecimals(city.latitude)}&lon=${fourDecimals(city.longitude)}`;
+  }
+
+  public backfillRequestUrl(_city: City, startDate: string, endDate: string): string {
+    throw new Error(`MET Norway Locationforecast has no archive: it cannot backfill ${startDate} .. ${endDate} (supportsBackfill is false)`);
   }
 }

@@ -28,6 +28,8 @@ describe('WeatherSource built-ins', () => {
     expect(source.supportsBackfill).toBe(true);
     expect(source.forecastRequestUrl(PARIS)).toBe(
       `https://api.open-meteo.com/v1/forecast?latitude=48.856613&longitude=2.352222&hourly=${WeatherContract.VARIABLES.map((v) => v.apiName).join(',')}&past_days=1&forecast_days=7&timezone=UTC`);
+    expect(WeatherSource.openMeteo({ archiveApiBaseUrl: 'http://127.0.0.1:9' }).backfillRequestUrl(PARIS, '2025-05-01', '2025-05-02')).toBe(
+      `http://127.0.0.1:9/v1/archive?latitude=48.856613&longitude=2.352222&hourly=${WeatherContract.VARIABLES.map((v) => v.apiName).join(',')}&start_date=2025-05-01&end_date=2025-05-02&timezone=UTC`);
   });
 
   test('MET Norway: source=met-norway, no backfill, coordinates rounded to 4 decimals, compact by default', () => {
@@ -39,6 +41,8 @@ describe('WeatherSource built-ins', () => {
     expect(source.maxCallsPerMinute).toBe(300);
     expect(source.terms).toContain('CC BY 4.0');
     expect(source.forecastRequestUrl(PARIS)).toBe('https://api.met.no/weatherapi/locationforecast/2.0/compact?lat=48.8566&lon=2.3522');
+    expect(() => source.backfillRequestUrl(PARIS, '2025-05-01', '2025-05-02')).toThrow(
+      'MET Norway Locationforecast has no archive: it cannot backfill 2025-05-01 .. 2025-05-02 (supportsBackfill is false)');
     expect(WeatherSource.metNorway({ userAgent: UA, endpoint: MetNorwayEndpoint.COMPLETE }).forecastRequestUrl({ name: 'South', latitude: -33.86882, longitude: 151.20929 }))
       .toBe('https://api.met.no/weatherapi/locationforecast/2.0/complete?lat=-33.8688&lon=151.2093');
   });
