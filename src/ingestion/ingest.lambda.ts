@@ -16,6 +16,9 @@ let s3: S3Client | undefined;
  * (`batchId`, `manifestKey`, counts, `partialFailure`). Throws only when nothing could be written, or when the
  * manifest could not be (the error names the batch and the manifest key).
  *
+ * Each run calls every configured source (`WEATHER_SOURCES`, default Open-Meteo alone) for every city, each under its
+ * own rate limit, and writes each answer under its source's `weather/raw/source=<id>/` prefix.
+ *
  * Configuration comes from the environment the `WeatherIngestion` construct sets (see `private/runtime-config.ts`)
  * and the cities from the `cities.json` the construct puts next to this handler's `index.js` in the code asset;
  * the S3 client honours `AWS_ENDPOINT_URL_S3` (and `AWS_S3_FORCE_PATH_STYLE=true` for local S3 APIs).
