@@ -48,7 +48,7 @@ export function checkSources(user: IConstruct, sources: WeatherSource[]): void {
 /** MET Norway's settings, or an Error naming the prop: a User-Agent is required by its terms. */
 export function metNorwaySettings(options: MetNorwaySourceOptions): MetNorwaySettings {
   const ua = options.userAgent;
-  if (typeof ua !== 'string' || (!Token.isUnresolved(ua) && ua.trim().length < 8)) {
+  if (typeof ua !== 'string' || (!Token.isUnresolved(ua) && ua.trim() === '')) {
     throw new Error(`metNorway userAgent must identify your application and a contact (e.g. "acmeweather.example support@acmeweather.example"), as MET Norway's terms require, got ${JSON.stringify(ua)}`);
   }
   if (!Token.isUnresolved(ua) && /[^\x20-\x7e]/.test(ua)) {
