@@ -12,7 +12,9 @@ const PARIS: City = { name: 'Paris', latitude: 48.8566, longitude: 2.3522, timez
 const NICE: City = { name: 'Nice', latitude: 43.7102, longitude: 7.262 };
 const LYON: City = { name: 'Lyon', latitude: 45.764, longitude: 4.8357 };
 
-function stackWithZones(options: { cities?: City[] } = { cities: [PARIS, NICE] }): { app: App; stack: Stack; landing: LandingZone; refined: RefinedLake } {
+function stackWithZones(options: { cities?: City[] } = { cities: [PARIS, NICE] }): {
+  app: App; stack: Stack; landing: LandingZone; refined: RefinedLake;
+} {
   const app = new App();
   const stack = new Stack(app, 'Test');
   const landing = new LandingZone(stack, 'Landing');

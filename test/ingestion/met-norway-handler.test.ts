@@ -146,7 +146,10 @@ describe('MET Norway answers', () => {
     const result = await handler({ scheduledTime: '2025-06-01T09:15:00Z', citySlugs: ['paris'] });
     expect(metNorway.requests).toHaveLength(1);
     expect(result.failures).toEqual([expect.objectContaining({
-      source: 'met-norway', city: 'paris', error: 'HTTP_403', attempts: 1,
+      source: 'met-norway',
+      city: 'paris',
+      error: 'HTTP_403',
+      attempts: 1,
       reason: expect.stringContaining('MET Norway refuses requests without an identifying User-Agent'),
     })]);
   });
@@ -186,7 +189,8 @@ describe('a failing source does not fail the other\'s data', () => {
     expect(logs.some((line) => line.includes('"message":"source failed for every city"') && line.includes('met-norway'))).toBe(true);
     // Per-source counts as metrics (dimension Source), beside the batch totals.
     const metrics = logs.map((line) => JSON.parse(line)).filter((r) => r._aws !== undefined);
-    expect(metrics.filter((r) => r.Source !== undefined).map((r) => [r.Source, r.CitiesWritten, r.CitiesFailed, r._aws.CloudWatchMetrics[0].Dimensions]))
+    const bySource = metrics.filter((r) => r.Source !== undefined);
+    expect(bySource.map((r) => [r.Source, r.CitiesWritten, r.CitiesFailed, r._aws.CloudWatchMetrics[0].Dimensions]))
       .toEqual([['open-meteo', 3, 0, [['Source']]], ['met-norway', 0, 3, [['Source']]]]);
     expect(metrics.find((r) => r.Source === undefined)).toMatchObject({ CitiesWritten: 3, CitiesFailed: 3 });
   });

@@ -17,7 +17,8 @@ const CITIES = [
 ];
 
 function summary(runId: string, hoursAgo: number, partitions: { hourly: string[]; hourly_by_source?: Record<string, string[]> }) {
-  return { summary: { run_id: runId, finished_at: new Date(NOW - hoursAgo * HOUR).toISOString(), records_in: 1, refined: 1, quarantined: 0, superseded: 0, partitions } };
+  const finishedAt = new Date(NOW - hoursAgo * HOUR).toISOString();
+  return { summary: { run_id: runId, finished_at: finishedAt, records_in: 1, refined: 1, quarantined: 0, superseded: 0, partitions } };
 }
 
 describe('freshness per source and city', () => {

@@ -113,7 +113,12 @@ export async function fetchWeather(url: string, options: FetchOptions): Promise<
     const verdict = await attempt(fetchImpl, url, timeoutMs, options.maxBodyBytes, rules);
     if ('body' in verdict) {
       return {
-        ok: true, body: verdict.body, contentType: verdict.contentType, fetchedAt: new Date(), attempts, status: verdict.status,
+        ok: true,
+        body: verdict.body,
+        contentType: verdict.contentType,
+        fetchedAt: new Date(),
+        attempts,
+        status: verdict.status,
         ...(verdict.status === 203 ? { warning: 'HTTP 203 Non-Authoritative Information: the provider has deprecated this product version (it stops answering after a notice period); move to its successor' } : {}),
       };
     }

@@ -133,7 +133,9 @@ export async function ingestBatch(
       statusHint: (status) => sourceStatusHint(source, status),
     });
     if (!fetched.ok) {
-      return { failure: { city: slug, cityName: city.name, requestUrl, error: fetched.error, reason: fetched.reason, attempts: fetched.attempts, ...tag } };
+      return {
+        failure: { city: slug, cityName: city.name, requestUrl, error: fetched.error, reason: fetched.reason, attempts: fetched.attempts, ...tag },
+      };
     }
     const key = `${sourceRawPrefix(source.id)}ingest_date=${ingestDate}/city=${slug}/${batchId}.json`;
     const fetchedAt = fetched.fetchedAt.toISOString();

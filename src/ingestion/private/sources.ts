@@ -5,11 +5,11 @@
  *
  * This module is bundled into the Lambda: it must not import aws-cdk-lib.
  */
-import { City } from '../../contract/city';
-import { WeatherContract } from '../../contract/weather-contract';
 import { shapeProblem } from './http-fetch';
 import { ARCHIVE_PATH, derivedBodyCap, FORECAST_PATH, MET_NORWAY_ID, OPEN_METEO_ID, RuntimeConfig, SourceConfig } from './runtime-config';
 import { callWeight } from './schedule-math';
+import { City } from '../../contract/city';
+import { WeatherContract } from '../../contract/weather-contract';
 
 /** The date range of a backfill run. */
 export interface DateRange {

@@ -28,7 +28,9 @@ export interface FreshnessCity {
  * windows always give the same bytes (and the same asset hash).
  */
 export function encodeFreshnessCities(cities: FreshnessCity[]): string {
-  const rows = cities.map((c) => JSON.stringify({ slug: c.slug, name: c.name, windowHours: c.windowHours, ...(c.source !== undefined ? { source: c.source } : {}) }));
+  const rows = cities.map((c) => JSON.stringify({
+    slug: c.slug, name: c.name, windowHours: c.windowHours, ...(c.source !== undefined ? { source: c.source } : {}),
+  }));
   return `[\n${rows.join(',\n')}\n]\n`;
 }
 
@@ -161,7 +163,8 @@ export function staleCities(cities: FreshnessCity[], lastRefined: Map<string, nu
     if (last === undefined) {
       stale.push({ slug: city.slug, name: city.name, ...source, windowHours: city.windowHours });
     } else if (now - last > city.windowHours * 3600_000) {
-      stale.push({ slug: city.slug, name: city.name, ...source, windowHours: city.windowHours, hoursSinceRefined: Math.floor((now - last) / 3600_000) });
+      const hoursSinceRefined = Math.floor((now - last) / 3600_000);
+      stale.push({ slug: city.slug, name: city.name, ...source, windowHours: city.windowHours, hoursSinceRefined });
     }
   }
   const age = (c: StaleCity) => c.hoursSinceRefined ?? Infinity;
