@@ -158,21 +158,21 @@ class OpenMeteoSource extends WeatherSource {
   }
 
   public forecastRequestUrl(city: City): string {
-    return openMeteoUrl({
+    return openMeteoUrl(this.requestSettings(), city);
+  }
+
+  public backfillRequestUrl(city: City, startDate: string, endDate: string): string {
+    return openMeteoUrl(this.requestSettings(), city, { startDate, endDate });
+  }
+
+  /** The base URLs, and the ingestion's default days. */
+  private requestSettings() {
+    return {
       apiBaseUrl: this.options.apiBaseUrl ?? 'https://api.open-meteo.com',
       archiveApiBaseUrl: this.options.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com',
       pastDays: 1,
       forecastDays: 7,
-    }, city);
-  }
-
-  public backfillRequestUrl(city: City, startDate: string, endDate: string): string {
-    return openMeteoUrl({
-      apiBaseUrl: this.options.apiBaseUrl ?? 'https://api.open-meteo.com',
-      archiveApiBaseUrl: this.options.archiveApiBaseUrl ?? 'https://archive-api.open-meteo.com',
-      pastDays: 0,
-      forecastDays: 0,
-    }, city, { startDate, endDate });
+    };
   }
 }
 
