@@ -1,4 +1,4 @@
-import { backoffCeilingMs, RetryPolicy } from './runtime-config';
+import { backoffCeilingMs, OPEN_METEO_USER_AGENT, RetryPolicy } from './runtime-config';
 import { WeatherContract } from '../../contract/weather-contract';
 
 /** A body the API answered with, ready to be written unchanged. */
@@ -62,7 +62,6 @@ interface Verdict {
   readonly retryAfterMs?: number;
 }
 
-const USER_AGENT = 'cdk-weather-pipeline (+https://github.com/cdk-weather-pipeline/cdk-weather-pipeline)';
 
 /** How one attempt reads an answer: the provider's User-Agent, shape check and error conventions. */
 interface AttemptRules {
@@ -87,7 +86,7 @@ export async function fetchWeather(url: string, options: FetchOptions): Promise<
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const fetchImpl = options.fetchImpl ?? fetch;
   const rules: AttemptRules = {
-    userAgent: options.userAgent ?? USER_AGENT,
+    userAgent: options.userAgent ?? OPEN_METEO_USER_AGENT,
     shapeCheck: options.shapeCheck ?? shapeProblem,
     apiErrorDocuments: options.apiErrorDocuments ?? true,
     statusHint: options.statusHint,

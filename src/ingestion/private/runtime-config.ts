@@ -42,6 +42,9 @@ export const ENV = {
   metNorwayMaxCallsPerMinute: 'MET_NORWAY_MAX_CALLS_PER_MINUTE',
 } as const;
 
+/** The User-Agent of Open-Meteo requests (Open-Meteo asks for none in particular). */
+export const OPEN_METEO_USER_AGENT = 'cdk-weather-pipeline (+https://github.com/cdk-weather-pipeline/cdk-weather-pipeline)';
+
 /** Ids of the built-in sources: the `source=` value of their landing keys. */
 export const OPEN_METEO_ID = 'open-meteo';
 export const MET_NORWAY_ID = 'met-norway';

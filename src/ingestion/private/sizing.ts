@@ -12,7 +12,7 @@ import {
 import { WeatherContract } from '../../contract/weather-contract';
 
 /** Lambda's limits this construct sizes against. */
-export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 const LAMBDA_MAX_ENVIRONMENT_BYTES = 4096;
 /** Share of Lambda's 15 minutes the derived default concurrency sizes the worst case to: the rest is margin. */
 const TIMEOUT_BUDGET_SHARE = 0.9;

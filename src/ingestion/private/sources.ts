@@ -6,7 +6,9 @@
  * This module is bundled into the Lambda: it must not import aws-cdk-lib.
  */
 import { shapeProblem } from './http-fetch';
-import { ARCHIVE_PATH, derivedBodyCap, FORECAST_PATH, MET_NORWAY_ID, OPEN_METEO_ID, RuntimeConfig, SourceConfig } from './runtime-config';
+import {
+  ARCHIVE_PATH, derivedBodyCap, FORECAST_PATH, MET_NORWAY_ID, OPEN_METEO_ID, OPEN_METEO_USER_AGENT, RuntimeConfig, SourceConfig,
+} from './runtime-config';
 import { callWeight } from './schedule-math';
 import { City } from '../../contract/city';
 import { WeatherContract } from '../../contract/weather-contract';
@@ -25,9 +27,6 @@ export const MET_NORWAY_PATH = '/weatherapi/locationforecast/2.0/';
  * hundred KB complete; the caps leave room for the provider adding parameters.
  */
 export const MET_NORWAY_BODY_CAP_BYTES: Record<string, number> = { compact: 512 * 1024, complete: 2 * 1024 * 1024 };
-
-/** The User-Agent of Open-Meteo requests (Open-Meteo asks for none in particular). */
-export const OPEN_METEO_USER_AGENT = 'cdk-weather-pipeline (+https://github.com/cdk-weather-pipeline/cdk-weather-pipeline)';
 
 /** A coordinate with at most 4 decimals, as MET Norway's terms ask (more decimals defeat its cache and get blocked). */
 export function fourDecimals(value: number): string {
@@ -118,7 +117,7 @@ export function sourceShapeProblem(source: SourceConfig, body: Record<string, un
  * What the ETL needs of a Locationforecast body: `properties.timeseries`, a non-empty array of steps, each with a
  * `time` and `data.instant.details`. Values are the ETL's to check (it quarantines them step by step).
  */
-export function metNorwayShapeProblem(body: Record<string, unknown>): string | undefined {
+function metNorwayShapeProblem(body: Record<string, unknown>): string | undefined {
   const properties = body.properties as Record<string, unknown> | undefined;
   if (properties === null || typeof properties !== 'object' || Array.isArray(properties)) {
     return 'has no "properties" object';
