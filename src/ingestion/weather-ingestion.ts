@@ -328,7 +328,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
       ? metNorwaySettings(metNorwayOptions(metNorwaySource)!) : undefined;
     for (const name of ['apiBaseUrl', 'archiveApiBaseUrl', 'maxCallsPerMinute'] as const) {
       if (openMeteo?.[name] !== undefined && props[name] !== undefined) {
-        throw new Error(`${name} is set both on WeatherIngestion (${props[name]}) and on WeatherSource.openMeteo (${openMeteo[name]}): set it in one place`);
+        throw new Error(`${name} is set both as a prop of the ingestion or pipeline (${props[name]}) and on WeatherSource.openMeteo (${openMeteo[name]}): set it in one place`);
       }
     }
     const apiBaseUrl = checkUrl('apiBaseUrl', openMeteo?.apiBaseUrl ?? props.apiBaseUrl ?? 'https://api.open-meteo.com');

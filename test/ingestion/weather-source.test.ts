@@ -81,7 +81,7 @@ describe('WeatherIngestion sources', () => {
 
   test('a setting given both on the ingestion and on WeatherSource.openMeteo is an error; one source twice too; none too', () => {
     expect(() => build({ apiBaseUrl: 'https://a.example', sources: [WeatherSource.openMeteo({ apiBaseUrl: 'https://b.example' })] })).toThrow(
-      'apiBaseUrl is set both on WeatherIngestion (https://a.example) and on WeatherSource.openMeteo (https://b.example): set it in one place');
+      'apiBaseUrl is set both as a prop of the ingestion or pipeline (https://a.example) and on WeatherSource.openMeteo (https://b.example): set it in one place');
     expect(() => build({ sources: [WeatherSource.openMeteo(), WeatherSource.openMeteo()] })).toThrow('sources must not list a source twice, got open-meteo, open-meteo');
     expect(() => build({ sources: [] })).toThrow('sources must list at least one WeatherSource (e.g. WeatherSource.openMeteo()), got [] (Test/Ingestion)');
   });

@@ -74,7 +74,7 @@ describe('WeatherPipeline sources: synth errors', () => {
     const stack = new Stack(new App(), 'Test');
     expect(() => new WeatherPipeline(stack, 'Weather', {
       cities: [PARIS], apiBaseUrl: 'https://a.example', sources: [WeatherSource.openMeteo({ apiBaseUrl: 'https://b.example' })],
-    })).toThrow('apiBaseUrl is set both on WeatherIngestion (https://a.example) and on WeatherSource.openMeteo (https://b.example): set it in one place');
+    })).toThrow('apiBaseUrl is set both as a prop of the ingestion or pipeline (https://a.example) and on WeatherSource.openMeteo (https://b.example): set it in one place');
   });
 
   test('MET Norway alone: no Open-Meteo call, and freshness per source', () => {
