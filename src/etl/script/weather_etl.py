@@ -803,7 +803,8 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
 
     `refined` (batch rows that win their hour), `superseded` (batch rows that lose it), `replaced` (lake rows
     that lose their hour to a batch row: the lake's row count changes by `refined - replaced`), `batch_wins`
-    (the partition is rewritten) and `hourly_dates` (the UTC days of the winning batch rows).
+    (the partition is rewritten), `hourly_dates` (the UTC days of the winning batch rows) and `hourly_sources`
+    (their weather sources).
     """
     batch, lake = F.col(_ORIGIN) == 1, F.col(_ORIGIN) == 0
     wins, loses = F.col(_RANK) == 1, F.col(_RANK) > 1
@@ -814,6 +815,7 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
         F.count(F.when(batch & loses, 1)).alias("superseded"),
         F.count(F.when(lake & loses, 1)).alias("replaced"),
         F.collect_set(F.when(batch & wins, F.date_format("observed_at", date_format))).alias("hourly_dates"),
+        F.collect_set(F.when(batch & wins, F.col("source"))).alias("hourly_sources"),
     ).withColumn("batch_wins", F.col("refined") > 0)
 
 
@@ -1294,6 +1296,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # The UTC days the run wrote: with monthly partitions the partition paths do not name them, and the
     # orchestrator's validation queries need them (date range).
     hourly_dates = sorted({day for r in outcomes for day in r["hourly_dates"]})
+    hourly_sources = sorted({source for r in outcomes for source in r["hourly_sources"]})
 
     quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
     qkeys = refined_cfg["quarantinePartitionKeys"]
@@ -1367,6 +1370,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         **summary,
         "partitions_written": len(touched),
         "hourly_dates": hourly_dates,
+        "hourly_sources": hourly_sources,
         "partitions": {
             "hourly": [join_uri(refined_cfg["hourlyPrefix"], p) + "/" for p in touched],
             "quarantine": [join_uri(refined_cfg["quarantinePrefix"], p) + "/" for p in q_touched],
