@@ -188,6 +188,17 @@ export class WeatherContract {
   }
 
   /**
+   * Checks a list of source ids and throws an `Error` naming the prop and the bad value: at least one id, each one
+   * of `SOURCES`, none twice.
+   *
+   * @param sourceIds the ids to check
+   * @param propName the prop name used in error messages
+   */
+  public static validateSourceIds(sourceIds: string[], propName?: string): void {
+    checkSources(sourceIds, propName ?? 'sources');
+  }
+
+  /**
    * The definition of a known source; throws an `Error` naming the id when the contract does not know it.
    *
    * @param sourceId a source id, e.g. `met-norway`
