@@ -192,3 +192,13 @@ def test_lake_rows_written_before_sources_count_as_open_meteo(spark, tmp_path):
     assert rows.count() == 65
     assert {r["source"] for r in rows.select("source").distinct().collect()} == {"open-meteo"}
     assert summary["replaced"] == 65
+
+
+def test_a_source_the_contract_does_not_list_is_quarantined_as_an_invalid_key(spark, tmp_path):
+    """The same two-source batch with the default (Open-Meteo only) contract: MET Norway's keys do not match the raw
+    key pattern, so its six files are quarantined whole, and the Open-Meteo hours are refined as before."""
+    landing = str(tmp_path / "landing")
+    manifest = two_source_landing(landing)
+    summary = run_batch(spark, landing, tmp_path / "refined", "r1", "--manifest_key", manifest)
+    assert (summary["records_in"], summary["refined"], summary["quarantined_by_reason"]) == (7 + 6, 7, {"INVALID_KEY": 6})
+    assert summary["hourly_sources"] == ["open-meteo"] and summary["reconciled"] is True
