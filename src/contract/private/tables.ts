@@ -179,6 +179,8 @@ export const STAGING_COLUMNS: ColumnDefinition[] = deepFreeze([
   c('elevation', 'double', 'Elevation of the grid cell, metres'),
   c('observed_at', 'timestamp', 'Start of the hour the values describe, UTC'),
   ...VARIABLES.map((v) => c(v.column, v.dataType, `${v.apiName} in ${v.canonicalUnit}`)),
+  ...SOURCE_VARIABLES.map((v) => c(v.column, v.dataType, v.description)),
+  c(SYMBOL_CODE_COLUMN, 'string', 'The source\'s own weather symbol code as sent (MET Norway), null for sources that send WMO codes'),
   c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
   c('lead_time_hours', 'double', 'Hours from the fetch to the start of the hour (observed_at - fetched_at): positive for a forecast, zero or negative for an hour already begun or past'),
   c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),

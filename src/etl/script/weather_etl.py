@@ -698,6 +698,7 @@ def to_staging(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
         "run_id": F.lit(run_id),
         "source_key": F.col("source_key"),
         "batch_id": batch_id,
+        SYMBOL_CODE: F.col(f"_raw_{SYMBOL_CODE}") if f"_raw_{SYMBOL_CODE}" in validated.columns else F.lit(None),
     }
     known.update({c: F.col(c) for c in _var_cols(contract)})
     partition_values = {"ingest_date": F.col("ingest_date"), "city": F.col("city")}
