@@ -37,13 +37,14 @@ def lake(spark, tmp_path_factory):
     contract = weather_etl.load_contract(contract_args()[1])
     first = run_batch(spark, landing, refined, "r1", "--manifest_key", m1, extra=contract_args())
     rows1, count1 = hourly_rows(spark, refined, contract)
+    staged = [r.asDict() for r in read_table(spark, refined / "weather/staging", weather_etl.staging_schema(contract)).collect()]
     quarantine = [r.asDict() for r in read_table(spark, refined / "weather/quarantine", weather_etl.quarantine_schema(contract)).collect()]
     rerun = run_batch(spark, landing, refined, "r1", "--manifest_key", m1, extra=contract_args())
     rows_rerun, count_rerun = hourly_rows(spark, refined, contract)
     m2 = later_met_oslo(landing)
     later = run_batch(spark, landing, refined, "r2", "--manifest_key", m2, extra=contract_args())
     rows2, count2 = hourly_rows(spark, refined, contract)
-    return {"first": first, "rows1": rows1, "count1": count1, "quarantine": quarantine, "rerun": rerun,
+    return {"first": first, "rows1": rows1, "count1": count1, "staged": staged, "quarantine": quarantine, "rerun": rerun,
             "rows_rerun": rows_rerun, "count_rerun": count_rerun, "later": later, "rows2": rows2, "count2": count2}
 
 
@@ -202,3 +203,13 @@ def test_a_source_the_contract_does_not_list_is_quarantined_as_an_invalid_key(sp
     summary = run_batch(spark, landing, tmp_path / "refined", "r1", "--manifest_key", manifest)
     assert (summary["records_in"], summary["refined"], summary["quarantined_by_reason"]) == (7 + 6, 7, {"INVALID_KEY": 6})
     assert summary["hourly_sources"] == ["open-meteo"] and summary["reconciled"] is True
+
+
+def test_staging_keeps_each_source_with_its_own_columns(lake):
+    staged = {(r["source"], r["city"], r["observed_at"]): r for r in lake["staged"]}
+    assert len(staged) == len(lake["staged"]) == 19  # one fetch of each refined hour
+    met = staged[("met-norway", "oslo", datetime(2026, 5, 7, 6))]
+    assert (met["batch_id"], met["symbol_code"], met["sea_level_pressure_hpa"], met["precipitation_next_1h_mm"]) == (
+        "m1", "partlycloudy_day", 1016.2, 0.0)
+    om = staged[("open-meteo", "oslo", datetime(2026, 5, 7, 6))]
+    assert (om["batch_id"], om["symbol_code"], om["surface_pressure_hpa"]) == ("m1", None, 1013.4)
