@@ -172,9 +172,10 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
   if (typeof (request.summary as any)?.reconciled === 'boolean') counts.reconciled = (request.summary as any).reconciled;
   // Likewise every source: the run's and the configured ones; a summary of an ETL that predates sources wrote
   // Open-Meteo rows only.
-  const written = Array.isArray(request.summary?.hourly_sources) ? request.summary.hourly_sources.filter((s) => typeof s === 'string' && s !== '') : [];
+  const writtenSources = Array.isArray(request.summary?.hourly_sources)
+    ? request.summary.hourly_sources.filter((s) => typeof s === 'string' && s !== '') : [];
   const configured = (request.expectedSources ?? '').split(',').filter((s) => s !== '');
-  const sources = [...new Set([...written, ...configured])].sort();
+  const sources = [...new Set([...writtenSources, ...configured])].sort();
   const plan = {
     runId,
     firstDate: dates[0],
