@@ -119,7 +119,10 @@ export async function planRun(location: RunSummaryLocation,
     throw error;
   }
   return planValidation({
-    runId: location.runId, summary, expectedCities: location.expectedCities, missingCityAction: location.missingCityAction,
+    runId: location.runId,
+    summary,
+    expectedCities: location.expectedCities,
+    missingCityAction: location.missingCityAction,
     expectedSources: location.expectedSources,
   });
 }
