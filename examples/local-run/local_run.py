@@ -12,7 +12,11 @@ Each stage runs the library's own code on a local stand-in of the AWS engine it 
 6. report     - a printed summary, summary.json and report.html (a temperature chart per city, the daily layer)
 7. synth      - the examples app (examples/app.ts), as `cdk deploy` would create it
 
-Usage: python examples/local-run/local_run.py [--offline] [--out DIR]
+With `--sources open-meteo,met-norway` the batch also holds MET Norway Locationforecast 2.0 responses (recorded,
+recorded/met-norway/) for the same cities, the ETL runs with the contract of both sources, and the report shows the
+sources side by side.
+
+Usage: python examples/local-run/local_run.py [--offline] [--out DIR] [--sources open-meteo,met-norway]
 """
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,9 +39,13 @@ from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scrip
 from trino_local import TrinoServer  # noqa: E402
 
 sys.path.insert(0, str(HERE))
-from report import DAILY_COLUMNS, VARIABLES, render_report  # noqa: E402
+from report import DAILY_COLUMNS, VARIABLES, render_report, sources_by_city  # noqa: E402
 
 ETL_SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
+# The contract document of every known source, generated from the TypeScript contract (`npx projen contract`).
+ALL_SOURCES_CONTRACT = ROOT / "src" / "etl" / "script" / "tests" / "fixtures" / "contract-all-sources.json"
+RECORDED_MET_NORWAY = HERE / "recorded" / "met-norway"
+SOURCES = ("open-meteo", "met-norway")
 TS_NODE = ["npx", "ts-node", "--transpile-only", "--project", str(ROOT / "tsconfig.dev.json")]
 
 
@@ -73,13 +81,36 @@ def node(script: Path, args: list[str], stdin: str | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str) -> dict:
+def add_recorded_met_norway(landing: Path, manifest_key: str) -> list[str]:
+    """Adds MET Norway's recorded response of every city of the batch that has one to the landing folder, under its
+    own `source=met-norway` key, and lists it in the batch manifest (fetched a minute after the city's Open-Meteo
+    response), as an ingestion of both sources writes one batch. Returns the cities added."""
+    manifest_path = landing / manifest_key
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    added = []
+    for entry in list(manifest["written"]):
+        recorded = RECORDED_MET_NORWAY / f"{entry['city']}.json"
+        if not entry["key"].startswith("weather/raw/source=open-meteo/") or not recorded.is_file():
+            continue
+        key = entry["key"].replace("source=open-meteo/", "source=met-norway/", 1)
+        (landing / key).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(recorded, landing / key)
+        fetched = datetime.fromisoformat(entry["fetchedAt"].replace("Z", "+00:00")) + timedelta(minutes=1)
+        manifest["written"].append({**entry, "key": key, "bytes": recorded.stat().st_size,
+                                    "requestUrl": f"recorded/met-norway/{recorded.name}",
+                                    "fetchedAt": fetched.isoformat(timespec="milliseconds").replace("+00:00", "Z")})
+        added.append(entry["city"])
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return added
+
+
+def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str, contract_json: str | None = None) -> dict:
     env = dict(os.environ)
     env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     done = subprocess.run(
         [sys.executable, str(ETL_SCRIPT), "--landing_uri", str(landing), "--refined_uri", str(refined),
-         "--manifest_key", manifest_key, "--run_id", run_id],
+         "--manifest_key", manifest_key, "--run_id", run_id, *(["--contract_json", contract_json] if contract_json else [])],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if done.returncode != 0:
         raise RuntimeError(f"the ETL failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
@@ -130,7 +161,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--offline", action="store_true", help="use the recorded responses even if the API is reachable")
     parser.add_argument("--out", default=str(ROOT / ".local-run"), help="output folder (replaced)")
     parser.add_argument("--skip-synth", action="store_true", help="do not synthesize the examples app")
+    parser.add_argument("--sources", default="open-meteo",
+                        help=f"comma-separated weather sources of the batch, among {', '.join(SOURCES)} (MET Norway from recorded responses)")
     args = parser.parse_args(argv)
+    sources = [s for s in args.sources.split(",") if s]
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown or "open-meteo" not in sources:
+        parser.error(f"--sources must list open-meteo and may add met-norway, got {args.sources!r}")
 
     out = Path(args.out).resolve()
     shutil.rmtree(out, ignore_errors=True)
@@ -144,6 +181,12 @@ def main(argv: list[str] | None = None) -> dict:
     progress.say(f"source: {ingestion['source']}")
     progress.say(f"batch {result['batchId']}: {result['written']} of {result['citiesRequested']} cities written, "
                  f"{result['failed']} failed; manifest {result['manifestKey']}")
+    contract_json = None
+    if "met-norway" in sources:
+        added = add_recorded_met_norway(landing, result["manifestKey"])
+        progress.say(f"met-norway: recorded responses for {', '.join(added) or 'no city'} added to the batch "
+                     f"({RECORDED_MET_NORWAY.relative_to(ROOT)})")
+        contract_json = ALL_SOURCES_CONTRACT.read_text(encoding="utf-8")
 
     # Trino takes ~30 s to start: launch it now and let it come up while Spark works.
     server = TrinoServer(work_dir=out / "trino", data_root=out)
@@ -151,7 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
     try:
         run_id = f"local-{result['batchId']}"
         progress.step("ETL: the Glue script on local Spark 3.5.6 (Glue 5.1), landing → refined Parquet")
-        etl = run_etl(landing, refined, result["manifestKey"], run_id)
+        etl = run_etl(landing, refined, result["manifestKey"], run_id, contract_json)
         progress.say(f"files read {etl['files_read']}, records in {etl['records_in']}: refined {etl['refined']}, "
                      f"quarantined {etl['quarantined']} {etl['quarantined_by_reason']}, superseded {etl['superseded']}"
                      f" — reconciled: {etl['reconciled']}")
@@ -165,7 +208,7 @@ def main(argv: list[str] | None = None) -> dict:
         progress.say(f"tables {database}.{', '.join(t['Name'] for t in QUERIES['tables'].values())} over {refined}")
 
         progress.step("Validation: the orchestrator's planner and validation queries")
-        plan = node(HERE / "plan.ts", [], stdin=json.dumps({"runId": run_id, "summary": etl}))
+        plan = node(HERE / "plan.ts", [], stdin=json.dumps({"runId": run_id, "summary": etl, "expectedSources": ",".join(sources)}))
         validations = []
         for query in QUERIES["validation"]:
             rows = execute(connection, query["queryString"], [plan["executionParameters"][p] for p in query["parameters"]])
@@ -174,7 +217,9 @@ def main(argv: list[str] | None = None) -> dict:
             progress.say(f"{'PASS' if row['passed'] else 'FAIL'}  {query['id']}  {json.dumps(row, default=str)}")
 
         progress.step("Analytics: the named queries")
-        dates = {"firstDate": literal(plan["firstDate"]), "lastDate": literal(plan["lastDate"])}
+        dates = {"firstDate": literal(plan["firstDate"]), "lastDate": literal(plan["lastDate"]),
+                 # compare-sources is for one city: the first of the run.
+                 "city": literal(plan["citySlugs"].split(",")[0])}
         # The staging queries: the batch's ingestion date, and the last hour of the first city (a forecast hour
         # on a live run; recorded responses are all in the past).
         ingest_date = result["manifestKey"].split("ingest_date=", 1)[1].split("/", 1)[0]
@@ -199,10 +244,14 @@ def main(argv: list[str] | None = None) -> dict:
         # The report's charts (one row per city and hour) and the quarantine's rows, from the tables themselves.
         columns = ", ".join(column for column, *_ in VARIABLES)
         series: dict[str, list[dict]] = {}
-        for row in execute(connection, f'SELECT city_name, observed_at, {columns} FROM hive.{database}.hourly '
-                                       f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
-                                       f'ORDER BY city_name, observed_at', []):
-            series.setdefault(row["city_name"], []).append(row)
+        # One chart set per city and source; the first source keeps the city's plain name.
+        hourly_rows = execute(connection, f'SELECT city_name, source, observed_at, {columns} FROM hive.{database}.hourly '
+                                          f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
+                                          f'ORDER BY city_name, source DESC, observed_at', [])
+        for row in hourly_rows:
+            label = row["city_name"] if len(sources) == 1 else f'{row["city_name"]} · {row["source"]}'
+            series.setdefault(label, []).append(row)
+        side_by_side = sources_by_city(hourly_rows) if len(sources) > 1 else None
         # The curated daily layer, a table per city, and the staging zone's size.
         daily: dict[str, list[dict]] = {}
         daily_columns = ", ".join(column for column, _ in DAILY_COLUMNS)
@@ -225,11 +274,12 @@ def main(argv: list[str] | None = None) -> dict:
         "batchId": result["batchId"],
         "runId": run_id,
         "ingestion": {"source": ingestion["source"], **{k: result[k] for k in ("citiesRequested", "written", "failed", "partialFailure")}},
+        "sources": sources,
         "etl": {k: etl[k] for k in ("files_read", "records_in", "refined", "quarantined", "quarantined_by_reason",
                                     "superseded", "staged", "daily_rows", "reconciled")},
         "zones": {"stagingRows": staged_rows, "dailyRows": sum(len(r) for r in daily.values()),
                   "dailyCities": sorted(daily)},
-        "validation": {"plan": {k: plan[k] for k in ("firstDate", "lastDate", "citySlugs")},
+        "validation": {"plan": {k: plan[k] for k in ("firstDate", "lastDate", "citySlugs", "sourceIds")},
                        "checks": validations, "allPassed": all(v["passed"] for v in validations)},
         "analytics": {k: len(v["rows"]) for k, v in analytics.items()},
         "date": date.today().isoformat(),
@@ -241,7 +291,7 @@ def main(argv: list[str] | None = None) -> dict:
         check["description"] = descriptions.get(check["id"], "")
     summary["timings"] = {stage: round(seconds, 1) for stage, seconds in progress.timings}
     report.write_text(render_report(summary, series, quarantine, validations, analytics, progress.timings, descriptions,
-                                    daily=daily), encoding="utf-8")
+                                    daily=daily, side_by_side=side_by_side), encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     e = summary["etl"]
     passed = sum(1 for v in validations if v["passed"])

@@ -5,7 +5,9 @@ engineer can open offline and show a colleague.
 - the validation checks the state machine runs after the ETL, one readable row each;
 - per city, hourly charts of temperature, precipitation and wind with time and value axes;
 - the quarantine by reason, with example rows (where the record came from and its raw values);
-- the named queries' results.
+- the named queries' results;
+- with more than one weather source, the sources side by side per city: each one's temperature and wind charts and
+  how far apart they are over the hours both have.
 
 Pure functions of the run's data: local_run.py gathers it, test/local_run/test_report.py renders made-up runs.
 """
@@ -259,13 +261,55 @@ table.timing{min-width:420px}.timing td:last-child{width:220px}.bar{height:10px;
 """
 
 
+# The variables the side-by-side section compares: both sources fill them with the same meaning.
+COMPARED = [v for v in VARIABLES if v[0] in ("temperature_c", "wind_speed_kmh")]
+
+
+def sources_by_city(rows: list[dict]) -> dict[str, dict[str, list[dict]]]:
+    """Hourly rows (with `city_name`, `source`, `observed_at`) as city → source → rows in time order, for the cities
+    that more than one source covers."""
+    cities: dict[str, dict[str, list[dict]]] = {}
+    for row in sorted(rows, key=lambda r: (r["city_name"], r["source"], r["observed_at"])):
+        cities.setdefault(row["city_name"], {}).setdefault(row["source"], []).append(row)
+    return {city: by_source for city, by_source in cities.items() if len(by_source) > 1}
+
+
+def mean_abs_difference(first: list[dict], second: list[dict], column: str) -> tuple[float | None, int]:
+    """Mean |a - b| of `column` over the hours both row lists have a value for, and how many hours that is."""
+    other = {r["observed_at"]: r.get(column) for r in second}
+    pairs = [(r[column], other[r["observed_at"]]) for r in first
+             if r.get(column) is not None and other.get(r["observed_at"]) is not None]
+    if not pairs:
+        return None, 0
+    return sum(abs(a - b) for a, b in pairs) / len(pairs), len(pairs)
+
+
+def side_by_side_section(by_city: dict[str, dict[str, list[dict]]]) -> str:
+    """Per city, each source's charts next to each other, and how far apart the first two sources are."""
+    blocks = []
+    for city, by_source in by_city.items():
+        names = list(by_source)
+        gaps = []
+        for column, title, unit, *_ in COMPARED:
+            mean, hours = mean_abs_difference(by_source[names[0]], by_source[names[1]], column)
+            gaps.append(f"{esc(title.lower())}: {'n/a' if mean is None else f'{mean:.2f} {esc(unit)}'} over {hours} shared hours")
+        charts = "".join(
+            svg_chart([(r["observed_at"], r.get(column)) for r in rows], f"{title} · {source}", unit, colour, kind)
+            for column, title, unit, colour, kind in COMPARED for source, rows in by_source.items())
+        blocks.append(f'<h3>{esc(city)} <span class="note">{esc(" vs ".join(names))}: mean absolute difference, '
+                      f'{"; ".join(gaps)}</span></h3><div class="city">{charts}</div>')
+    return "".join(blocks)
+
+
 def render_report(summary: dict, series: dict[str, list[dict]], quarantine: list[dict], validations: list[dict],
                   analytics: dict, timings: list[tuple[str, float]], descriptions: dict | None = None,
-                  daily: dict[str, list[dict]] | None = None) -> str:
+                  daily: dict[str, list[dict]] | None = None,
+                  side_by_side: dict[str, dict[str, list[dict]]] | None = None) -> str:
     """The whole page. `series`: city display name → hourly rows (observed_at as datetime, one key per VARIABLES
     column); `quarantine`: rows of the quarantine table; `validations`: {id, description, passed, row}; `analytics`:
     query id → {columns, rows}; `timings`: (stage, seconds) in run order; `daily`: city display name → rows of the
-    daily table (one key per DAILY_COLUMNS column), shown when given."""
+    daily table (one key per DAILY_COLUMNS column), shown when given; `side_by_side`: `sources_by_city` of the
+    hourly rows when the run had more than one source (the section is left out otherwise)."""
     etl, ingestion = summary["etl"], summary["ingestion"]
     all_passed = all(v["passed"] for v in validations)
     first = min((rows[0]["observed_at"] for rows in series.values() if rows), default=None)
@@ -279,6 +323,12 @@ def render_report(summary: dict, series: dict[str, list[dict]], quarantine: list
     daily_section = "" if daily is None else (
         '<h2>Daily weather per city</h2>\n<p class="note">From the curated daily table (one row per source, city and UTC day),'
         f' recomputed by each run for the days it touched.</p>\n{daily_tables(daily)}\n')
+    sources_section = ""
+    if side_by_side:
+        sources_section = (
+            '<h2>Sources side by side</h2>\n<p class="note">The same cities and UTC hours from each weather source '
+            f'({esc(", ".join(summary.get("sources", [])))}), each refined through the same contract; the named query '
+            f'compare-sources lists them hour by hour.</p>\n{side_by_side_section(side_by_side)}')
     verdict = ("all validation checks passed" if all_passed
                else f'{sum(not v["passed"] for v in validations)} validation check(s) FAILED')
     return f"""<!doctype html>
@@ -294,7 +344,8 @@ ingestion source: {esc(ingestion["source"])} · {esc(verdict)}</p>
 <h2>Hourly weather per city</h2>
 <p class="note">From the refined table (one row per city and UTC hour); gaps are hours with no value.</p>
 {"".join(cities) or "<p>No refined rows.</p>"}
-{daily_section}<h2>Quarantine by reason</h2>
+{daily_section}{sources_section}
+<h2>Quarantine by reason</h2>
 <p class="note">Every rejected record keeps its reason, its raw values and the landing object it came from.</p>
 {quarantine_table(quarantine, etl.get("quarantined_by_reason", {}))}
 <h2>Named queries</h2>

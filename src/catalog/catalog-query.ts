@@ -34,7 +34,8 @@ export interface ValidationQuery {
    * Names of the `?` execution parameters, in the order they occur in `queryString`, taken from:
    * `firstDate` and `lastDate` (the run's `date` partitions, `'yyyy-MM-dd'`, inclusive; the range must include
    * the ingestion date, which partitions the quarantine), `citySlugs` (the cities the run fetched, one string
-   * of comma-separated slugs) and `runId` (the ETL run id).
+   * of comma-separated slugs), `sourceIds` (the weather sources expected to have data: those the run refined
+   * and the configured ones, comma-separated ids) and `runId` (the ETL run id).
    *
    * Values are SQL literals, e.g. `'2026-05-07'` (Athena `ExecutionParameters`; Trino `EXECUTE ... USING`).
    */

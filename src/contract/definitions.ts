@@ -80,10 +80,15 @@ export interface ContractCity {
  * The landing zone's layout in the contract document.
  */
 export interface ContractLandingLayout {
-  /** Prefix of the raw responses (`WeatherContract.LANDING_RAW_PREFIX`). */
+  /** Prefix of Open-Meteo's raw responses (`WeatherContract.LANDING_RAW_PREFIX`); each source's is in `sources`. */
   readonly rawPrefix: string;
-  /** Regular expression of a raw key; groups: 1 = ingest date, 2 = city slug, 3 = batch id. */
+  /**
+   * Regular expression of a raw key of any of the document's sources; groups (numbers in `rawKeyGroups`):
+   * 1 = source id, 2 = ingest date, 3 = city slug, 4 = batch id.
+   */
   readonly rawKeyPattern: string;
+  /** Capture group numbers of `rawKeyPattern`. */
+  readonly rawKeyGroups: ContractRawKeyGroups;
   /** Prefix of the batch manifests (`WeatherContract.LANDING_MANIFEST_PREFIX`). */
   readonly manifestPrefix: string;
   /** Object metadata keys every raw response carries (`WeatherContract.RAW_METADATA_KEYS`). */
@@ -159,6 +164,10 @@ export interface WeatherContractDocument {
   readonly refined: ContractRefinedLayout;
   /** The hourly variables (`WeatherContract.VARIABLES`). */
   readonly variables: WeatherVariableDefinition[];
+  /** Columns only some sources fill (`WeatherContract.SOURCE_VARIABLES`). */
+  readonly sourceVariables: SourceVariableDefinition[];
+  /** The sources the document was made for, in order (default: Open-Meteo only). */
+  readonly sources: SourceDefinition[];
   /** The quarantine reasons (`WeatherContract.QUARANTINE_REASONS`). */
   readonly quarantineReasons: QuarantineReasonDefinition[];
   /** `WeatherContract.SLUG_PATTERN`. */
@@ -171,4 +180,107 @@ export interface WeatherContractDocument {
    * @default - absent: the document was made without cities
    */
   readonly cities?: ContractCity[];
+}
+
+/**
+ * A contract column that only some weather sources fill, because its meaning differs from every variable of
+ * `WeatherContract.VARIABLES` (e.g. pressure reduced to sea level rather than at the surface). Sources that do not
+ * provide it leave it null.
+ */
+export interface SourceVariableDefinition {
+  /** Refined column that holds it, in the canonical unit (e.g. `sea_level_pressure_hpa`). */
+  readonly column: string;
+  /** Glue / Hive type of the refined column. */
+  readonly dataType: string;
+  /** Canonical unit of the refined column. */
+  readonly canonicalUnit: string;
+  /** Unit labels accepted (after a source's `unitLabels` translation); any other quarantines with `UNKNOWN_UNIT`. */
+  readonly acceptedUnits: UnitConversion[];
+  /** Smallest physically plausible value, in the canonical unit (inclusive). */
+  readonly minimum: number;
+  /** Largest physically plausible value, in the canonical unit (inclusive). */
+  readonly maximum: number;
+  /** What the column means, and how it differs from the nearest variable of `WeatherContract.VARIABLES`. */
+  readonly description: string;
+}
+
+/**
+ * A unit label as a weather source writes it, and the contract's label for the same unit.
+ */
+export interface SourceUnitLabel {
+  /** The label exactly as the source writes it (e.g. MET Norway's `celsius`). */
+  readonly providerLabel: string;
+  /** The contract's label for that unit, one of the column's accepted units (e.g. `°C`). */
+  readonly contractLabel: string;
+}
+
+/**
+ * Where one time step of a source's response holds the value of one contract column.
+ */
+export interface SourceFieldMapping {
+  /** The contract column filled (a variable's, a source variable's, or `symbol_code`). */
+  readonly column: string;
+  /** Dotted path of the value within one time step (e.g. `data.instant.details.air_temperature`). */
+  readonly path: string;
+  /**
+   * Key of the response's unit block that names the value's unit.
+   *
+   * @default - the value has no unit (a code)
+   */
+  readonly unitKey?: string;
+  /**
+   * How the source's unit labels translate to the contract's; a label not listed is quarantined with `UNKNOWN_UNIT`.
+   *
+   * @default - the source writes the contract's own labels
+   */
+  readonly unitLabels?: SourceUnitLabel[];
+}
+
+/**
+ * A provider weather symbol code and the WMO weather code it corresponds to.
+ */
+export interface SymbolCodeMapping {
+  /** The provider's code without its `_day` / `_night` / `_polartwilight` suffix (e.g. `lightrainshowers`). */
+  readonly symbolCode: string;
+  /**
+   * The WMO weather code (Open-Meteo's subset) with the same meaning.
+   *
+   * @default - none: the code has no WMO equivalent in that subset, `weather_code` stays null (the symbol is kept)
+   */
+  readonly weatherCode?: number;
+}
+
+/**
+ * A weather source as the data contract knows it: its id in the landing keys and how its response maps to the
+ * contract's columns and units.
+ */
+export interface SourceDefinition {
+  /** The id, the `source=` value of its landing keys and the `source` column of its refined rows. */
+  readonly id: string;
+  /** Display name of the provider and product. */
+  readonly name: string;
+  /** Landing prefix of its raw responses, `weather/raw/source=<id>/`. */
+  readonly rawPrefix: string;
+  /** Shape of its responses, which picks the ETL's parser: `OPEN_METEO_HOURLY_ARRAYS` or `MET_NORWAY_TIMESERIES`. */
+  readonly responseFormat: string;
+  /** The attribution its terms require, for documentation and dashboards. */
+  readonly attribution: string;
+  /** Where each contract column comes from in one time step of its response. */
+  readonly fields: SourceFieldMapping[];
+  /** Its weather symbol codes and their WMO equivalents; empty when it sends WMO codes itself. */
+  readonly symbolCodes: SymbolCodeMapping[];
+}
+
+/**
+ * Capture group numbers of `ContractLandingLayout.rawKeyPattern`.
+ */
+export interface ContractRawKeyGroups {
+  /** Group of the source id (`source=<id>`). */
+  readonly source: number;
+  /** Group of the ingestion date. */
+  readonly ingestDate: number;
+  /** Group of the city slug. */
+  readonly city: number;
+  /** Group of the batch id. */
+  readonly batchId: number;
 }

@@ -1,7 +1,8 @@
 import { City } from './city';
-import { ColumnDefinition, QuarantineReasonDefinition, WeatherContractDocument, WeatherVariableDefinition } from './definitions';
+import { ColumnDefinition, QuarantineReasonDefinition, SourceDefinition, SourceVariableDefinition, WeatherContractDocument, WeatherVariableDefinition } from './definitions';
 import { PartitionGranularity } from './partition-granularity';
-import { DAILY_COLUMNS, DATE_COLUMN, deepFreeze, HOURLY_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REASONS, STAGING_COLUMNS, VARIABLES } from './private/tables';
+import { DEFAULT_SOURCES, LANDING_RAW_ROOT, SOURCES } from './private/sources';
+import { DAILY_COLUMNS, DATE_COLUMN, deepFreeze, HOURLY_COLUMNS, QUARANTINE_COLUMNS, QUARANTINE_REASONS, SOURCE_VARIABLES, STAGING_COLUMNS, VARIABLES } from './private/tables';
 
 const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const BATCH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -31,6 +32,21 @@ export class WeatherContract {
 
   /** Landing prefix holding the raw API responses. */
   public static readonly LANDING_RAW_PREFIX = 'weather/raw/source=open-meteo/';
+
+  /** Landing prefix above every source's raw responses (`weather/raw/source=<id>/…`). */
+  public static readonly LANDING_RAW_ROOT = LANDING_RAW_ROOT;
+
+  /**
+   * The weather sources the contract knows (Open-Meteo, MET Norway): id, raw prefix, and how each one's response
+   * maps to the contract's columns and units (docs/sources.md).
+   */
+  public static readonly SOURCES: SourceDefinition[] = SOURCES;
+
+  /** The ids of the sources a contract document lists when none are given: Open-Meteo only. */
+  public static readonly DEFAULT_SOURCES: string[] = DEFAULT_SOURCES;
+
+  /** Columns only some sources fill, because their meaning differs from every variable of `VARIABLES`. */
+  public static readonly SOURCE_VARIABLES: SourceVariableDefinition[] = SOURCE_VARIABLES;
 
   /** Landing prefix holding one manifest per ingestion batch. */
   public static readonly LANDING_MANIFEST_PREFIX = 'weather/manifests/';
@@ -172,6 +188,30 @@ export class WeatherContract {
   }
 
   /**
+   * Checks a list of source ids and throws an `Error` naming the prop and the bad value: at least one id, each one
+   * of `SOURCES`, none twice.
+   *
+   * @param sourceIds the ids to check
+   * @param propName the prop name used in error messages
+   */
+  public static validateSourceIds(sourceIds: string[], propName?: string): void {
+    checkSources(sourceIds, propName ?? 'sources');
+  }
+
+  /**
+   * The definition of a known source; throws an `Error` naming the id when the contract does not know it.
+   *
+   * @param sourceId a source id, e.g. `met-norway`
+   */
+  public static sourceDefinition(sourceId: string): SourceDefinition {
+    const found = SOURCES.find((source) => source.id === sourceId);
+    if (found === undefined) {
+      throw new Error(`source must be one of ${SOURCES.map((source) => JSON.stringify(source.id)).join(', ')}, got ${JSON.stringify(sourceId)}`);
+    }
+    return found;
+  }
+
+  /**
    * The landing key of one raw API response.
    *
    * @param ingestDate UTC date of the ingestion batch, `yyyy-MM-dd`
@@ -300,13 +340,18 @@ export class WeatherContract {
    * `partitionGranularity`. With `MONTH`, `refined.partitionGranularity` (`MONTH`) and `refined.monthFormat` are
    * added; the daily document has neither (it is the document of contract version 1 unchanged).
    *
+   * `sources` lists the definitions of the given sources, and `landing.rawKeyPattern` accepts the raw keys of
+   * those sources only (source id in group `landing.rawKeyGroups.source`).
+   *
    * @param cities optional city list to embed (slug, name, coordinates)
    * @param partitionGranularity the partition granularity of the hourly table (default `PartitionGranularity.DAY`)
+   * @param sourceIds ids of the configured sources, e.g. `['open-meteo', 'met-norway']` (default `DEFAULT_SOURCES`)
    */
-  public static toJson(cities?: City[], partitionGranularity?: PartitionGranularity): WeatherContractDocument {
+  public static toJson(cities?: City[], partitionGranularity?: PartitionGranularity, sourceIds?: string[]): WeatherContractDocument {
     if (cities !== undefined) {
       WeatherContract.validateCities(cities);
     }
+    const sources = checkSources(sourceIds ?? DEFAULT_SOURCES);
     const granularity = checkGranularity(partitionGranularity);
     const monthly = granularity === PartitionGranularity.MONTH;
     return {
@@ -314,8 +359,10 @@ export class WeatherContract {
       source: WeatherContract.SOURCE,
       landing: {
         rawPrefix: WeatherContract.LANDING_RAW_PREFIX,
-        // Groups: 1 = ingest date, 2 = city slug, 3 = batch id (no named groups: Python and Java spell them differently).
-        rawKeyPattern: `^${escapeRegex(WeatherContract.LANDING_RAW_PREFIX)}ingest_date=(\\d{4}-\\d{2}-\\d{2})/city=(${SLUG_PATTERN.source.slice(1, -1)})/(${BATCH_ID_PATTERN.source.slice(1, -1)})\\.json$`,
+        // Groups: 1 = source, 2 = ingest date, 3 = city slug, 4 = batch id (no named groups: Python and Java spell them
+        // differently); the numbers are in rawKeyGroups too, so readers need not hard-code them.
+        rawKeyPattern: `^${escapeRegex(LANDING_RAW_ROOT)}source=(${sources.map((source) => escapeRegex(source.id)).join('|')})/ingest_date=(\\d{4}-\\d{2}-\\d{2})/city=(${SLUG_PATTERN.source.slice(1, -1)})/(${BATCH_ID_PATTERN.source.slice(1, -1)})\\.json$`,
+        rawKeyGroups: { source: 1, ingestDate: 2, city: 3, batchId: 4 },
         manifestPrefix: WeatherContract.LANDING_MANIFEST_PREFIX,
         metadataKeys: WeatherContract.RAW_METADATA_KEYS,
       },
@@ -342,6 +389,8 @@ export class WeatherContract {
         dailyColumns: WeatherContract.DAILY_COLUMNS,
       },
       variables: WeatherContract.VARIABLES,
+      sourceVariables: WeatherContract.SOURCE_VARIABLES,
+      sources,
       quarantineReasons: WeatherContract.QUARANTINE_REASONS,
       slugPattern: WeatherContract.SLUG_PATTERN,
       batchIdPattern: WeatherContract.BATCH_ID_PATTERN,
@@ -385,6 +434,22 @@ function checkGranularity(value: PartitionGranularity | undefined, propName = 'p
     throw new Error(`${propName} must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** The definitions of the given source ids; throws on an empty list, an unknown id or a repeated one. */
+function checkSources(ids: string[], propName = 'sources'): SourceDefinition[] {
+  if (!Array.isArray(ids) || ids.length === 0) {
+    throw new Error(`${propName} must list at least one source, got ${JSON.stringify(ids ?? null)}`);
+  }
+  return ids.map((id, index) => {
+    if (ids.indexOf(id) !== index) {
+      throw new Error(`${propName}[${index}]: source ${JSON.stringify(id)} is listed twice`);
+    }
+    if (!SOURCES.some((source) => source.id === id)) {
+      throw new Error(`${propName}[${index}] must be one of ${SOURCES.map((source) => JSON.stringify(source.id)).join(', ')}, got ${JSON.stringify(id)}`);
+    }
+    return WeatherContract.sourceDefinition(id);
+  });
 }
 
 function checkSlug(slug: string): void {

@@ -72,6 +72,15 @@ export interface GlueEtlJobProps {
   readonly refinedLake: IRefinedLake;
 
   /**
+   * The weather sources whose raw responses the job refines (ids of `WeatherContract.SOURCES`, e.g.
+   * `['open-meteo', 'met-norway']`): the contract the script receives lists them, and raw keys of any other source
+   * are quarantined as `INVALID_KEY`. Give the same sources as the ingestion.
+   *
+   * @default WeatherContract.DEFAULT_SOURCES (Open-Meteo only)
+   */
+  readonly sourceIds?: string[];
+
+  /**
    * Glue version. The script targets Glue 5.1 (Spark 3.5.6, Python 3.11) and is tested on that Spark.
    *
    * @default glue.GlueVersion.V5_1
@@ -275,6 +284,9 @@ export class GlueEtlJob extends Construct implements IGlueEtlJob {
    */
   public readonly partitionGranularity: PartitionGranularity;
 
+  /** The weather sources whose raw responses the job refines (the `sourceIds` prop, or Open-Meteo only). */
+  public readonly sourceIds: string[];
+
   /** The landing zone the job reads. */
   public readonly landingZone: ILandingZone;
 
@@ -317,6 +329,10 @@ export class GlueEtlJob extends Construct implements IGlueEtlJob {
     }
 
     this.partitionGranularity = props.refinedLake.partitionGranularity;
+    if (props.sourceIds !== undefined) {
+      WeatherContract.validateSourceIds(props.sourceIds, 'sourceIds');
+    }
+    this.sourceIds = [...(props.sourceIds ?? WeatherContract.DEFAULT_SOURCES)];
     const landingBucket = props.landingZone.bucket;
     const refinedBucket = props.refinedLake.bucket;
 
@@ -395,7 +411,7 @@ export class GlueEtlJob extends Construct implements IGlueEtlJob {
     this.defaultArguments = {
       '--landing_uri': `s3://${landingBucket.bucketName}`,
       '--refined_uri': `s3://${refinedBucket.bucketName}`,
-      '--contract_json': stack.toJsonString(WeatherContract.toJson(undefined, this.partitionGranularity)),
+      '--contract_json': stack.toJsonString(WeatherContract.toJson(undefined, this.partitionGranularity, this.sourceIds)),
       '--cities_json': JSON.stringify(this.cities.map((city) => ({ slug: WeatherContract.slugOf(city), name: city.name }))),
       // Input is chosen per run from the manifest, never from Glue's bookmark state.
       '--job-bookmark-option': 'job-bookmark-disable',

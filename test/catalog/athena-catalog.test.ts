@@ -146,7 +146,7 @@ describe('AthenaCatalog with the defaults', () => {
 
   test('one named query per analytics query, in the workgroup and the database', () => {
     const ids = ['daily-temperature', 'last-48-hours', 'monthly-precipitation', 'temperature-extremes', 'data-freshness', 'quarantine-by-reason',
-      'forecast-evolution', 'forecast-error-by-lead-time', 'monthly-climate-summary'];
+      'forecast-evolution', 'forecast-error-by-lead-time', 'monthly-climate-summary', 'compare-sources'];
     expect(catalog.analyticsQueries.map((q) => q.id)).toEqual(ids);
     expect(catalog.namedQueries).toHaveLength(ids.length);
     template.resourceCountIs('AWS::Athena::NamedQuery', ids.length);
@@ -175,7 +175,7 @@ describe('AthenaCatalog with the defaults', () => {
   test('validation queries take only the run parameters the orchestrator knows', () => {
     for (const q of catalog.validationQueries) {
       expect(q.parameters.length).toBeGreaterThan(0);
-      expect(q.parameters.filter((p) => !['firstDate', 'lastDate', 'citySlugs', 'runId'].includes(p))).toEqual([]);
+      expect(q.parameters.filter((p) => !['firstDate', 'lastDate', 'citySlugs', 'runId', 'sourceIds'].includes(p))).toEqual([]);
     }
     expect(catalog.validationQueries.find((q) => q.id === 'quarantine-share')!.parameters).toEqual(['firstDate', 'lastDate', 'runId', 'firstDate', 'lastDate', 'runId']);
   });

@@ -25,7 +25,8 @@ def ymd(day) -> str:
 def window(lake) -> dict:
     d = lake.good.ingest_date
     return {"firstDate": ymd(d - timedelta(days=2)), "lastDate": ymd(d + timedelta(days=1)),
-            "citySlugs": ",".join(c.slug for c in lake_fixture.CITIES), "runId": lake.good_run_id}
+            "citySlugs": ",".join(c.slug for c in lake_fixture.CITIES), "runId": lake.good_run_id,
+            "sourceIds": "open-meteo"}
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +124,7 @@ def test_no_duplicate_hours_and_partitions_not_empty_fail_on_crafted_monthly_dat
     expected_empty = sorted(d for d in {r["date"] for r in lake.good.rows if r["city"] == "gyor"}
                             if d[:7] == day[:7] and window["firstDate"] <= d <= window["lastDate"])
     assert not result["passed"] and result["empty_partitions"] == len(expected_empty)
-    assert result["empty_partition_list"] == ",".join(f"{d}/gyor" for d in expected_empty)
+    assert result["empty_partition_list"] == ",".join(f"{d}/gyor/open-meteo" for d in expected_empty)
 
 
 def test_the_month_filter_prunes_partitions(catalog, lake, window):

@@ -125,7 +125,7 @@ describe('contract document for the Python side', () => {
 
   test('the raw key pattern parses the keys rawKey builds', () => {
     const match = new RegExp(doc.landing.rawKeyPattern).exec(WeatherContract.rawKey('2026-05-07', 'saint-etienne', 'batch_01.a'));
-    expect(match?.slice(1, 4)).toEqual(['2026-05-07', 'saint-etienne', 'batch_01.a']);
+    expect(match?.slice(1, 5)).toEqual(['open-meteo', '2026-05-07', 'saint-etienne', 'batch_01.a']);
     expect(new RegExp(doc.landing.rawKeyPattern).test('weather/raw/source=open-meteo/ingest_date=2026-05-07/city=Nice/b.json')).toBe(false);
   });
 

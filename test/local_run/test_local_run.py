@@ -74,3 +74,37 @@ def test_local_run_reconciles_and_validates(tmp_path):
     assert "recorded responses (examples/local-run/recorded)" in report
     assert set(summary["timings"]) == {"Ingestion", "ETL", "Catalog", "Validation", "Analytics", "Report"}
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["etl"] == etl
+
+
+def test_local_run_with_both_sources_shows_them_side_by_side(tmp_path):
+    summary = local_run.main(["--offline", "--skip-synth", "--sources", "open-meteo,met-norway", "--out", str(tmp_path / "run")])
+    hours, empty_hours = expected_counts()
+    met_steps = sum(len(json.loads(p.read_text())["properties"]["timeseries"]) for p in sorted((RECORDED / "met-norway").glob("*.json")))
+    assert met_steps == 3 * 47
+
+    etl = summary["etl"]
+    assert etl["files_read"] == 6
+    assert etl["records_in"] == hours + met_steps
+    assert etl["quarantined_by_reason"] == {"NO_MEASUREMENT": empty_hours}
+    assert etl["refined"] == hours - empty_hours + met_steps
+    assert etl["reconciled"] is True
+
+    checks = {c["id"]: c for c in summary["validation"]["checks"]}
+    assert all(c["passed"] for c in checks.values()), checks
+    assert summary["validation"]["plan"]["sourceIds"] == "met-norway,open-meteo"
+    # Every expected (day, city) partition holds both sources: 2 days x 2 sources for Paris, the one city of the run
+    # the tables' configured cities (queries.json) list.
+    assert checks["partitions-not-empty"]["row"]["expected_partitions"] == 2 * 1 * 2
+    assert checks["no-duplicate-hours"]["row"]["duplicated_hours"] == 0
+
+    assert summary["analytics"]["daily-temperature"] == 3 * 2 * 2  # three cities, two UTC days, two sources
+    assert summary["analytics"]["compare-sources"] == 47  # the first city's hours both sources have
+    report = (tmp_path / "run" / "report.html").read_text()
+    assert "<h2>Sources side by side</h2>" in report
+    for city in ("Paris", "Marseille", "Nice"):
+        assert f"<h3>{city} · open-meteo " in report and f"<h3>{city} · met-norway " in report
+        assert f"<h3>{city} <span class=\"note\">met-norway vs open-meteo: mean absolute difference" in report
+    # Per city: Open-Meteo's three charts and MET Norway's temperature and wind (its precipitation_mm is null: the
+    # chart says "No values"), then temperature and wind per source in the side-by-side section.
+    assert report.count("<svg") == 3 * (3 + 2) + 3 * 2 * 2
+    assert report.count("<p>No values.</p>") == 3

@@ -138,3 +138,24 @@ def test_the_daily_layer_is_a_table_per_city():
     assert '<td class="num">—</td>' in paris_rows[1] and "<td>no</td><td>yes</td>" in paris_rows[1]
     # Without the daily layer the section is absent.
     assert "Daily weather per city" not in render()
+
+
+def test_two_sources_are_shown_side_by_side_with_their_mean_difference():
+    rows = []
+    for source, offset in (("open-meteo", 10.0), ("met-norway", 10.5)):
+        for row in hourly(offset):
+            rows.append({**row, "city_name": "Paris", "source": source})
+    rows += [{**row, "city_name": "Nice", "source": "open-meteo"} for row in hourly(15)]  # one source only: not compared
+    by_city = report.sources_by_city(rows)
+    assert list(by_city) == ["Paris"] and list(by_city["Paris"]) == ["met-norway", "open-meteo"]
+    run = made_up_run()
+    page = report.render_report({**run["summary"], "sources": ["open-meteo", "met-norway"]}, run["series"],
+                                run["quarantine"], run["validations"], run["analytics"], run["timings"], {}, side_by_side=by_city)
+    section = page[page.index("<h2>Sources side by side</h2>"):page.index("<h2>Quarantine by reason</h2>")]
+    # 47 shared hours with a temperature (hour 30 is null in both), 0.5 °C apart; wind identical over 48.
+    assert "met-norway vs open-meteo: mean absolute difference, temperature: 0.50 °C over 47 shared hours; " \
+           "wind speed: 0.00 km/h over 48 shared hours" in section
+    assert section.count("<svg") == 2 * 2  # temperature and wind, per source
+    assert "Temperature · met-norway" in section and "Temperature · open-meteo" in section
+    # Without a second source the section is left out.
+    assert "Sources side by side" not in render()

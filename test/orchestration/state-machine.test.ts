@@ -184,7 +184,7 @@ test('happy path: ingest, ETL on the manifest with the batch as run id, every va
   const summaryKey = summaryKeyOf(processedAt, BATCH);
   expect(calls.summaryReads[0].Key).toBe(summaryKey);
   // Each query gets its parameters, in its order, as SQL literals computed from the run summary.
-  const literals: { [name: string]: string } = { firstDate: "'2026-05-06'", lastDate: "'2026-05-08'", citySlugs: "'lyon,oslo'", runId: `'${BATCH}'` };
+  const literals: { [name: string]: string } = { firstDate: "'2026-05-06'", lastDate: "'2026-05-08'", citySlugs: "'lyon,oslo'", runId: `'${BATCH}'`, sourceIds: "'open-meteo'" };
   for (const query of withIngestion.catalog.validationQueries) {
     const request = calls.queries[query.id];
     expect(request.QueryString).toBe(query.queryString);
@@ -234,7 +234,7 @@ test('the summary of a 100-city year (36,500 partitions) never enters the state:
   expect(calls.summaryReads).toHaveLength(1);
   // What the state machine carries of the run: its date range, cities and counts.
   const literals = calls.queries['partitions-not-empty'].ExecutionParameters;
-  expect(literals.slice(-3)).toEqual(["'2025-01-01'", "'2025-12-31'", `'${summary.partitions.hourly.slice(0, 100).map((p) => p.split('city=')[1].replace('/', '')).join(',')},lyon,oslo'`]); // + the configured cities
+  expect(literals.slice(-4)).toEqual(["'2025-01-01'", "'2025-12-31'", `'${summary.partitions.hourly.slice(0, 100).map((p) => p.split('city=')[1].replace('/', '')).join(',')},lyon,oslo'`, "'open-meteo'"]); // + the configured cities
   const states = events.filter((e) => e.type === 'StateEntered' || e.type === 'StateExited');
   expect(states.length).toBeGreaterThan(10);
   const largest = Math.max(...states.flatMap((e) => [e.state.input, e.state.output].filter((v) => v !== undefined)
@@ -480,7 +480,7 @@ test('a configured city that did not arrive is still expected: the partitions ch
     return { ...summary, partitions: { ...summary.partitions, hourly: summary.partitions.hourly.filter((p) => p.includes('city=lyon')) } };
   };
   const { calls } = await execute({ scheduledTime: '2026-05-07T06:30:00Z' }, { summary: onlyLyon });
-  expect(calls.queries['partitions-not-empty'].ExecutionParameters.slice(-1)).toEqual(["'lyon,oslo'"]);
+  expect(calls.queries['partitions-not-empty'].ExecutionParameters.slice(-2, -1)).toEqual(["'lyon,oslo'"]);
 });
 
 // Issue 18: the daily layer is validated after every run, over the run's days, like the hourly table.

@@ -20,7 +20,8 @@ describe('planValidation (the planner Lambda)', () => {
       firstDate: '2026-05-06',
       lastDate: '2026-05-08',
       citySlugs: 'oslo,saint-etienne',
-      executionParameters: { firstDate: "'2026-05-06'", lastDate: "'2026-05-08'", citySlugs: "'oslo,saint-etienne'", runId: "'b1'" },
+      sourceIds: 'open-meteo',
+      executionParameters: { firstDate: "'2026-05-06'", lastDate: "'2026-05-08'", citySlugs: "'oslo,saint-etienne'", runId: "'b1'", sourceIds: "'open-meteo'" },
       counts: {},
     });
   });
@@ -62,6 +63,14 @@ describe('planValidation (the planner Lambda)', () => {
       .toMatchObject({ firstDate: '2026-05-09', lastDate: '2026-05-09' });
     expect(() => planValidation({ runId: 'r', summary: {} })).toThrow('run r: the run summary names no partition and no processed_at date');
     expect(() => planValidation({ runId: '', summary: {} })).toThrow('runId must be a non-empty string, got ""');
+  });
+
+  test('every source the run wrote and every configured one is expected; a summary without sources means Open-Meteo', () => {
+    const summary = { hourly_sources: ['open-meteo', 'met-norway'], partitions: { hourly: ['weather/hourly/date=2026-05-07/city=oslo/'] } };
+    expect(planValidation({ runId: 'r', summary }).sourceIds).toBe('met-norway,open-meteo');
+    expect(planValidation({ runId: 'r', summary: { ...summary, hourly_sources: ['met-norway'] }, expectedSources: 'open-meteo,met-norway' }))
+      .toMatchObject({ sourceIds: 'met-norway,open-meteo', executionParameters: expect.objectContaining({ sourceIds: "'met-norway,open-meteo'" }) });
+    expect(planValidation({ runId: 'r', summary: { partitions: summary.partitions } }).sourceIds).toBe('open-meteo');
   });
 
   test('quotes are escaped in literals', () => {

@@ -1,4 +1,4 @@
-import { ColumnDefinition, QuarantineReasonDefinition, UnitConversion, WeatherVariableDefinition } from '../definitions';
+import { ColumnDefinition, QuarantineReasonDefinition, SourceVariableDefinition, UnitConversion, WeatherVariableDefinition } from '../definitions';
 
 // The contract's data tables. Every table and every object in it is frozen (deeply): the contract hands them out as
 // public static arrays, and jsii has no read-only array type, so a caller's push or assignment throws instead of
@@ -93,6 +93,32 @@ export const VARIABLES: WeatherVariableDefinition[] = deepFreeze([
   },
 ]);
 
+// Columns only some sources fill: their meaning differs from every variable above (docs/sources.md).
+export const SOURCE_VARIABLES: SourceVariableDefinition[] = deepFreeze([
+  {
+    column: 'sea_level_pressure_hpa',
+    dataType: 'double',
+    canonicalUnit: 'hPa',
+    acceptedUnits: [unit('hPa')],
+    // Records: about 870 hPa (typhoon Tip) and 1084 hPa (Agata, Siberia).
+    minimum: 850,
+    maximum: 1100,
+    description: 'Air pressure reduced to mean sea level, hPa (surface_pressure_hpa is the pressure at the ground: lower by about 1 hPa per 8 m of elevation)',
+  },
+  {
+    column: 'precipitation_next_1h_mm',
+    dataType: 'double',
+    canonicalUnit: 'mm',
+    acceptedUnits: [unit('mm')],
+    minimum: 0,
+    maximum: 500,
+    description: 'Precipitation expected in the hour that starts at observed_at, mm (precipitation_mm is the hour that ends at observed_at)',
+  },
+]);
+
+/** The provider's own weather code column: kept as sent, whatever `weather_code` it maps to. */
+export const SYMBOL_CODE_COLUMN = 'symbol_code';
+
 export const HOURLY_COLUMNS: ColumnDefinition[] = deepFreeze([
   c('city_name', 'string', 'Display name of the city'),
   c('latitude', 'double', 'Latitude of the grid cell the API answered for, decimal degrees'),
@@ -100,11 +126,14 @@ export const HOURLY_COLUMNS: ColumnDefinition[] = deepFreeze([
   c('elevation', 'double', 'Elevation of the grid cell, metres'),
   c('observed_at', 'timestamp', 'Start of the hour the values describe, UTC'),
   ...VARIABLES.map((v) => c(v.column, v.dataType, `${v.apiName} in ${v.canonicalUnit}`)),
+  ...SOURCE_VARIABLES.map((v) => c(v.column, v.dataType, v.description)),
+  c(SYMBOL_CODE_COLUMN, 'string', 'The source\'s own weather symbol code as sent (MET Norway), null for sources that send WMO codes'),
   c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
   c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),
   c('processed_at', 'timestamp', 'When the ETL run processed the record, UTC'),
   c('run_id', 'string', 'ETL run that wrote the row'),
   c('source_key', 'string', 'Landing zone key of the raw response the row came from'),
+  c('source', 'string', 'Weather source of the row, the source= value of its landing key (e.g. open-meteo, met-norway)'),
 ]);
 
 // With monthly partitions the day is no longer in the path: it is kept as a column, the last one.
@@ -127,7 +156,7 @@ export const QUARANTINE_REASONS: QuarantineReasonDefinition[] = deepFreeze([
   { code: 'EMPTY_FILE', description: 'The raw object is empty or only whitespace' },
   { code: 'MALFORMED_JSON', description: 'The raw object is not valid JSON (for example truncated)' },
   { code: 'API_ERROR', description: 'The body is an API error document ({"error": true, "reason": ...})' },
-  { code: 'MISSING_HOURLY', description: 'The body has no usable hourly block (no `hourly` object or no `time` array)' },
+  { code: 'MISSING_HOURLY', description: 'The body has no usable hourly block (no `hourly` object or no `time` array; MET Norway: no `properties.timeseries` array)' },
   { code: 'LENGTH_MISMATCH', description: 'An hourly variable array is not as long as the `time` array' },
   { code: 'INVALID_KEY', description: 'The landing key does not follow the contract layout, so the city is unknown' },
   { code: 'UNKNOWN_UNIT', description: 'A variable arrived in a unit the contract cannot convert' },
@@ -135,6 +164,8 @@ export const QUARANTINE_REASONS: QuarantineReasonDefinition[] = deepFreeze([
   { code: 'OUT_OF_RANGE', description: 'A value lies outside its physical range after unit conversion, is not a number, or has a fraction where the column holds whole numbers (the WMO code)' },
   { code: 'NO_MEASUREMENT', description: 'Every weather variable of the hour is null' },
   { code: 'CITY_NOT_CONFIGURED', description: 'The city of the landing key is not one of the configured cities the job was given' },
+  { code: 'MISSING_INSTANT_DETAILS', description: 'A MET Norway time step has no `data.instant.details` object, so none of its instant values exist' },
+  { code: 'UNKNOWN_SYMBOL_CODE', description: 'The source\'s weather symbol code is not in the contract\'s mapping table (docs/sources.md)' },
 ]);
 
 
@@ -148,6 +179,8 @@ export const STAGING_COLUMNS: ColumnDefinition[] = deepFreeze([
   c('elevation', 'double', 'Elevation of the grid cell, metres'),
   c('observed_at', 'timestamp', 'Start of the hour the values describe, UTC'),
   ...VARIABLES.map((v) => c(v.column, v.dataType, `${v.apiName} in ${v.canonicalUnit}`)),
+  ...SOURCE_VARIABLES.map((v) => c(v.column, v.dataType, v.description)),
+  c(SYMBOL_CODE_COLUMN, 'string', 'The source\'s own weather symbol code as sent (MET Norway), null for sources that send WMO codes'),
   c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
   c('lead_time_hours', 'double', 'Hours from the fetch to the start of the hour (observed_at - fetched_at): positive for a forecast, zero or negative for an hour already begun or past'),
   c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),

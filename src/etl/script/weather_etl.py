@@ -1,4 +1,4 @@
-"""Glue job: refine raw Open-Meteo responses from the landing zone into the hourly Parquet lake.
+"""Glue job: refine raw weather responses (Open-Meteo, MET Norway) from the landing zone into the hourly Parquet lake.
 
 Every fact about the data (key layout, prefixes, partition keys, columns and types, weather variables with
 their accepted units and physical ranges, quarantine reason codes) comes from the data contract JSON that
@@ -57,10 +57,25 @@ UNPARSABLE_TIME = "UNPARSABLE_TIME"
 OUT_OF_RANGE = "OUT_OF_RANGE"
 NO_MEASUREMENT = "NO_MEASUREMENT"
 CITY_NOT_CONFIGURED = "CITY_NOT_CONFIGURED"
+MISSING_INSTANT_DETAILS = "MISSING_INSTANT_DETAILS"
+UNKNOWN_SYMBOL_CODE = "UNKNOWN_SYMBOL_CODE"
 ASSIGNED_REASONS = (
     EMPTY_FILE, MALFORMED_JSON, API_ERROR, MISSING_HOURLY, LENGTH_MISMATCH,
     INVALID_KEY, UNKNOWN_UNIT, UNPARSABLE_TIME, OUT_OF_RANGE, NO_MEASUREMENT, CITY_NOT_CONFIGURED,
 )
+# Reasons only some sources' parsers assign: required only when the contract lists such a source.
+SOURCE_REASONS = {"MET_NORWAY_TIMESERIES": (MISSING_INSTANT_DETAILS, UNKNOWN_SYMBOL_CODE)}
+
+# Response formats (`sources[].responseFormat`) this script can parse.
+OPEN_METEO_FORMAT = "OPEN_METEO_HOURLY_ARRAYS"
+MET_NORWAY_FORMAT = "MET_NORWAY_TIMESERIES"
+# The provider's own weather code column (MET Norway's symbol code), filled from a source field of that name.
+SYMBOL_CODE = "symbol_code"
+# MET Norway times are UTC with a `Z`; a time step's symbol code carries a time-of-day suffix the mapping ignores.
+MET_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"
+SYMBOL_SUFFIX = r"_(day|night|polartwilight)$"
+# Group numbers of the raw key pattern in a contract document without `landing.rawKeyGroups` (before sources).
+LEGACY_RAW_KEY_GROUPS = {"ingestDate": 1, "city": 2, "batchId": 3}
 
 # Contract data types whose values are whole numbers: a fractional value is out of range, never truncated.
 INTEGRAL_TYPES = ("int", "bigint")
@@ -110,7 +125,12 @@ def load_contract(text: Optional[str] = None) -> Dict[str, Any]:
         codes = {reason["code"] for reason in contract["quarantineReasons"]}
     except KeyError as missing:
         raise ContractError(f"contract JSON lacks {missing}") from None
-    absent = [code for code in ASSIGNED_REASONS if code not in codes]
+    needed = list(ASSIGNED_REASONS)
+    for source in contract.get("sources", []):
+        if source["responseFormat"] not in (OPEN_METEO_FORMAT, MET_NORWAY_FORMAT):
+            raise ContractError(f"source {source['id']!r} has a responseFormat this script cannot parse: {source['responseFormat']!r}")
+        needed += SOURCE_REASONS.get(source["responseFormat"], ())
+    absent = [code for code in dict.fromkeys(needed) if code not in codes]
     if absent:
         raise ContractError(f"contract quarantineReasons lacks {absent}")
     return contract
@@ -138,8 +158,22 @@ def quarantine_schema(contract: Dict[str, Any]) -> T.StructType:
     return table_schema(refined["quarantineColumns"], refined["quarantinePartitionKeys"])
 
 
+def _all_variables(contract: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The contract's variables, then the columns only some sources fill (`sourceVariables`, absent before sources)."""
+    return list(contract["variables"]) + list(contract.get("sourceVariables", []))
+
+
 def _var_cols(contract: Dict[str, Any]) -> List[str]:
-    return [v["column"] for v in contract["variables"]]
+    return [v["column"] for v in _all_variables(contract)]
+
+
+def _has_symbol_code(contract: Dict[str, Any]) -> bool:
+    return any(c["name"] == SYMBOL_CODE for c in contract["refined"]["hourlyColumns"])
+
+
+def _hour_extras(contract: Dict[str, Any]) -> List[str]:
+    """Per-hour values besides the variables that a parser may fill (`_arr_<name>` arrays, null when it does not)."""
+    return ([SYMBOL_CODE] if _has_symbol_code(contract) else []) + ["_step", "_instant_missing"]
 
 
 def _java_date_to_python(fmt: str) -> str:
@@ -158,18 +192,21 @@ def _strip_scheme(text: str) -> str:
 def with_landing_key(files: DataFrame, landing_root: str, contract: Dict[str, Any]) -> DataFrame:
     """Adds `source_key` (key relative to the landing root) and what the contract's key layout says about it.
 
-    In: `path`, … (a `binaryFile` frame). Adds `source_key`, `key_valid`, `ingest_date`, `city`, `batch_id`.
+    In: `path`, … (a `binaryFile` frame). Adds `source_key`, `key_valid`, `source`, `ingest_date`, `city`, `batch_id`
+    (group numbers from `landing.rawKeyGroups`; a document without them has one source, the contract's `source`).
     """
     root = _strip_scheme(landing_root).rstrip("/") + "/"
     path = F.regexp_replace(F.col("path"), r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*", "")
     key = F.when(path.startswith(root), path.substr(F.lit(len(root) + 1), F.lit(1 << 30))).otherwise(F.col("path"))
     pattern = contract["landing"]["rawKeyPattern"]
+    groups = contract["landing"].get("rawKeyGroups", LEGACY_RAW_KEY_GROUPS)
+    group = lambda name: F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, groups[name]))  # noqa: E731
+    source = group("source") if "source" in groups else F.when(F.col("key_valid"), F.lit(contract["source"]))
     return (
         files.withColumn("source_key", key)
         .withColumn("key_valid", F.col("source_key").rlike(pattern))
-        .withColumn("ingest_date", F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, 1)))
-        .withColumn("city", F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, 2)))
-        .withColumn("batch_id", F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, 3)))
+        .withColumns({"source": source, "ingest_date": group("ingestDate"), "city": group("city"),
+                      "batch_id": group("batchId")})
     )
 
 
@@ -287,22 +324,142 @@ def file_quarantine(parsed: DataFrame) -> DataFrame:
 
 
 def explode_hours(parsed: DataFrame, contract: Dict[str, Any]) -> DataFrame:
-    """One row per hour of each usable file: `_pos`, `observed_at_raw` and `_raw_<column>` (string) per variable."""
+    """One row per hour of each usable file: `_pos`, `observed_at_raw` and `_raw_<column>` (string) per variable
+    and per extra hour value (`_hour_extras`: null unless the source's parser fills it)."""
     cols = _var_cols(contract)
-    keep = ["source_key", "city", "city_name", "city_configured", "fetched_at", "ingest_date", "latitude", "longitude",
-            "elevation", "utc_offset_seconds"]
+    arrays = cols + _hour_extras(contract)
+    keep = ["source_key", "source", "city", "city_name", "city_configured", "fetched_at", "ingest_date", "latitude",
+            "longitude", "elevation", "utc_offset_seconds"]
+    # A parser that does not fill a column leaves it out (`parse_bodies` knows only Open-Meteo's variables): null.
+    present = set(parsed.columns)
+    arr = lambda c: F.col(f"_arr_{c}") if f"_arr_{c}" in present else F.lit(None).cast("array<string>")  # noqa: E731
+    unit = lambda c: F.col(f"_unit_{c}") if f"_unit_{c}" in present else F.lit(None).cast("string")  # noqa: E731
     usable = parsed.where(F.col("file_reason").isNull())
     exploded = usable.select(
         *keep,
-        *[F.col(f"_arr_{c}") for c in cols],
-        *[F.col(f"_unit_{c}") for c in cols],
+        *[arr(c).alias(f"_arr_{c}") for c in arrays],
+        *[unit(c).alias(f"_unit_{c}") for c in cols],
         F.posexplode("_time").alias(_POS, "observed_at_raw"),
     )
     return exploded.select(
         *keep, _POS, "observed_at_raw",
         *[F.col(f"_unit_{c}") for c in cols],
-        *[F.expr(f"try_element_at(_arr_{c}, {_POS} + 1)").alias(f"_raw_{c}") for c in cols],
+        *[F.expr(f"try_element_at(_arr_{c}, {_POS} + 1)").alias(f"_raw_{c}") for c in arrays],
     )
+
+
+def _sources_of_format(contract: Dict[str, Any], response_format: str) -> List[Dict[str, Any]]:
+    return [s for s in contract.get("sources", []) if s["responseFormat"] == response_format]
+
+
+def parse_sources(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """Parses every raw body with its source's parser into one frame of the same shape (`parse_bodies`' columns:
+    `_time`, `_arr_<column>` / `_unit_<column>` per variable in contract labels, `hours`, `file_reason`, …).
+
+    Files of a MET Norway source go to `parse_met_norway`; every other file (Open-Meteo's, and those whose key is
+    invalid) to `parse_bodies`. Columns one parser does not fill are null (or absent: `explode_hours` reads them as null).
+    """
+    met_sources = _sources_of_format(contract, MET_NORWAY_FORMAT)
+    met_ids = [s["id"] for s in met_sources]
+    is_met = F.coalesce(F.col("source").isin(met_ids), F.lit(False)) if met_ids else F.lit(False)
+    parsed = parse_bodies(files.where(~is_met), contract)
+    for source in met_sources:
+        parsed = parsed.unionByName(
+            parse_met_norway(files.where(F.col("source") == source["id"]), contract, source), allowMissingColumns=True)
+    return parsed
+
+
+def _step_values(steps: str, dotted_path: str) -> Column:
+    """The value at `dotted_path` of each time step (JSON text) of the array column `steps`, as strings."""
+    path = "$." + dotted_path
+    return F.transform(steps, lambda step: F.get_json_object(step, path))
+
+
+def parse_met_norway(files: DataFrame, contract: Dict[str, Any], source: Dict[str, Any]) -> DataFrame:
+    """Parses MET Norway Locationforecast 2.0 bodies (a GeoJSON feature whose `properties.timeseries` is a list of
+    time steps) into `parse_bodies`' shape: one array per mapped column, in step order, with the contract's unit label.
+
+    `source` is the contract's definition of the source: `fields` (column, path in a time step, unit key and label
+    translation) and `symbolCodes` (symbol → WMO code). `weather_code` is the WMO code of the step's symbol (null for
+    a symbol without one, or none); `_arr_symbol_code` keeps the symbol as sent, `_arr__step` the step's JSON text
+    (the raw values of a quarantined hour) and `_arr__instant_missing` whether the step lacks `data.instant.details`.
+    """
+    known = {v["column"]: v for v in _all_variables(contract)}
+    fields = {f["column"]: f for f in source["fields"]}
+    unknown = [c for c in fields if c not in known and c != SYMBOL_CODE]
+    if unknown:
+        raise ContractError(f"source {source['id']!r} maps fields to columns that are no variables: {unknown}")
+    body = F.regexp_replace(F.decode(F.col("content"), "UTF-8"), "^\uFEFF", "")
+    df = files.withColumn("body", body).withColumn("_obj", F.from_json("body", "map<string,string>"))
+    df = df.withColumns({
+        "_steps": F.from_json(F.get_json_object("body", "$.properties.timeseries"), "array<string>"),
+        "_units": F.from_json(F.get_json_object("body", "$.properties.meta.units"), "map<string,string>"),
+        "_coords": F.from_json(F.get_json_object("body", "$.geometry.coordinates"), "array<double>"),
+    })
+    per_column: Dict[str, Column] = {
+        "latitude": F.expr("try_element_at(_coords, 2)"),
+        "longitude": F.expr("try_element_at(_coords, 1)"),
+        "elevation": F.expr("try_element_at(_coords, 3)"),
+        "utc_offset_seconds": F.lit(0).cast("bigint"),
+        "_time": F.transform("_steps", lambda step: F.get_json_object(step, "$.time")),
+        "_arr__step": F.col("_steps"),
+        "_arr__instant_missing": F.transform(
+            "_steps", lambda step: F.get_json_object(step, "$.data.instant.details").isNull().cast("string")),
+        "hours": F.size("_steps"),
+    }
+    unit_problems: List[Column] = []
+    for column, variable in known.items():
+        field = fields.get(column)
+        if field is None:  # the source has no such value (e.g. surface pressure): null, never pretended
+            per_column[f"_arr_{column}"] = F.lit(None).cast("array<string>")
+            per_column[f"_unit_{column}"] = F.lit(None).cast("string")
+            continue
+        values = _step_values("_steps", field["path"])
+        per_column[f"_arr_{column}"] = values
+        label = F.col("_units")[field["unitKey"]] if field.get("unitKey") else F.lit(None).cast("string")
+        translated = None
+        for pair in field.get("unitLabels") or [{"providerLabel": u["label"], "contractLabel": u["label"]}
+                                                for u in variable["acceptedUnits"]]:
+            step = (label == pair["providerLabel"], F.lit(pair["contractLabel"]))
+            translated = F.when(*step) if translated is None else translated.when(*step)
+        per_column[f"_unit_{column}"] = translated
+        present = F.exists(values, lambda value: value.isNotNull())
+        unit_problems.append(F.when(
+            present & translated.isNull(),
+            F.format_string("%s unit %s not in %s", F.lit(field["unitKey"]),
+                            F.coalesce(F.concat(F.lit("'"), label, F.lit("'")), F.lit("(no label)")),
+                            F.lit(json.dumps([p["providerLabel"] for p in field.get("unitLabels") or []],
+                                             ensure_ascii=False)))))
+    symbols = [s for s in source["symbolCodes"]]
+    if SYMBOL_CODE in fields:
+        symbol_values = _step_values("_steps", fields[SYMBOL_CODE]["path"])
+        per_column[f"_arr_{SYMBOL_CODE}"] = symbol_values
+        if "weather_code" in known and "weather_code" not in fields:
+            mapped = [s for s in symbols if s.get("weatherCode") is not None]
+            lookup = F.create_map(*[x for s in mapped for x in (F.lit(s["symbolCode"]), F.lit(str(int(s["weatherCode"]))))]) \
+                if mapped else F.create_map().cast("map<string,string>")
+            per_column["_arr_weather_code"] = F.transform(
+                symbol_values, lambda symbol: F.element_at(lookup, F.regexp_replace(symbol, SYMBOL_SUFFIX, "")))
+            per_column["_unit_weather_code"] = F.lit(known["weather_code"]["canonicalUnit"])
+    df = df.withColumns(per_column)
+    units = F.concat_ws("; ", *unit_problems) if unit_problems else F.lit("")
+    blank = F.col("body").rlike(r"^\s*$")
+    reason_detail = [
+        (~F.col("key_valid"), INVALID_KEY,
+         F.format_string("key does not match %s", F.lit(contract["landing"]["rawKeyPattern"]))),
+        (blank, EMPTY_FILE, F.format_string("%d bytes, no JSON", F.col("length"))),
+        (F.col("_obj").isNull(), MALFORMED_JSON, F.lit("body is not a complete JSON object (truncated or invalid)")),
+        (F.col("_steps").isNull() | (F.col("hours") <= 0), MISSING_HOURLY,
+         F.lit("no properties.timeseries array with time steps")),
+        (F.col("_unit_problems") != "", UNKNOWN_UNIT, F.col("_unit_problems")),
+    ]
+    reason = reduce(lambda acc, item: acc.when(item[0], F.lit(item[1])), reason_detail[1:],
+                    F.when(reason_detail[0][0], F.lit(reason_detail[0][1])))
+    detail = reduce(lambda acc, item: acc.when(item[0], item[2]), reason_detail[1:],
+                    F.when(reason_detail[0][0], reason_detail[0][2]))
+    return df.withColumn("_unit_problems", units) \
+        .withColumns({"file_reason": reason, "file_detail": detail}) \
+        .drop("_unit_problems", "_steps", "_coords")
 
 
 def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
@@ -318,7 +475,7 @@ def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
         .when(raw_time.rlike(ISO_LOCAL_TIME), F.timestamp_seconds(local_epoch - F.col("utc_offset_seconds")))
     )
     converted: Dict[str, Column] = {"observed_at": observed_at}
-    for v in contract["variables"]:
+    for v in _all_variables(contract):
         unit = F.col(f"_unit_{v['column']}")
         number = F.expr(f"try_cast(_raw_{v['column']} AS double)")
         canonical = None
@@ -330,6 +487,18 @@ def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     return hours.withColumns(converted)
 
 
+def normalize_source_times(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """`observed_at` of MET Norway hours: their time is UTC with a `Z` (`2026-05-07T06:00:00Z`); any other text is
+    unparsable (null), never read as local time."""
+    met_ids = [s["id"] for s in _sources_of_format(contract, MET_NORWAY_FORMAT)]
+    if not met_ids:
+        return normalized
+    raw = F.col("observed_at_raw")
+    met_time = F.when(raw.rlike(MET_TIME), F.to_timestamp(F.regexp_replace(raw, "Z$", ""), "yyyy-MM-dd'T'HH:mm:ss"))
+    return normalized.withColumn(
+        "observed_at", F.when(F.col("source").isin(met_ids), met_time).otherwise(F.col("observed_at")))
+
+
 def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     """Adds `row_reason` / `row_detail` (null for a good hour).
 
@@ -338,7 +507,7 @@ def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame
     after conversion, not a number, or a fractional value of a whole-number variable such as the WMO code).
     A single null variable is fine.
     """
-    variables = contract["variables"]
+    variables = _all_variables(contract)
 
     def bad_value(v: Dict[str, Any]) -> Column:
         raw, value = F.col(f"_raw_{v['column']}"), F.col(v["column"])
@@ -371,6 +540,30 @@ def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame
     return normalized.withColumns({"row_reason": reason, "row_detail": detail})
 
 
+def validate_source_hours(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
+    """MET Norway's own hour checks, on `validate_hours`' result: after CITY_NOT_CONFIGURED and UNPARSABLE_TIME and
+    before the others, MISSING_INSTANT_DETAILS (the step has no `data.instant.details`), then UNKNOWN_SYMBOL_CODE (a
+    symbol code, suffix removed, that the source's `symbolCodes` does not list)."""
+    met_sources = _sources_of_format(contract, MET_NORWAY_FORMAT)
+    if not met_sources:
+        return validated
+    first = F.col("row_reason").isin(CITY_NOT_CONFIGURED, UNPARSABLE_TIME)
+    reason, detail = F.col("row_reason"), F.col("row_detail")
+    for source in met_sources:
+        of_source = F.col("source") == source["id"]
+        missing = of_source & (F.col("_raw__instant_missing") == "true")
+        symbol = F.col(f"_raw_{SYMBOL_CODE}") if _has_symbol_code(contract) else F.lit(None).cast("string")
+        base = F.regexp_replace(symbol, SYMBOL_SUFFIX, "")
+        known = [s["symbolCode"] for s in source["symbolCodes"]]
+        unknown = of_source & symbol.isNotNull() & ~base.isin(known)
+        reason = F.when(first, reason).when(missing, F.lit(MISSING_INSTANT_DETAILS)) \
+            .when(unknown, F.lit(UNKNOWN_SYMBOL_CODE)).otherwise(reason)
+        detail = F.when(first, detail).when(missing, F.lit("time step has no data.instant.details")) \
+            .when(unknown, F.format_string("symbol code %s is not in the %s mapping table", F.to_json(F.array(symbol)),
+                                           F.lit(source["id"]))).otherwise(detail)
+    return validated.withColumns({"row_reason": reason, "row_detail": detail})
+
+
 def row_quarantine(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     """One quarantine record per rejected hour; `raw_values` holds the hour as the API sent it, with units."""
     variables = contract["variables"]
@@ -380,11 +573,13 @@ def row_quarantine(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
         F.struct(*[F.col(f"_unit_{v['column']}").alias(v["apiName"]) for v in variables]).alias("units"),
         F.col("utc_offset_seconds"),
     )
+    # A time step of a source whose hours are objects (MET Norway) is kept as sent.
+    step = F.col("_raw__step") if "_raw__step" in validated.columns else F.lit(None).cast("string")
     return validated.where(F.col("row_reason").isNotNull()).select(
         F.col("row_reason").alias("reason"),
         F.col("row_detail").alias("detail"),
         "source_key", "city", "city_name", "observed_at_raw",
-        F.to_json(raw, {"ignoreNullFields": "false"}).alias("raw_values"),
+        F.coalesce(step, F.to_json(raw, {"ignoreNullFields": "false"})).alias("raw_values"),
         "fetched_at", "ingest_date",
     )
 
@@ -409,6 +604,8 @@ def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
         "processed_at": _timestamp_literal(processed_at),
         "run_id": F.lit(run_id),
         "source_key": F.col("source_key"),
+        "source": F.col("source"),
+        SYMBOL_CODE: F.col(f"_raw_{SYMBOL_CODE}") if f"_raw_{SYMBOL_CODE}" in validated.columns else F.lit(None),
         "date": day,
     }
     known.update({c: F.col(c) for c in _var_cols(contract)})
@@ -436,7 +633,7 @@ def to_quarantine(records: DataFrame, contract: Dict[str, Any], run_id: str, pro
 
 
 def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFrame:
-    """Ranks every version of a (city, observed_at) hour; `_rank == 1` is the one the lake keeps.
+    """Ranks every version of a (source, city, observed_at) hour; `_rank == 1` is the one the lake keeps.
 
     Latest `fetched_at` wins; ties go to the greater `source_key`, then to this batch's row over the lake's,
     then to the later position in the response. Adds `_origin` (1 = batch) and `_rank`.
@@ -444,7 +641,7 @@ def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFram
     rows = batch.withColumn(_ORIGIN, F.lit(1))
     if existing is not None:
         rows = rows.unionByName(existing.withColumn(_POS, F.lit(None).cast("int")).withColumn(_ORIGIN, F.lit(0)))
-    order = Window.partitionBy("city", "observed_at").orderBy(
+    order = Window.partitionBy("source", "city", "observed_at").orderBy(
         F.col("fetched_at").desc_nulls_last(), F.col("source_key").desc_nulls_last(),
         F.col(_ORIGIN).desc(), F.col(_POS).desc_nulls_last())
     return rows.withColumn(_RANK, F.row_number().over(order))
@@ -486,7 +683,7 @@ def to_staging(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
     """
     refined = contract["refined"]
     pattern = contract["landing"]["rawKeyPattern"]
-    batch_id = F.regexp_extract("source_key", pattern, 3)
+    batch_id = F.regexp_extract("source_key", pattern, contract["landing"].get("rawKeyGroups", LEGACY_RAW_KEY_GROUPS)["batchId"])
     known: Dict[str, Column] = {
         "source": source_of_key(F.col("source_key")),
         "city_name": F.col("city_name"),
@@ -501,6 +698,7 @@ def to_staging(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
         "run_id": F.lit(run_id),
         "source_key": F.col("source_key"),
         "batch_id": batch_id,
+        SYMBOL_CODE: F.col(f"_raw_{SYMBOL_CODE}") if f"_raw_{SYMBOL_CODE}" in validated.columns else F.lit(None),
     }
     known.update({c: F.col(c) for c in _var_cols(contract)})
     partition_values = {"ingest_date": F.col("ingest_date"), "city": F.col("city")}
@@ -586,6 +784,13 @@ def reconcile_staging(summary: Dict[str, Any], staged: int) -> Dict[str, Any]:
             "reconciled": bool(summary["reconciled"] and staging_reconciled)}
 
 
+def with_default_source(existing: Optional[DataFrame], contract: Dict[str, Any]) -> Optional[DataFrame]:
+    """Lake rows written before refined rows carried a source are the contract's first source's (Open-Meteo's)."""
+    if existing is None or "source" not in existing.columns:
+        return existing
+    return existing.withColumn("source", F.coalesce(F.col("source"), F.lit(contract["source"])))
+
+
 def merge_quarantine(batch: DataFrame, existing: Optional[DataFrame], replaced_keys: DataFrame) -> DataFrame:
     """The quarantine rows to keep: the batch's, plus earlier ones that did not come from the batch's source keys."""
     if existing is None:
@@ -599,7 +804,8 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
 
     `refined` (batch rows that win their hour), `superseded` (batch rows that lose it), `replaced` (lake rows
     that lose their hour to a batch row: the lake's row count changes by `refined - replaced`), `batch_wins`
-    (the partition is rewritten) and `hourly_dates` (the UTC days of the winning batch rows).
+    (the partition is rewritten), `hourly_dates` (the UTC days of the winning batch rows) and `hourly_sources`
+    (their weather sources).
     """
     batch, lake = F.col(_ORIGIN) == 1, F.col(_ORIGIN) == 0
     wins, loses = F.col(_RANK) == 1, F.col(_RANK) > 1
@@ -610,6 +816,7 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
         F.count(F.when(batch & loses, 1)).alias("superseded"),
         F.count(F.when(lake & loses, 1)).alias("replaced"),
         F.collect_set(F.when(batch & wins, F.date_format("observed_at", date_format))).alias("hourly_dates"),
+        F.collect_set(F.when(batch & wins, F.col("source"))).alias("hourly_sources"),
     ).withColumn("batch_wins", F.col("refined") > 0)
 
 
@@ -1066,9 +1273,10 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         manifest_entries, cities_frame(spark, cities_config))
     # Kept once computed (local checkpoints, filled by the first job that reads them, not by a job of their own):
     # every later step and count reads them instead of re-reading the landing zone and re-parsing the bodies.
-    parsed = parse_bodies(files, contract).drop("content").localCheckpoint(eager=False)
+    parsed = parse_sources(files, contract).drop("content").localCheckpoint(eager=False)
 
-    validated = validate_hours(normalize_units(explode_hours(parsed, contract), contract), contract) \
+    validated = validate_source_hours(validate_hours(normalize_source_times(
+        normalize_units(explode_hours(parsed, contract), contract), contract), contract), contract) \
         .localCheckpoint(eager=False)
     batch_refined = to_refined(validated, contract, args.run_id, processed_at)
     batch_quarantine = to_quarantine(
@@ -1078,7 +1286,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     hourly_root = join_uri(refined_root, refined_cfg["hourlyPrefix"])
     keys = refined_cfg["partitionKeys"]
     candidates = [partition_path(keys, [r[k] for k in keys]) for r in batch_refined.select(*keys).distinct().collect()]
-    existing = read_existing(spark, hourly_root, hourly_schema(contract), candidates)
+    existing = with_default_source(read_existing(spark, hourly_root, hourly_schema(contract), candidates), contract)
     # DANGER: the write below replaces the very folders `existing` reads from; the merge is materialized first:
     # the outcome counts below read every partition of the checkpoint, so it is complete before the write starts
     # (and a lost block of a local checkpoint fails the run rather than re-reading replaced folders).
@@ -1089,6 +1297,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # The UTC days the run wrote: with monthly partitions the partition paths do not name them, and the
     # orchestrator's validation queries need them (date range).
     hourly_dates = sorted({day for r in outcomes for day in r["hourly_dates"]})
+    hourly_sources = sorted({source for r in outcomes for source in r["hourly_sources"]})
 
     quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
     qkeys = refined_cfg["quarantinePartitionKeys"]
@@ -1162,6 +1371,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         **summary,
         "partitions_written": len(touched),
         "hourly_dates": hourly_dates,
+        "hourly_sources": hourly_sources,
         "partitions": {
             "hourly": [join_uri(refined_cfg["hourlyPrefix"], p) + "/" for p in touched],
             "quarantine": [join_uri(refined_cfg["quarantinePrefix"], p) + "/" for p in q_touched],

@@ -1,5 +1,7 @@
+import { OPEN_METEO } from '../../contract/private/sources';
+
 /** The parameter names validation queries may take (see `ValidationQuery.parameters`). */
-export const VALIDATION_PARAMETER_NAMES = ['firstDate', 'lastDate', 'citySlugs', 'runId'];
+export const VALIDATION_PARAMETER_NAMES = ['firstDate', 'lastDate', 'citySlugs', 'runId', 'sourceIds'];
 
 /** The run id and the ETL's run summary, parsed. */
 export interface ValidationPlanRequest {
@@ -13,6 +15,8 @@ export interface ValidationPlanRequest {
    * alerts; `FAIL` (default): the checks expect it like the others.
    */
   readonly missingCityAction?: string;
+  /** The configured weather sources (comma-separated ids): each must have data for every expected city and day. */
+  readonly expectedSources?: string;
 }
 
 /**
@@ -49,6 +53,8 @@ export interface RunSummaryPartitions {
    * partitions, whose paths do not name the days; with daily ones the partition paths say the same.
    */
   readonly hourly_dates?: string[];
+  /** The weather sources (sorted ids) of the hours the run wrote to the hourly table. */
+  readonly hourly_sources?: string[];
   readonly partitions?: {
     /**
      * Hourly partitions the run wrote (sorted), e.g. `weather/hourly/date=2026-05-07/city=lyon/`, or
@@ -78,6 +84,8 @@ export interface ValidationPlan {
   readonly lastDate: string;
   /** Comma-separated city slugs, sorted. */
   readonly citySlugs: string;
+  /** Comma-separated weather source ids, sorted: those the run wrote and the configured ones (Open-Meteo when none is known). */
+  readonly sourceIds: string;
   /** The same values as SQL literals, keyed by parameter name, for Athena `ExecutionParameters`. */
   readonly executionParameters: { [name: string]: string };
   /** The run's counts, copied from the summary. */
@@ -113,7 +121,13 @@ export async function planRun(location: RunSummaryLocation,
     error.name = RUN_SUMMARY_UNREADABLE;
     throw error;
   }
-  return planValidation({ runId: location.runId, summary, expectedCities: location.expectedCities, missingCityAction: location.missingCityAction });
+  return planValidation({
+    runId: location.runId,
+    summary,
+    expectedCities: location.expectedCities,
+    missingCityAction: location.missingCityAction,
+    expectedSources: location.expectedSources,
+  });
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -162,11 +176,18 @@ export function planValidation(request: ValidationPlanRequest): ValidationPlan {
     if (typeof value === 'number') counts[field] = value;
   }
   if (typeof (request.summary as any)?.reconciled === 'boolean') counts.reconciled = (request.summary as any).reconciled;
+  // Likewise every source: the run's and the configured ones; a summary of an ETL that predates sources wrote
+  // Open-Meteo rows only.
+  const writtenSources = Array.isArray(request.summary?.hourly_sources)
+    ? request.summary.hourly_sources.filter((s) => typeof s === 'string' && s !== '') : [];
+  const configured = (request.expectedSources ?? '').split(',').filter((s) => s !== '');
+  const sources = [...new Set([...writtenSources, ...configured])].sort();
   const plan = {
     runId,
     firstDate: dates[0],
     lastDate: dates[dates.length - 1],
     citySlugs: cities.join(','),
+    sourceIds: (sources.length > 0 ? sources : [OPEN_METEO]).join(','),
   };
   const executionParameters: { [name: string]: string } = {};
   for (const name of VALIDATION_PARAMETER_NAMES) {

@@ -93,7 +93,7 @@ def test_hourly_output_matches_the_contract(spark, cli_run):
         "input_file_name() AS file", "date_format(observed_at, 'yyyy-MM-dd') AS utc_day", "source_key").collect()
     key_regex = re.compile(contract["landing"]["rawKeyPattern"])
     for row in rows:
-        city = key_regex.match(row["source_key"]).group(2)
+        city = key_regex.match(row["source_key"]).group(contract["landing"]["rawKeyGroups"]["city"])
         folder = str(refined / resolve(template, {"date": row["utc_day"], "city": city}))
         assert row["file"].replace("file://", "").replace("file:", "").startswith(folder), (row["file"], folder)
     assert len(rows) == 65
@@ -110,9 +110,9 @@ def test_quarantine_output_matches_the_contract(spark, cli_run):
     assert re.findall(r"\$\{(\w+)\}", template) == contract["refined"]["quarantinePartitionKeys"]
     folders = sorted({template_regex(template).match(prefix + f)["date"] for f in files})
     assert folders == ["2026-05-07", "2026-05-09"]
-    # Every reason but CITY_NOT_CONFIGURED: b1 runs without --cities_json.
+    # Every reason but CITY_NOT_CONFIGURED (b1 runs without --cities_json) and MET Norway's own two.
     assert {r["reason"] for r in stored.collect()} == \
-        {r["code"] for r in contract["quarantineReasons"]} - {"CITY_NOT_CONFIGURED"}
+        {r["code"] for r in contract["quarantineReasons"]} - {"CITY_NOT_CONFIGURED", "MISSING_INSTANT_DETAILS", "UNKNOWN_SYMBOL_CODE"}
 
 
 def test_run_summary_sits_under_the_contract_prefix(cli_run):
