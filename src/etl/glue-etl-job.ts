@@ -35,6 +35,12 @@ export interface IGlueEtlJob extends IConstruct {
   /** The refined lake the job writes, whose cities and partition granularity it follows. */
   readonly refinedLake: IRefinedLake;
 
+  /**
+   * The weather sources whose raw responses the job refines (ids of `WeatherContract.SOURCES`); raw keys of any other
+   * source are quarantined as `INVALID_KEY`. An orchestrator checks that its ingestion calls no other source.
+   */
+  readonly sourceIds: string[];
+
   /** Lets a principal start and watch runs of this job (what an orchestrator needs). */
   grantStartRun(grantee: iam.IGrantable): iam.Grant;
 }
@@ -51,6 +57,13 @@ export interface GlueEtlJobAttributes {
 
   /** The refined lake the job writes. */
   readonly refinedLake: IRefinedLake;
+
+  /**
+   * The weather sources the job was deployed to refine (its `sourceIds`).
+   *
+   * @default WeatherContract.DEFAULT_SOURCES (Open-Meteo only)
+   */
+  readonly sourceIds?: string[];
 }
 
 /**
@@ -74,7 +87,8 @@ export interface GlueEtlJobProps {
   /**
    * The weather sources whose raw responses the job refines (ids of `WeatherContract.SOURCES`, e.g.
    * `['open-meteo', 'met-norway']`): the contract the script receives lists them, and raw keys of any other source
-   * are quarantined as `INVALID_KEY`. Give the same sources as the ingestion.
+   * are quarantined as `INVALID_KEY`. Give the ingestion's (`sourceIds: ingestion.sourceIds`): a
+   * `PipelineOrchestrator` fails at synth when its ingestion calls a source its job does not refine.
    *
    * @default WeatherContract.DEFAULT_SOURCES (Open-Meteo only)
    */
@@ -224,11 +238,15 @@ export class GlueEtlJob extends Construct implements IGlueEtlJob {
    * const etl = GlueEtlJob.fromGlueEtlJobAttributes(this, 'Etl', { jobName: 'weather-etl', landingZone: landing, refinedLake: refined });
    */
   public static fromGlueEtlJobAttributes(scope: Construct, id: string, attrs: GlueEtlJobAttributes): IGlueEtlJob {
+    if (attrs.sourceIds !== undefined) {
+      WeatherContract.validateSourceIds(attrs.sourceIds, 'sourceIds');
+    }
     class Import extends Construct implements IGlueEtlJob {
       public readonly jobName = attrs.jobName;
       public readonly jobArn = Stack.of(scope).formatArn({ service: 'glue', resource: 'job', resourceName: attrs.jobName });
       public readonly landingZone = attrs.landingZone;
       public readonly refinedLake = attrs.refinedLake;
+      public readonly sourceIds = [...(attrs.sourceIds ?? WeatherContract.DEFAULT_SOURCES)];
       public grantStartRun(grantee: iam.IGrantable): iam.Grant {
         return grantStartJobRun(grantee, this.jobArn);
       }

@@ -431,6 +431,12 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
         + `the ingestion fetches ${describeData(props.ingestion.cities)}, the job's refined lake ${props.etlJob.refinedLake.node.path} holds ${describeData(props.etlJob.refinedLake.cities)}; `
         + 'give the ingestion the refined lake\'s cities (refinedLake.cities)');
     }
+    const unrefined = props.ingestion?.sourceIds.filter((source) => !props.etlJob.sourceIds.includes(source)) ?? [];
+    if (unrefined.length > 0) {
+      throw new Error(`ingestion ${props.ingestion!.node.path} calls sources the etlJob ${props.etlJob.node.path} does not refine: `
+        + `the ingestion calls ${props.ingestion!.sourceIds.join(', ')}, the job refines ${props.etlJob.sourceIds.join(', ')}, so every response of `
+        + `${unrefined.join(', ')} would be quarantined as INVALID_KEY; give the job the ingestion's sources (sourceIds: ingestion.sourceIds)`);
+    }
     for (const query of props.catalog.validationQueries) {
       const unknown = query.parameters.filter((name) => !VALIDATION_PARAMETER_NAMES.includes(name));
       if (unknown.length > 0) {

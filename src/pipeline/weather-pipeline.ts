@@ -320,6 +320,7 @@ export class WeatherPipeline extends Construct {
     this.etlJob = new GlueEtlJob(this, 'Etl', {
       landingZone: this.landingZone,
       refinedLake: this.refinedLake,
+      sourceIds: this.ingestion.sourceIds,
       flexExecution: props.flexExecution,
       removalPolicy,
     });

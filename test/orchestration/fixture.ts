@@ -34,7 +34,7 @@ export function pipeline(options: {
   const etl = new GlueEtlJob(stack, 'Etl', { landingZone: landing, refinedLake: refined });
   const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake: refined });
   const ingestion = options.ingestion
-    ? new WeatherIngestion(stack, 'Ingestion', { landingZone: landing, cities: refined.cities!, scheduleEnabled: false })
+    ? new WeatherIngestion(stack, 'Ingestion', { landingZone: landing, refinedLake: refined, scheduleEnabled: false })
     : undefined;
   const orchestrator = new PipelineOrchestrator(stack, 'Orchestrator', {
     etlJob: etl,

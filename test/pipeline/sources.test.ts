@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { City, WeatherPipeline, WeatherSource } from '../../src';
+import { AthenaCatalog, City, GlueEtlJob, LandingZone, PipelineOrchestrator, RefinedLake, WeatherIngestion, WeatherPipeline, WeatherSource } from '../../src';
 import { ENV } from '../../src/ingestion/private/runtime-config';
 import { nagFindings } from '../nag';
 
@@ -86,5 +86,58 @@ describe('WeatherPipeline sources: synth errors', () => {
     const template = Template.fromStack(stack);
     const [, fn] = functionByDescription(template, /weather for 1 cities/);
     expect(fn.Properties.Description).toBe('Fetches met-norway weather for 1 cities into the landing zone');
+  });
+});
+
+describe('The ETL job refines the sources the ingestion calls', () => {
+  function contractSources(template: Template): string[] {
+    const job = Object.values<any>(template.findResources('AWS::Glue::Job'))[0];
+    const contract = JSON.stringify(job.Properties.DefaultArguments['--contract_json']);
+    return ['open-meteo', 'met-norway'].filter((id) => contract.includes(`source=${id}`));
+  }
+
+  test('WeatherPipeline gives its job the ingestion\'s sources', () => {
+    const stack = new Stack(new App(), 'Test');
+    const pipeline = new WeatherPipeline(stack, 'Weather', {
+      cities: [PARIS], sources: [WeatherSource.openMeteo(), WeatherSource.metNorway({ userAgent: UA })],
+    });
+    expect(pipeline.etlJob.sourceIds).toEqual(['open-meteo', 'met-norway']);
+    expect(contractSources(Template.fromStack(stack))).toEqual(['open-meteo', 'met-norway']);
+  });
+
+  function byHand(jobSources?: (ingestion: WeatherIngestion) => string[]) {
+    const stack = new Stack(new App(), 'Test');
+    const landingZone = new LandingZone(stack, 'Landing');
+    const refinedLake = new RefinedLake(stack, 'Refined', { cities: [PARIS] });
+    const ingestion = new WeatherIngestion(stack, 'Ingestion', {
+      landingZone,
+      refinedLake,
+      scheduleEnabled: false,
+      sources: [WeatherSource.openMeteo(), WeatherSource.metNorway({ userAgent: UA })],
+    });
+    const etlJob = new GlueEtlJob(stack, 'Etl', { landingZone, refinedLake, sourceIds: jobSources?.(ingestion) });
+    const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake });
+    return () => new PipelineOrchestrator(stack, 'Orchestrator', { etlJob, catalog, ingestion });
+  }
+
+  test('by hand: an ingestion calling a source its job does not refine fails at synth, naming both', () => {
+    expect(byHand()).toThrow('ingestion Test/Ingestion calls sources the etlJob Test/Etl does not refine: the ingestion calls open-meteo, met-norway, '
+      + 'the job refines open-meteo, so every response of met-norway would be quarantined as INVALID_KEY; '
+      + 'give the job the ingestion\'s sources (sourceIds: ingestion.sourceIds)');
+  });
+
+  test('by hand: the job reading the ingestion\'s sources composes', () => {
+    expect(byHand((ingestion) => ingestion.sourceIds)).not.toThrow();
+  });
+
+  test('an imported job keeps its sources (default Open-Meteo) and checks them', () => {
+    const stack = new Stack(new App(), 'Test');
+    const landingZone = new LandingZone(stack, 'Landing');
+    const refinedLake = new RefinedLake(stack, 'Refined', { cities: [PARIS] });
+    expect(GlueEtlJob.fromGlueEtlJobAttributes(stack, 'A', { jobName: 'a', landingZone, refinedLake }).sourceIds).toEqual(['open-meteo']);
+    expect(GlueEtlJob.fromGlueEtlJobAttributes(stack, 'B', { jobName: 'b', landingZone, refinedLake, sourceIds: ['met-norway'] }).sourceIds)
+      .toEqual(['met-norway']);
+    expect(() => GlueEtlJob.fromGlueEtlJobAttributes(stack, 'C', { jobName: 'c', landingZone, refinedLake, sourceIds: ['dark-sky'] }))
+      .toThrow(/sourceIds/);
   });
 });
