@@ -820,6 +820,17 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
     ).withColumn("batch_wins", F.col("refined") > 0)
 
 
+def hourly_partitions_by_source(outcomes: Sequence[Any], partition_keys: Sequence[str], hourly_prefix: str) -> Dict[str, List[str]]:
+    """Per weather source, the hourly partitions (paths as in the run summary's `partitions.hourly`, sorted) where a
+    row of that source from this batch won its hour. `outcomes` are the collected rows of `partition_outcomes`."""
+    by_source: Dict[str, List[str]] = {}
+    for row in outcomes:
+        path = join_uri(hourly_prefix, partition_path(partition_keys, [row[k] for k in partition_keys])) + "/"
+        for source in row["hourly_sources"]:
+            by_source.setdefault(source, []).append(path)
+    return {source: sorted(paths) for source, paths in sorted(by_source.items())}
+
+
 def summarize(parsed: DataFrame, outcomes: Sequence[Any], quarantine_counts: Sequence[Any]) -> Dict[str, Any]:
     """Counts of the run. `records_in` is computed from the inputs (hours of usable files plus one per unusable
     file), independently of the outcome counts, so that `reconciled` checks the pipeline. `outcomes` are the
@@ -1374,6 +1385,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         "hourly_sources": hourly_sources,
         "partitions": {
             "hourly": [join_uri(refined_cfg["hourlyPrefix"], p) + "/" for p in touched],
+            "hourly_by_source": hourly_partitions_by_source(outcomes, keys, refined_cfg["hourlyPrefix"]),
             "quarantine": [join_uri(refined_cfg["quarantinePrefix"], p) + "/" for p in q_touched],
             "staging": [join_uri(refined_cfg["stagingPrefix"], p) + "/" for p in staging_touched],
             "daily": [join_uri(refined_cfg["dailyPrefix"], p) + "/" for p in daily_touched],

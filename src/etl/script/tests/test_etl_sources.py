@@ -67,6 +67,17 @@ def test_first_run_reconciles_exactly(lake):
         f"weather/hourly/date={DAY}/city=tromso/"]
 
 
+def test_hourly_partitions_are_listed_per_source(lake):
+    """`partitions.hourly_by_source`: per source, the hourly partitions where a row of that source from this batch won
+    its hour (the monitoring's freshness per source and city reads it)."""
+    oslo, bergen, tromso = (f"weather/hourly/date={DAY}/city={c}/" for c in ("oslo", "bergen", "tromso"))
+    assert lake["first"]["partitions"]["hourly_by_source"] == {"met-norway": [bergen, oslo, tromso], "open-meteo": [oslo]}
+    # A rerun of the same batch rewrites the same partitions; the later MET Norway fetch of Oslo touches only MET Norway.
+    assert lake["rerun"]["partitions"]["hourly_by_source"] == lake["first"]["partitions"]["hourly_by_source"]
+    assert lake["later"]["partitions"]["hourly_by_source"] == {"met-norway": [oslo]}
+    assert lake["later"]["partitions"]["hourly"] == [oslo]
+
+
 def test_both_sources_side_by_side_in_one_partition(lake):
     rows, count = lake["rows1"], lake["count1"]
     assert count == 19 == len(rows)
@@ -173,6 +184,9 @@ def test_open_meteo_output_is_the_same_with_both_sources_configured(spark, tmp_p
     schema = weather_etl.hourly_schema(weather_etl.load_contract())
     source = schema.fieldNames().index("source")
     assert {r[source] for r in rows} == {"open-meteo"}
+    partitions = results[0][0]["partitions"]
+    assert len(partitions["hourly"]) > 1
+    assert partitions["hourly_by_source"] == {"open-meteo": partitions["hourly"]}
 
 
 def test_lake_rows_written_before_sources_count_as_open_meteo(spark, tmp_path):
