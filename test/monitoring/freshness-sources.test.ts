@@ -1,4 +1,6 @@
 // Freshness per source and city: the freshness check's functions on run summaries.
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import {
   decodeFreshnessCities, describeStaleCity, encodeFreshnessCities, freshnessMetrics, lastRefinedPerCity, lastRefinedPerSourceAndCity, staleCities,
 } from '../../src/monitoring/private/freshness';
@@ -75,5 +77,35 @@ describe('the scheduled freshness check with cities per source', () => {
     });
     expect(records[0]).toMatchObject({ StaleCities: 1, CitiesChecked: 2, StaleCityList: 'met-norway/oslo no data in 27 h (window 26 h)' });
     expect(logged.find((l) => l.level === 'WARN')).toMatchObject({ message: '1 of 2 cities have no new refined data within their window' });
+  });
+});
+
+describe('the summary the ETL writes for two sources', () => {
+  // The first run of src/etl/script/tests/test_etl_sources.py as the ETL wrote it (that test checks the fixture
+  // still matches the ETL's output): MET Norway refined Bergen, Oslo and Tromsø, Open-Meteo only Oslo.
+  const written = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'run-summary-two-sources.json'), 'utf-8'));
+
+  test('each source is fresh only in the cities where it won an hour', async () => {
+    const cities = ['oslo', 'bergen', 'tromso'].flatMap((slug) => ['open-meteo', 'met-norway'].map((source) => ({ slug, name: slug, windowHours: 26, source })));
+    const key = 'weather/run-summaries/date=2026-05-08/r1.json';
+    const r1 = { ...written, finished_at: new Date(NOW - 2 * HOUR).toISOString() };
+    expect(r1.partitions.hourly_by_source).toEqual({
+      'met-norway': r1.partitions.hourly,
+      'open-meteo': ['weather/hourly/date=2026-05-07/city=oslo/'],
+    });
+    const records = await publishForEvent({ 'source': 'aws.events', 'detail-type': 'Scheduled Event', 'detail': {} }, {
+      jobName: 'job',
+      summaryPrefix: 'weather/run-summaries/',
+      readObject: async () => JSON.stringify(r1),
+      getJobRun: async () => { throw new Error('not called'); },
+      log: () => undefined,
+      now: () => NOW,
+      freshness: { bucket: 'b', cities, listObjects: async (_bucket, prefix) => (key.startsWith(prefix) ? [{ key }] : []) },
+    });
+    expect(records[0]).toMatchObject({
+      StaleCities: 2,
+      CitiesChecked: 6,
+      StaleCityList: 'open-meteo/bergen no data in 27 h (window 26 h); open-meteo/tromso no data in 27 h (window 26 h)',
+    });
   });
 });

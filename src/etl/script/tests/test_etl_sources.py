@@ -8,6 +8,7 @@ The MET Norway bodies are fixtures/met-norway (see its README); expected values 
 """
 
 import json
+import os
 import shutil
 from datetime import datetime
 
@@ -76,6 +77,20 @@ def test_hourly_partitions_are_listed_per_source(lake):
     assert lake["rerun"]["partitions"]["hourly_by_source"] == lake["first"]["partitions"]["hourly_by_source"]
     assert lake["later"]["partitions"]["hourly_by_source"] == {"met-norway": [oslo]}
     assert lake["later"]["partitions"]["hourly"] == [oslo]
+
+
+# The monitoring's freshness test (test/monitoring/freshness-sources.test.ts) reads this run's summary from there.
+MONITORING_SUMMARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
+                                  "test", "monitoring", "fixtures", "run-summary-two-sources.json")
+
+
+def test_the_monitoring_tests_read_this_runs_summary(lake):
+    """The fixture is the first run's summary as the ETL wrote it; only the clock times and the landing folder differ."""
+    def stable(summary):
+        kept = {k: v for k, v in summary.items() if k not in ("started_at", "finished_at", "duration_seconds")}
+        return {**kept, "input": {k: v for k, v in summary["input"].items() if k != "landing_uri"}}
+    with open(MONITORING_SUMMARY, encoding="utf-8") as handle:
+        assert stable(lake["first"]) == stable(json.load(handle))
 
 
 def test_both_sources_side_by_side_in_one_partition(lake):
