@@ -6,8 +6,10 @@ Each stage runs the library's own code on a local stand-in of the AWS engine it 
                 loopback server when the API cannot be reached; writes a landing folder laid out exactly as the bucket
 2. ETL        - the Glue script (src/etl/script/weather_etl.py) on local Spark 3.5.6, the Spark of Glue 5.1: refined
                 hourly table, staging zone (every fetch) and curated daily layer
-3. catalog    - Trino (Athena engine v3 is Trino-based) with the tables the AthenaCatalog defines
-4. validation - the orchestrator's planner, then the validation queries the state machine runs after each ETL run
+3. catalog    - Trino (Athena engine v3 is Trino-based) with the tables an AthenaCatalog synthesized for the local
+                run's own cities (cities.json) and sources defines (catalog.ts)
+4. validation - the orchestrator's planner (given the configured cities and sources, as the state machine gives
+                them), then the validation queries the state machine runs after each ETL run
 5. analytics  - the named queries users open in the Athena console
 6. report     - a printed summary, summary.json and report.html (a temperature chart per city, the daily layer)
 7. synth      - the examples app (examples/app.ts), as `cdk deploy` would create it
@@ -34,7 +36,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "test" / "catalog"))
 
-from catalog_harness import GLUE_TO_TRINO, QUERIES, execute, literal  # noqa: E402
+from catalog_harness import GLUE_TO_TRINO, execute, literal  # noqa: E402
 from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scripts/ on the path)
 from trino_local import TrinoServer  # noqa: E402
 
@@ -120,12 +122,18 @@ def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str, contra
     return json.loads(summaries[0].read_text(encoding="utf-8"))
 
 
-def create_tables(connection, server: TrinoServer, refined: Path) -> str:
+def catalog_document(sources: list[str]) -> dict:
+    """The tables, validation and analytics SQL an AthenaCatalog synthesizes for the local run's own cities
+    (cities.json) and `sources` (examples/local-run/catalog.ts), in the shape of test/catalog/queries.json."""
+    return node(HERE / "catalog.ts", [",".join(sources)])
+
+
+def create_tables(connection, server: TrinoServer, refined: Path, catalog: dict) -> str:
     """The AthenaCatalog's tables (from its synthesized Glue TableInputs) as Trino external tables over `refined`."""
-    database = QUERIES["database"]
-    bucket_url = f"s3://{QUERIES['bucket']}/"
+    database = catalog["database"]
+    bucket_url = f"s3://{catalog['bucket']}/"
     execute(connection, f"CREATE SCHEMA IF NOT EXISTS hive.{database}")
-    for table in QUERIES["tables"].values():
+    for table in catalog["tables"].values():
         storage = table["StorageDescriptor"]
         columns = [f'"{c["Name"]}" {GLUE_TO_TRINO[c["Type"]]}' for c in storage["Columns"]]
         columns += [f'"{p["Name"]}" {GLUE_TO_TRINO[p["Type"]]}' for p in table["PartitionKeys"]]
@@ -202,15 +210,21 @@ def main(argv: list[str] | None = None) -> dict:
         progress.say(f"{len(partitions)} hourly partitions written under {refined / 'weather' / 'hourly'}")
 
         progress.step("Catalog: Trino (Athena engine v3 is Trino-based) with the AthenaCatalog's tables")
+        # The AthenaCatalog synthesized for the local run's own cities and sources (a CDK synth in ts-node).
+        catalog = catalog_document(sources)
         server.wait_ready()
         connection = server.connect()
-        database = create_tables(connection, server, refined)
-        progress.say(f"tables {database}.{', '.join(t['Name'] for t in QUERIES['tables'].values())} over {refined}")
+        database = create_tables(connection, server, refined, catalog)
+        progress.say(f"tables {database}.{', '.join(t['Name'] for t in catalog['tables'].values())} over {refined}, "
+                     f"for the cities {', '.join(catalog['cities'])}")
 
         progress.step("Validation: the orchestrator's planner and validation queries")
-        plan = node(HERE / "plan.ts", [], stdin=json.dumps({"runId": run_id, "summary": etl, "expectedSources": ",".join(sources)}))
+        # As the state machine does: the configured cities and sources are expected, whether the run wrote them or not.
+        plan = node(HERE / "plan.ts", [], stdin=json.dumps({"runId": run_id, "summary": etl,
+                                                              "expectedCities": ",".join(catalog["cities"]),
+                                                              "expectedSources": ",".join(sources)}))
         validations = []
-        for query in QUERIES["validation"]:
+        for query in catalog["validation"]:
             rows = execute(connection, query["queryString"], [plan["executionParameters"][p] for p in query["parameters"]])
             row = {k: sql_value(v) for k, v in rows[0].items()}
             validations.append({"id": query["id"], "passed": bool(row["passed"]), "row": row})
@@ -231,7 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
             dates.update(citySlug=literal(followed[0]["city"]),
                          observedAt=literal(followed[0]["observed_at"].strftime("%Y-%m-%d %H:%M:%S")))
         analytics = {}
-        for query in QUERIES["analytics"]:
+        for query in catalog["analytics"]:
             if any(p not in dates for p in query["parameters"]):
                 progress.say(f"{query['id']}: skipped (nothing staged)")
                 continue
@@ -282,11 +296,16 @@ def main(argv: list[str] | None = None) -> dict:
         "validation": {"plan": {k: plan[k] for k in ("firstDate", "lastDate", "citySlugs", "sourceIds")},
                        "checks": validations, "allPassed": all(v["passed"] for v in validations)},
         "analytics": {k: len(v["rows"]) for k, v in analytics.items()},
+        # The cities the catalog is synthesized for, and those the data-freshness query lists.
+        "catalog": {"cities": catalog["cities"], "sources": catalog["sources"],
+                    "dataFreshnessCities": sorted({row[analytics["data-freshness"]["columns"].index("city")]
+                                                   for row in analytics["data-freshness"]["rows"]})
+                    if "data-freshness" in analytics else []},
         "date": date.today().isoformat(),
     }
     report = out / "report.html"
     progress.end_stage()
-    descriptions = {q["id"]: q.get("description", "") for q in QUERIES["validation"] + QUERIES["analytics"]}
+    descriptions = {q["id"]: q.get("description", "") for q in catalog["validation"] + catalog["analytics"]}
     for check in validations:
         check["description"] = descriptions.get(check["id"], "")
     summary["timings"] = {stage: round(seconds, 1) for stage, seconds in progress.timings}

@@ -6,7 +6,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake } from '../../src';
+import { AthenaCatalog, City, GlueEtlJob, LandingZone, PartitionGranularity, RefinedLake, WeatherContract } from '../../src';
 
 /** The bucket name the document's table locations use; the Trino tests map it to their local lake. */
 export const FIXTURE_BUCKET = 'refined-bucket';
@@ -20,11 +20,11 @@ export const FIXTURE_CITIES: City[] = [
   { name: 'Oslo', latitude: 59.9139, longitude: 10.7522 },
 ];
 
-function catalogDocument(partitionGranularity?: PartitionGranularity): any {
+function catalogDocument(partitionGranularity?: PartitionGranularity, cities: City[] = FIXTURE_CITIES): any {
   const app = new App();
   const stack = new Stack(app, 'Fixture');
   const refinedBucket = s3.Bucket.fromBucketName(stack, 'Refined', FIXTURE_BUCKET);
-  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: refinedBucket, cities: FIXTURE_CITIES, partitionGranularity });
+  const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket: refinedBucket, cities, partitionGranularity });
   const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake, databaseName: 'weather' });
   const landingZone = LandingZone.fromLandingZoneAttributes(stack, 'LandingZone', { bucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket') });
   const etl = partitionGranularity !== undefined
@@ -54,5 +54,30 @@ export function queriesDocument(): any {
     database: 'weather',
     ...daily,
     monthly: catalogDocument(PartitionGranularity.MONTH),
+  };
+}
+
+/**
+ * The same document (daily partitions) for other cities and weather sources: what the local run
+ * (examples/local-run/catalog.ts) queries with, for the cities of examples/local-run/cities.json. `cities` lists the
+ * configured cities as slugs (the planner's `expectedCities`) and `sources` the weather source ids the run ingests
+ * (the planner's `expectedSources`).
+ */
+export function catalogDocumentFor(cities: City[], sources: string[]): any {
+  if (cities.length === 0) {
+    throw new Error(`cities must list at least one city, got ${JSON.stringify(cities)}`);
+  }
+  const known = WeatherContract.SOURCES.map((source) => source.id);
+  const unknown = sources.filter((source) => !known.includes(source));
+  if (sources.length === 0 || unknown.length > 0) {
+    throw new Error(`sources must list known weather source ids (${known.join(', ')}), got ${JSON.stringify(sources)}`);
+  }
+  return {
+    generatedBy: 'catalogDocumentFor (test/catalog/queries-document.ts)',
+    bucket: FIXTURE_BUCKET,
+    database: 'weather',
+    cities: cities.map((city) => WeatherContract.slugOf(city)).sort(),
+    sources: [...sources].sort(),
+    ...catalogDocument(undefined, cities),
   };
 }

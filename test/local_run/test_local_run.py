@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,13 @@ def expected_counts() -> tuple[int, int]:
     return hours, empty_hours
 
 
+def days_of(summary: dict) -> list[str]:
+    """The UTC days of the run's plan, first to last."""
+    first = date.fromisoformat(summary["validation"]["plan"]["firstDate"])
+    last = date.fromisoformat(summary["validation"]["plan"]["lastDate"])
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+
+
 def test_local_run_reconciles_and_validates(tmp_path):
     summary = local_run.main(["--offline", "--skip-synth", "--out", str(tmp_path / "run")])
     hours, empty_hours = expected_counts()
@@ -51,6 +59,15 @@ def test_local_run_reconciles_and_validates(tmp_path):
     assert all(c["passed"] for c in checks.values()), checks
     assert checks["values-in-range"]["row"]["rows_checked"] == hours - empty_hours
     assert summary["validation"]["plan"]["citySlugs"] == "marseille,nice,paris"
+    # The catalog is synthesized for the local run's own cities (cities.json), not for the Trino tests' fixtures:
+    # partitions-not-empty expects every local city on each day of the run, and data-freshness lists them alone.
+    days = days_of(summary)
+    assert len(days) == 2
+    assert checks["partitions-not-empty"]["row"]["expected_partitions"] == 3 * len(days)
+    assert checks["partitions-not-empty"]["row"]["empty_partitions"] == 0
+    assert summary["catalog"]["cities"] == ["marseille", "nice", "paris"]
+    assert summary["catalog"]["dataFreshnessCities"] == ["marseille", "nice", "paris"]
+    assert summary["analytics"]["data-freshness"] == 3
 
     assert summary["analytics"]["daily-temperature"] == 3 * 2  # three cities, two UTC days
     # Issue 18: every refined hour is staged (one fetch each), the daily layer has a row per city and UTC day.
@@ -92,9 +109,11 @@ def test_local_run_with_both_sources_shows_them_side_by_side(tmp_path):
     checks = {c["id"]: c for c in summary["validation"]["checks"]}
     assert all(c["passed"] for c in checks.values()), checks
     assert summary["validation"]["plan"]["sourceIds"] == "met-norway,open-meteo"
-    # Every expected (day, city) partition holds both sources: 2 days x 2 sources for Paris, the one city of the run
-    # the tables' configured cities (queries.json) list.
-    assert checks["partitions-not-empty"]["row"]["expected_partitions"] == 2 * 1 * 2
+    # Every expected (day, city) partition holds both sources: the run's days x the three local cities x 2 sources.
+    days = days_of(summary)
+    assert checks["partitions-not-empty"]["row"]["expected_partitions"] == len(days) * 3 * 2
+    assert checks["partitions-not-empty"]["row"]["empty_partitions"] == 0
+    assert summary["catalog"]["dataFreshnessCities"] == ["marseille", "nice", "paris"]
     assert checks["no-duplicate-hours"]["row"]["duplicated_hours"] == 0
 
     assert summary["analytics"]["daily-temperature"] == 3 * 2 * 2  # three cities, two UTC days, two sources
