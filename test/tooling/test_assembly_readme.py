@@ -34,3 +34,11 @@ def test_other_blocks_are_kept():
     ])
     assert without_hand_written_translations(markdown) == markdown
 
+
+
+def test_every_python_example_in_the_readme_translates_the_typescript_block_before_it():
+    """A Python block separated from its TypeScript block (text put between them) would reach the packages besides
+    rosetta's own translation: the wheel showed an example twice (fresh-clone CI at 028a68f)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    result = without_hand_written_translations(readme)
+    assert "```python" not in result, result[result.index("```python") - 400: result.index("```python") + 200]
