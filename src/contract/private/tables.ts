@@ -119,7 +119,9 @@ export const SOURCE_VARIABLES: SourceVariableDefinition[] = deepFreeze([
 /** The provider's own weather code column: kept as sent, whatever `weather_code` it maps to. */
 export const SYMBOL_CODE_COLUMN = 'symbol_code';
 
-export const HOURLY_COLUMNS: ColumnDefinition[] = deepFreeze([
+// What one hourly row says (the city's grid cell, the hour, its values) and where it came from: the hourly and staging
+// tables share both.
+const MEASURED_HOUR_COLUMNS: ColumnDefinition[] = [
   c('city_name', 'string', 'Display name of the city'),
   c('latitude', 'double', 'Latitude of the grid cell the API answered for, decimal degrees'),
   c('longitude', 'double', 'Longitude of the grid cell the API answered for, decimal degrees'),
@@ -129,10 +131,18 @@ export const HOURLY_COLUMNS: ColumnDefinition[] = deepFreeze([
   ...SOURCE_VARIABLES.map((v) => c(v.column, v.dataType, v.description)),
   c(SYMBOL_CODE_COLUMN, 'string', 'The source\'s own weather symbol code as sent (MET Norway), null for sources that send WMO codes'),
   c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
+];
+
+const ROW_PROVENANCE_COLUMNS: ColumnDefinition[] = [
   c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),
   c('processed_at', 'timestamp', 'When the ETL run processed the record, UTC'),
   c('run_id', 'string', 'ETL run that wrote the row'),
   c('source_key', 'string', 'Landing zone key of the raw response the row came from'),
+];
+
+export const HOURLY_COLUMNS: ColumnDefinition[] = deepFreeze([
+  ...MEASURED_HOUR_COLUMNS,
+  ...ROW_PROVENANCE_COLUMNS,
   c('source', 'string', 'Weather source of the row, the source= value of its landing key (e.g. open-meteo, met-norway)'),
 ]);
 
@@ -173,20 +183,9 @@ export const QUARANTINE_REASONS: QuarantineReasonDefinition[] = deepFreeze([
 // provenance of the refined row, plus the source, the lead time and the batch the fetch came in.
 export const STAGING_COLUMNS: ColumnDefinition[] = deepFreeze([
   c('source', 'string', 'Weather source of the fetch, the source= value of the landing key (e.g. open-meteo)'),
-  c('city_name', 'string', 'Display name of the city'),
-  c('latitude', 'double', 'Latitude of the grid cell the API answered for, decimal degrees'),
-  c('longitude', 'double', 'Longitude of the grid cell the API answered for, decimal degrees'),
-  c('elevation', 'double', 'Elevation of the grid cell, metres'),
-  c('observed_at', 'timestamp', 'Start of the hour the values describe, UTC'),
-  ...VARIABLES.map((v) => c(v.column, v.dataType, `${v.apiName} in ${v.canonicalUnit}`)),
-  ...SOURCE_VARIABLES.map((v) => c(v.column, v.dataType, v.description)),
-  c(SYMBOL_CODE_COLUMN, 'string', 'The source\'s own weather symbol code as sent (MET Norway), null for sources that send WMO codes'),
-  c('is_forecast', 'boolean', 'True when the hour was after the fetch time (a forecast, not an observation)'),
+  ...MEASURED_HOUR_COLUMNS,
   c('lead_time_hours', 'double', 'Hours from the fetch to the start of the hour (observed_at - fetched_at): positive for a forecast, zero or negative for an hour already begun or past'),
-  c('fetched_at', 'timestamp', 'When the API response was fetched, UTC'),
-  c('processed_at', 'timestamp', 'When the ETL run processed the record, UTC'),
-  c('run_id', 'string', 'ETL run that wrote the row'),
-  c('source_key', 'string', 'Landing zone key of the raw response the row came from'),
+  ...ROW_PROVENANCE_COLUMNS,
   c('batch_id', 'string', 'Ingestion batch of the fetch (from the landing key); a rerun of the batch replaces exactly its rows'),
 ]);
 
