@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -131,6 +131,34 @@ export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
    * @default - never
    */
   readonly runSummaryExpiration?: Duration;
+
+  /**
+   * Age at which staging files (every fetch, `WeatherContract.STAGING_PREFIX`) move to S3 Standard-IA. At least 30
+   * days (an S3 rule).
+   *
+   * Staging only grows (every batch adds a file per city), and past its first weeks it is read by history-wide
+   * analyses (forecast error by lead time) rather than every day: Standard-IA stores it for about half the price of
+   * Standard and charges per GB retrieved, so it pays while an old byte is read less than about once a month (Athena
+   * reads only the Parquet columns a query needs). S3 does not transition objects smaller than 128 KiB: with the
+   * default ingestion (8 days of hours per fetch, about 20 KB per city and batch) the files stay in Standard and no
+   * transition fee is paid for them; larger ones (a long `pastDays`, a backfill run staging many fetches per file)
+   * move. Set a later age to keep staging in Standard longer.
+   *
+   * @default Duration.days(30), unless `stagingExpiration` is 60 days or less: then no transition (Standard-IA
+   * bills at least 30 days of storage, so files deleted within 30 days of their transition would cost more there)
+   */
+  readonly stagingInfrequentAccessAfter?: Duration;
+
+  /**
+   * Age at which staging files (every fetch) are deleted; later than `stagingInfrequentAccessAfter` when that is set.
+   *
+   * Keeping every fetch is what staging is for (how a forecast changed, forecast error by lead time), and the raw
+   * zone it is rebuilt from may expire, so nothing is deleted unless you say so. Set it when the forecast's history
+   * is needed only for a while: staging is the zone that grows (see docs/data-contract.md, "What each zone costs").
+   *
+   * @default - never
+   */
+  readonly stagingExpiration?: Duration;
 }
 
 /**
@@ -246,10 +274,12 @@ export class RefinedLake extends RefinedLakeBase {
   constructor(scope: Construct, id: string, props: RefinedLakeProps = {}) {
     super(scope, id);
 
-    rejectShapingPropsWithBucket(props, ['eventBridgeEnabled', 'hourlyInfrequentAccessAfter', 'quarantineExpiration', 'runSummaryExpiration']);
+    rejectShapingPropsWithBucket(props, ['eventBridgeEnabled', 'hourlyInfrequentAccessAfter', 'quarantineExpiration', 'runSummaryExpiration',
+      'stagingInfrequentAccessAfter', 'stagingExpiration']);
     checkDays('hourlyInfrequentAccessAfter', props.hourlyInfrequentAccessAfter, 30);
     checkDays('quarantineExpiration', props.quarantineExpiration, 1);
     checkDays('runSummaryExpiration', props.runSummaryExpiration, 1);
+    const staging = stagingLifecycle(props);
     const data = checkLakeData(props);
     this.cities = data.cities;
     this.partitionGranularity = data.partitionGranularity;
@@ -268,6 +298,16 @@ export class RefinedLake extends RefinedLakeBase {
     }
     if (props.runSummaryExpiration !== undefined) {
       lifecycleRules.push({ id: 'expire-run-summaries', prefix: this.runSummaryPrefix, expiration: props.runSummaryExpiration });
+    }
+    if (staging.infrequentAccessAfter !== undefined) {
+      lifecycleRules.push({
+        id: 'staging-to-infrequent-access',
+        prefix: WeatherContract.STAGING_PREFIX,
+        transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: staging.infrequentAccessAfter }],
+      });
+    }
+    if (staging.expiration !== undefined) {
+      lifecycleRules.push({ id: 'expire-staging', prefix: WeatherContract.STAGING_PREFIX, expiration: staging.expiration });
     }
 
     const zone = secureBucket({
@@ -300,6 +340,31 @@ class ImportedRefinedLake extends RefinedLakeBase {
     this.partitionGranularity = data.partitionGranularity;
     this.hourlyPartitionKeys = WeatherContract.hourlyPartitionKeys(this.partitionGranularity);
   }
+}
+
+/** Standard-IA bills at least this many days of storage for every object moved there. */
+const INFREQUENT_ACCESS_MINIMUM_DAYS = 30;
+const DEFAULT_STAGING_INFREQUENT_ACCESS_DAYS = 30;
+
+/**
+ * The staging zone's transition and expiration ages: validated, with the default transition dropped when the files
+ * would be deleted before Standard-IA's minimum storage duration has passed.
+ */
+function stagingLifecycle(props: RefinedLakeProps): { infrequentAccessAfter?: Duration; expiration?: Duration } {
+  checkDays('stagingInfrequentAccessAfter', props.stagingInfrequentAccessAfter, 30);
+  checkDays('stagingExpiration', props.stagingExpiration, 1);
+  const expiration = props.stagingExpiration;
+  const resolvedExpiration = expiration !== undefined && !Token.isUnresolved(expiration.toString()) ? expiration : undefined;
+  if (props.stagingInfrequentAccessAfter !== undefined) {
+    const transition = props.stagingInfrequentAccessAfter;
+    if (resolvedExpiration !== undefined && !Token.isUnresolved(transition.toString()) && resolvedExpiration.toDays() <= transition.toDays()) {
+      throw new Error(`stagingExpiration must be later than stagingInfrequentAccessAfter (${transition.toHumanString()}), got ${resolvedExpiration.toHumanString()}`);
+    }
+    return { infrequentAccessAfter: transition, expiration };
+  }
+  const keepsDefaultTransition = resolvedExpiration === undefined
+    || resolvedExpiration.toDays() > DEFAULT_STAGING_INFREQUENT_ACCESS_DAYS + INFREQUENT_ACCESS_MINIMUM_DAYS;
+  return { infrequentAccessAfter: keepsDefaultTransition ? Duration.days(DEFAULT_STAGING_INFREQUENT_ACCESS_DAYS) : undefined, expiration };
 }
 
 /** Validates the data definition: the cities (copied, so a later change to the caller's array is not seen) and the granularity. */

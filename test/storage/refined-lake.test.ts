@@ -37,13 +37,18 @@ describe('RefinedLake with no props', () => {
     expectDeniesUploadsWithoutKey(template, bucketId, keyId);
   });
 
-  test('keeps analytics data in S3 Standard and expires only noncurrent versions by default', () => {
+  test('keeps analytics data in S3 Standard, moves staging to Standard-IA and expires only noncurrent versions by default', () => {
     expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([{
       Id: 'expire-noncurrent-versions-and-incomplete-uploads',
       Status: 'Enabled',
       NoncurrentVersionExpiration: { NoncurrentDays: 30 },
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
       ExpiredObjectDeleteMarker: true,
+    }, {
+      Id: 'staging-to-infrequent-access',
+      Prefix: WeatherContract.STAGING_PREFIX,
+      Status: 'Enabled',
+      Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
     }]);
   });
 
@@ -118,6 +123,7 @@ describe('RefinedLake options', () => {
           Match.objectLike({ Prefix: WeatherContract.REFINED_HOURLY_PREFIX, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 180 }] }),
           Match.objectLike({ Prefix: WeatherContract.QUARANTINE_PREFIX, ExpirationInDays: 400 }),
           Match.objectLike({ Prefix: WeatherContract.RUN_SUMMARY_PREFIX, ExpirationInDays: 800 }),
+          Match.objectLike({ Prefix: WeatherContract.STAGING_PREFIX, Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }] }),
         ],
       },
     });
