@@ -141,8 +141,8 @@ export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
    * Standard and charges per GB retrieved, so it pays while an old byte is read less than about once a month (Athena
    * reads only the Parquet columns a query needs). S3 does not transition objects smaller than 128 KiB: with the
    * default ingestion (8 days of hours per fetch, about 20 KB per city and batch) the files stay in Standard and no
-   * transition fee is paid for them; larger ones (a long `pastDays`, a backfill run staging many fetches per file)
-   * move. Set a later age to keep staging in Standard longer.
+   * transition fee is paid for them; larger ones (a long `pastDays`) move. Set a later age to keep staging in
+   * Standard longer.
    *
    * @default Duration.days(30), unless `stagingExpiration` is 60 days or less: then no transition (Standard-IA
    * bills at least 30 days of storage, so files deleted within 30 days of their transition would cost more there)
