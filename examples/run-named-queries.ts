@@ -1,10 +1,13 @@
 // Runs the library's named queries in a deployed stack's Athena workgroup and prints each result as a table.
 //
 //   npx ts-node --project tsconfig.dev.json examples/run-named-queries.ts --workgroup <AthenaCatalog.workGroupName> \
-//     [--first-date 2026-05-01] [--last-date 2026-05-07] [--region eu-west-3]
+//     [--first-date 2026-05-01] [--last-date 2026-05-07] [--region eu-west-3] \
+//     [--city SLUG [--hour 'yyyy-MM-dd HH:mm:ss']]
 //
 // Uses your AWS credentials (the principal needs AthenaCatalog.grantQuery). Date parameters default to the last
 // seven days (UTC). Named queries that take parameters get them as Athena execution parameters (SQL literals).
+// `--city` is the city of weather-compare-sources and, with `--hour`, of weather-forecast-evolution; a query whose
+// values are not given is listed as skipped, with the parameters it lacks.
 import {
   AthenaClient, BatchGetNamedQueryCommand, GetQueryExecutionCommand, GetQueryResultsCommand, ListNamedQueriesCommand,
   NamedQuery, StartQueryExecutionCommand,
@@ -17,7 +20,10 @@ export interface RunOptions {
   readonly workGroup: string;
   readonly firstDate: string;
   readonly lastDate: string;
-  /** City slug whose forecast `weather-forecast-evolution` follows (skipped without it). */
+  /**
+   * City slug whose sources `weather-compare-sources` compares and whose forecast `weather-forecast-evolution`
+   * follows (both skipped without it).
+   */
   readonly citySlug?: string;
   /** UTC hour `yyyy-MM-dd HH:mm:ss` that `weather-forecast-evolution` follows (skipped without it). */
   readonly observedAt?: string;
@@ -70,7 +76,8 @@ async function runOne(client: AthenaClient, query: NamedQuery, parameters: strin
     // The staging table's ingestion dates: the same range (a forecast is fetched before its hour).
     firstIngestDate: literal(options.firstDate),
     lastIngestDate: literal(options.lastDate),
-    ...(options.citySlug !== undefined ? { citySlug: literal(options.citySlug) } : {}),
+    // The same city slug under its two names: `citySlug` (weather-forecast-evolution), `city` (weather-compare-sources).
+    ...(options.citySlug !== undefined ? { citySlug: literal(options.citySlug), city: literal(options.citySlug) } : {}),
     ...(options.observedAt !== undefined ? { observedAt: literal(options.observedAt) } : {}),
   };
   const missing = parameters.filter((name) => literals[name] === undefined);
@@ -146,7 +153,8 @@ async function main(): Promise<void> {
   const workGroup = argument(args, '--workgroup');
   if (!workGroup) {
     throw new Error('usage: run-named-queries.ts --workgroup NAME [--first-date yyyy-MM-dd] [--last-date yyyy-MM-dd] [--region REGION]'
-      + " [--city SLUG --hour 'yyyy-MM-dd HH:mm:ss'] (the hour whose forecast weather-forecast-evolution follows)");
+      + " [--city SLUG [--hour 'yyyy-MM-dd HH:mm:ss']] (the city weather-compare-sources compares the sources of, and the"
+      + ' city and hour whose forecast weather-forecast-evolution follows)');
   }
   const today = new Date();
   const weekAgo = new Date(today.getTime() - 6 * 86_400_000);
