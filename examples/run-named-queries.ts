@@ -5,16 +5,17 @@
 //     [--city SLUG [--hour 'yyyy-MM-dd HH:mm:ss']]
 //
 // Uses your AWS credentials (the principal needs AthenaCatalog.grantQuery). Date parameters default to the last
-// seven days (UTC). Named queries that take parameters get them as Athena execution parameters (SQL literals).
-// `--city` is the city of weather-compare-sources and, with `--hour`, of weather-forecast-evolution; a query whose
-// values are not given is listed as skipped, with the parameters it lacks.
+// seven days (UTC). Named queries that take parameters get them as Athena execution parameters (SQL literals), for
+// daily or monthly partitions alike. `--city` is the city of weather-compare-sources and, with `--hour`, of
+// weather-forecast-evolution; a query whose values are not given is listed as skipped, with the parameters it
+// lacks.
 import {
   AthenaClient, BatchGetNamedQueryCommand, GetQueryExecutionCommand, GetQueryResultsCommand, ListNamedQueriesCommand,
   NamedQuery, StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AthenaCatalog, RefinedLake } from '../src';
+import { AthenaCatalog, PartitionGranularity, RefinedLake } from '../src';
 
 export interface RunOptions {
   readonly workGroup: string;
@@ -41,15 +42,55 @@ export interface QueryRun {
   readonly rows: string[][];
 }
 
-/** The parameter names of each library query, by named-query name (`weather-<id>`). */
-export function libraryQueryParameters(): Map<string, string[]> {
+/**
+ * The parameter names of each library query, by named-query name (`weather-<id>`), for a lake with the given
+ * partition granularity (a monthly lake's queries also filter on `month`, from the same dates).
+ */
+export function libraryQueryParameters(partitionGranularity: PartitionGranularity = PartitionGranularity.DAY): Map<string, string[]> {
   const stack = new Stack();
   const refinedLake = RefinedLake.fromRefinedLakeAttributes(stack, 'Refined', {
     bucket: s3.Bucket.fromBucketName(stack, 'RefinedBucket', 'refined-bucket'),
     cities: [{ name: 'Paris', latitude: 48.8566, longitude: 2.3522 }],
+    partitionGranularity,
   });
   const catalog = new AthenaCatalog(stack, 'Catalog', { refinedLake });
   return new Map(catalog.analyticsQueries.map((query) => [`weather-${query.id}`, query.parameters]));
+}
+
+/** The `?` placeholders of a query: those outside comments, string literals and quoted identifiers. */
+export function countPlaceholders(sql: string): number {
+  let count = 0;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end < 0 ? sql.length : end;
+    } else if (c === "'" || c === '"') {
+      // A doubled quote inside is an escaped quote: the scan resumes inside the same literal.
+      let j = i + 1;
+      while (j < sql.length && (sql[j] !== c || sql[j + 1] === c)) {
+        j += sql[j] === c ? 2 : 1;
+      }
+      i = j;
+    } else if (c === '?') {
+      count++;
+    }
+  }
+  return count;
+}
+
+/**
+ * The parameter names a named query takes: for a library query, its list for monthly partitions when the deployed
+ * text has as many placeholders as that list has names (the workgroup does not say how its lake is partitioned),
+ * else its list for daily partitions (Athena reports a mismatch); none for a query the library does not know.
+ */
+function parametersOf(query: NamedQuery, daily: Map<string, string[]>, monthly: Map<string, string[]>): string[] {
+  const name = query.Name ?? '';
+  const forMonths = monthly.get(name);
+  if (forMonths !== undefined && forMonths.length === countPlaceholders(query.QueryString ?? '')) {
+    return forMonths;
+  }
+  return daily.get(name) ?? [];
 }
 
 async function namedQueries(client: AthenaClient, workGroup: string): Promise<NamedQuery[]> {
@@ -118,12 +159,16 @@ async function runOne(client: AthenaClient, query: NamedQuery, parameters: strin
   return { name: query.Name!, state: 'SUCCEEDED', columns, rows };
 }
 
-/** Runs every named query of the workgroup; queries this library does not know run without parameters. */
+/**
+ * Runs every named query of the workgroup, with the parameters of daily or monthly partitions as the query text
+ * asks; queries this library does not know run without parameters.
+ */
 export async function runNamedQueries(client: AthenaClient, options: RunOptions): Promise<QueryRun[]> {
-  const parameters = libraryQueryParameters();
+  const daily = libraryQueryParameters(PartitionGranularity.DAY);
+  const monthly = libraryQueryParameters(PartitionGranularity.MONTH);
   const runs: QueryRun[] = [];
   for (const query of await namedQueries(client, options.workGroup)) {
-    runs.push(await runOne(client, query, parameters.get(query.Name ?? '') ?? [], options));
+    runs.push(await runOne(client, query, parametersOf(query, daily, monthly), options));
   }
   return runs;
 }

@@ -5,11 +5,11 @@ import {
 import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { runNamedQueries } from '../../examples/run-named-queries';
+import { countPlaceholders, runNamedQueries } from '../../examples/run-named-queries';
 import { AthenaCatalog, PartitionGranularity, RefinedLake } from '../../src';
 
-// Every named query a deployed catalog has, as the catalog writes it, is either run with all its parameters or
-// listed as skipped with the reason.
+// Every named query a deployed catalog has, as the catalog writes it (daily or monthly partitions), is either run
+// with all its parameters or listed as skipped with the reason.
 
 const athena = mockClient(AthenaClient);
 const dates = { workGroup: 'weather', firstDate: '2026-05-01', lastDate: '2026-05-07', pollMs: 1 };
@@ -50,13 +50,16 @@ function mockWorkgroup(queries: ReturnType<typeof deployedQueries>): void {
   athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [{ Data: [{ VarCharValue: 'n' }] }] } });
 }
 
-describe.each([PartitionGranularity.DAY])('the named queries of a lake with %s partitions', (granularity) => {
+describe.each([PartitionGranularity.DAY, PartitionGranularity.MONTH])('the named queries of a lake with %s partitions', (granularity) => {
   const queries = deployedQueries(granularity);
 
-  test('the catalog has compare-sources and the staging queries', () => {
+  test('the catalog has compare-sources and the staging queries, and each text has a placeholder per parameter', () => {
     expect(queries.map((q) => q.name)).toEqual(expect.arrayContaining([
       'weather-compare-sources', 'weather-forecast-evolution', 'weather-forecast-error-by-lead-time', 'weather-daily-temperature',
     ]));
+    for (const query of queries) {
+      expect([query.name, countPlaceholders(query.named.QueryString)]).toEqual([query.name, query.parameters.length]);
+    }
   });
 
   test('given a city and an hour, every query runs, with its own parameters in order', async () => {
@@ -80,4 +83,9 @@ describe.each([PartitionGranularity.DAY])('the named queries of a lake with %s p
     ]);
     expect(runs.filter((run) => run.state === 'SUCCEEDED')).toHaveLength(queries.length - 2);
   });
+});
+
+test('placeholders are counted outside comments, string literals and quoted identifiers', () => {
+  expect(countPlaceholders("-- Parameters: ?\nSELECT '?', \"why?\", 'it''s ?' FROM t WHERE a = ? AND b BETWEEN ? AND ? -- ?")).toBe(3);
+  expect(countPlaceholders('SELECT 1')).toBe(0);
 });
