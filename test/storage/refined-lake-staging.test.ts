@@ -1,3 +1,5 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -26,6 +28,16 @@ const expire = (days: number) => ({ Id: 'expire-staging', Prefix: WeatherContrac
 describe('RefinedLake staging lifecycle', () => {
   test('by default, staging moves to Standard-IA after 30 days and is never deleted', () => {
     expect(stagingRules({})).toEqual([toInfrequentAccess(30)]);
+  });
+
+  test('the documented defaults are the ones synthesized', () => {
+    const assembly = JSON.parse(readFileSync(join(__dirname, '..', '..', '.jsii'), 'utf-8'));
+    const defaults = Object.fromEntries(assembly.types['cdk-weather-pipeline.RefinedLakeProps'].properties
+      .map((prop: any) => [prop.name, prop.docs.default]));
+    expect(defaults.stagingInfrequentAccessAfter).toMatch(/^Duration\.days\(30\), unless `stagingExpiration` is 60 days or less: then no transition/);
+    expect(defaults.stagingExpiration).toBe('- never');
+    expect(stagingRules({}).flatMap((rule) => rule.Transitions.map((t: any) => t.TransitionInDays))).toEqual([30]);
+    expect(stagingRules({}).filter((rule) => rule.ExpirationInDays !== undefined)).toEqual([]);
   });
 
   test('the ages you set', () => {
