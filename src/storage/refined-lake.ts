@@ -139,10 +139,10 @@ export interface RefinedLakeProps extends DataZoneProps, RefinedLakeDataProps {
    * Staging only grows (every batch adds a file per city), and past its first weeks it is read by history-wide
    * analyses (forecast error by lead time) rather than every day: Standard-IA stores it for about half the price of
    * Standard and charges per GB retrieved, so it pays while an old byte is read less than about once a month (Athena
-   * reads only the Parquet columns a query needs). S3 does not transition objects smaller than 128 KiB: with the
-   * default ingestion (8 days of hours per fetch, about 20 KB per city and batch) the files stay in Standard and no
-   * transition fee is paid for them; larger ones (a long `pastDays`) move. Set a later age to keep staging in
-   * Standard longer.
+   * reads only the Parquet columns a query needs). S3 does not transition objects smaller than 128 KiB, and a staging
+   * file holds one city's hours of one fetch (13 KB for the ingestion's default 192 hours, 54 KB for 2,400, measured
+   * in docs/data-contract.md): such files stay in Standard and pay no transition fee; the rule acts on files past
+   * 128 KiB. What bounds the zone is `stagingExpiration`. Set a later age to keep staging in Standard longer.
    *
    * @default Duration.days(30), unless `stagingExpiration` is 60 days or less: then no transition (Standard-IA
    * bills at least 30 days of storage, so files deleted within 30 days of their transition would cost more there)
