@@ -81,6 +81,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       // Synthesizing stacks and running cdk-nag is CPU heavy on a 2-core machine.
       testTimeout: 120_000,
+      // CDK's default template validation is off in the test files but one (test/jest-setup.ts says why).
+      setupFiles: ['<rootDir>/test/jest-setup.ts'],
     },
     // Snapshots are checked, never silently rewritten: update them on purpose with `npx jest -u`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
