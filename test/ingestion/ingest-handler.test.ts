@@ -26,7 +26,9 @@ const BREST = { name: 'Brest', latitude: 48.3904, longitude: -4.4861 };
 const CITIES = [GYOR, SLC, PARIS, SAINT_ETIENNE, LYON, NICE, LILLE, BREST];
 
 const MAX_ATTEMPTS = 3;
-const REQUEST_TIMEOUT_MS = 300;
+// Long enough that no answering request times out on a loaded machine (an attempt that did would be retried and
+// change the counts these tests assert); the stalled city answers far later than that.
+const REQUEST_TIMEOUT_MS = 3_000;
 const SCHEDULED_TIME = '2025-06-01T06:15:00Z';
 const BATCH_ID = '20250601T061500Z';
 const INGEST_DATE = '2025-06-01';
@@ -70,7 +72,7 @@ function scriptAll(): void {
   ]);
   api.script(SAINT_ETIENNE.latitude, [{ status: 200, body: fixture('forecast-saint-etienne-nulls.json') }]);
   api.script(LYON.latitude, [{ status: 400, body: fixture('error-400-invalid-variable.json') }]);
-  api.script(NICE.latitude, [{ status: 200, body: fixture('forecast-gyor-gmt-48h.json'), delayMs: 2_000 }]);
+  api.script(NICE.latitude, [{ status: 200, body: fixture('forecast-gyor-gmt-48h.json'), delayMs: 30_000 }]);
   api.script(LILLE.latitude, [{ status: 200, body: fixture('truncated-gyor.json') }]);
   api.script(BREST.latitude, [{ status: 200, body: fixture('error-200-api-error.json') }]);
 }
