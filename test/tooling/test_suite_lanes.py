@@ -3,6 +3,7 @@ test exactly once, so that running side by side drops nothing."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 
 
 def collected(*args: str) -> list[str]:
@@ -19,17 +21,47 @@ def collected(*args: str) -> list[str]:
     return [line for line in done.stdout.splitlines() if "::" in line]
 
 
-def test_the_pytest_lanes_of_the_full_suite_select_every_test_once():
+def lanes_of_the_full_suite() -> list[str]:
     steps = json.loads((ROOT / ".projen" / "tasks.json").read_text())["tasks"]["test:all"]["steps"]
     lanes = next(step["exec"] for step in steps if step.get("name") == "lanes")
-    expressions = [m.group(1) or m.group(2) for m in re.finditer(r'test:python -m (?:"([^"]+)"|(\w+))', lanes)]
-    assert expressions == ["bindings", "not bindings and not trino", "trino"], lanes
-    everything = collected()
+    return [m.group(1) or m.group(2) for m in re.finditer(r'test:python -m (?:"([^"]+)"|(\w+))', lanes)]
+
+
+def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
+    expressions = lanes_of_the_full_suite()
+    assert expressions == ["bindings", "not bindings and not trino", "trino"], expressions
+    # One collection (each one imports PySpark and the test modules: seconds on a busy machine), with a plugin that
+    # evaluates every lane's expression as `-m` would; its list of tests must be the plain collection's.
+    out = tmp_path / "selection.json"
+    env = {**os.environ, "PYTHONPATH": str(HERE), "LANE_SELECTION_EXPRESSIONS": json.dumps(expressions),
+           "LANE_SELECTION_OUT": str(out)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "-p", "lane_selection"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    everything = [line for line in done.stdout.splitlines() if "::" in line]
+    selection = json.loads(out.read_text())
     assert len(everything) > 50
-    by_lane = {expression: collected("-m", expression) for expression in expressions}
+    assert sorted(selection) == sorted(everything)
+    by_lane = {expression: [test for test, lanes in selection.items() if expression in lanes] for expression in expressions}
     selected = Counter(test for tests in by_lane.values() for test in tests)
     assert sorted(selected) == sorted(everything)
     assert [test for test, times in selected.items() if times > 1] == []
     # The markers follow the folders (conftest.py): the binding tests in their lane, the SQL and the local run in Trino's.
     assert sorted(by_lane["bindings"]) == sorted(t for t in everything if t.startswith("test/bindings/"))
     assert sorted(by_lane["trino"]) == sorted(t for t in everything if t.startswith(("test/catalog/", "test/local_run/test_local_run.py")))
+
+
+def test_the_lane_plugin_selects_what_pytest_m_selects(tmp_path):
+    """The plugin's evaluation is `-m`'s: for one lane, the tests it selects are the ones `pytest -m` collects."""
+    expression = "trino"
+    out = tmp_path / "selection.json"
+    env = {**os.environ, "PYTHONPATH": str(HERE), "LANE_SELECTION_EXPRESSIONS": json.dumps([expression]),
+           "LANE_SELECTION_OUT": str(out)}
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           "-p", "lane_selection", "test/catalog", "test/local_run"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    by_plugin = sorted(test for test, lanes in json.loads(out.read_text()).items() if expression in lanes)
+    assert by_plugin == sorted(collected("-m", expression, "test/catalog", "test/local_run"))
+    assert any(t.startswith("test/local_run/test_report.py") for t in json.loads(out.read_text()))  # not selected
+    assert not any(t.startswith("test/local_run/test_report.py") for t in by_plugin)
