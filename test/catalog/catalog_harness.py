@@ -19,6 +19,7 @@ import sys
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -27,6 +28,9 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 
 import lake_fixture  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "src" / "etl" / "script" / "tests"))
+import two_source_landing  # noqa: E402
 from trino_local import TrinoServer  # noqa: E402
 from java_runtimes import spark_java_home  # noqa: E402  (trino_local puts scripts/ on the path)
 
@@ -90,17 +94,49 @@ class Lake:
         self.early = lake_fixture.early_batch(self.landing, self.fetched_at)
         self.early_run_id = "catalog-early-run"
         self.forecast_refined = root / "refined-forecast"
+        # The two-source lake (test_catalog_sources.py): Open-Meteo and MET Norway bodies in one batch, refined with
+        # the contract listing both sources; and a lake where Oslo has MET Norway's hours only.
+        self.two_sources = TwoSourceLakes(root / "two-sources")
 
     def build(self) -> None:
+        """All the ETL runs of the catalog tests, in one Spark process (one JVM start and warm-up, not one per lake)."""
         processed = self.processed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         run_etl([(self.landing, self.refined, self.good, self.good_run_id, processed),
                  (self.bad_landing, self.bad_refined, self.bad, self.bad_run_id, processed),
                  (self.landing, self.monthly_refined, self.good, self.good_run_id, processed, json.dumps(self.monthly_contract)),
                  (self.landing, self.forecast_refined, self.early, self.early_run_id, processed),
-                 (self.landing, self.forecast_refined, self.good, self.good_run_id, processed)])
+                 (self.landing, self.forecast_refined, self.good, self.good_run_id, processed),
+                 *self.two_sources.runs()])
         self.good_summary = run_summary(self.refined, self.good_run_id)
         self.bad_summary = run_summary(self.bad_refined, self.bad_run_id)
         self.monthly_summary = run_summary(self.monthly_refined, self.good_run_id)
+
+
+class TwoSourceLakes:
+    """The landing of src/etl/script/tests/two_source_landing.py (Open-Meteo and MET Norway for Oslo in one batch)
+    and its refined lake; plus a landing and lake where Oslo has MET Norway's hours only."""
+
+    RUN_ID = "catalog-two-sources"
+    PROCESSED_AT = "2026-05-07T07:00:00Z"
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.landing, self.refined = root / "landing", root / "refined"
+        self.met_landing, self.met_refined = root / "landing-met-only", root / "refined-met-only"
+        self.manifest = two_source_landing.two_source_landing(str(self.landing))
+        met_key = two_source_landing.raw_key("met-norway", "oslo", "m1")
+        two_source_landing.write(str(self.met_landing), met_key, (self.landing / met_key).read_text(encoding="utf-8"))
+        self.met_manifest = two_source_landing.write_manifest(
+            str(self.met_landing), "m1", [(met_key, "oslo", "Oslo", f"{two_source_landing.DAY}T05:40:00.000Z")])
+        with open(two_source_landing.ALL_SOURCES_CONTRACT, encoding="utf-8") as handle:
+            self.contract = handle.read()
+
+    def runs(self) -> list:
+        """The two ETL runs, as `run_etl` takes them."""
+        return [(self.landing, self.refined, SimpleNamespace(manifest_key=self.manifest), self.RUN_ID,
+                 self.PROCESSED_AT, self.contract),
+                (self.met_landing, self.met_refined, SimpleNamespace(manifest_key=self.met_manifest), self.RUN_ID,
+                 self.PROCESSED_AT, self.contract)]
 
 
 def execute(connection, sql: str, parameters: list | None = None) -> list:

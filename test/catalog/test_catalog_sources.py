@@ -9,11 +9,10 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
-from catalog_harness import QUERIES, execute, query, run_etl
+from catalog_harness import QUERIES, TwoSourceLakes, execute, query
 
 ETL_TESTS = Path(__file__).resolve().parents[2] / "src" / "etl" / "script" / "tests"
 sys.path.insert(0, str(ETL_TESTS))
@@ -23,7 +22,7 @@ import two_source_landing as landing_fixture  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 DAY = landing_fixture.DAY
-RUN_ID = "catalog-two-sources"
+RUN_ID = TwoSourceLakes.RUN_ID
 # The values of oslo-compact.json, 06:00Z to 12:00Z (m/s in the body).
 MET_TEMPERATURE = [9.4, 10.6, 11.9, 12.3, 12.0, 12.8, 13.5]
 MET_WIND_MS = [3.1, 3.6, 4.2, 5.0, 5.4, 4.8, 4.4]
@@ -33,21 +32,9 @@ MET_SYMBOL = ["partlycloudy_day", "cloudy", "lightrain", "rain", "lightsleet", "
 
 @pytest.fixture(scope="module")
 def two_sources(lake, catalog):
-    """The two-source batch refined by the ETL (with the contract listing both sources) into a lake Trino sees."""
-    root = lake.root / "two-sources"
-    landing, refined = root / "landing", root / "refined"
-    manifest = landing_fixture.two_source_landing(str(landing))
-    # A second lake where Oslo has MET Norway's hours only: the one a check for both sources must fail on.
-    met_landing = root / "landing-met-only"
-    met_key = landing_fixture.raw_key("met-norway", "oslo", "m1")
-    landing_fixture.write(str(met_landing), met_key, (landing / met_key).read_text(encoding="utf-8"))
-    met_manifest = landing_fixture.write_manifest(str(met_landing), "m1", [(met_key, "oslo", "Oslo", f"{DAY}T05:40:00.000Z")])
-    with open(landing_fixture.ALL_SOURCES_CONTRACT, encoding="utf-8") as handle:
-        contract = handle.read()
-    run_etl([(landing, refined, SimpleNamespace(manifest_key=manifest), RUN_ID, "2026-05-07T07:00:00Z", contract),
-             (met_landing, root / "refined-met-only", SimpleNamespace(manifest_key=met_manifest), RUN_ID,
-              "2026-05-07T07:00:00Z", contract)])
-    with catalog.over(refined):
+    """The two-source batch refined by the ETL (with the contract listing both sources) into a lake Trino sees; the
+    session's `lake` fixture runs it with the other lakes' runs (catalog_harness.TwoSourceLakes)."""
+    with catalog.over(lake.two_sources.refined):
         yield catalog
 
 
@@ -104,12 +91,12 @@ def test_partitions_not_empty_checks_each_expected_source(two_sources, lake):
     values = {"firstDate": DAY, "lastDate": DAY, "citySlugs": "oslo"}
     [both] = two_sources.run(check, {**values, "sourceIds": "met-norway,open-meteo"})
     assert (both["passed"], both["expected_partitions"], both["empty_partitions"]) == (True, 2, 0)
-    two_sources.point_at(lake.root / "two-sources" / "refined-met-only")
+    two_sources.point_at(lake.two_sources.met_refined)
     try:
         [met_only] = two_sources.run(check, {**values, "sourceIds": "met-norway"})
         [missing] = two_sources.run(check, {**values, "sourceIds": "met-norway,open-meteo"})
     finally:
-        two_sources.point_at(lake.root / "two-sources" / "refined")
+        two_sources.point_at(lake.two_sources.refined)
     assert (met_only["passed"], met_only["expected_partitions"]) == (True, 1)
     assert (missing["passed"], missing["expected_partitions"], missing["empty_partitions"]) == (False, 2, 1)
     assert missing["empty_partition_list"] == f"{DAY}/oslo/open-meteo"
@@ -123,7 +110,7 @@ def test_values_in_range_checks_the_source_only_columns(two_sources):
 
 
 def test_the_etl_summary_names_the_sources_it_wrote(lake, two_sources):
-    summaries = list((lake.root / "two-sources" / "refined" / "weather" / "run-summaries").glob(f"date=*/{RUN_ID}.json"))
+    summaries = list((lake.two_sources.refined / "weather" / "run-summaries").glob(f"date=*/{RUN_ID}.json"))
     assert len(summaries) == 1
     assert json.loads(summaries[0].read_text(encoding="utf-8"))["hourly_sources"] == ["met-norway", "open-meteo"]
 
