@@ -190,9 +190,10 @@ project.addTask('rosetta', {
 });
 
 // Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, then four independent lanes side
-// by side (scripts/lanes): jest + eslint; the rosetta examples, the Python, Java and Go packages (jsii-pacmak) and the
-// binding tests; the Glue script's tests and the template checkers; the SQL on Trino and the local run. Nothing is left
-// out: the three pytest lanes' markers (bindings / not bindings and not trino / trino) select every test once.
+// by side (scripts/lanes): jest + eslint; the rosetta examples, the Python, Java and Go packages (jsii-pacmak), the
+// binding tests and the template checkers (in the lane that is otherwise the shortest); the Glue script's tests; the
+// SQL on Trino and the local run. Nothing is left out: the three pytest lanes' markers (bindings or checkers / not
+// bindings and not checkers and not trino / trino) select every test once (test/tooling/test_suite_lanes.py).
 // On CI, generated files and eslint --fix must leave the tree as committed.
 project.addTask('test:all', {
   description: 'Run every test the project has (the README test command calls this)',
@@ -207,8 +208,8 @@ project.addTask('test:all', {
         'scripts/lanes',
         "'typescript=npx projen test'",
         // rosetta first: jsii-pacmak then reuses its translations (.jsii.tabl.json) instead of translating live.
-        `'bindings=npx projen rosetta && npx projen ${bindings.name} && npx projen ${pytest.name} -m bindings'`,
-        `'spark=npx projen ${pytest.name} -m \"not bindings and not trino\"'`,
+        `'bindings=npx projen rosetta && npx projen ${bindings.name} && npx projen ${pytest.name} -m \"bindings or checkers\"'`,
+        `'spark=npx projen ${pytest.name} -m \"not bindings and not checkers and not trino\"'`,
         `'trino=npx projen ${pytest.name} -m trino'`,
       ].join(' '),
     },

@@ -29,7 +29,7 @@ def lanes_of_the_full_suite() -> list[str]:
 
 def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     expressions = lanes_of_the_full_suite()
-    assert expressions == ["bindings", "not bindings and not trino", "trino"], expressions
+    assert expressions == ["bindings or checkers", "not bindings and not checkers and not trino", "trino"], expressions
     # One collection (each one imports PySpark and the test modules: seconds on a busy machine), with a plugin that
     # evaluates every lane's expression as `-m` would; its list of tests must be the plain collection's.
     out = tmp_path / "selection.json"
@@ -46,8 +46,9 @@ def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     selected = Counter(test for tests in by_lane.values() for test in tests)
     assert sorted(selected) == sorted(everything)
     assert [test for test, times in selected.items() if times > 1] == []
-    # The markers follow the folders (conftest.py): the binding tests in their lane, the SQL and the local run in Trino's.
-    assert sorted(by_lane["bindings"]) == sorted(t for t in everything if t.startswith("test/bindings/"))
+    # The markers follow the folders (conftest.py): the binding tests and the template checkers in one lane, the SQL
+    # and the local run in Trino's.
+    assert sorted(by_lane["bindings or checkers"]) == sorted(t for t in everything if t.startswith(("test/bindings/", "test/compliance/")))
     assert sorted(by_lane["trino"]) == sorted(t for t in everything if t.startswith(("test/catalog/", "test/local_run/test_local_run.py")))
 
 
