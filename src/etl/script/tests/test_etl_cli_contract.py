@@ -30,7 +30,8 @@ def cli_run(tmp_path_factory):
                "--landing_uri", landing, "--refined_uri", str(refined), "--manifest_key", B1_MANIFEST,
                "--run_id", "cli-1", "--contract_json", contract_text, "--processed_at", "2026-05-09T12:00:00Z"]
     env = dict(os.environ, SPARK_MASTER="local[2]")
-    result = subprocess.run(command, cwd=str(base), env=env, capture_output=True, text=True, timeout=300)
+    # A guard against a hung run, not a speed check: a fresh JVM and a full run take minutes on a busy 2-core machine.
+    result = subprocess.run(command, cwd=str(base), env=env, capture_output=True, text=True, timeout=1200)
     return {"result": result, "refined": refined, "contract": json.loads(contract_text)}
 
 
