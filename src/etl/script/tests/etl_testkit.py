@@ -1,4 +1,4 @@
-"""Shared helpers for the Glue script's tests: one local SparkSession per module, fixture landing zones, runs."""
+"""Shared helpers for the Glue script's tests: one local SparkSession per pytest process, fixture landing zones, runs."""
 
 import json
 import os
@@ -39,9 +39,12 @@ def load_contract():
         return json.load(handle)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark():
-    """One small local session per test module (the suite must stay fast on 2 shared cores)."""
+    """One small local session for the whole pytest process (the suite must stay fast on 2 shared cores): a new
+    SparkContext per module cost a context start and a cold planner each time. Tests that change a setting restore
+    it (`session_conf`); the script's own settings (`configure_session`) are applied by every run anyway, and once
+    here so that no test sees a different session depending on which module ran first."""
     from pyspark.sql import SparkSession
 
     session = (SparkSession.builder.master("local[2]").appName("weather-etl-tests")
@@ -53,6 +56,7 @@ def spark():
                .config("spark.driver.memory", "1g")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
+    weather_etl.configure_session(session)
     yield session
     session.stop()
 
