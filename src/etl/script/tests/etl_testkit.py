@@ -1,5 +1,7 @@
 """Shared helpers for the Glue script's tests: one local SparkSession per pytest process, fixture landing zones, runs."""
 
+import copy
+import hashlib
 import json
 import os
 import shutil
@@ -59,6 +61,40 @@ def spark():
     weather_etl.configure_session(session)
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def b1_lake(spark, tmp_path_factory):
+    """Batch b1 refined once per pytest process (run r1, the default contract, PROCESSED_AT) into a fresh lake:
+    several modules start from that state. Tests read it and never change it; one that continues from it works on
+    `copy_lake`. The session's end checks that no file of it changed."""
+    base = tmp_path_factory.mktemp("b1-lake")
+    landing = copy_landing(base / "landing")
+    refined = base / "refined"
+    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+    before = tree_fingerprint(base)
+    yield {"landing": landing, "refined": refined, "summary": summary}
+    assert tree_fingerprint(base) == before, "a test changed the shared b1 lake: work on copy_lake(b1_lake, ...)"
+
+
+def tree_fingerprint(folder):
+    """Relative path -> (modification time, content hash) of every file under `folder`."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            full = os.path.join(root, name)
+            with open(full, "rb") as handle:
+                found[os.path.relpath(full, folder)] = (os.stat(full).st_mtime_ns, hashlib.sha256(handle.read()).hexdigest())
+    return found
+
+
+def copy_lake(lake, dest, with_landing=False):
+    """A copy of `lake`'s refined folder (files, bytes and modification times) under `dest`, to change; its landing
+    too if `with_landing` (a test that changes landing files), else the same landing, read only."""
+    os.makedirs(dest, exist_ok=True)
+    refined = shutil.copytree(lake["refined"], os.path.join(dest, "refined"))
+    landing = shutil.copytree(lake["landing"], os.path.join(dest, "landing")) if with_landing else lake["landing"]
+    return {"landing": str(landing), "refined": type(lake["refined"])(refined), "summary": copy.deepcopy(lake["summary"])}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, PROCESSED_AT, copy_landing, parquet_files,
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, PROCESSED_AT, copy_lake, copy_landing, parquet_files,
                       parquet_footer_schema, raw_key,
                       read_table, run_batch, session_conf)
 import weather_etl
@@ -28,11 +28,11 @@ INCH_TO_MM = 25.4
 
 
 @pytest.fixture(scope="module")
-def batch(spark, tmp_path_factory):
-    base = tmp_path_factory.mktemp("batch")
-    landing = copy_landing(base / "landing")
-    refined = base / "refined"
-    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+def batch(spark, tmp_path_factory, b1_lake):
+    # b1's first run (r1) is the session's (etl_testkit.b1_lake); this module continues on a copy of that lake, and
+    # of its landing (test_within_batch_duplicates_are_superseded changes the landing files' times).
+    lake = copy_lake(b1_lake, tmp_path_factory.mktemp("batch"), with_landing=True)
+    landing, refined, summary = lake["landing"], lake["refined"], lake["summary"]
     contract = weather_etl.load_contract()
     hourly = read_table(spark, refined / "weather/hourly", weather_etl.hourly_schema(contract))
     quarantine = read_table(spark, refined / "weather/quarantine", weather_etl.quarantine_schema(contract))

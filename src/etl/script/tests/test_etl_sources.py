@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 
-from etl_testkit import B1_MANIFEST, copy_landing, read_table, run_batch
+from etl_testkit import B1_MANIFEST, copy_lake, read_table, run_batch
 from two_source_landing import ALL_SOURCES_CONTRACT, DAY, MS_TO_KMH, later_met_oslo, raw_key, two_source_landing
 import weather_etl
 
@@ -182,13 +182,17 @@ def test_latest_fetch_wins_per_source(lake):
         assert rows[("open-meteo", "oslo", datetime(2026, 5, 7, h))] == lake["rows_rerun"][("open-meteo", "oslo", datetime(2026, 5, 7, h))]
 
 
-def test_open_meteo_output_is_the_same_with_both_sources_configured(spark, tmp_path):
-    """Batch b1 (Open-Meteo only) refined with the default and with the two-source contract: the same rows."""
-    landing = copy_landing(tmp_path / "landing")
+def test_open_meteo_output_is_the_same_with_both_sources_configured(spark, tmp_path, b1_lake):
+    """Batch b1 (Open-Meteo only) refined with the default and with the two-source contract: the same rows. The
+    default run is the session's (etl_testkit.b1_lake: r1 of b1 into a fresh lake); the other reads its landing."""
+    landing = b1_lake["landing"]
     results = []
     for name, extra in (("default", ()), ("both", contract_args())):
-        refined = tmp_path / name
-        summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST, extra=extra)
+        if name == "default":
+            refined, summary = b1_lake["refined"], b1_lake["summary"]
+        else:
+            refined = tmp_path / name
+            summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST, extra=extra)
         contract = weather_etl.load_contract(extra[1] if extra else None)
         frame = read_table(spark, refined / "weather/hourly", weather_etl.hourly_schema(contract))
         results.append(({k: v for k, v in summary.items() if k not in ("started_at", "finished_at", "duration_seconds")},
@@ -204,12 +208,11 @@ def test_open_meteo_output_is_the_same_with_both_sources_configured(spark, tmp_p
     assert partitions["hourly_by_source"] == {"open-meteo": partitions["hourly"]}
 
 
-def test_lake_rows_written_before_sources_count_as_open_meteo(spark, tmp_path):
+def test_lake_rows_written_before_sources_count_as_open_meteo(spark, tmp_path, b1_lake):
     """A partition written before refined rows had a `source` column: its rows are Open-Meteo's, so a new
     Open-Meteo fetch of the same hours replaces them instead of adding a second row per hour."""
-    landing = copy_landing(tmp_path / "landing")
-    refined = tmp_path / "refined"
-    run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+    lake = copy_lake(b1_lake, tmp_path)  # b1's r1, the session's; this test rewrites its hourly table
+    landing, refined = lake["landing"], lake["refined"]
     contract = weather_etl.load_contract()
     hourly = refined / "weather/hourly"
     legacy = read_table(spark, hourly, weather_etl.hourly_schema(contract)).drop("source")
