@@ -24,6 +24,8 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY_PATTERN = r"city=([a-z0-9-]+)/[^/]+\.json$"
+INGEST_PATTERN = r"ingest_date=([0-9-]+)/city="
+BATCH_PATTERN = r"/([^/]+)\.json$"
 # Java date patterns of the contract as DuckDB strftime patterns.
 JAVA_TO_STRFTIME = {"yyyy-MM-dd": "%Y-%m-%d", "yyyy-MM": "%Y-%m"}
 
@@ -39,9 +41,20 @@ def sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def transform_sql(contract: dict, files: list[str], out: str, names: dict[str, str]) -> str:
+SQL_TYPES = {"double": "DOUBLE", "int": "INTEGER", "bigint": "BIGINT", "string": "VARCHAR", "boolean": "BOOLEAN",
+             "timestamp": "TIMESTAMP", "date": "DATE"}
+PROCESSED_AT = "TIMESTAMP '2026-01-01 00:00:00'"
+
+
+def _select(columns: list[dict], known: dict[str, str]) -> list[str]:
+    """The contract's columns in its order; a column this anchor has no value for (another source's) is a typed null."""
+    return [f"{known[c['name']]} AS {c['name']}" if c["name"] in known
+            else f"CAST(NULL AS {SQL_TYPES[c['dataType']]}) AS {c['name']}" for c in columns]
+
+
+def hours_sql(contract: dict, files: list[str], names: dict[str, str]) -> str:
+    """The batch's hours, converted: one row per city and hour, kept as a table for the writes."""
     variables = contract["variables"]
-    refined = contract["refined"]
     hourly = ", ".join([f"{json.dumps('time')} VARCHAR[]"] + [f"{json.dumps(v['apiName'])} DOUBLE[]" for v in variables])
     columns = {
         "latitude": "DOUBLE", "longitude": "DOUBLE", "elevation": "DOUBLE", "utc_offset_seconds": "BIGINT",
@@ -54,42 +67,108 @@ def transform_sql(contract: dict, files: list[str], out: str, names: dict[str, s
     for v in variables:
         cases = " ".join(f"WHEN {sql_text(u['label'])} THEN _raw_{v['column']} * {float(u['scale'])!r} + {float(u['offset'])!r}"
                          for u in v["acceptedUnits"])
-        sql_type = "INTEGER" if v["dataType"] == "int" else "DOUBLE"
-        converted.append(f"CAST(CASE hourly_units[{sql_text(v['apiName'])}] {cases} END AS {sql_type}) AS {v['column']}")
+        converted.append(f"CAST(CASE hourly_units[{sql_text(v['apiName'])}] {cases} END AS {SQL_TYPES[v['dataType']]}) "
+                         f"AS {v['column']}")
     name_map = "MAP {" + ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in names.items()) + "}" if names else None
     city_name = f"coalesce({name_map}[city], city)" if name_map else "city"
-    partition_values = {"date": f"strftime(observed_at, {sql_text(JAVA_TO_STRFTIME[refined['dateFormat']])})",
-                        "city": "city"}
-    if "monthFormat" in refined:
-        partition_values["month"] = f"strftime(observed_at, {sql_text(JAVA_TO_STRFTIME[refined['monthFormat']])})"
-    known = {"city_name": city_name, "latitude": "latitude", "longitude": "longitude", "elevation": "elevation",
-             "observed_at": "observed_at", "is_forecast": "observed_at > fetched_at", "fetched_at": "fetched_at",
-             "processed_at": "TIMESTAMP '2026-01-01 00:00:00'", "run_id": "'anchor'", "source_key": "source_key",
-             "date": partition_values["date"], **{v["column"]: v["column"] for v in variables}}
-    selected = [f"{known[c['name']]} AS {c['name']}" for c in refined["hourlyColumns"]]
-    selected += [f"{partition_values[k]} AS {k}" for k in refined["partitionKeys"] if k not in {c["name"] for c in refined["hourlyColumns"]}]
     return f"""
-COPY (
+CREATE TEMP TABLE hours AS
   WITH bodies AS (
     SELECT filename, latitude, longitude, elevation, coalesce(utc_offset_seconds, 0) AS utc_offset_seconds,
            hourly_units, hourly
     FROM read_json({file_list}, format = 'auto', columns = {columns_sql}, filename = true, ignore_errors = true,
                    hive_partitioning = false)
     WHERE hourly.time IS NOT NULL
-  ), hours AS (
-    SELECT regexp_extract(filename, {sql_text(KEY_PATTERN)}, 1) AS city, filename AS source_key,
+  ), exploded AS (
+    SELECT regexp_extract(filename, {sql_text(KEY_PATTERN)}, 1) AS city,
+           regexp_extract(filename, {sql_text(INGEST_PATTERN)}, 1) AS ingest_date,
+           regexp_extract(filename, {sql_text(BATCH_PATTERN)}, 1) AS batch_id, filename AS source_key,
            latitude, longitude, elevation, utc_offset_seconds, hourly_units,
            unnest(hourly.time) AS observed_at_raw, {exploded}
     FROM bodies
-  ), converted AS (
-    SELECT *, strptime(observed_at_raw, '%Y-%m-%dT%H:%M') - to_seconds(utc_offset_seconds) AS observed_at,
-           TIMESTAMP '2026-01-01 00:00:00' AS fetched_at, {", ".join(converted)}
-    FROM hours
   )
-  SELECT {", ".join(selected)} FROM converted
-) TO {sql_text(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({", ".join(refined["partitionKeys"])}),
-                     OVERWRITE_OR_IGNORE true)
+  SELECT city, {city_name} AS city_name, ingest_date, batch_id, source_key, latitude, longitude, elevation,
+         strptime(observed_at_raw, '%Y-%m-%dT%H:%M') - to_seconds(utc_offset_seconds) AS observed_at,
+         {PROCESSED_AT} AS fetched_at, {", ".join(converted)}
+  FROM exploded
 """
+
+
+def partition_values(refined: dict, timestamp: str) -> dict[str, str]:
+    values = {"date": f"strftime({timestamp}, {sql_text(JAVA_TO_STRFTIME[refined['dateFormat']])})", "city": "city"}
+    if "monthFormat" in refined:
+        values["month"] = f"strftime({timestamp}, {sql_text(JAVA_TO_STRFTIME[refined['monthFormat']])})"
+    return values
+
+
+def copy_sql(select: str, out: str, keys: list[str]) -> str:
+    return (f"COPY ({select}) TO {sql_text(out)} (FORMAT parquet, COMPRESSION snappy, PARTITION_BY ({', '.join(keys)}), "
+            f"OVERWRITE_OR_IGNORE true)")
+
+
+def hourly_sql(contract: dict, out: str) -> str:
+    refined = contract["refined"]
+    known = {"city_name": "city_name", "latitude": "latitude", "longitude": "longitude", "elevation": "elevation",
+             "observed_at": "observed_at", "is_forecast": "observed_at > fetched_at", "fetched_at": "fetched_at",
+             "processed_at": PROCESSED_AT, "run_id": "'anchor'", "source_key": "source_key",
+             "source": sql_text(contract["source"]), **{v["column"]: v["column"] for v in contract["variables"]}}
+    values = partition_values(refined, "observed_at")
+    selected = _select(refined["hourlyColumns"], known)
+    names = {c["name"] for c in refined["hourlyColumns"]}
+    selected += [f"{values[k]} AS {k}" for k in refined["partitionKeys"] if k not in names]
+    return copy_sql(f"SELECT {', '.join(selected)} FROM hours", out, refined["partitionKeys"])
+
+
+def staging_sql(contract: dict, out: str) -> str:
+    """Every hour of every fetch under `ingest_date=/city=`, one folder per batch (renamed to `<batch>.parquet` after)."""
+    refined = contract["refined"]
+    known = {"source": sql_text(contract["source"]), "city_name": "city_name", "latitude": "latitude",
+             "longitude": "longitude", "elevation": "elevation", "observed_at": "observed_at",
+             "is_forecast": "observed_at > fetched_at",
+             "lead_time_hours": "(epoch(observed_at) - epoch(fetched_at)) / 3600.0", "fetched_at": "fetched_at",
+             "processed_at": PROCESSED_AT, "run_id": "'anchor'", "source_key": "source_key", "batch_id": "batch_id",
+             **{v["column"]: v["column"] for v in contract["variables"]}}
+    keys = list(refined["stagingPartitionKeys"])
+    selected = _select(refined["stagingColumns"], known) + [f"{k} AS {k}" for k in keys] + ["batch_id AS staged_batch"]
+    return copy_sql(f"SELECT {', '.join(selected)} FROM hours", out, [*keys, "staged_batch"])
+
+
+def daily_sql(contract: dict, out: str) -> str:
+    """One row per city and UTC day, the script's aggregates (the most frequent code, the highest on a tie)."""
+    refined = contract["refined"]
+    date_format = sql_text(JAVA_TO_STRFTIME[refined["dateFormat"]])
+    known = {"source": sql_text(contract["source"]), "city_name": "city_name", "day": "day",
+             "temperature_min_c": "temperature_min_c", "temperature_max_c": "temperature_max_c",
+             "temperature_mean_c": "temperature_mean_c", "precipitation_sum_mm": "precipitation_sum_mm",
+             "wind_speed_max_kmh": "wind_speed_max_kmh", "dominant_weather_code": "dominant_weather_code",
+             "hours_present": "hours_present", "is_complete": "hours_present = 24",
+             "has_forecast_hours": "forecast_hours > 0", "processed_at": PROCESSED_AT, "run_id": "'anchor'"}
+    values = partition_values(refined, "day")
+    keys = list(refined["dailyPartitionKeys"])
+    selected = _select(refined["dailyColumns"], known) + [f"{values[k]} AS {k}" for k in keys]
+    return copy_sql(f"""
+SELECT {', '.join(selected)} FROM (
+  SELECT city, CAST(observed_at AS DATE) AS day, max(city_name) AS city_name,
+         min(temperature_c) AS temperature_min_c, max(temperature_c) AS temperature_max_c,
+         avg(temperature_c) AS temperature_mean_c, sum(precipitation_mm) AS precipitation_sum_mm,
+         max(wind_speed_kmh) AS wind_speed_max_kmh, CAST(count(*) AS INTEGER) AS hours_present,
+         count(*) FILTER (WHERE observed_at > fetched_at) AS forecast_hours,
+         arg_max(weather_code, (code_n, weather_code)) AS dominant_weather_code
+  FROM (SELECT *, count(*) OVER (PARTITION BY city, CAST(observed_at AS DATE), weather_code) AS code_n FROM hours)
+  GROUP BY city, day
+)""", out, keys)
+
+
+def name_staging_files(root: Path) -> int:
+    """DuckDB names its files `data_0.parquet`: move each batch's file to `<partition>/<batch id>.parquet`."""
+    moved = 0
+    for folder in sorted(root.glob("*/*/staged_batch=*")):
+        batch = folder.name.split("=", 1)[1]
+        for file in folder.glob("*.parquet"):
+            file.rename(folder.parent / f"{batch}.parquet")
+            moved += 1
+        folder.rmdir()
+    return moved
 
 
 def main() -> int:
@@ -100,6 +179,8 @@ def main() -> int:
     source.add_argument("--manifest_key")
     source.add_argument("--raw_prefix")
     parser.add_argument("--contract", help="'monthly' (test/catalog/queries.json) or a contract JSON file (default: the script's)")
+    parser.add_argument("--layers", choices=["hourly", "all"], default="hourly",
+                        help="'hourly' (the issue's anchor) or 'all': also the staging and daily layers, as the script writes them")
     opts = parser.parse_args()
     clock = time.monotonic()
     contract = load_contract(opts.contract)
@@ -112,12 +193,30 @@ def main() -> int:
         files = [str(landing / prefix.rstrip("/") / "**" / "*.json")]
     generated = landing / "generated.json"
     names = json.loads(generated.read_text())["cities_json"] if generated.exists() else {}
-    out = str(Path(opts.refined).resolve() / contract["refined"]["hourlyPrefix"].strip("/"))
+    refined_root = Path(opts.refined).resolve()
+    out = str(refined_root / contract["refined"]["hourlyPrefix"].strip("/"))
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect()
-    connection.execute(transform_sql(contract, files, out, names))
-    rows = connection.execute(f"SELECT count(*) FROM read_parquet({sql_text(out + '/**/*.parquet')})").fetchone()[0]
-    print(json.dumps({"engine": f"duckdb {duckdb.__version__}", "rows": rows, "seconds": round(time.monotonic() - clock, 2)}))
+    steps = {}
+
+    def step(name: str, sql: str) -> None:
+        began = time.monotonic()
+        connection.execute(sql)
+        steps[name] = round(time.monotonic() - began, 2)
+
+    step("read", hours_sql(contract, files, names))
+    step("hourly", hourly_sql(contract, out))
+    result = {"engine": f"duckdb {duckdb.__version__}", "layers": opts.layers,
+              "rows": connection.execute(f"SELECT count(*) FROM read_parquet({sql_text(out + '/**/*.parquet')})").fetchone()[0]}
+    if opts.layers == "all":
+        staging = refined_root / contract["refined"]["stagingPrefix"].strip("/")
+        step("staging", staging_sql(contract, str(staging)))
+        result["staging_files"] = name_staging_files(staging)
+        daily = str(refined_root / contract["refined"]["dailyPrefix"].strip("/"))
+        step("daily", daily_sql(contract, daily))
+        result["daily_rows"] = connection.execute(
+            f"SELECT count(*) FROM read_parquet({sql_text(daily + '/**/*.parquet')})").fetchone()[0]
+    print(json.dumps({**result, "steps_s": steps, "seconds": round(time.monotonic() - clock, 2)}))
     return 0
 
 

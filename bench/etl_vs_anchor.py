@@ -9,7 +9,10 @@ Per repetition, one after the other on the same data, each into an empty refined
   with its own session settings (`local[2]`, Spark's default 1 GiB driver memory);
 - `before` (with `--before`): the same command with another copy of the script, e.g. the one on `main` before a change
   (`git show main:src/etl/script/weather_etl.py`, with its contract.json beside it);
-- `anchor`: `bench/anchor_duckdb.py` in `.venv-bench` (scripts/python-env .venv-bench requirements-bench.txt).
+- `anchor`: `bench/anchor_duckdb.py` in `.venv-bench` (scripts/python-env .venv-bench requirements-bench.txt): the
+  issue's anchor, the hourly layer only;
+- `anchor-all` (unless `--hourly_anchor_only`): the same anchor writing also the staging and daily layers in the
+  contract's layout, the same work as the script's three layers.
 Measured per process: wall time (whole process: interpreter, JVM and Spark start-up included), peak RSS of its
 process tree (sampled from /proc every 50 ms), Parquet bytes, files and files per partition, and the load average.
 Prints per engine the medians and, per repetition, the ratio of each engine's wall time to the anchor's.
@@ -48,6 +51,7 @@ class TreeSampler(threading.Thread):
 
 
 def measure(command: list[str], env: dict, log: Path) -> dict:
+    """One process: wall time, peak RSS of its tree, the load average before and after."""
     load = os.getloadavg()[0]
     clock = time.monotonic()
     with open(log, "w", encoding="utf-8") as out:
@@ -75,9 +79,23 @@ def script_command(script: Path, opts, refined: Path, generated: dict, run_id: s
     return command
 
 
-def anchor_command(opts, refined: Path) -> list[str]:
+def layer_stats(refined: Path) -> dict:
+    """Per layer (hourly, staging, daily): Parquet files, bytes and the most files in one partition folder."""
+    stats = {}
+    for layer in ("hourly", "staging", "daily"):
+        per_folder: dict[Path, int] = {}
+        size = 0
+        for file in (refined / "weather" / layer).rglob("*.parquet"):
+            per_folder[file.parent] = per_folder.get(file.parent, 0) + 1
+            size += file.stat().st_size
+        stats[layer] = {"files": sum(per_folder.values()), "bytes": size,
+                        "files_per_partition_max": max(per_folder.values(), default=0)}
+    return {"layers": stats}
+
+
+def anchor_command(opts, refined: Path, layers: str = "hourly") -> list[str]:
     command = [str(ROOT / ".venv-bench" / "bin" / "python"), str(BENCH / "anchor_duckdb.py"), "--landing", opts.landing,
-               "--refined", str(refined)]
+               "--refined", str(refined), "--layers", layers]
     command += ["--manifest_key", opts.manifest_key] if opts.manifest_key else \
         (["--raw_prefix", opts.raw_prefix] if opts.raw_prefix else [])
     if opts.contract:
@@ -94,8 +112,16 @@ def main() -> int:
     source.add_argument("--manifest_key")
     source.add_argument("--raw_prefix")
     parser.add_argument("--contract", help="'monthly' or a contract JSON file (default: the script's contract.json)")
-    parser.add_argument("--before", help="another copy of weather_etl.py to run in each repetition (e.g. main's)")
+    parser.add_argument("--before", action="append", default=[],
+                        help="another copy of weather_etl.py to run in each repetition (e.g. main's); repeatable, "
+                             "NAME=PATH names the engine (default 'before')")
+    parser.add_argument("--script", default=str(SCRIPT), help="the script run as engine 'script' (default: the worktree's)")
     parser.add_argument("--label", default="run")
+    parser.add_argument("--chmod_fs", action="store_true",
+                        help="run 'script' on Hadoop's own local file system (a chmod process per file) instead of "
+                             "scripts/spark_local_fs.py's; the 'before' engines always run on Hadoop's own")
+    parser.add_argument("--hourly_anchor_only", action="store_true",
+                        help="run only the issue's anchor (hourly layer), not also 'anchor-all' (hourly, staging, daily)")
     parser.add_argument("--out")
     opts = parser.parse_args()
 
@@ -103,13 +129,24 @@ def main() -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
     from java_runtimes import spark_java_home  # noqa: E402  (Java 17 from PyPI in .tools/, or SPARK_JAVA_HOME)
     env["JAVA_HOME"] = str(spark_java_home())
+    env.pop("SPARK_CONF_DIR", None)
+    script_env = dict(env)
+    if not opts.chmod_fs:
+        # The configuration scripts/runtime-env gives local runs (tests, scripts/local-run): the local file system
+        # that sets permissions in the JVM instead of running chmod per file (scripts/spark_local_fs.py).
+        from spark_local_fs import install as local_fs_conf  # noqa: E402
+        script_env["SPARK_CONF_DIR"] = str(local_fs_conf())
     generated = json.loads((Path(opts.landing) / "generated.json").read_text())
     work = Path(opts.work)
     work.mkdir(parents=True, exist_ok=True)
-    engines = {"script": lambda refined, run_id: script_command(SCRIPT, opts, refined, generated, run_id)}
-    if opts.before:
-        engines["before"] = lambda refined, run_id: script_command(Path(opts.before), opts, refined, generated, run_id)
+    engines = {"script": lambda refined, run_id: script_command(Path(opts.script), opts, refined, generated, run_id)}
+    for before in opts.before:
+        name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
+        engines[name] = (lambda script: lambda refined, run_id: script_command(script, opts, refined, generated, run_id))(Path(path))
     engines["anchor"] = lambda refined, run_id: anchor_command(opts, refined)
+    if not opts.hourly_anchor_only:
+        # The same work as the script's three layers: hourly, staging (one file per city and batch) and daily.
+        engines["anchor-all"] = lambda refined, run_id: anchor_command(opts, refined, "all")
 
     results = []
     for rep in range(1, opts.reps + 1):
@@ -121,7 +158,9 @@ def main() -> int:
                    "days": generated["days"], "raw_files": generated["raw_files"],
                    "source": "manifest" if opts.manifest_key else "raw_prefix",
                    "contract": opts.contract or "daily (contract.json)",
-                   **measure(command(refined, run_id), env, work / f"{run_id}.log"), **output_stats(refined)}
+                   "local_fs": "in-process" if engine == "script" and not opts.chmod_fs else
+                   ("chmod" if not engine.startswith("anchor") else "-"),
+                   **measure(command(refined, run_id), script_env if engine == "script" else env, work / f"{run_id}.log"), **output_stats(refined), **layer_stats(refined)}
             if engine != "anchor":
                 summary_files = list((refined / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
                 if summary_files:
@@ -140,12 +179,15 @@ def main() -> int:
         print(f"  {engine:7s} median wall {statistics.median(r['wall_s'] for r in rows):7.2f} s, peak RSS "
               f"{statistics.median(r['peak_rss_mib'] for r in rows):6.0f} MiB, {rows[0]['parquet_bytes']:,} bytes, "
               f"{rows[0]['parquet_files']:,} files, files per partition max {max(r['files_per_partition_max'] for r in rows)}")
-    anchor = {r["rep"]: r["wall_s"] for r in results if r["engine"] == "anchor"}
-    for engine in engines:
-        if engine == "anchor":
-            continue
-        ratios = [r["wall_s"] / anchor[r["rep"]] for r in results if r["engine"] == engine]
-        print(f"  {engine} / anchor, same repetition: median {statistics.median(ratios):.1f}x ({', '.join(f'{x:.1f}' for x in ratios)})")
+    for reference in [e for e in engines if e.startswith("anchor")] + [e for e in engines if e == "before"]:
+        walls = {r["rep"]: r["wall_s"] for r in results if r["engine"] == reference}
+        for engine in engines:
+            if engine == reference or engine.startswith("anchor"):
+                continue
+            ratios = [r["wall_s"] / walls[r["rep"]] for r in results if r["engine"] == engine and r["rep"] in walls]
+            if ratios:
+                print(f"  {engine} / {reference}, same repetition: median {statistics.median(ratios):.2f}x "
+                      f"({', '.join(f'{x:.2f}' for x in ratios)})")
     return 0 if all(r["exit"] == 0 for r in results) else 1
 
 
