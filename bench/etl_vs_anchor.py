@@ -38,15 +38,49 @@ from run_etl import output_stats, tree_rss_pair  # noqa: E402
 SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
 
 
+def _tree_pids(root_pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    children.setdefault(int(handle.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    pids, stack = [], [root_pid]
+    while stack:
+        pid = stack.pop()
+        pids.append(pid)
+        stack.extend(children.get(pid, []))
+    return pids
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """utime + stime + cutime + cstime: the process's CPU and that of the children it reaped (e.g. `chmod`)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return sum(int(x) for x in handle.read().rsplit(")", 1)[1].split()[11:15])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class TreeSampler(threading.Thread):
+    """Peak RSS of the process tree, and its CPU time: per process the last value seen, summed (a process reaped
+    after it was sampled can be counted twice, in its parent's children time too; short-lived ones rarely are)."""
+
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak, self.peak_with_spawning, self.running = pid, 0, 0, True
+        self.cpu: dict[int, int] = {}
 
     def run(self):
         while self.running:
             alone, with_spawning = tree_rss_pair(self.pid)
             self.peak, self.peak_with_spawning = max(self.peak, alone), max(self.peak_with_spawning, with_spawning)
+            for pid in _tree_pids(self.pid):
+                ticks = _cpu_ticks(pid)
+                if ticks is not None:
+                    self.cpu[pid] = ticks
             time.sleep(0.05)
 
 
@@ -64,6 +98,7 @@ def measure(command: list[str], env: dict, log: Path) -> dict:
     sampler.join()
     return {"exit": code, "wall_s": round(seconds, 2), "peak_rss_mib": round(sampler.peak / 2**20),
             "peak_rss_with_spawning_mib": round(sampler.peak_with_spawning / 2**20),
+            "cpu_s": round(sum(sampler.cpu.values()) / os.sysconf("SC_CLK_TCK"), 1),
             "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
