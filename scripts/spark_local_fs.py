@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,11 +84,13 @@ def install() -> Path:
             "# Written by scripts/spark_local_fs.py: local runs only (SPARK_CONF_DIR).\n"
             f"spark.driver.extraClassPath {final_jar}\n"
             f"spark.hadoop.fs.file.impl {FILE_SYSTEM_CLASS}\n", encoding="utf-8")
-        if target.exists():
-            import shutil
-
-            shutil.rmtree(target)
-        staged.rename(target)
+        if target.exists() and not (conf / "spark-defaults.conf").is_file():
+            shutil.rmtree(target)  # an incomplete folder of an earlier version of this script
+        try:
+            staged.rename(target)
+        except OSError:
+            if not (conf / "spark-defaults.conf").is_file():  # else another process built it meanwhile
+                raise
     return conf
 
 
