@@ -287,11 +287,7 @@ export class RefinedLake extends RefinedLakeBase {
 
     const lifecycleRules: s3.LifecycleRule[] = [];
     if (props.hourlyInfrequentAccessAfter !== undefined) {
-      lifecycleRules.push({
-        id: 'hourly-to-infrequent-access',
-        prefix: this.hourlyPrefix,
-        transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: props.hourlyInfrequentAccessAfter }],
-      });
+      lifecycleRules.push(toInfrequentAccess('hourly-to-infrequent-access', this.hourlyPrefix, props.hourlyInfrequentAccessAfter));
     }
     if (props.quarantineExpiration !== undefined) {
       lifecycleRules.push({ id: 'expire-quarantine', prefix: this.quarantinePrefix, expiration: props.quarantineExpiration });
@@ -300,11 +296,7 @@ export class RefinedLake extends RefinedLakeBase {
       lifecycleRules.push({ id: 'expire-run-summaries', prefix: this.runSummaryPrefix, expiration: props.runSummaryExpiration });
     }
     if (staging.infrequentAccessAfter !== undefined) {
-      lifecycleRules.push({
-        id: 'staging-to-infrequent-access',
-        prefix: WeatherContract.STAGING_PREFIX,
-        transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: staging.infrequentAccessAfter }],
-      });
+      lifecycleRules.push(toInfrequentAccess('staging-to-infrequent-access', WeatherContract.STAGING_PREFIX, staging.infrequentAccessAfter));
     }
     if (staging.expiration !== undefined) {
       lifecycleRules.push({ id: 'expire-staging', prefix: WeatherContract.STAGING_PREFIX, expiration: staging.expiration });
@@ -345,6 +337,11 @@ class ImportedRefinedLake extends RefinedLakeBase {
 /** Standard-IA bills at least this many days of storage for every object moved there. */
 const INFREQUENT_ACCESS_MINIMUM_DAYS = 30;
 const DEFAULT_STAGING_INFREQUENT_ACCESS_DAYS = 30;
+
+/** A lifecycle rule moving the objects under `prefix` to Standard-IA `after` their creation. */
+function toInfrequentAccess(id: string, prefix: string, after: Duration): s3.LifecycleRule {
+  return { id, prefix, transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: after }] };
+}
 
 /**
  * The staging zone's transition and expiration ages: validated, with the default transition dropped when the files
