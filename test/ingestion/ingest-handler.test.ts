@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { FaultyS3Proxy, fixture, MotoS3, StubWeatherApi } from './local-servers';
+import { FaultyS3Proxy, fixture, handlerTestEnv, MotoS3, StubWeatherApi } from './local-servers';
 import { IngestionManifest, WeatherContract } from '../../src/contract';
 import { createHandler } from '../../src/ingestion/ingest.lambda';
 import { CallRateLimiter } from '../../src/ingestion/private/rate-limiter';
@@ -81,23 +81,10 @@ beforeAll(async () => {
   await Promise.all([api.start(), moto.start(), s3Proxy.start()]);
   fs.writeFileSync(path.join(citiesDir, CITIES_FILE), encodeCities(CITIES));
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_SESSION_TOKEN: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_S3: s3Proxy.endpoint,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-    [ENV.bucket]: BUCKET,
-    [ENV.apiBaseUrl]: api.baseUrl,
-    [ENV.archiveApiBaseUrl]: api.baseUrl,
-    [ENV.pastDays]: '1',
-    [ENV.forecastDays]: '2',
+    ...handlerTestEnv(s3Proxy.endpoint, api.baseUrl, BUCKET),
     [ENV.requestTimeoutMs]: String(REQUEST_TIMEOUT_MS),
     [ENV.maxAttempts]: String(MAX_ATTEMPTS),
     [ENV.maxConcurrentRequests]: '3',
-    [ENV.backoffBaseMs]: '10',
-    [ENV.backoffMaxMs]: '50',
   });
   s3 = new S3Client({ endpoint: moto.endpoint, forcePathStyle: true, region: 'us-east-1' });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));

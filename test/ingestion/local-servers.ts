@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
+import { ENV } from '../../src/ingestion/private/runtime-config';
 
 /** One scripted answer of the stub API: status, body, optional headers and delay. */
 export interface StubResponse {
@@ -249,4 +250,28 @@ export class FaultyS3Proxy {
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   }
+}
+
+/**
+ * The environment the ingestion handler runs with in these tests: dummy AWS credentials, S3 at `s3Endpoint` (path
+ * style), Open-Meteo (forecast and archive) at `apiBaseUrl`, 1 past and 2 forecast days, backoff of 10 to 50 ms.
+ * Each test file adds its own timeouts, attempts, concurrency and sources.
+ */
+export function handlerTestEnv(s3Endpoint: string, apiBaseUrl: string, bucket: string): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_SESSION_TOKEN: 'testing',
+    AWS_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+    AWS_S3_FORCE_PATH_STYLE: 'true',
+    [ENV.bucket]: bucket,
+    [ENV.apiBaseUrl]: apiBaseUrl,
+    [ENV.archiveApiBaseUrl]: apiBaseUrl,
+    [ENV.pastDays]: '1',
+    [ENV.forecastDays]: '2',
+    [ENV.backoffBaseMs]: '10',
+    [ENV.backoffMaxMs]: '50',
+  };
 }

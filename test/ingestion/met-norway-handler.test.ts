@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { fixture, MotoS3, StubWeatherApi } from './local-servers';
+import { fixture, handlerTestEnv, MotoS3, StubWeatherApi } from './local-servers';
 import { IngestionManifest, WeatherContract } from '../../src/contract';
 import { createHandler } from '../../src/ingestion/ingest.lambda';
 import { CallRateLimiter } from '../../src/ingestion/private/rate-limiter';
@@ -52,23 +52,10 @@ beforeAll(async () => {
   await Promise.all([openMeteo.start(), metNorway.start(), moto.start()]);
   fs.writeFileSync(path.join(citiesDir, CITIES_FILE), encodeCities([PARIS, OSLO, NICE]));
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_SESSION_TOKEN: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_ENDPOINT_URL_S3: moto.endpoint,
-    AWS_S3_FORCE_PATH_STYLE: 'true',
-    [ENV.bucket]: BUCKET,
-    [ENV.apiBaseUrl]: openMeteo.baseUrl,
-    [ENV.archiveApiBaseUrl]: openMeteo.baseUrl,
-    [ENV.pastDays]: '1',
-    [ENV.forecastDays]: '2',
+    ...handlerTestEnv(moto.endpoint, openMeteo.baseUrl, BUCKET),
     [ENV.requestTimeoutMs]: '2000',
     [ENV.maxAttempts]: '3',
     [ENV.maxConcurrentRequests]: '4',
-    [ENV.backoffBaseMs]: '10',
-    [ENV.backoffMaxMs]: '50',
     [ENV.sources]: 'open-meteo,met-norway',
     [ENV.metNorwayBaseUrl]: metNorway.baseUrl,
     [ENV.metNorwayEndpoint]: 'compact',
