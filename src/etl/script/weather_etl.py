@@ -237,6 +237,26 @@ def with_provenance(files: DataFrame, manifest_entries: Optional[DataFrame], cit
     )
 
 
+def body_checks(contract: Dict[str, Any]) -> List[Tuple[Column, str, Column]]:
+    """The checks every raw body gets first, whatever its source, as (condition, reason, detail): a key the contract
+    accepts, a body that is not blank, a complete JSON object (`_obj`)."""
+    return [
+        (~F.col("key_valid"), INVALID_KEY,
+         F.format_string("key does not match %s", F.lit(contract["landing"]["rawKeyPattern"]))),
+        (F.col("body").rlike(r"^\s*$"), EMPTY_FILE, F.format_string("%d bytes, no JSON", F.col("length"))),
+        (F.col("_obj").isNull(), MALFORMED_JSON, F.lit("body is not a complete JSON object (truncated or invalid)")),
+    ]
+
+
+def first_failing_check(checks: List[Tuple[Column, str, Column]]) -> Dict[str, Column]:
+    """`file_reason` and `file_detail`: the reason and detail of the first (condition, reason, detail) check whose
+    condition holds, null when none does."""
+    reason = reduce(lambda acc, item: acc.when(item[0], F.lit(item[1])), checks[1:],
+                    F.when(checks[0][0], F.lit(checks[0][1])))
+    detail = reduce(lambda acc, item: acc.when(item[0], item[2]), checks[1:], F.when(checks[0][0], checks[0][2]))
+    return {"file_reason": reason, "file_detail": detail}
+
+
 def parse_bodies(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     """Parses each raw body with Spark's JSON reader and decides whether the file as a whole is usable.
 
@@ -289,12 +309,7 @@ def parse_bodies(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
 
     lengths_text, units_text = variable_problems(length_problem), variable_problems(unit_problem)
     lengths, units = F.col("_length_problems"), F.col("_unit_problems")
-    blank = F.col("body").rlike(r"^\s*$")
-    reason_detail = [
-        (~F.col("key_valid"), INVALID_KEY,
-         F.format_string("key does not match %s", F.lit(contract["landing"]["rawKeyPattern"]))),
-        (blank, EMPTY_FILE, F.format_string("%d bytes, no JSON", F.col("length"))),
-        (F.col("_obj").isNull(), MALFORMED_JSON, F.lit("body is not a complete JSON object (truncated or invalid)")),
+    reason_detail = body_checks(contract) + [
         (F.lower(F.col("_obj")["error"]) == "true", API_ERROR,
          F.coalesce(F.col("_obj")["reason"], F.lit("error body without a reason"))),
         (F.col("_hourly").isNull(), MISSING_HOURLY, F.lit("no hourly object")),
@@ -302,12 +317,8 @@ def parse_bodies(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
         (lengths != "", LENGTH_MISMATCH, lengths),
         (units != "", UNKNOWN_UNIT, units),
     ]
-    reason = reduce(lambda acc, item: acc.when(item[0], F.lit(item[1])), reason_detail[1:],
-                    F.when(reason_detail[0][0], F.lit(reason_detail[0][1])))
-    detail = reduce(lambda acc, item: acc.when(item[0], item[2]), reason_detail[1:],
-                    F.when(reason_detail[0][0], reason_detail[0][2]))
     return df.withColumns({"_length_problems": lengths_text, "_unit_problems": units_text}) \
-        .withColumns({"file_reason": reason, "file_detail": detail}) \
+        .withColumns(first_failing_check(reason_detail)) \
         .drop("_length_problems", "_unit_problems")
 
 
@@ -443,22 +454,13 @@ def parse_met_norway(files: DataFrame, contract: Dict[str, Any], source: Dict[st
             per_column["_unit_weather_code"] = F.lit(known["weather_code"]["canonicalUnit"])
     df = df.withColumns(per_column)
     units = F.concat_ws("; ", *unit_problems) if unit_problems else F.lit("")
-    blank = F.col("body").rlike(r"^\s*$")
-    reason_detail = [
-        (~F.col("key_valid"), INVALID_KEY,
-         F.format_string("key does not match %s", F.lit(contract["landing"]["rawKeyPattern"]))),
-        (blank, EMPTY_FILE, F.format_string("%d bytes, no JSON", F.col("length"))),
-        (F.col("_obj").isNull(), MALFORMED_JSON, F.lit("body is not a complete JSON object (truncated or invalid)")),
+    reason_detail = body_checks(contract) + [
         (F.col("_steps").isNull() | (F.col("hours") <= 0), MISSING_HOURLY,
          F.lit("no properties.timeseries array with time steps")),
         (F.col("_unit_problems") != "", UNKNOWN_UNIT, F.col("_unit_problems")),
     ]
-    reason = reduce(lambda acc, item: acc.when(item[0], F.lit(item[1])), reason_detail[1:],
-                    F.when(reason_detail[0][0], F.lit(reason_detail[0][1])))
-    detail = reduce(lambda acc, item: acc.when(item[0], item[2]), reason_detail[1:],
-                    F.when(reason_detail[0][0], reason_detail[0][2]))
     return df.withColumn("_unit_problems", units) \
-        .withColumns({"file_reason": reason, "file_detail": detail}) \
+        .withColumns(first_failing_check(reason_detail)) \
         .drop("_unit_problems", "_steps", "_coords")
 
 
