@@ -34,6 +34,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 from run_etl import output_stats, tree_rss_pair  # noqa: E402
+from spark_jobs import only_log, read_jobs  # noqa: E402
 
 SCRIPT = ROOT / "src" / "etl" / "script" / "weather_etl.py"
 
@@ -155,6 +156,12 @@ def main() -> int:
     parser.add_argument("--chmod_fs", action="store_true",
                         help="run 'script' on Hadoop's own local file system (a chmod process per file) instead of "
                              "scripts/spark_local_fs.py's; the 'before' engines always run on Hadoop's own")
+    parser.add_argument("--local_fs_all", action="store_true",
+                        help="run the 'before' engines on scripts/spark_local_fs.py's local file system too, so that "
+                             "script / before compares the scripts alone")
+    parser.add_argument("--event_log", action="store_true",
+                        help="enable Spark's event log for every script run and add its job, stage and task counts "
+                             "to the row (bench/spark_jobs.py; the log is kept under --work)")
     parser.add_argument("--hourly_anchor_only", action="store_true",
                         help="run only the issue's anchor (hourly layer), not also 'anchor-all' (hourly, staging, daily)")
     parser.add_argument("--out")
@@ -189,13 +196,25 @@ def main() -> int:
             refined = work / f"refined-{engine}"
             shutil.rmtree(refined, ignore_errors=True)
             run_id = f"{opts.label}-{engine}-{rep}"
+            run_env = script_env if engine == "script" or (opts.local_fs_all and not engine.startswith("anchor")) else env
+            events = None
+            if opts.event_log and not engine.startswith("anchor"):
+                events = work / f"events-{run_id}"
+                shutil.rmtree(events, ignore_errors=True)
+                events.mkdir(parents=True)
+                run_env = dict(run_env, PYSPARK_SUBMIT_ARGS=f"--conf spark.eventLog.enabled=true --conf "
+                                                            f"spark.eventLog.dir=file://{events} pyspark-shell")
             row = {"label": opts.label, "rep": rep, "engine": engine, "cities": generated["cities"],
                    "days": generated["days"], "raw_files": generated["raw_files"],
                    "source": "manifest" if opts.manifest_key else "raw_prefix",
                    "contract": opts.contract or "daily (contract.json)",
-                   "local_fs": "in-process" if engine == "script" and not opts.chmod_fs else
-                   ("chmod" if not engine.startswith("anchor") else "-"),
-                   **measure(command(refined, run_id), script_env if engine == "script" else env, work / f"{run_id}.log"), **output_stats(refined), **layer_stats(refined)}
+                   "local_fs": "-" if engine.startswith("anchor") else
+                   ("in-process" if run_env.get("SPARK_CONF_DIR") else "chmod"),
+                   **measure(command(refined, run_id), run_env, work / f"{run_id}.log"), **output_stats(refined), **layer_stats(refined)}
+            if events is not None:
+                jobs = read_jobs(only_log(events))
+                row.update(spark_jobs=jobs["jobs"], spark_stages=jobs["stages"], spark_tasks=jobs["tasks"],
+                           first_job_at_s=jobs["first_job_at_s"])
             if engine != "anchor":
                 summary_files = list((refined / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
                 if summary_files:
@@ -211,7 +230,9 @@ def main() -> int:
     print(f"\n{opts.label}: {generated['cities']} cities x {generated['days']} days, {len(engines)} engines, {opts.reps} reps")
     for engine in engines:
         rows = [r for r in results if r["engine"] == engine]
-        print(f"  {engine:7s} median wall {statistics.median(r['wall_s'] for r in rows):7.2f} s, peak RSS "
+        jobs = f", Spark jobs {sorted({r['spark_jobs'] for r in rows})}" if "spark_jobs" in rows[0] else ""
+        print(f"  {engine:7s} median wall {statistics.median(r['wall_s'] for r in rows):7.2f} s, CPU "
+              f"{statistics.median(r['cpu_s'] for r in rows):7.1f} s{jobs}, peak RSS "
               f"{statistics.median(r['peak_rss_mib'] for r in rows):6.0f} MiB, {rows[0]['parquet_bytes']:,} bytes, "
               f"{rows[0]['parquet_files']:,} files, files per partition max {max(r['files_per_partition_max'] for r in rows)}")
     for reference in [e for e in engines if e.startswith("anchor")] + [e for e in engines if e == "before"]:
