@@ -822,6 +822,25 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
     ).withColumn("batch_wins", F.col("refined") > 0)
 
 
+def collect_tallies(frames: Dict[str, DataFrame]) -> Dict[str, List[Dict[str, Any]]]:
+    """The rows of several small frames (counts, key lists) with one Spark job instead of one job per frame.
+
+    Each frame's rows are tagged with its name and turned into JSON text, the frames are unioned and collected once;
+    the result maps each name to its rows as dicts with every column of that frame (None where a value is null).
+    """
+    union = None
+    for name, frame in frames.items():
+        tagged = frame.select(F.lit(name).alias("_tally"), F.to_json(F.struct(*frame.columns)).alias("_row"))
+        union = tagged if union is None else union.unionByName(tagged)
+    result: Dict[str, List[Dict[str, Any]]] = {name: [] for name in frames}
+    if union is None:
+        return result
+    for row in union.collect():
+        values = json.loads(row["_row"])
+        result[row["_tally"]].append({column: values.get(column) for column in frames[row["_tally"]].columns})
+    return result
+
+
 def hourly_partitions_by_source(outcomes: Sequence[Any], partition_keys: Sequence[str], hourly_prefix: str) -> Dict[str, List[str]]:
     """Per weather source, the hourly partitions (paths as in the run summary's `partitions.hourly`, sorted) where a
     row of that source from this batch won its hour. `outcomes` are the collected rows of `partition_outcomes`."""
@@ -833,15 +852,19 @@ def hourly_partitions_by_source(outcomes: Sequence[Any], partition_keys: Sequenc
     return {source: sorted(paths) for source, paths in sorted(by_source.items())}
 
 
-def summarize(parsed: DataFrame, outcomes: Sequence[Any], quarantine_counts: Sequence[Any]) -> Dict[str, Any]:
-    """Counts of the run. `records_in` is computed from the inputs (hours of usable files plus one per unusable
-    file), independently of the outcome counts, so that `reconciled` checks the pipeline. `outcomes` are the
-    collected rows of `partition_outcomes`; `quarantine_counts` rows have `reason` and `n` (per reason and
-    quarantine partition)."""
-    files = parsed.agg(
+def file_counts(parsed: DataFrame) -> DataFrame:
+    """One row: `files` (raw objects read) and `records` (hours of usable files plus one per unusable file)."""
+    return parsed.agg(
         F.count(F.lit(1)).alias("files"),
         F.sum(F.when(F.col("file_reason").isNull(), F.col("hours")).otherwise(F.lit(1))).alias("records"),
-    ).first()
+    )
+
+
+def summarize(files: Any, outcomes: Sequence[Any], quarantine_counts: Sequence[Any]) -> Dict[str, Any]:
+    """Counts of the run. `records_in` is computed from the inputs (hours of usable files plus one per unusable
+    file), independently of the outcome counts, so that `reconciled` checks the pipeline. `files` is the row of
+    `file_counts`; `outcomes` are the collected rows of `partition_outcomes`; `quarantine_counts` rows have
+    `reason` and `n` (per reason and quarantine partition)."""
     by_reason: Dict[str, int] = {}
     for row in quarantine_counts:
         by_reason[row["reason"]] = by_reason.get(row["reason"], 0) + int(row["n"])
@@ -908,6 +931,7 @@ def _iso(moment: datetime) -> str:
 # --------------------------------------------------------------------------------------------------------------
 
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+ADAPTIVE = "spark.sql.adaptive.enabled"
 SPARK_DEFAULT_SHUFFLE_PARTITIONS = "200"
 SHUFFLE_PARTITIONS_PER_CORE = 2
 FILE_OPEN_COST_BYTES = 64 * 1024
@@ -930,6 +954,13 @@ def configure_session(spark: SparkSession) -> None:
     # A batch is small (cities x hours) and the per-variable expressions are wide: compiling whole-stage code
     # costs more than it saves (measured: the local run takes ~40% less time without it).
     spark.conf.set("spark.sql.codegen.wholeStage", "false")
+    # Adaptive query execution plans each shuffle stage as a Spark job of its own, so every collect and write of a
+    # batch ran two or three jobs, and a "lazy" local checkpoint ran its shuffles at once; for batches whose shuffles
+    # hold a few thousand to a few hundred thousand rows the per-job cost is the run's cost (docs/PERFORMANCE.md,
+    # section 2: 36 jobs for a 3-city batch with it). Off unless the job's configuration sets it (a Glue job
+    # parameter `--conf spark.sql.adaptive.enabled=true` wins). Joins with small sides are broadcast by hints.
+    if not spark.sparkContext.getConf().contains(ADAPTIVE):
+        spark.conf.set(ADAPTIVE, "false")
     # Every shuffle of a batch holds a few thousand to a few hundred thousand rows: Spark's default 200 shuffle
     # partitions made the run 1.25x slower than 4 on 2 cores (docs/PERFORMANCE.md, section 2). Use twice the
     # cores the job has (Glue: the executors' cores), unless the value was set explicitly, e.g. by a Glue job
@@ -1091,7 +1122,13 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
 
 
 def read_manifest(spark: SparkSession, uri: str) -> Dict[str, Any]:
-    text = spark.read.text(uri, wholetext=True).first()[0]
+    """The manifest's JSON: read with plain file I/O when local, through Spark (a job of its own) otherwise."""
+    local = _local_file(uri)
+    if local is not None:
+        with open(local, encoding="utf-8") as handle:
+            text = handle.read()
+    else:
+        text = spark.read.text(uri, wholetext=True).first()[0]
     manifest = json.loads(text)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("written"), list):
         raise ValueError(f"manifest {uri} has no `written` list")
@@ -1099,10 +1136,12 @@ def read_manifest(spark: SparkSession, uri: str) -> Dict[str, Any]:
 
 
 def manifest_entries_frame(spark: SparkSession, manifest: Dict[str, Any]) -> DataFrame:
-    rows = [(e.get("key"), e.get("cityName"), e.get("fetchedAt")) for e in manifest["written"]]
-    return spark.createDataFrame(rows, "source_key string, entry_city_name string, entry_fetched_at_text string") \
-        .select("source_key", "entry_city_name", F.expr("try_cast(entry_fetched_at_text AS timestamp)").alias("entry_fetched_at")) \
-        .dropDuplicates(["source_key"])
+    # One entry per key, the first (deduplicated here rather than with a shuffle: the frame is broadcast).
+    rows: Dict[Any, Tuple[Any, Any, Any]] = {}
+    for e in manifest["written"]:
+        rows.setdefault(e.get("key"), (e.get("key"), e.get("cityName"), e.get("fetchedAt")))
+    return spark.createDataFrame(list(rows.values()), "source_key string, entry_city_name string, entry_fetched_at_text string") \
+        .select("source_key", "entry_city_name", F.expr("try_cast(entry_fetched_at_text AS timestamp)").alias("entry_fetched_at"))
 
 
 def cities_frame(spark: SparkSession, cities: Any) -> Optional[DataFrame]:
@@ -1113,7 +1152,9 @@ def cities_frame(spark: SparkSession, cities: Any) -> Optional[DataFrame]:
         pairs = list(cities.items())
     else:
         pairs = [(c["slug"], c["name"]) for c in cities]
-    return spark.createDataFrame(pairs, "city string, configured_name string").dropDuplicates(["city"])
+    # One name per city, the first (deduplicated here rather than with a shuffle: the frame is broadcast).
+    return spark.createDataFrame(list({city: (city, name) for city, name in reversed(pairs)}.values()),
+                                 "city string, configured_name string")
 
 
 def read_existing(spark: SparkSession, table_root: str, schema: T.StructType, partitions: Iterable[str]) -> Optional[DataFrame]:
@@ -1304,60 +1345,73 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # the outcome counts below read every partition of the checkpoint, so it is complete before the write starts
     # (and a lost block of a local checkpoint fails the run rather than re-reading replaced folders).
     ranked = latest_per_hour(batch_refined, existing).localCheckpoint(eager=False)
-    outcomes = partition_outcomes(ranked, keys, refined_cfg["dateFormat"]).collect()
-    # Only partitions where a batch row wins change; the others are left as they are.
+
+    quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
+    qkeys = refined_cfg["quarantinePartitionKeys"]
+    staging_root = join_uri(refined_root, refined_cfg["stagingPrefix"])
+    skeys = refined_cfg["stagingPartitionKeys"]
+    batch_staging = to_staging(validated, contract, args.run_id, processed_at)
+    daily_root = join_uri(refined_root, refined_cfg["dailyPrefix"])
+    dkeys = refined_cfg["dailyPartitionKeys"]
+
+    # Hourly rows the lake keeps after this batch (rank 1), in partitions where a batch row wins an hour (only those
+    # change; the others are left as they are), and the rows of the (city, UTC day)s where a batch row wins, from
+    # which the daily layer is recomputed (all of a touched day's rows are there: its partition is rewritten whole).
+    # Window flags, not joins with the keys: no broadcast, so no Spark job of their own.
+    batch_win = F.max(F.when((F.col(_ORIGIN) == 1), F.lit(1)))
+    kept = (ranked.where(F.col(_RANK) == 1)
+            .withColumn("_partition_won", batch_win.over(Window.partitionBy(*keys)))
+            .withColumn("_day_won", batch_win.over(Window.partitionBy("city", "date"))))
+    hourly_columns = [f.name for f in hourly_schema(contract).fields]
+    winners = kept.where(F.col("_partition_won") == 1).select(*hourly_columns)
+    # (A checkpoint, filled by the first job that reads it: Spark 3.5 cannot analyse the self-join of
+    # `daily_from_hourly` over a plan with these windows, "Conflicting attributes".)
+    touched_rows = kept.where(F.col("_day_won") == 1).select(*hourly_columns).localCheckpoint(eager=False)
+    recomputed = daily_from_hourly(touched_rows, contract, args.run_id, processed_at)
+
+    # Every count the summary and the writes need, from one Spark job: the outcome per hourly partition, the
+    # quarantine per partition and reason, the staged rows, the staged batches, the files read and the daily rows per
+    # daily partition. The job reads every partition of the checkpoints `ranked` and `touched_rows`, so both are
+    # complete before the first write (the writes below replace the very folders `existing` read from; a lost block
+    # of a local checkpoint fails the run rather than re-reading replaced folders).
+    tallies = collect_tallies({
+        "outcomes": partition_outcomes(ranked, keys, refined_cfg["dateFormat"]),
+        "quarantine": batch_quarantine.groupBy(*qkeys, "reason").agg(F.count(F.lit(1)).alias("n")),
+        "staged": batch_staging.agg(F.count(F.lit(1)).alias("n")),
+        "staging_inputs": parsed.where("key_valid").select("ingest_date", "city", "batch_id").distinct(),
+        "files": file_counts(parsed),
+        "daily": recomputed.groupBy(*dkeys).agg(F.count(F.lit(1)).alias("n")),
+    })
+    outcomes = tallies["outcomes"]
     touched = sorted(partition_path(keys, [r[k] for k in keys]) for r in outcomes if r["batch_wins"])
     # The UTC days the run wrote: with monthly partitions the partition paths do not name them, and the
     # orchestrator's validation queries need them (date range).
     hourly_dates = sorted({day for r in outcomes for day in r["hourly_dates"]})
     hourly_sources = sorted({source for r in outcomes for source in r["hourly_sources"]})
-
-    quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
-    qkeys = refined_cfg["quarantinePartitionKeys"]
-    quarantine_counts = batch_quarantine.groupBy(*qkeys, "reason").agg(F.count(F.lit(1)).alias("n")).collect()
+    quarantine_counts = tallies["quarantine"]
     q_touched = sorted({partition_path(qkeys, [r[k] for k in qkeys]) for r in quarantine_counts})
-
-    # Staging: every good hour of every fetch, counted per partition independently of the ranking above.
-    staging_root = join_uri(refined_root, refined_cfg["stagingPrefix"])
-    skeys = refined_cfg["stagingPartitionKeys"]
-    batch_staging = to_staging(validated, contract, args.run_id, processed_at)
-    staged = sum(int(r["n"]) for r in batch_staging.groupBy(*skeys).agg(F.count(F.lit(1)).alias("n")).collect())
-    staging_inputs = [(r["ingest_date"], r["city"], r["batch_id"]) for r in parsed.where("key_valid")
-                      .select("ingest_date", "city", "batch_id").distinct().collect()]
+    # Staging: every good hour of every fetch, counted independently of the ranking above.
+    staged = sum(int(r["n"]) for r in tallies["staged"])
+    staging_inputs = [(r["ingest_date"], r["city"], r["batch_id"]) for r in tallies["staging_inputs"]]
 
     # Reconciled before anything is written: a batch whose counts do not add up leaves the lake as it was.
-    summary = reconcile_staging(summarize(parsed, outcomes, quarantine_counts), staged)
+    summary = reconcile_staging(summarize(tallies["files"][0], outcomes, quarantine_counts), staged)
     if not summary["reconciled"]:
         raise ReconciliationError(summary)
 
-    daily_root = join_uri(refined_root, refined_cfg["dailyPrefix"])
-    dkeys = refined_cfg["dailyPartitionKeys"]
     daily_touched: List[str] = []
     daily_rows = 0
     if touched:
-        # The partitions to rewrite, recomputed from the checkpoint (cheaper than shipping thousands of keys back).
-        batch_wins = partition_outcomes(ranked, keys, refined_cfg["dateFormat"]).where("batch_wins").select(*keys)
-        winners = (ranked.where(F.col(_RANK) == 1).join(F.broadcast(batch_wins), list(keys), "left_semi")
-                   .select(*[f.name for f in hourly_schema(contract).fields]))
-        # Daily: every (city, UTC day) where a batch row won its hour, recomputed from the merged hourly rows of
-        # that day (all of them are in `winners`: a touched day's partition is rewritten whole).
-        touched_days = (ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
-                        .select("city", F.to_date("date", refined_cfg["dateFormat"]).alias("day")).distinct())
-        day = F.to_date("date", refined_cfg["dateFormat"])
-        touched_rows = winners.withColumn("day", day).join(F.broadcast(touched_days), ["city", "day"], "left_semi")
-        recomputed = daily_from_hourly(touched_rows.drop("day"), contract, args.run_id, processed_at)
-        # Computed before the hourly write replaces the folders `winners` reads from.
-        recomputed = recomputed.localCheckpoint(eager=True)
         write_partitions(winners, hourly_root, keys)
-
         # With monthly partitions a daily partition holds other days too: those are kept as they are.
-        daily_partitions = sorted({partition_path(dkeys, [r[k] for k in dkeys])
-                                   for r in recomputed.select(*dkeys).distinct().collect()})
+        daily_partitions = sorted(partition_path(dkeys, [r[k] for k in dkeys]) for r in tallies["daily"])
+        daily_rows = sum(int(r["n"]) for r in tallies["daily"])
         daily_existing = read_existing(spark, daily_root, daily_schema(contract), daily_partitions)
-        daily_merged = merge_daily(recomputed, daily_existing, touched_days)
+        daily_merged = recomputed
         if daily_existing is not None:  # the same danger as the hourly merge
-            daily_merged = daily_merged.localCheckpoint(eager=True)
-        daily_rows = recomputed.count()
+            touched_days = (ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
+                            .select("city", F.to_date("date", refined_cfg["dateFormat"]).alias("day")).distinct())
+            daily_merged = merge_daily(recomputed, daily_existing, touched_days).localCheckpoint(eager=True)
         write_partitions(as_nullable(spark, daily_merged), daily_root, dkeys, sort_by=["source", "day"])
         daily_touched = daily_partitions
 
