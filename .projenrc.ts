@@ -112,6 +112,15 @@ for (const entrypoint of ['src/ingestion/ingest.lambda.ts', 'src/monitoring/publ
 // Lint and type-check the projen config itself with the development tsconfig.
 project.tsconfigDev.addInclude('.projenrc.ts');
 
+// jest only transpiles (tsconfig.dev.json has isolatedModules, so ts-jest type-checks nothing) and the jsii compile
+// checks src/ alone: this checks everything tsconfig.dev.json includes (tests, scripts, examples, .projenrc.ts), first
+// in `npx projen test`. Incremental: its build info, kept in node_modules/.cache, spares unchanged files next time.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check the sources, tests, scripts and examples (tsc --noEmit -p tsconfig.dev.json)',
+  exec: 'tsc --noEmit -p tsconfig.dev.json --incremental --tsBuildInfoFile node_modules/.cache/tsconfig.dev.tsbuildinfo',
+});
+project.testTask.prependSpawn(typecheck);
+
 // The npm package holds the library (lib/, its Lambda bundles in assets/, the Glue script), .jsii, README and API.md:
 // not the repository's examples, benchmarks, docs or Python test setup (test/npm-package.test.ts checks the list).
 for (const pattern of ['/.tools/', '/conftest.py', '/.venv/', '/.venv-*/', '__pycache__/', '*.pyc', '.pytest_cache/', '/.local-run/', '/scripts/', '/.ci/', '/requirements-dev.txt', '/requirements-checkers.txt', '/requirements-bench.txt', '/rosetta/', '/examples/', '/bench/', '/docs/', '/pytest.ini']) {

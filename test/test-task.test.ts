@@ -1,0 +1,14 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+
+// `npx projen test` (the typescript lane of the full suite) type-checks the tests too: jest only transpiles them
+// (isolatedModules), and a type error in a test file went unnoticed.
+const tasks = JSON.parse(readFileSync(join(__dirname, '..', '.projen', 'tasks.json'), 'utf-8')).tasks;
+
+test('the test task type-checks everything tsconfig.dev.json includes before jest runs', () => {
+  expect(tasks.test.steps[0]).toEqual({ spawn: 'typecheck' });
+  const command: string = tasks.typecheck.steps.map((step: any) => step.exec).join(' && ');
+  expect(command).toMatch(/^tsc --noEmit -p tsconfig\.dev\.json\b/);
+  const jest = tasks.test.steps.findIndex((step: any) => (step.exec ?? step.execArgs?.join(' ') ?? '').startsWith('jest'));
+  expect(jest).toBeGreaterThan(0);
+});
