@@ -12,3 +12,12 @@ test('the test task type-checks everything tsconfig.dev.json includes before jes
   const jest = tasks.test.steps.findIndex((step: any) => (step.exec ?? step.execArgs?.join(' ') ?? '').startsWith('jest'));
   expect(jest).toBeGreaterThan(0);
 });
+
+test('the full suite runs the test task, type-check and eslint included, with jest\'s coverage off', () => {
+  const lanes: string = tasks['test:all'].steps.find((step: any) => step.name === 'lanes').exec;
+  expect(lanes).toContain("'typescript=npx projen test --coverage=false'");
+  // The flag reaches jest: the only step of the test task that receives the task's arguments.
+  const receiving = tasks.test.steps.filter((step: any) => step.receiveArgs);
+  expect(receiving).toEqual([expect.objectContaining({ execArgs: expect.arrayContaining(['jest']) })]);
+  expect(tasks.test.steps).toContainEqual({ spawn: 'eslint' });
+});
