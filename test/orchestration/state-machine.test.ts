@@ -1,10 +1,15 @@
 import aslValidator from 'asl-validator';
 import { Template } from 'aws-cdk-lib/assertions';
-import { StateMachine } from 'aws-local-stepfunctions';
+// aws-local-stepfunctions declares its types as an ES module only; jest loads its CommonJS build (the package's
+// "require" export), so the types come in as an import type and the class through require().
+import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
 import { definitionOf, pipeline } from './fixture';
 import { MissingCityAction, PipelineOrchestrator as O, WeatherContract } from '../../src';
 import { runStartFor } from '../../src/orchestration/private/run-start';
 import { planRun } from '../../src/orchestration/private/validation-plan';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { StateMachine }: typeof LocalStepFunctions = require('aws-local-stepfunctions');
 
 /*
  * The state machine CDK synthesizes, executed by an ASL interpreter (aws-local-stepfunctions): every AWS task is
@@ -328,7 +333,7 @@ test('an ingestion partial failure sends an alert and the pipeline goes on', asy
     ingest: () => ({ batchId: BATCH, ingestDate: '2026-05-07', mode: 'forecast', bucket: 'landing', manifestKey: MANIFEST, citiesRequested: 2, written: 1, failed: 1, partialFailure: true, retries: 3, failures }),
   });
   expect(error).toBeUndefined();
-  expect(output.runId).toBe(BATCH);
+  expect((output as any).runId).toBe(BATCH);
   expect(calls.glue).toHaveLength(1);
   expect(calls.published[0].Subject).toBe('Weather ingestion partially failed');
   expect(calls.published[0].Message).toMatchObject({ status: 'INGESTION_PARTIAL_FAILURE', batchId: BATCH, written: 1, failed: 1, failures });
@@ -348,7 +353,7 @@ test('a hand-started backfill of a manifest skips ingestion; the run id comes fr
   const { output, error, calls } = await execute({ manifestKey: MANIFEST }, {}, `${BATCH}-rerun1`);
   expect(error).toBeUndefined();
   expect(calls.ingest).toHaveLength(0);
-  expect(output.runId).toBe(BATCH);
+  expect((output as any).runId).toBe(BATCH);
   expect(calls.glue[0].Arguments['--manifest_key']).toBe(MANIFEST);
 });
 

@@ -1,0 +1,30 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+
+// `npx projen test` (the typescript lane of the full suite) type-checks the tests too: jest only transpiles them
+// (isolatedModules), and a type error in a test file went unnoticed.
+const tasks = JSON.parse(readFileSync(join(__dirname, '..', '.projen', 'tasks.json'), 'utf-8')).tasks;
+
+test('the test task type-checks everything tsconfig.dev.json includes before jest runs', () => {
+  expect(tasks.test.steps[0]).toEqual({ spawn: 'typecheck' });
+  const command: string = tasks.typecheck.steps.map((step: any) => step.exec).join(' && ');
+  expect(command).toMatch(/^tsc --noEmit -p tsconfig\.dev\.json\b/);
+  const jest = tasks.test.steps.findIndex((step: any) => (step.exec ?? step.execArgs?.join(' ') ?? '').startsWith('jest'));
+  expect(jest).toBeGreaterThan(0);
+});
+
+test('the full suite runs the test task, type-check and eslint included, with jest\'s coverage off', () => {
+  const lanes: string = tasks['test:all'].steps.find((step: any) => step.name === 'lanes').exec;
+  expect(lanes).toContain("'typescript=npx projen test --coverage=false'");
+  // The flag reaches jest: the only step of the test task that receives the task's arguments.
+  const receiving = tasks.test.steps.filter((step: any) => step.receiveArgs);
+  expect(receiving).toEqual([expect.objectContaining({ execArgs: expect.arrayContaining(['jest']) })]);
+  expect(tasks.test.steps).toContainEqual({ spawn: 'eslint' });
+});
+
+test('jest measures coverage by instrumenting our files (babel), not by v8 coverage of everything it runs', () => {
+  // v8 coverage made every suite slower, aws-cdk-lib's code included: 34-62% more jest CPU, babel's about 10%.
+  const jest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf-8')).jest;
+  expect(jest.coverageProvider).toBe('babel');
+  expect(jest.collectCoverage).toBe(true);
+});
