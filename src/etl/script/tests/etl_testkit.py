@@ -4,6 +4,7 @@ import copy
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -32,6 +33,28 @@ PROCESSED_AT = "2026-05-09T12:00:00Z"
 LANDING_MTIME = 1778130000
 
 
+# The JVM options of the tests' Spark drivers: the in-process session (`spark`) and the script processes some tests
+# start (`script_env`). The tests' runs are short and their data tiny, so the JVM's defaults for long-running
+# servers cost CPU the suite does not win back on 2 shared cores:
+# - C1 only (`TieredStopAtLevel=1`): no C2 compiler thread recompiling hot Spark/Catalyst code for peak speed;
+# - the serial collector: no parallel or concurrent G1 threads for a heap of a few hundred MB.
+# Test sessions only: Glue, `scripts/local-run` and the benchmarks keep the JVM's defaults. ETL_TEST_JAVA_OPTIONS
+# replaces them (empty: the JVM's defaults), e.g. to measure what they save.
+DEFAULT_TEST_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+TEST_JAVA_OPTIONS = os.environ.get("ETL_TEST_JAVA_OPTIONS", DEFAULT_TEST_JAVA_OPTIONS).strip()
+
+
+def script_env(**overrides):
+    """The environment for a test that starts the script as a process (`python weather_etl.py ...`): the current
+    one, `overrides` set, and TEST_JAVA_OPTIONS for the driver JVM PySpark starts (PYSPARK_SUBMIT_ARGS, ahead of
+    any submit arguments already set, which win)."""
+    env = dict(os.environ, **overrides)
+    if TEST_JAVA_OPTIONS:
+        submit = env.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+        env["PYSPARK_SUBMIT_ARGS"] = f"--driver-java-options {shlex.quote(TEST_JAVA_OPTIONS)} {submit}"
+    return env
+
+
 def raw_key(ingest_date, city, batch):
     return f"{RAW}/ingest_date={ingest_date}/city={city}/{batch}.json"
 
@@ -49,7 +72,10 @@ def spark():
     here so that no test sees a different session depending on which module ran first."""
     from pyspark.sql import SparkSession
 
-    session = (SparkSession.builder.master("local[2]").appName("weather-etl-tests")
+    builder = SparkSession.builder.master("local[2]").appName("weather-etl-tests")
+    if TEST_JAVA_OPTIONS:
+        builder = builder.config("spark.driver.extraJavaOptions", TEST_JAVA_OPTIONS)
+    session = (builder
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2")
