@@ -20,6 +20,7 @@ SCRIPT_DIR = os.path.dirname(TESTS_DIR)
 SCRIPT = os.path.join(SCRIPT_DIR, "weather_etl.py")
 CONTRACT_PATH = os.path.join(SCRIPT_DIR, "contract.json")
 LANDING_FIXTURES = os.path.join(TESTS_DIR, "fixtures", "landing")
+QUERIES_JSON = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(SCRIPT_DIR))), "test", "catalog", "queries.json")
 sys.path.insert(0, SCRIPT_DIR)
 
 import weather_etl  # noqa: E402  (needs the path above)
@@ -101,6 +102,27 @@ def b1_lake(spark, tmp_path_factory):
     before = tree_fingerprint(base)
     yield {"landing": landing, "refined": refined, "summary": summary}
     assert tree_fingerprint(base) == before, "a test changed the shared b1 lake: work on copy_lake(b1_lake, ...)"
+
+
+def monthly_contract_text():
+    """The contract the GlueEtlJob synthesizes for a RefinedLake with monthly partitions (queries.json), as JSON text."""
+    with open(QUERIES_JSON, encoding="utf-8") as handle:
+        return json.dumps(json.load(handle)["monthly"]["etlContract"])
+
+
+@pytest.fixture(scope="session")
+def b1_monthly_lake(spark, tmp_path_factory):
+    """Batch b1 refined once per pytest process with the monthly contract (run m1, PROCESSED_AT) into a fresh lake:
+    test_etl_monthly and test_etl_zones both start from that state. Read only, as `b1_lake`: a test that continues
+    from it works on `copy_lake`; the session's end checks that no file of it changed."""
+    base = tmp_path_factory.mktemp("b1-monthly-lake")
+    landing = copy_landing(base / "landing")
+    refined = base / "refined"
+    summary = run_batch(spark, landing, refined, "m1", "--manifest_key", B1_MANIFEST,
+                        extra=("--contract_json", monthly_contract_text()))
+    before = tree_fingerprint(base)
+    yield {"landing": landing, "refined": refined, "summary": summary}
+    assert tree_fingerprint(base) == before, "a test changed the shared monthly b1 lake: work on copy_lake(...)"
 
 
 def tree_fingerprint(folder):
