@@ -43,16 +43,25 @@ LANDING_MTIME = 1778130000
 # replaces them (empty: the JVM's defaults), e.g. to measure what they save.
 DEFAULT_TEST_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 TEST_JAVA_OPTIONS = os.environ.get("ETL_TEST_JAVA_OPTIONS", DEFAULT_TEST_JAVA_OPTIONS).strip()
+# Spark settings of the same sessions: evaluate expressions interpreted instead of generating and compiling Java
+# (Janino) for the projections, filters and orderings of every query: on a few hundred rows the compilation is
+# most of a query's CPU. `spark.sql.codegen.factoryMode` is an internal setting Spark's own tests use; both modes
+# must give the same results, and Glue, the local run and the benchmarks keep code generation (Spark's FALLBACK).
+# ETL_TEST_CODEGEN_FACTORY_MODE=FALLBACK runs the tests with code generation.
+TEST_SPARK_CONF = {"spark.sql.codegen.factoryMode": os.environ.get("ETL_TEST_CODEGEN_FACTORY_MODE", "NO_CODEGEN")}
 
 
 def script_env(**overrides):
     """The environment for a test that starts the script as a process (`python weather_etl.py ...`): the current
-    one, `overrides` set, and TEST_JAVA_OPTIONS for the driver JVM PySpark starts (PYSPARK_SUBMIT_ARGS, ahead of
-    any submit arguments already set, which win)."""
+    one, `overrides` set, and TEST_JAVA_OPTIONS and TEST_SPARK_CONF for the driver PySpark starts
+    (PYSPARK_SUBMIT_ARGS, ahead of any submit arguments already set, which win)."""
     env = dict(os.environ, **overrides)
+    ours = [arg for key, value in TEST_SPARK_CONF.items() for arg in ("--conf", f"{key}={value}")]
     if TEST_JAVA_OPTIONS:
+        ours = ["--driver-java-options", TEST_JAVA_OPTIONS, *ours]
+    if ours:
         submit = env.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
-        env["PYSPARK_SUBMIT_ARGS"] = f"--driver-java-options {shlex.quote(TEST_JAVA_OPTIONS)} {submit}"
+        env["PYSPARK_SUBMIT_ARGS"] = f"{shlex.join(ours)} {submit}"
     return env
 
 
@@ -76,6 +85,8 @@ def spark():
     builder = SparkSession.builder.master("local[2]").appName("weather-etl-tests")
     if TEST_JAVA_OPTIONS:
         builder = builder.config("spark.driver.extraJavaOptions", TEST_JAVA_OPTIONS)
+    for key, value in TEST_SPARK_CONF.items():
+        builder = builder.config(key, value)
     session = (builder
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
