@@ -4,6 +4,7 @@ import copy
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import sys
 import time
@@ -19,6 +20,7 @@ SCRIPT_DIR = os.path.dirname(TESTS_DIR)
 SCRIPT = os.path.join(SCRIPT_DIR, "weather_etl.py")
 CONTRACT_PATH = os.path.join(SCRIPT_DIR, "contract.json")
 LANDING_FIXTURES = os.path.join(TESTS_DIR, "fixtures", "landing")
+QUERIES_JSON = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(SCRIPT_DIR))), "test", "catalog", "queries.json")
 sys.path.insert(0, SCRIPT_DIR)
 
 import weather_etl  # noqa: E402  (needs the path above)
@@ -30,6 +32,37 @@ B3_MANIFEST = "weather/manifests/ingest_date=2026-05-08/b3.json"
 PROCESSED_AT = "2026-05-09T12:00:00Z"
 # A fixed modification time for the copied landing files (2026-05-07T05:00:00Z), for the fetched_at fallback.
 LANDING_MTIME = 1778130000
+
+
+# The JVM options of the tests' Spark drivers: the in-process session (`spark`) and the script processes some tests
+# start (`script_env`). The tests' runs are short and their data tiny, so the JVM's defaults for long-running
+# servers cost CPU the suite does not win back on 2 shared cores:
+# - C1 only (`TieredStopAtLevel=1`): no C2 compiler thread recompiling hot Spark/Catalyst code for peak speed;
+# - the serial collector: no parallel or concurrent G1 threads for a heap of a few hundred MB.
+# Test sessions only: Glue, `scripts/local-run` and the benchmarks keep the JVM's defaults. ETL_TEST_JAVA_OPTIONS
+# replaces them (empty: the JVM's defaults), e.g. to measure what they save.
+DEFAULT_TEST_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+TEST_JAVA_OPTIONS = os.environ.get("ETL_TEST_JAVA_OPTIONS", DEFAULT_TEST_JAVA_OPTIONS).strip()
+# Spark settings of the same sessions: evaluate expressions interpreted instead of generating and compiling Java
+# (Janino) for the projections, filters and orderings of every query: on a few hundred rows the compilation is
+# most of a query's CPU. `spark.sql.codegen.factoryMode` is an internal setting Spark's own tests use; both modes
+# must give the same results, and Glue, the local run and the benchmarks keep code generation (Spark's FALLBACK).
+# ETL_TEST_CODEGEN_FACTORY_MODE=FALLBACK runs the tests with code generation.
+TEST_SPARK_CONF = {"spark.sql.codegen.factoryMode": os.environ.get("ETL_TEST_CODEGEN_FACTORY_MODE", "NO_CODEGEN")}
+
+
+def script_env(**overrides):
+    """The environment for a test that starts the script as a process (`python weather_etl.py ...`): the current
+    one, `overrides` set, and TEST_JAVA_OPTIONS and TEST_SPARK_CONF for the driver PySpark starts
+    (PYSPARK_SUBMIT_ARGS, ahead of any submit arguments already set, which win)."""
+    env = dict(os.environ, **overrides)
+    ours = [arg for key, value in TEST_SPARK_CONF.items() for arg in ("--conf", f"{key}={value}")]
+    if TEST_JAVA_OPTIONS:
+        ours = ["--driver-java-options", TEST_JAVA_OPTIONS, *ours]
+    if ours:
+        submit = env.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+        env["PYSPARK_SUBMIT_ARGS"] = f"{shlex.join(ours)} {submit}"
+    return env
 
 
 def raw_key(ingest_date, city, batch):
@@ -49,7 +82,12 @@ def spark():
     here so that no test sees a different session depending on which module ran first."""
     from pyspark.sql import SparkSession
 
-    session = (SparkSession.builder.master("local[2]").appName("weather-etl-tests")
+    builder = SparkSession.builder.master("local[2]").appName("weather-etl-tests")
+    if TEST_JAVA_OPTIONS:
+        builder = builder.config("spark.driver.extraJavaOptions", TEST_JAVA_OPTIONS)
+    for key, value in TEST_SPARK_CONF.items():
+        builder = builder.config(key, value)
+    session = (builder
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2")
@@ -75,6 +113,27 @@ def b1_lake(spark, tmp_path_factory):
     before = tree_fingerprint(base)
     yield {"landing": landing, "refined": refined, "summary": summary}
     assert tree_fingerprint(base) == before, "a test changed the shared b1 lake: work on copy_lake(b1_lake, ...)"
+
+
+def monthly_contract_text():
+    """The contract the GlueEtlJob synthesizes for a RefinedLake with monthly partitions (queries.json), as JSON text."""
+    with open(QUERIES_JSON, encoding="utf-8") as handle:
+        return json.dumps(json.load(handle)["monthly"]["etlContract"])
+
+
+@pytest.fixture(scope="session")
+def b1_monthly_lake(spark, tmp_path_factory):
+    """Batch b1 refined once per pytest process with the monthly contract (run m1, PROCESSED_AT) into a fresh lake:
+    test_etl_monthly and test_etl_zones both start from that state. Read only, as `b1_lake`: a test that continues
+    from it works on `copy_lake`; the session's end checks that no file of it changed."""
+    base = tmp_path_factory.mktemp("b1-monthly-lake")
+    landing = copy_landing(base / "landing")
+    refined = base / "refined"
+    summary = run_batch(spark, landing, refined, "m1", "--manifest_key", B1_MANIFEST,
+                        extra=("--contract_json", monthly_contract_text()))
+    before = tree_fingerprint(base)
+    yield {"landing": landing, "refined": refined, "summary": summary}
+    assert tree_fingerprint(base) == before, "a test changed the shared monthly b1 lake: work on copy_lake(...)"
 
 
 def tree_fingerprint(folder):

@@ -3,14 +3,13 @@ contract test: what it wrote has the columns, types and paths contract.json decl
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
 
 import pytest
 
-from etl_testkit import B1_MANIFEST, CONTRACT_PATH, SCRIPT, copy_landing, parquet_files, read_table
+from etl_testkit import B1_MANIFEST, CONTRACT_PATH, SCRIPT, copy_landing, parquet_files, read_table, script_env
 
 # Glue type names as Spark prints them (DataType.simpleString): independent of the script's own mapping.
 SPARK_SIMPLE_STRING = {"string": "string", "double": "double", "int": "int", "boolean": "boolean",
@@ -29,7 +28,7 @@ def cli_run(tmp_path_factory):
     command = [sys.executable, SCRIPT, "--JOB_NAME", "weather-etl", "--job-bookmark-option", "job-bookmark-disable",
                "--landing_uri", landing, "--refined_uri", str(refined), "--manifest_key", B1_MANIFEST,
                "--run_id", "cli-1", "--contract_json", contract_text, "--processed_at", "2026-05-09T12:00:00Z"]
-    env = dict(os.environ, SPARK_MASTER="local[2]")
+    env = script_env(SPARK_MASTER="local[2]")
     # A guard against a hung run, not a speed check: a fresh JVM and a full run take minutes on a busy 2-core machine.
     result = subprocess.run(command, cwd=str(base), env=env, capture_output=True, text=True, timeout=1200)
     return {"result": result, "refined": refined, "contract": json.loads(contract_text)}

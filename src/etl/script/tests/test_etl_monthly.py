@@ -12,15 +12,14 @@ import pytest
 from pyspark.sql import functions as F
 
 import weather_etl
-from etl_testkit import B1_MANIFEST, LANDING_MTIME, parquet_files, raw_key, run_batch
+from etl_testkit import B1_MANIFEST, LANDING_MTIME, copy_lake, monthly_contract_text, parquet_files, raw_key, run_batch
 
-QUERIES_JSON = Path(__file__).resolve().parents[4] / "test" / "catalog" / "queries.json"
 GYOR_B1 = Path(__file__).resolve().parent / "fixtures" / "landing" / raw_key("2026-05-07", "gyor", "b1")
 
 
 @pytest.fixture(scope="module")
 def monthly_text():
-    return json.dumps(json.loads(QUERIES_JSON.read_text(encoding="utf-8"))["monthly"]["etlContract"])
+    return monthly_contract_text()
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +43,15 @@ def partition_dirs(table_root):
 
 
 @pytest.fixture(scope="module")
-def lakes(spark, tmp_path_factory, monthly_text, b1_lake):
+def lakes(spark, tmp_path_factory, monthly_text, b1_lake, b1_monthly_lake):
     """The b1 fixture batch refined into a daily and a monthly lake, then b1 again into the monthly one. The daily
-    lake is the session's (etl_testkit.b1_lake: r1 of b1, read only); the monthly runs read its landing."""
-    base = tmp_path_factory.mktemp("monthly")
-    landing = b1_lake["landing"]
-    daily_root, monthly_root = b1_lake["refined"], base / "monthly"
+    lake is the session's (etl_testkit.b1_lake: r1 of b1, read only), and so is the monthly lake's first run
+    (etl_testkit.b1_monthly_lake: m1 of b1 with the monthly contract); the second run goes into a copy of it."""
+    lake = copy_lake(b1_monthly_lake, tmp_path_factory.mktemp("monthly"))
+    landing = lake["landing"]
+    daily_root, monthly_root = b1_lake["refined"], lake["refined"]
     daily = b1_lake["summary"]
-    first = run_batch(spark, landing, monthly_root, "m1", "--manifest_key", B1_MANIFEST, extra=("--contract_json", monthly_text))
+    first = lake["summary"]
     hourly = monthly_root / "weather" / "hourly"
     state = {"files": parquet_files(hourly), "rows": table_rows(spark, weather_etl.load_contract(monthly_text), hourly)}
     again = run_batch(spark, landing, monthly_root, "m1", "--manifest_key", B1_MANIFEST, extra=("--contract_json", monthly_text))

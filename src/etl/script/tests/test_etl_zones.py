@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 
 import weather_etl
-from etl_testkit import B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, copy_lake, copy_landing, read_table, run_batch
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, copy_lake, copy_landing, monthly_contract_text, read_table,
+                         run_batch)
 
 GYOR_0507 = "date=2026-05-07/city=gyor/"
 GYOR_0508 = "date=2026-05-08/city=gyor/"
@@ -252,18 +253,15 @@ def test_staging_mismatch_fails_the_run_before_anything_is_written(spark, tmp_pa
 
 # ---- Monthly partitions: a daily partition holds a month of days; only the touched days are recomputed.
 
-def test_monthly_daily_partitions_recompute_only_the_touched_days(spark, tmp_path):
-    import json
-    from pathlib import Path
-
-    queries = Path(__file__).resolve().parents[4] / "test" / "catalog" / "queries.json"
-    monthly_text = json.dumps(json.loads(queries.read_text(encoding="utf-8"))["monthly"]["etlContract"])
+def test_monthly_daily_partitions_recompute_only_the_touched_days(spark, tmp_path, b1_monthly_lake):
+    monthly_text = monthly_contract_text()
     monthly = weather_etl.load_contract(monthly_text)
     assert monthly["refined"]["dailyPartitionKeys"] == ["month", "city"]
-    landing = copy_landing(tmp_path / "landing")
-    refined = tmp_path / "refined"
+    # b1 with the monthly contract (m1) is the session's (etl_testkit.b1_monthly_lake): continue on a copy of it.
+    lake = copy_lake(b1_monthly_lake, tmp_path)
+    landing, refined = lake["landing"], lake["refined"]
     extra = ("--contract_json", monthly_text)
-    run_batch(spark, landing, refined, "m1", "--manifest_key", B1_MANIFEST, extra=extra)
+    assert (lake["summary"]["run_id"], lake["summary"]["input"]["manifest_key"]) == ("m1", B1_MANIFEST)
     before = snapshot(spark, refined, monthly)
     s2 = run_batch(spark, landing, refined, "m2", "--manifest_key", B2_MANIFEST, extra=extra)
     after = snapshot(spark, refined, monthly)
