@@ -39,12 +39,23 @@ PYTHON_CITIES = [("Paris", "paris"), ("Marseille", "marseille"), ("Saint-Étienn
 JAVA_CITIES = [("Paris", "paris"), ("Marseille", "marseille"), ("Nice", "nice")]
 
 
-def built_package(pattern: str) -> Path:
+def embedded_assembly(archive_path: Path) -> bytes:
+    """The jsii assembly (.jsii) inside a wheel or a jar: both hold the npm package as a .jsii.tgz."""
+    with zipfile.ZipFile(archive_path) as archive:
+        tarball = next(n for n in archive.namelist() if n.endswith(".jsii.tgz"))
+        with tarfile.open(fileobj=io.BytesIO(archive.read(tarball))) as npm_package:
+            return npm_package.extractfile("package/.jsii").read()
+
+
+def built_package(pattern: str, archive_suffix: str = "") -> Path:
+    """The package in dist/ matching `pattern`; it holds the library as compiled now (package:bindings rebuilds it only
+    when its inputs changed, test/bindings/bindings-are-stale)."""
     found = sorted((ROOT / "dist").glob(pattern))
     assert found, f"no dist/{pattern}: run `npx projen package:bindings` (jsii-pacmak) first"
     package = found[-1]
-    assert package.stat().st_mtime >= (ROOT / ".jsii").stat().st_mtime, (
-        f"{package.name} is older than .jsii: run `npx projen package:bindings` again"
+    archive = package.with_suffix(archive_suffix) if archive_suffix else package
+    assert embedded_assembly(archive) == (ROOT / ".jsii").read_bytes(), (
+        f"{archive.name} holds another jsii assembly than .jsii: run `npx projen package:bindings` again"
     )
     return package
 
@@ -66,10 +77,16 @@ def python_synth(tmp_path_factory):
     return json.loads((out / "WeatherPipelinePython.template.json").read_text()), out, run.stderr
 
 
+def maven_local_repository() -> Path:
+    """Maven's local repository: the one MAVEN_OPTS names with -Dmaven.repo.local=, else ~/.m2/repository."""
+    named = re.search(r"-Dmaven\.repo\.local=(\S+)", os.environ.get("MAVEN_OPTS", ""))
+    return Path(named.group(1)) if named else Path.home() / ".m2" / "repository"
+
+
 @pytest.fixture(scope="module")
 def java_synth(tmp_path_factory):
     """The template the Java app synthesizes, and its cloud assembly directory."""
-    pom = built_package("java/io/github/cdk-weather-pipeline/cdk-weather-pipeline/*/cdk-weather-pipeline-*.pom")
+    pom = built_package("java/io/github/cdk-weather-pipeline/cdk-weather-pipeline/*/cdk-weather-pipeline-*.pom", ".jar")
     jar = pom.with_suffix(".jar")
     assert jar.is_file(), jar
     build = tmp_path_factory.mktemp("java-build")
@@ -79,10 +96,13 @@ def java_synth(tmp_path_factory):
         f"-Dweather-pipeline.version={pom.parent.name}", f"-Dweather-pipeline.jar={jar}", f"-Dweather-pipeline.pom={pom}",
         f"-Daws-cdk-lib.version={CDK_VERSION}", f"-Dbuild.dir={build}", f"-Doutdir={out}",
     ]
-    # The jar goes into the Maven local repository first, then the app is compiled and run (exec:exec).
+    # The jar goes into the Maven local repository first (unless the very same jar and pom are there already: a Maven
+    # run less), then the app is compiled and run (exec:exec).
     maven_env = {**APP_ENV, **build_tools.environment()}
-    install = subprocess.run([*mvn, "install:install-file"], env=maven_env, capture_output=True, text=True)
-    assert install.returncode == 0, (install.stdout[-6000:], install.stderr[-6000:])
+    installed = maven_local_repository() / "io/github/cdk-weather-pipeline/cdk-weather-pipeline" / pom.parent.name
+    if not all((installed / f.name).is_file() and (installed / f.name).read_bytes() == f.read_bytes() for f in (jar, pom)):
+        install = subprocess.run([*mvn, "install:install-file"], env=maven_env, capture_output=True, text=True)
+        assert install.returncode == 0, (install.stdout[-6000:], install.stderr[-6000:])
     run = subprocess.run([*mvn, "compile", "exec:exec"], env=maven_env, capture_output=True, text=True)
     assert run.returncode == 0, (run.stdout[-6000:], run.stderr[-6000:])
     return json.loads((out / "WeatherPipelineJava.template.json").read_text()), out
@@ -222,3 +242,29 @@ def test_the_python_package_readme_shows_each_example_once():
     assert readme_examples and languages.count("python") == len(readme_examples), languages
     python = [code for language, code in blocks if language == "python"]
     assert len(set(python)) == len(python), "an example shows twice"
+
+
+def test_package_bindings_builds_again_only_when_an_input_changed():
+    """jsii-pacmak and the Go build run when the digest of what they build from (test/bindings/bindings-digest.js)
+    differs from the one recorded after the last build, or a package is missing; the packages above were built or
+    found up to date by `npx projen package:bindings`, which records the digest last."""
+    steps = json.loads((ROOT / ".projen" / "tasks.json").read_text())["tasks"]["package:bindings"]["steps"]
+    builds = [step for step in steps if "jsii-pacmak" in step.get("exec", "") or "build-go-module" in step.get("exec", "")]
+    assert len(builds) == 2 and all(step.get("condition") == "test/bindings/bindings-are-stale" for step in builds), steps
+    assert steps[-1] == {"exec": "test/bindings/bindings-are-stale --record", "condition": "test/bindings/bindings-are-stale"}
+
+    def stale() -> bool:
+        done = subprocess.run([str(ROOT / "test" / "bindings" / "bindings-are-stale")], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode in (0, 1), done.stderr
+        return done.returncode == 0
+
+    stamp = ROOT / "dist" / "bindings.sha256"
+    recorded = stamp.read_text()
+    digest = subprocess.run(["node", str(ROOT / "test" / "bindings" / "bindings-digest.js")], capture_output=True, text=True, check=True).stdout
+    assert recorded == digest and not stale()
+    try:
+        stamp.write_text(recorded.replace(recorded[0], "x", 1))
+        assert stale()
+    finally:
+        stamp.write_text(recorded)
+    assert not stale()
