@@ -237,21 +237,18 @@ project.addTask('test:all', {
   ],
 });
 
-// The contributor's loop: the TypeScript tests (jest, no eslint) and the Python tests that need neither Trino, the
-// packages, the local run nor the template checkers (the Glue script's tests on local Spark). Needs a compiled tree
-// for nothing: jest runs the TypeScript sources through ts-jest. The full suite stays `scripts/test`.
+// The contributor's loop: the TypeScript tests (jest, no eslint, no coverage) and the Python tests that need neither
+// Trino, the packages, the local run nor the template checkers (the Glue script's tests on local Spark). Three jest
+// suites read the jsii assembly, so the jest lane builds the library first when it is stale (`library`, skipped when
+// up to date), while the Spark lane starts; the Spark lane runs in the README commands' environment (the Java
+// runtimes, the local file system without a `chmod` per file). The full suite stays `scripts/test`.
 project.addTask('test:quick', {
   description: 'The fast loop: jest and the Glue script\'s pytest suite (no Trino, packages, local run or checkers)',
-  steps: [
-    { spawn: 'bundle' },
-    {
-      exec: [
-        'scripts/lanes',
-        "'jest=npx jest --ci --coverage=false'",
-        `'pytest=${pytestCommand} -m \"not trino and not bindings and not local_run and not checkers\"'`,
-      ].join(' '),
-    },
-  ],
+  exec: [
+    'scripts/lanes',
+    `'jest=npx projen ${library.name} && npx projen typecheck && npx jest --ci --coverage=false'`,
+    `'pytest=scripts/python-env && source scripts/runtime-env && .venv/bin/python -m pytest -q -m \"not trino and not bindings and not local_run and not checkers\"'`,
+  ].join(' '),
 });
 
 project.synth();

@@ -28,3 +28,13 @@ test('jest measures coverage by instrumenting our files (babel), not by v8 cover
   expect(jest.coverageProvider).toBe('babel');
   expect(jest.collectCoverage).toBe(true);
 });
+
+test('the fast loop builds what its jest suites read and runs Spark in the README commands\' environment', () => {
+  // Three suites read the jsii assembly (.jsii): on a fresh clone the loop failed them until a compile ran. And its
+  // pytest lane ran without scripts/runtime-env: Hadoop's chmod process per file written, not the project's JVMs.
+  const command: string = tasks['test:quick'].steps.map((step: any) => step.exec ?? '').join(' ');
+  const lane = (name: string) => command.match(new RegExp(`'${name}=([^']*)'`))?.[1] ?? '';
+  expect(lane('jest')).toMatch(/^npx projen library && npx projen typecheck && npx jest .*--coverage=false/);
+  expect(lane('pytest')).toMatch(/source scripts\/runtime-env && \.venv\/bin\/python -m pytest /);
+  expect(tasks.library.condition).toBe('scripts/library-is-stale');
+});
