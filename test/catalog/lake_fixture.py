@@ -141,7 +141,10 @@ def lay_out_batch(landing_root: Path, batch_id: str, fetched_at: datetime, citie
         return key
 
     for k, city in enumerate(cities):
-        first_local = datetime.combine(ingest_date + timedelta(days=first_day_offset), datetime.min.time())
+        # The city's own today: in Salt Lake City it is still yesterday until 07:00 UTC, and its hours must reach
+        # back as far as every other city's (the last 48 hours are full at any time of day).
+        local_today = (fetched_at + timedelta(seconds=city.utc_offset_seconds)).date()
+        first_local = datetime.combine(local_today + timedelta(days=first_day_offset), datetime.min.time())
         body, expected = _body(k, city, first_local, hours, hot_hours.get(city.slug, ()), temperature_offset)
         key = put(city.slug, city.name, json.dumps(body, ensure_ascii=False), city)
         for rejected, observed_at, values in expected:

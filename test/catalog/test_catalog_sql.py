@@ -259,7 +259,7 @@ def test_validation_queries_pass_on_the_good_run(catalog, lake, window):
     assert results["values-in-range"]["rows_checked"] == sum(
         1 for r in lake.good.rows if window["firstDate"] <= r["date"] <= window["lastDate"])
     share = results["quarantine-share"]
-    refined = sum(1 for r in lake.good.rows if r["date"] <= window["lastDate"])
+    refined = sum(1 for r in lake.good.rows if window["firstDate"] <= r["date"] <= window["lastDate"])
     assert (share["refined_records"], share["quarantined_records"]) == (refined, len(lake.good.quarantined))
     assert close(share["quarantine_share"], len(lake.good.quarantined) / (refined + len(lake.good.quarantined)))
 
