@@ -19,6 +19,11 @@ recorded/met-norway/) for the same cities, the ETL runs with the contract of bot
 sources side by side.
 
 Usage: python examples/local-run/local_run.py [--offline] [--out DIR] [--sources open-meteo,met-norway]
+
+From Python, `main(argv, trino=server, spark_etl=runner)` runs on a Trino that is already running, and runs the
+Glue script's entry point through `runner`, instead of starting a Trino and a Spark process of its own (the test
+suite shares one of each between its Trino tests); everything else is the same. Either way the run's tables live in
+a Trino catalog of the run's own (its metastore in the output folder), dropped at the end.
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -106,16 +112,21 @@ def add_recorded_met_norway(landing: Path, manifest_key: str) -> list[str]:
     return added
 
 
-def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str, contract_json: str | None = None) -> dict:
-    env = dict(os.environ)
-    env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
-    env.setdefault("PYSPARK_PYTHON", sys.executable)
-    done = subprocess.run(
-        [sys.executable, str(ETL_SCRIPT), "--landing_uri", str(landing), "--refined_uri", str(refined),
-         "--manifest_key", manifest_key, "--run_id", run_id, *(["--contract_json", contract_json] if contract_json else [])],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    if done.returncode != 0:
-        raise RuntimeError(f"the ETL failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str, contract_json: str | None = None,
+            spark_etl=None) -> dict:
+    """Runs the Glue script with its CLI arguments in a Python process of its own, or as `spark_etl(argv)` if given."""
+    argv = ["--landing_uri", str(landing), "--refined_uri", str(refined), "--manifest_key", manifest_key,
+            "--run_id", run_id, *(["--contract_json", contract_json] if contract_json else [])]
+    if spark_etl is not None:
+        spark_etl(argv)
+    else:
+        env = dict(os.environ)
+        env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
+        done = subprocess.run([sys.executable, str(ETL_SCRIPT), *argv], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=1800)
+        if done.returncode != 0:
+            raise RuntimeError(f"the ETL failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
     summaries = list((refined / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
     if len(summaries) != 1:
         raise RuntimeError(f"expected one run summary for {run_id}, found {summaries}")
@@ -128,11 +139,12 @@ def catalog_document(sources: list[str]) -> dict:
     return node(HERE / "catalog.ts", [",".join(sources)])
 
 
-def create_tables(connection, server: TrinoServer, refined: Path, catalog: dict) -> str:
-    """The AthenaCatalog's tables (from its synthesized Glue TableInputs) as Trino external tables over `refined`."""
+def create_tables(connection, server: TrinoServer, trino_catalog: str, refined: Path, catalog: dict) -> str:
+    """The AthenaCatalog's tables (from its synthesized Glue TableInputs) as Trino external tables over `refined`, in
+    the Trino catalog `trino_catalog` (the connection's)."""
     database = catalog["database"]
     bucket_url = f"s3://{catalog['bucket']}/"
-    execute(connection, f"CREATE SCHEMA IF NOT EXISTS hive.{database}")
+    execute(connection, f"CREATE SCHEMA IF NOT EXISTS {trino_catalog}.{database}")
     for table in catalog["tables"].values():
         storage = table["StorageDescriptor"]
         columns = [f'"{c["Name"]}" {GLUE_TO_TRINO[c["Type"]]}' for c in storage["Columns"]]
@@ -140,9 +152,9 @@ def create_tables(connection, server: TrinoServer, refined: Path, catalog: dict)
         location = refined / storage["Location"][len(bucket_url):]
         location.mkdir(parents=True, exist_ok=True)
         partitioned_by = ", ".join(f"'{p['Name']}'" for p in table["PartitionKeys"])
-        execute(connection, f'DROP TABLE IF EXISTS hive.{database}."{table["Name"]}"')
+        execute(connection, f'DROP TABLE IF EXISTS {trino_catalog}.{database}."{table["Name"]}"')
         execute(connection, (
-            f'CREATE TABLE hive.{database}."{table["Name"]}" ({", ".join(columns)}) WITH ('
+            f'CREATE TABLE {trino_catalog}.{database}."{table["Name"]}" ({", ".join(columns)}) WITH ('
             f"format = 'PARQUET', partitioned_by = ARRAY[{partitioned_by}], "
             f"external_location = '{server.location(location)}')"))
         # Trino has no partition projection: register the partitions the ETL wrote.
@@ -164,7 +176,11 @@ def synth_examples(out: Path) -> list[Path]:
     return sorted(cdk_out.glob("*.template.json"))
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main(argv: list[str] | None = None, trino: TrinoServer | None = None, spark_etl=None) -> dict:
+    """Runs the pipeline locally with the command line's arguments (`argv`; default: `sys.argv`) and returns the
+    summary. For callers that run many: `trino`, a server already launched whose data root holds `--out`, used
+    instead of starting one (and left running); `spark_etl`, a callable that runs the Glue script's entry point
+    (`weather_etl.main`) with the script's CLI arguments, instead of a Python process (and Spark) of its own."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--offline", action="store_true", help="use the recorded responses even if the API is reachable")
     parser.add_argument("--out", default=str(ROOT / ".local-run"), help="output folder (replaced)")
@@ -178,6 +194,8 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"--sources must list open-meteo and may add met-norway, got {args.sources!r}")
 
     out = Path(args.out).resolve()
+    if trino is not None and not out.is_relative_to(trino.data_root.resolve()):
+        raise ValueError(f"--out must be under the data root of the given Trino server ({trino.data_root}), got {out}")
     shutil.rmtree(out, ignore_errors=True)
     landing, refined = out / "landing", out / "refined"
     progress = Progress(6 if args.skip_synth else 7)
@@ -197,12 +215,12 @@ def main(argv: list[str] | None = None) -> dict:
         contract_json = ALL_SOURCES_CONTRACT.read_text(encoding="utf-8")
 
     # Trino takes ~30 s to start: launch it now and let it come up while Spark works.
-    server = TrinoServer(work_dir=out / "trino", data_root=out)
-    server.launch()
+    server = trino or TrinoServer(work_dir=out / "trino", data_root=out).launch()
+    trino_catalog = None
     try:
         run_id = f"local-{result['batchId']}"
         progress.step("ETL: the Glue script on local Spark 3.5.6 (Glue 5.1), landing → refined Parquet")
-        etl = run_etl(landing, refined, result["manifestKey"], run_id, contract_json)
+        etl = run_etl(landing, refined, result["manifestKey"], run_id, contract_json, spark_etl)
         progress.say(f"files read {etl['files_read']}, records in {etl['records_in']}: refined {etl['refined']}, "
                      f"quarantined {etl['quarantined']} {etl['quarantined_by_reason']}, superseded {etl['superseded']}"
                      f" — reconciled: {etl['reconciled']}")
@@ -213,8 +231,11 @@ def main(argv: list[str] | None = None) -> dict:
         # The AthenaCatalog synthesized for the local run's own cities and sources (a CDK synth in ts-node).
         catalog = catalog_document(sources)
         server.wait_ready()
-        connection = server.connect()
-        database = create_tables(connection, server, refined, catalog)
+        # A catalog of the run's own: the shipped SQL names "weather"."hourly" unqualified, and on a shared server
+        # another catalog may hold a `weather` schema of its own.
+        trino_catalog = server.add_catalog(f"local_run_{uuid.uuid4().hex[:12]}", out / "metastore")
+        connection = server.connect(catalog=trino_catalog)
+        database = create_tables(connection, server, trino_catalog, refined, catalog)
         progress.say(f"tables {database}.{', '.join(t['Name'] for t in catalog['tables'].values())} over {refined}, "
                      f"for the cities {', '.join(catalog['cities'])}")
 
@@ -238,7 +259,7 @@ def main(argv: list[str] | None = None) -> dict:
         # on a live run; recorded responses are all in the past).
         ingest_date = result["manifestKey"].split("ingest_date=", 1)[1].split("/", 1)[0]
         dates.update(firstIngestDate=literal(ingest_date), lastIngestDate=literal(ingest_date))
-        followed = execute(connection, f"SELECT city, observed_at FROM hive.{database}.staging "
+        followed = execute(connection, f"SELECT city, observed_at FROM {trino_catalog}.{database}.staging "
                                        f"WHERE ingest_date = {literal(ingest_date)} "
                                        f"ORDER BY city, observed_at DESC LIMIT 1", [])
         if followed:
@@ -259,7 +280,7 @@ def main(argv: list[str] | None = None) -> dict:
         columns = ", ".join(column for column, *_ in VARIABLES)
         series: dict[str, list[dict]] = {}
         # One chart set per city and source; the first source keeps the city's plain name.
-        hourly_rows = execute(connection, f'SELECT city_name, source, observed_at, {columns} FROM hive.{database}.hourly '
+        hourly_rows = execute(connection, f'SELECT city_name, source, observed_at, {columns} FROM {trino_catalog}.{database}.hourly '
                                           f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
                                           f'ORDER BY city_name, source DESC, observed_at', [])
         for row in hourly_rows:
@@ -269,19 +290,24 @@ def main(argv: list[str] | None = None) -> dict:
         # The curated daily layer, a table per city, and the staging zone's size.
         daily: dict[str, list[dict]] = {}
         daily_columns = ", ".join(column for column, _ in DAILY_COLUMNS)
-        for row in execute(connection, f'SELECT city_name, {daily_columns} FROM hive.{database}.daily '
+        for row in execute(connection, f'SELECT city_name, {daily_columns} FROM {trino_catalog}.{database}.daily '
                                        f'WHERE "date" BETWEEN {dates["firstDate"]} AND {dates["lastDate"]} '
                                        f'ORDER BY city_name, source, day', []):
             daily.setdefault(row.pop("city_name"), []).append({k: sql_value(v) for k, v in row.items()})
-        staged_rows = execute(connection, f"SELECT count(*) AS n FROM hive.{database}.staging "
+        staged_rows = execute(connection, f"SELECT count(*) AS n FROM {trino_catalog}.{database}.staging "
                                           f"WHERE ingest_date = {literal(ingest_date)}", [])[0]["n"]
         progress.say(f"daily layer: {sum(len(r) for r in daily.values())} rows for {len(daily)} cities; "
                      f"staging: {staged_rows} rows for ingestion date {ingest_date}")
         quarantine = execute(connection, f"SELECT reason, detail, city, city_name, observed_at_raw, raw_values, source_key "
-                                         f"FROM hive.{database}.quarantine WHERE run_id = {literal(run_id)} "
+                                         f"FROM {trino_catalog}.{database}.quarantine WHERE run_id = {literal(run_id)} "
                                          f"ORDER BY reason, source_key, observed_at_raw", [])
     finally:
-        server.stop()
+        try:
+            if trino_catalog is not None:
+                server.drop_catalog(trino_catalog)
+        finally:
+            if trino is None:
+                server.stop()
 
     progress.step("Report")
     summary = {

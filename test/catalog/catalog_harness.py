@@ -1,8 +1,9 @@
 """The harness of the catalog's Trino tests: the ETL lake, the Trino tables, running the shipped SQL.
 
-The fixtures are in ``conftest.py``:
+The fixtures are in ``conftest.py`` (and, shared with the local-run tests, in ``test/conftest.py``):
 
 - ``trino``: Trino 476 (Athena engine v3 is Trino-based) from the cache, started once, stopped at the end.
+- ``spark_etl``: the ETL script's entry point on one local Spark session (``SparkEtl``), started once.
 - ``lake``: the real ETL script (``src/etl/script/weather_etl.py``) run on local Spark over the landing fixtures of
   ``lake_fixture.py``; its refined output is what the SQL runs on.
 - ``catalog``: the tables created in Trino from ``queries.json`` (the Glue table definitions the AthenaCatalog
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -41,26 +43,69 @@ GLUE_TO_TRINO = {"string": "varchar", "double": "double", "int": "integer", "big
                  "boolean": "boolean", "timestamp": "timestamp(3)", "date": "date"}
 
 
-def run_etl(runs: list) -> None:
-    """Runs the Glue script's entry point, ``weather_etl.main(argv)`` with the CLI arguments, on local Spark, once
-    per (landing root, refined root, batch, run id, processed at[, contract JSON]); one Python process, so one
-    Spark session. Without a contract JSON the script uses its contract.json (daily partitions)."""
-    if not ETL_SCRIPT.exists():
-        pytest.skip(f"the ETL script {ETL_SCRIPT} is not in this tree yet")
-    env = dict(os.environ)
-    env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
-    env.setdefault("PYSPARK_PYTHON", sys.executable)
-    argvs = [["--landing_uri", str(landing), "--refined_uri", str(refined), "--manifest_key", batch.manifest_key,
-              "--run_id", run_id, "--processed_at", processed_at, *(["--contract_json", extra[0]] if extra else [])]
-             for landing, refined, batch, run_id, processed_at, *extra in runs]
-    driver = ("import json, sys; sys.path.insert(0, sys.argv[1]); import weather_etl\n"
-              "for argv in json.loads(sys.argv[2]):\n"
-              "    code = weather_etl.main(argv)\n"
-              "    if code: sys.exit(code)\n")
-    done = subprocess.run([sys.executable, "-c", driver, str(ETL_SCRIPT.parent), json.dumps(argvs)],
-                          env=env, capture_output=True, text=True, timeout=1200)
-    if done.returncode != 0:
-        raise RuntimeError(f"ETL failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}")
+class SparkEtl:
+    """One Python process that runs the Glue script's entry point, ``weather_etl.main(argv)`` with the CLI arguments,
+    on local Spark whenever asked: one Spark session (one JVM start and warm-up) for every ETL run of a pytest
+    process, the catalog lake's and the local runs'. Stop it with ``close()``."""
+
+    DRIVER = ("import json, os, sys; sys.path.insert(0, sys.argv[1]); import weather_etl\n"
+              "replies = os.fdopen(int(sys.argv[2]), 'w')\n"
+              "for line in sys.stdin:\n"
+              "    code = 0\n"
+              "    for argv in json.loads(line):\n"
+              "        code = weather_etl.main(argv)\n"
+              "        if code: break\n"
+              "    replies.write(f'{code}\\n'); replies.flush()\n")
+
+    def __init__(self, log_path: Path):
+        if not ETL_SCRIPT.exists():
+            pytest.skip(f"the ETL script {ETL_SCRIPT} is not in this tree yet")
+        env = dict(os.environ)
+        env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
+        env.setdefault("PYSPARK_PYTHON", sys.executable)
+        self.log_path = Path(log_path)
+        read_end, write_end = os.pipe()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", self.DRIVER, str(ETL_SCRIPT.parent), str(write_end)], cwd=ROOT, env=env,
+                stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, pass_fds=(write_end,), text=True)
+        os.close(write_end)
+        self.replies = os.fdopen(read_end)
+
+    def __call__(self, argv: list) -> None:
+        """Runs the script once with the CLI arguments `argv` (as ``python weather_etl.py *argv`` would)."""
+        self.run_all([argv])
+
+    def run_all(self, argvs: list, timeout: float = 1200.0) -> None:
+        """Runs the script once per argument list, in order; raises if a run fails."""
+        try:
+            self.process.stdin.write(json.dumps([[str(a) for a in argv] for argv in argvs]) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            raise RuntimeError(f"the ETL process has exited; see {self.log_path}:\n{self._tail()}") from None
+        ready, _, _ = select.select([self.replies], [], [], timeout)
+        reply = self.replies.readline() if ready else None
+        if reply is None or reply.strip() != "0":
+            failure = "timed out" if reply is None else ("exited" if reply == "" else f"returned {reply.strip()}")
+            raise RuntimeError(f"ETL {failure}; see {self.log_path}:\n{self._tail()}")
+
+    def _tail(self, characters: int = 6000) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-characters:]
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.replies.close()
+
+
+def etl_argv(landing: Path, refined: Path, manifest_key: str, run_id: str, processed_at: str,
+             contract_json: str | None = None) -> list:
+    return ["--landing_uri", str(landing), "--refined_uri", str(refined), "--manifest_key", manifest_key,
+            "--run_id", run_id, "--processed_at", processed_at, *(["--contract_json", contract_json] if contract_json else [])]
 
 
 def run_summary(refined_root: Path, run_id: str) -> dict:
@@ -98,15 +143,17 @@ class Lake:
         # the contract listing both sources; and a lake where Oslo has MET Norway's hours only.
         self.two_sources = TwoSourceLakes(root / "two-sources")
 
-    def build(self) -> None:
-        """All the ETL runs of the catalog tests, in one Spark process (one JVM start and warm-up, not one per lake)."""
+    def build(self, etl: SparkEtl) -> None:
+        """All the ETL runs of the catalog tests, in the lane's Spark process (one JVM start and warm-up)."""
         processed = self.processed_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        run_etl([(self.landing, self.refined, self.good, self.good_run_id, processed),
-                 (self.bad_landing, self.bad_refined, self.bad, self.bad_run_id, processed),
-                 (self.landing, self.monthly_refined, self.good, self.good_run_id, processed, json.dumps(self.monthly_contract)),
-                 (self.landing, self.forecast_refined, self.early, self.early_run_id, processed),
-                 (self.landing, self.forecast_refined, self.good, self.good_run_id, processed),
-                 *self.two_sources.runs()])
+        runs = [(self.landing, self.refined, self.good, self.good_run_id, processed),
+                (self.bad_landing, self.bad_refined, self.bad, self.bad_run_id, processed),
+                (self.landing, self.monthly_refined, self.good, self.good_run_id, processed, json.dumps(self.monthly_contract)),
+                (self.landing, self.forecast_refined, self.early, self.early_run_id, processed),
+                (self.landing, self.forecast_refined, self.good, self.good_run_id, processed),
+                *self.two_sources.runs()]
+        etl.run_all([etl_argv(landing, refined, batch.manifest_key, run_id, processed_at, *extra)
+                     for landing, refined, batch, run_id, processed_at, *extra in runs])
         self.good_summary = run_summary(self.refined, self.good_run_id)
         self.bad_summary = run_summary(self.bad_refined, self.bad_run_id)
         self.monthly_summary = run_summary(self.monthly_refined, self.good_run_id)
@@ -132,7 +179,7 @@ class TwoSourceLakes:
             self.contract = handle.read()
 
     def runs(self) -> list:
-        """The two ETL runs, as `run_etl` takes them."""
+        """The two ETL runs: (landing, refined, batch, run id, processed at, contract JSON)."""
         return [(self.landing, self.refined, SimpleNamespace(manifest_key=self.manifest), self.RUN_ID,
                  self.PROCESSED_AT, self.contract),
                 (self.met_landing, self.met_refined, SimpleNamespace(manifest_key=self.met_manifest), self.RUN_ID,

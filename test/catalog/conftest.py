@@ -1,5 +1,5 @@
-"""Session fixtures of the catalog's Trino tests: one Trino server and one real ETL lake per pytest run
-(see ``catalog_harness.py``)."""
+"""Session fixtures of the catalog's Trino tests: one real ETL lake per pytest run, on the Trino server the lane
+shares (``trino`` in test/conftest.py; see ``catalog_harness.py``)."""
 from __future__ import annotations
 
 import sys
@@ -11,31 +11,22 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog_harness import Catalog, Lake  # noqa: E402
-from trino_local import TrinoServer  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def lake_root(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("lake")
+def lake_root(trino_data_root) -> Path:
+    """The catalog tests' lake, under the directory the shared Trino sees."""
+    root = trino_data_root / "catalog-lake"
+    root.mkdir()
+    return root
 
 
 @pytest.fixture(scope="session")
-def trino(lake_root, tmp_path_factory):
-    """Trino, launched first so that its ~30 s start overlaps the ETL runs; `catalog` waits until it is ready."""
-    server = TrinoServer(tmp_path_factory.mktemp("trino"), lake_root)
-    server.launched_at = time.monotonic()
-    server.launch()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def lake(trino, lake_root) -> Lake:
+def lake(trino, spark_etl, lake_root) -> Lake:
+    # Depends on `trino` so that the server is launched first and its start overlaps the ETL runs; `catalog` waits.
     started = time.monotonic()
     lake = Lake(lake_root)
-    lake.build()
+    lake.build(spark_etl)
     print(f"\ncatalog tests: the ETL runs took {time.monotonic() - started:.1f}s")
     return lake
 

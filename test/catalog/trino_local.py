@@ -6,7 +6,8 @@ Maven Central's .sha1 files and cached outside the repository in
 The ``hive`` catalog uses a file metastore and the native local file system: tables are external tables over
 the Parquet the ETL script wrote on local disk.
 
-Used by ``test/catalog/conftest.py`` (one server per pytest run) and by ``scripts/trino-server``
+Used by ``test/conftest.py`` (one server per pytest run, shared by the catalog tests and the local runs), by
+``examples/local-run/local_run.py`` and by ``scripts/trino-server``
 (``install`` to fill the cache, ``run`` to start a server by hand).
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -172,23 +174,49 @@ class TrinoServer:
             "query.max-memory-per-node=1GB",
             "task.concurrency=2",
             "task.max-worker-threads=4",
+            # CREATE CATALOG / DROP CATALOG (add_catalog): a local run on a shared server keeps its tables apart.
+            "catalog.management=dynamic",
             "",
         ]))
         (etc / "log.properties").write_text("io.trino=WARN\n")
-        (etc / "catalog" / "hive.properties").write_text("\n".join([
-            "connector.name=hive",
-            "hive.metastore=file",
-            "hive.metastore.catalog.dir=local:///_metastore",
-            "fs.native-local.enabled=true",
-            f"local.location={self.data_root.resolve()}",
-            # Athena reads Parquet timestamps as written; keep Trino from shifting them to a zone.
-            "hive.parquet.time-zone=UTC",
-            "hive.timestamp-precision=MILLISECONDS",
-            # The tests craft bad data by inserting into copies of the external tables.
-            "hive.non-managed-table-writes-enabled=true",
-            "",
-        ]))
+        hive = {"connector.name": "hive", **self._hive_properties(self.data_root / "_metastore")}
+        (etc / "catalog" / "hive.properties").write_text("".join(f"{key}={value}\n" for key, value in hive.items()))
         return etc
+
+    def _hive_properties(self, metastore: Path) -> dict:
+        """The properties of a ``hive`` connector catalog over ``data_root`` whose file metastore is ``metastore``."""
+        return {
+            "hive.metastore": "file",
+            "hive.metastore.catalog.dir": self.location(metastore),
+            "fs.native-local.enabled": "true",
+            "local.location": str(self.data_root.resolve()),
+            # Athena reads Parquet timestamps as written; keep Trino from shifting them to a zone.
+            "hive.parquet.time-zone": "UTC",
+            "hive.timestamp-precision": "MILLISECONDS",
+            # The tests craft bad data by inserting into copies of the external tables.
+            "hive.non-managed-table-writes-enabled": "true",
+        }
+
+    def add_catalog(self, name: str, metastore: Path) -> str:
+        """Creates the catalog ``name`` on the running server: the ``hive`` catalog's settings over the same
+        ``data_root``, with a file metastore of its own in ``metastore`` (a directory under ``data_root``), so its
+        schemas and tables are apart from every other catalog's. Returns ``name``; ``drop_catalog`` removes it."""
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ValueError(f"name must match [a-z][a-z0-9_]*, got {name!r}")
+        Path(metastore).mkdir(parents=True, exist_ok=True)
+        properties = ", ".join(f'"{key}" = ' + "'" + value.replace("'", "''") + "'"
+                               for key, value in self._hive_properties(Path(metastore)).items())
+        self._run(f"CREATE CATALOG {name} USING hive WITH ({properties})")
+        return name
+
+    def drop_catalog(self, name: str) -> None:
+        """Drops a catalog ``add_catalog`` created (its metastore files stay where they are)."""
+        self._run(f"DROP CATALOG IF EXISTS {name}")
+
+    def _run(self, sql: str) -> None:
+        cursor = self.connect().cursor()
+        cursor.execute(sql)
+        cursor.fetchall()
 
     def start(self, timeout: float = 240.0) -> "TrinoServer":
         """Launches the server and waits until it accepts queries."""
@@ -243,10 +271,11 @@ class TrinoServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    def connect(self, schema: str | None = None):
+    def connect(self, schema: str | None = None, catalog: str = "hive"):
+        """A connection whose unqualified names resolve in ``catalog`` (and ``schema``, if given)."""
         import trino  # pinned in requirements-dev.txt
 
-        return trino.dbapi.connect(host="127.0.0.1", port=self.port, user="test", catalog="hive", schema=schema,
+        return trino.dbapi.connect(host="127.0.0.1", port=self.port, user="test", catalog=catalog, schema=schema,
                                    http_scheme="http", request_timeout=120)
 
 

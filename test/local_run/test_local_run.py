@@ -1,13 +1,21 @@
 """The README's first command, on recorded responses: ingestion → landing → ETL on Spark → Trino → validation.
 
 Expected counts are computed here from the recorded bodies, independently of the pipeline's code.
+Each run calls `local_run.main` with the command's arguments, on the Trino and the Spark process the lane shares
+(test/conftest.py) instead of its own: `main(argv, trino=server, spark_etl=runner)` skips only the server's launch
+and stop and the Glue script's process start (the script's entry point `weather_etl.main` gets the same arguments),
+and runs every stage, the run's own Trino catalog included, as the command does.
 """
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "examples" / "local-run" / "recorded"
@@ -31,6 +39,17 @@ def expected_counts() -> tuple[int, int]:
     return hours, empty_hours
 
 
+def run_folder(trino) -> Path:
+    """A fresh output folder for one run, under the directory the shared Trino sees."""
+    return Path(tempfile.mkdtemp(prefix="local-run-", dir=trino.data_root)) / "run"
+
+
+def shown(trino, sql: str) -> set[str]:
+    cursor = trino.connect().cursor()
+    cursor.execute(sql)
+    return {row[0] for row in cursor.fetchall()}
+
+
 def days_of(summary: dict) -> list[str]:
     """The UTC days of the run's plan, first to last."""
     first = date.fromisoformat(summary["validation"]["plan"]["firstDate"])
@@ -38,8 +57,25 @@ def days_of(summary: dict) -> list[str]:
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
-def test_local_run_reconciles_and_validates(tmp_path):
-    summary = local_run.main(["--offline", "--skip-synth", "--out", str(tmp_path / "run")])
+def test_local_run_refuses_an_output_folder_the_given_trino_cannot_see(tmp_path):
+    server = SimpleNamespace(data_root=tmp_path / "trino-data")  # checked before anything starts
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "kept.txt").write_text("not the run's to delete")
+    with pytest.raises(ValueError, match=r"--out must be under the data root of the given Trino server \(.*trino-data\), "
+                                         r"got .*/run$"):
+        local_run.main(["--offline", "--skip-synth", "--out", str(tmp_path / "run")], trino=server)
+    assert (tmp_path / "run" / "kept.txt").exists()
+
+
+def test_local_run_reconciles_and_validates(trino, spark_etl):
+    out = run_folder(trino)
+    trino.wait_ready()
+    before = shown(trino, "SHOW CATALOGS"), shown(trino, "SHOW SCHEMAS FROM hive")
+    summary = local_run.main(["--offline", "--skip-synth", "--out", str(out)], trino=trino, spark_etl=spark_etl)
+    # The run's tables were in a catalog of its own, dropped at the end: the next run (or a catalog test) sees none,
+    # and the run saw none of theirs.
+    assert (shown(trino, "SHOW CATALOGS"), shown(trino, "SHOW SCHEMAS FROM hive")) == before
+    assert (out / "metastore" / "weather" / "hourly").is_dir()
     hours, empty_hours = expected_counts()
 
     assert summary["ingestion"]["source"].startswith("recorded responses")
@@ -78,7 +114,7 @@ def test_local_run_reconciles_and_validates(tmp_path):
     assert checks["daily-consistent"]["row"]["days_checked"] == 3 * 2
     assert summary["analytics"]["monthly-climate-summary"] >= 3
     assert summary["analytics"]["forecast-evolution"] == 1  # one fetch of the hour so far
-    report = (tmp_path / "run" / "report.html").read_text()
+    report = (out / "report.html").read_text()
     # Three charts (temperature, precipitation, wind) per city, each with value and time axis ticks.
     assert report.count("<svg") == 3 * 3
     for city in ("Paris", "Marseille", "Nice"):
@@ -87,14 +123,16 @@ def test_local_run_reconciles_and_validates(tmp_path):
     assert "NO_MEASUREMENT" in report and "✔ passed" in report and "✘ FAILED" not in report
     assert "<h2>Daily weather per city</h2>" in report and report.count('<table class="data daily">') == 3
     # No absolute path of the checkout or of the run's folder: the page is shared, and the README shows a screenshot.
-    assert str(ROOT) not in report and str(tmp_path) not in report
+    assert str(ROOT) not in report and str(out.parent) not in report
     assert "recorded responses (examples/local-run/recorded)" in report
     assert set(summary["timings"]) == {"Ingestion", "ETL", "Catalog", "Validation", "Analytics", "Report"}
-    assert json.loads((tmp_path / "run" / "summary.json").read_text())["etl"] == etl
+    assert json.loads((out / "summary.json").read_text())["etl"] == etl
 
 
-def test_local_run_with_both_sources_shows_them_side_by_side(tmp_path):
-    summary = local_run.main(["--offline", "--skip-synth", "--sources", "open-meteo,met-norway", "--out", str(tmp_path / "run")])
+def test_local_run_with_both_sources_shows_them_side_by_side(trino, spark_etl):
+    out = run_folder(trino)
+    summary = local_run.main(["--offline", "--skip-synth", "--sources", "open-meteo,met-norway", "--out", str(out)],
+                             trino=trino, spark_etl=spark_etl)
     hours, empty_hours = expected_counts()
     met_steps = sum(len(json.loads(p.read_text())["properties"]["timeseries"]) for p in sorted((RECORDED / "met-norway").glob("*.json")))
     assert met_steps == 3 * 47
@@ -118,7 +156,7 @@ def test_local_run_with_both_sources_shows_them_side_by_side(tmp_path):
 
     assert summary["analytics"]["daily-temperature"] == 3 * 2 * 2  # three cities, two UTC days, two sources
     assert summary["analytics"]["compare-sources"] == 47  # the first city's hours both sources have
-    report = (tmp_path / "run" / "report.html").read_text()
+    report = (out / "report.html").read_text()
     assert "<h2>Sources side by side</h2>" in report
     for city in ("Paris", "Marseille", "Nice"):
         assert f"<h3>{city} · open-meteo " in report and f"<h3>{city} · met-norway " in report
