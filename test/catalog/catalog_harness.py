@@ -60,8 +60,11 @@ class SparkEtl:
     def __init__(self, log_path: Path):
         if not ETL_SCRIPT.exists():
             pytest.skip(f"the ETL script {ETL_SCRIPT} is not in this tree yet")
-        env = dict(os.environ)
-        env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
+        # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py). The driver gets the JVM options and
+        # Spark settings of the Glue script's own tests (etl_testkit: C1 only, serial collector, no code generation).
+        import etl_testkit  # imports PySpark: not at module level, which the local-run command imports too
+
+        env = etl_testkit.script_env(JAVA_HOME=str(spark_java_home()))
         env.setdefault("PYSPARK_PYTHON", sys.executable)
         self.log_path = Path(log_path)
         read_end, write_end = os.pipe()
