@@ -247,7 +247,7 @@ project.addTask('test:quick', {
   exec: [
     'scripts/lanes',
     `'jest=npx projen ${library.name} && npx projen typecheck && npx jest --ci --coverage=false'`,
-    `'pytest=scripts/python-env && source scripts/runtime-env && .venv/bin/python -m pytest -q -m \"not trino and not bindings and not local_run and not checkers\"'`,
+    '\'pytest=scripts/python-env && source scripts/runtime-env && .venv/bin/python -m pytest -q -m \"not trino and not bindings and not local_run and not checkers\"\'',
   ].join(' '),
 });
 
