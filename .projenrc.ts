@@ -209,9 +209,10 @@ project.addTask('rosetta', {
 
 // Everything the project has: projen synthesis, Lambda bundles, jsii compile, API.md, then four independent lanes side
 // by side (scripts/lanes): jest + eslint; the rosetta examples, the Python, Java and Go packages (jsii-pacmak), the
-// binding tests and the template checkers (in the lane that is otherwise the shortest); the Glue script's tests; the
-// SQL on Trino and the local run. Nothing is left out: the three pytest lanes' markers (bindings or checkers / not
-// bindings and not checkers and not trino / trino) select every test once (test/tooling/test_suite_lanes.py).
+// binding tests, the template checkers and the tests that start their own processes (the Glue script's command, the
+// README's local-run command: marker own_process) in the lane that is otherwise the shortest; the Glue script's
+// tests; the SQL on Trino and the local runs on the lane's shared Trino. Nothing is left out: the three pytest lanes'
+// markers select every test once (test/tooling/test_suite_lanes.py).
 // On CI, generated files and eslint --fix must leave the tree as committed.
 project.addTask('test:all', {
   description: 'Run every test the project has (the README test command calls this)',
@@ -228,9 +229,9 @@ project.addTask('test:all', {
         // here: its default, one worker fewer than the cores, is one on 2 cores.
         "'typescript=npx projen test --coverage=false'",
         // rosetta first: jsii-pacmak then reuses its translations (.jsii.tabl.json) instead of translating live.
-        `'bindings=npx projen rosetta && npx projen ${bindings.name} && npx projen ${pytest.name} -m \"bindings or checkers\"'`,
-        `'spark=npx projen ${pytest.name} -m \"not bindings and not checkers and not trino\"'`,
-        `'trino=npx projen ${pytest.name} -m trino'`,
+        `'bindings=npx projen rosetta && npx projen ${bindings.name} && npx projen ${pytest.name} -m \"bindings or checkers or own_process\"'`,
+        `'spark=npx projen ${pytest.name} -m \"not bindings and not checkers and not trino and not own_process\"'`,
+        `'trino=npx projen ${pytest.name} -m \"trino and not own_process\"'`,
       ].join(' '),
     },
     { name: 'generated files are committed', exec: 'scripts/check-generated' },

@@ -6,6 +6,9 @@ Markers (registered in pytest.ini) select a slice, e.g. `pytest -m "not trino an
 - bindings: builds on the jsii-pacmak packages (test/bindings; `npx projen package:bindings` first)
 - local_run: the README's local-run command, end to end (test/local_run/test_local_run.py)
 - checkers: cfn-lint, checkov and the IAM audit on the synthesized examples app (test/compliance)
+- own_process: starts the Glue script or the local-run command as a process of its own, with its own JVMs
+  (test_etl_cli_contract.py, test/local_run/test_readme_command.py): the full suite runs them in the bindings lane,
+  which is otherwise idle for most of the run
 A test folder added later gets its markers here, next to the others.
 """
 from __future__ import annotations
@@ -32,7 +35,9 @@ if _node_major.isdigit() and int(_node_major) >= 20:
 MARKERS_BY_FOLDER = {
     "src/etl/script/tests": ("spark",),
     "test/catalog": ("spark", "trino"),
+    "src/etl/script/tests/test_etl_cli_contract.py": ("own_process",),
     "test/local_run/test_local_run.py": ("spark", "trino", "local_run"),
+    "test/local_run/test_readme_command.py": ("spark", "trino", "local_run", "own_process"),
     "test/bindings": ("bindings",),
     "test/compliance": ("checkers",),
 }

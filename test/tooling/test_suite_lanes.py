@@ -29,7 +29,8 @@ def lanes_of_the_full_suite() -> list[str]:
 
 def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     expressions = lanes_of_the_full_suite()
-    assert expressions == ["bindings or checkers", "not bindings and not checkers and not trino", "trino"], expressions
+    assert expressions == ["bindings or checkers or own_process", "not bindings and not checkers and not trino and not own_process",
+                           "trino and not own_process"], expressions
     # One collection (each one imports PySpark and the test modules: seconds on a busy machine), with a plugin that
     # evaluates every lane's expression as `-m` would; its list of tests must be the plain collection's.
     out = tmp_path / "selection.json"
@@ -46,10 +47,15 @@ def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     selected = Counter(test for tests in by_lane.values() for test in tests)
     assert sorted(selected) == sorted(everything)
     assert [test for test, times in selected.items() if times > 1] == []
-    # The markers follow the folders (conftest.py): the binding tests and the template checkers in one lane, the SQL
-    # and the local run in Trino's.
-    assert sorted(by_lane["bindings or checkers"]) == sorted(t for t in everything if t.startswith(("test/bindings/", "test/compliance/")))
-    assert sorted(by_lane["trino"]) == sorted(t for t in everything if t.startswith(("test/catalog/", "test/local_run/test_local_run.py")))
+    # The markers follow the folders (conftest.py): the binding tests, the template checkers and the tests that start
+    # their own processes (the Glue script's command, the README's local-run command) in one lane, the SQL and the
+    # local runs on the shared Trino in Trino's.
+    own = ("src/etl/script/tests/test_etl_cli_contract.py", "test/local_run/test_readme_command.py")
+    assert sorted(by_lane["bindings or checkers or own_process"]) == sorted(
+        t for t in everything if t.startswith(("test/bindings/", "test/compliance/", *own)))
+    assert any(t.startswith(own[0]) for t in everything) and any(t.startswith(own[1]) for t in everything)
+    assert sorted(by_lane["trino and not own_process"]) == sorted(
+        t for t in everything if t.startswith(("test/catalog/", "test/local_run/test_local_run.py")))
 
 
 def test_the_lane_plugin_selects_what_pytest_m_selects(tmp_path):
