@@ -83,6 +83,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       testTimeout: 120_000,
       // CDK's default template validation is off in the test files but one (test/jest-setup.ts says why).
       setupFiles: ['<rootDir>/test/jest-setup.ts'],
+      // Each test file removes the folders its syntheses made in the system temp directory (test/synthesis-folders.ts).
+      setupFilesAfterEnv: ['<rootDir>/test/jest-cleanup.ts'],
       // Coverage (`npx projen test`, into coverage/) by instrumenting our files only, once (jest caches the instrumented
       // code): about 10% more jest CPU than none, where v8's, which slows every module including aws-cdk-lib, cost
       // 34-62% more (5 suites, alternated runs). The full suite's jest runs without coverage (test:all below).

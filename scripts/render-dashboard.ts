@@ -7,7 +7,8 @@
  *
  *   npx ts-node --project tsconfig.dev.json scripts/render-dashboard.ts [out.svg]
  */
-import { writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -124,7 +125,9 @@ export function renderSvg(widgets: Widget[], alarmDescriptions: Map<string, stri
 }
 
 if (require.main === module) {
-  const app = new App();
+  // Synthesized into a folder of its own, removed at the end (an App without outdir leaves one in the temp directory).
+  const outdir = mkdtempSync(join(tmpdir(), 'render-dashboard-'));
+  const app = new App({ outdir });
   const stack = new WeatherStack(app, 'WeatherPipeline');
   const monitoring = stack.pipeline.monitoring!;
   const widgets = dashboardWidgets(stack, (monitoring.dashboard.node.defaultChild as any).dashboardBody);
@@ -133,4 +136,5 @@ if (require.main === module) {
   const out = process.argv[2] ?? join(__dirname, '..', 'docs', 'dashboard.svg');
   writeFileSync(out, renderSvg(widgets, descriptions, 'Weather pipeline — PipelineMonitoring dashboard (examples app: Paris, Marseille, Nice)'));
   console.log(`wrote ${out} (${widgets.length} widgets)`);
+  rmSync(outdir, { recursive: true, force: true });
 }
