@@ -631,10 +631,10 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
 
     // cdk-nag: the wildcards that cannot be narrowed, each with its reason.
     acknowledgeWildcardResources(role, [
-      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.RUN_SUMMARY_PREFIX}*`),
-      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.REFINED_HOURLY_PREFIX}*`),
-      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.QUARANTINE_PREFIX}*`),
-      props.etlJob.refinedLake.bucket.arnForObjects(`${WeatherContract.DAILY_PREFIX}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${props.etlJob.refinedLake.runSummaryPrefix}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${props.etlJob.refinedLake.hourlyPrefix}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${props.etlJob.refinedLake.quarantinePrefix}*`),
+      props.etlJob.refinedLake.bucket.arnForObjects(`${props.etlJob.refinedLake.dailyPrefix}*`),
       props.catalog.resultsBucket.arnForObjects(`${props.catalog.resultsPrefix}*`),
     ], 'Object access is limited to the contract prefixes (run summaries, hourly, quarantine, daily) and the Athena results prefix; object keys are only known at run time.');
     const functionArns = [`${this.validationPlanFunction.functionArn}:*`];
@@ -676,9 +676,9 @@ export class PipelineOrchestrator extends Construct implements IPipelineOrchestr
       ],
     }));
     // Athena reads the tables and writes results with the caller's permissions.
-    grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.REFINED_HOURLY_PREFIX);
-    grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.QUARANTINE_PREFIX);
-    grantPrefixRead(props.etlJob.refinedLake.bucket, role, WeatherContract.DAILY_PREFIX);
+    props.etlJob.refinedLake.grantReadHourly(role);
+    props.etlJob.refinedLake.grantReadQuarantine(role);
+    props.etlJob.refinedLake.grantReadDaily(role);
     const resultsPrefix = catalog.resultsPrefix;
     grantPrefixRead(catalog.resultsBucket, role, resultsPrefix);
     grantPrefixWrite(catalog.resultsBucket, role, resultsPrefix);

@@ -278,7 +278,7 @@ export class QuickSightDashboard extends Construct {
     }));
     const lake = catalog.refinedLake;
     grantPrefixRead(lake.bucket, role, lake.hourlyPrefix);
-    grantPrefixRead(lake.bucket, role, WeatherContract.DAILY_PREFIX);
+    lake.grantReadDaily(role);
     grantPrefixRead(catalog.resultsBucket, role, catalog.resultsPrefix);
     grantPrefixWrite(catalog.resultsBucket, role, catalog.resultsPrefix);
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [catalog.resultsBucket.bucketArn] }));
@@ -288,7 +288,7 @@ export class QuickSightDashboard extends Construct {
     acknowledgeRoleInlinePolicy(role);
     acknowledgeWildcardResources(role, [
       lake.bucket.arnForObjects(`${lake.hourlyPrefix}*`),
-      lake.bucket.arnForObjects(`${WeatherContract.DAILY_PREFIX}*`),
+      lake.bucket.arnForObjects(`${lake.dailyPrefix}*`),
       catalog.resultsBucket.arnForObjects(`${catalog.resultsPrefix}*`),
     ], 'Object access is limited to the hourly and daily prefixes of the refined bucket and the Athena results prefix; object keys are only known at run time.');
   }

@@ -31,6 +31,12 @@ export interface IRefinedLake extends IConstruct {
   /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
   readonly runSummaryPrefix: string;
 
+  /** Prefix of the staging table: every validated hour of every fetch (`WeatherContract.STAGING_PREFIX`). */
+  readonly stagingPrefix: string;
+
+  /** Prefix of the daily table, recomputed from the hourly one (`WeatherContract.DAILY_PREFIX`). */
+  readonly dailyPrefix: string;
+
   /** The partition granularity of the hourly table, which the ETL job and the catalog on this lake follow. */
   readonly partitionGranularity: PartitionGranularity;
 
@@ -45,7 +51,7 @@ export interface IRefinedLake extends IConstruct {
    */
   readonly cities?: City[];
 
-  /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
+  /** Lets a principal read everything the pipeline writes here: hourly, daily and staging data, quarantine and run summaries. */
   grantRead(grantee: iam.IGrantable): iam.Grant;
 
   /** Lets a principal read the hourly Parquet table only (analysts, BI tools). */
@@ -57,7 +63,16 @@ export interface IRefinedLake extends IConstruct {
   /** Lets a principal read run summaries only (monitoring). */
   grantReadRunSummaries(grantee: iam.IGrantable): iam.Grant;
 
-  /** Lets a principal write hourly data, quarantine and run summaries (put, list and delete under `prefix`). */
+  /** Lets a principal read the daily table only (dashboards, analysts who need one row per city and day). */
+  grantReadDaily(grantee: iam.IGrantable): iam.Grant;
+
+  /** Lets a principal read the staging table only (every fetch: forecast history, forecast error by lead time). */
+  grantReadStaging(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Lets a principal write every table the ETL job writes here (hourly, daily, staging, quarantine, run summaries):
+   * put, list and delete under `prefix`.
+   */
   grantWrite(grantee: iam.IGrantable): iam.Grant;
 }
 
@@ -193,7 +208,13 @@ export abstract class RefinedLakeBase extends Construct implements IRefinedLake 
   /** Prefix of the ETL run summaries (`WeatherContract.RUN_SUMMARY_PREFIX`). */
   public readonly runSummaryPrefix: string = WeatherContract.RUN_SUMMARY_PREFIX;
 
-  /** Lets a principal read everything the pipeline writes here: hourly data, quarantine and run summaries. */
+  /** Prefix of the staging table (`WeatherContract.STAGING_PREFIX`). */
+  public readonly stagingPrefix: string = WeatherContract.STAGING_PREFIX;
+
+  /** Prefix of the daily table (`WeatherContract.DAILY_PREFIX`). */
+  public readonly dailyPrefix: string = WeatherContract.DAILY_PREFIX;
+
+  /** Lets a principal read everything the pipeline writes here: hourly, daily and staging data, quarantine and run summaries. */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return grantPrefixRead(this.bucket, grantee, this.prefix);
   }
@@ -213,9 +234,20 @@ export abstract class RefinedLakeBase extends Construct implements IRefinedLake 
     return grantPrefixRead(this.bucket, grantee, this.runSummaryPrefix);
   }
 
+  /** Lets a principal read the daily table only (dashboards, analysts who need one row per city and day). */
+  public grantReadDaily(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.dailyPrefix);
+  }
+
+  /** Lets a principal read the staging table only (every fetch: forecast history, forecast error by lead time). */
+  public grantReadStaging(grantee: iam.IGrantable): iam.Grant {
+    return grantPrefixRead(this.bucket, grantee, this.stagingPrefix);
+  }
+
   /**
-   * Lets a principal write hourly data, quarantine and run summaries: put, list and delete objects under
-   * `weather/` (replacing a partition deletes its previous file) and use the bucket's key.
+   * Lets a principal write every table the ETL job writes here (hourly, daily, staging, quarantine, run summaries):
+   * put, list and delete objects under `weather/` (replacing a partition deletes its previous file) and use the
+   * bucket's key.
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
     return grantPrefixWrite(this.bucket, grantee, this.prefix, { delete: true });
@@ -296,10 +328,10 @@ export class RefinedLake extends RefinedLakeBase {
       lifecycleRules.push({ id: 'expire-run-summaries', prefix: this.runSummaryPrefix, expiration: props.runSummaryExpiration });
     }
     if (staging.infrequentAccessAfter !== undefined) {
-      lifecycleRules.push(toInfrequentAccess('staging-to-infrequent-access', WeatherContract.STAGING_PREFIX, staging.infrequentAccessAfter));
+      lifecycleRules.push(toInfrequentAccess('staging-to-infrequent-access', this.stagingPrefix, staging.infrequentAccessAfter));
     }
     if (staging.expiration !== undefined) {
-      lifecycleRules.push({ id: 'expire-staging', prefix: WeatherContract.STAGING_PREFIX, expiration: staging.expiration });
+      lifecycleRules.push({ id: 'expire-staging', prefix: this.stagingPrefix, expiration: staging.expiration });
     }
 
     const zone = secureBucket({

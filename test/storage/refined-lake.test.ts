@@ -56,7 +56,9 @@ describe('RefinedLake with no props', () => {
     expect(refined.hourlyPrefix).toBe(WeatherContract.REFINED_HOURLY_PREFIX);
     expect(refined.quarantinePrefix).toBe(WeatherContract.QUARANTINE_PREFIX);
     expect(refined.runSummaryPrefix).toBe(WeatherContract.RUN_SUMMARY_PREFIX);
-    for (const prefix of [refined.hourlyPrefix, refined.quarantinePrefix, refined.runSummaryPrefix]) {
+    expect(refined.stagingPrefix).toBe(WeatherContract.STAGING_PREFIX);
+    expect(refined.dailyPrefix).toBe(WeatherContract.DAILY_PREFIX);
+    for (const prefix of [refined.hourlyPrefix, refined.quarantinePrefix, refined.runSummaryPrefix, refined.stagingPrefix, refined.dailyPrefix]) {
       expect(prefix.startsWith(refined.prefix)).toBe(true);
     }
   });
@@ -70,13 +72,15 @@ describe('RefinedLake grants per prefix', () => {
   const { stack } = newStack();
   const refined = new RefinedLake(stack, 'Refined');
   const roles: Record<string, iam.Role> = {};
-  for (const name of ['All', 'Hourly', 'Quarantine', 'Summaries', 'Writer']) {
+  for (const name of ['All', 'Hourly', 'Quarantine', 'Summaries', 'Daily', 'Staging', 'Writer']) {
     roles[name] = new iam.Role(stack, name, { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
   }
   refined.grantRead(roles.All);
   refined.grantReadHourly(roles.Hourly);
   refined.grantReadQuarantine(roles.Quarantine);
   refined.grantReadRunSummaries(roles.Summaries);
+  refined.grantReadDaily(roles.Daily);
+  refined.grantReadStaging(roles.Staging);
   refined.grantWrite(roles.Writer);
   const template = Template.fromStack(stack);
   const bucketArn = { 'Fn::GetAtt': [stack.getLogicalId(refined.bucket.node.defaultChild as s3.CfnBucket), 'Arn'] };
@@ -91,6 +95,8 @@ describe('RefinedLake grants per prefix', () => {
     ['Hourly', WeatherContract.REFINED_HOURLY_PREFIX],
     ['Quarantine', WeatherContract.QUARANTINE_PREFIX],
     ['Summaries', WeatherContract.RUN_SUMMARY_PREFIX],
+    ['Daily', WeatherContract.DAILY_PREFIX],
+    ['Staging', WeatherContract.STAGING_PREFIX],
   ])('%s reader gets reads under %s only', (name, prefix) => {
     expect(statementsOf(roles[name])).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: { 'Fn::Join': ['', [bucketArn, `/${prefix}*`]] } },
@@ -200,5 +206,22 @@ describe('RefinedLake partitionGranularity', () => {
     const { stack } = newStack();
     expect(() => new RefinedLake(stack, 'Refined', { partitionGranularity: 'YEAR' as PartitionGranularity }))
       .toThrow('partitionGranularity must be PartitionGranularity.DAY or PartitionGranularity.MONTH, got "YEAR"');
+  });
+});
+
+describe('an imported RefinedLake', () => {
+  test('has the same prefixes and per-prefix grants as one made here', () => {
+    const { stack } = newStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Bucket', 'their-refined');
+    const lake = RefinedLake.fromRefinedLakeAttributes(stack, 'Lake', { bucket });
+    expect([lake.stagingPrefix, lake.dailyPrefix]).toEqual([WeatherContract.STAGING_PREFIX, WeatherContract.DAILY_PREFIX]);
+    const role = new iam.Role(stack, 'Dashboards', { assumedBy: new iam.ServicePrincipal('quicksight.amazonaws.com') });
+    lake.grantReadDaily(role);
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::their-refined/${WeatherContract.DAILY_PREFIX}*`]] },
+    }));
   });
 });

@@ -109,8 +109,8 @@ export function grantCatalogQuery(catalog: CatalogShape, grantee: iam.IGrantable
   const lake = catalog.refinedLake;
   grant = grant.combine(grantPrefixRead(lake.bucket, grantee, lake.hourlyPrefix));
   grant = grant.combine(grantPrefixRead(lake.bucket, grantee, lake.quarantinePrefix));
-  grant = grant.combine(grantPrefixRead(lake.bucket, grantee, WeatherContract.STAGING_PREFIX));
-  grant = grant.combine(grantPrefixRead(lake.bucket, grantee, WeatherContract.DAILY_PREFIX));
+  grant = grant.combine(lake.grantReadStaging(grantee));
+  grant = grant.combine(lake.grantReadDaily(grantee));
   // Athena reads and writes results (and aborts multipart uploads); it never deletes them.
   grant = grant.combine(grantPrefixRead(catalog.resultsBucket, grantee, catalog.resultsPrefix));
   grant = grant.combine(grantPrefixWrite(catalog.resultsBucket, grantee, catalog.resultsPrefix));
