@@ -210,21 +210,53 @@ def with_landing_key(files: DataFrame, landing_root: str, contract: Dict[str, An
     )
 
 
-def with_provenance(files: DataFrame, manifest_entries: Optional[DataFrame], cities: Optional[DataFrame]) -> DataFrame:
+# Manifest entries and configured cities up to this many are looked up in a literal map (an expression Spark folds
+# once, no join and no broadcast job); a map lookup scans its keys, so more entries are joined (broadcast) instead.
+LOOKUP_MAP_MAX_ENTRIES = 1000
+_ENTRY_TYPE = "map<string,struct<city_name:string,fetched_at:string>>"
+_CITY_TYPE = "map<string,struct<name:string>>"
+
+
+def _lookup_map(entries: Dict[str, Dict[str, Any]], map_type: str) -> Column:
+    """A literal map (JSON text read with `from_json`, which the optimizer folds into a constant)."""
+    return F.from_json(F.lit(json.dumps(entries, ensure_ascii=False, sort_keys=True)), map_type)
+
+
+def with_provenance(files: DataFrame, manifest_entries: Any, cities: Any) -> DataFrame:
     """Adds `city_name`, `fetched_at` and `city_configured`.
 
     Name: manifest entry, else configured city, else slug. Fetch time: manifest entry, else the object's
     modification time. `city_configured`: whether the key's city is one of `cities` (null without `cities`).
-    `manifest_entries` has `source_key`, `entry_city_name`, `entry_fetched_at` (timestamp); `cities` has `city`,
-    `configured_name`.
+    `manifest_entries` is a frame with `source_key`, `entry_city_name`, `entry_fetched_at` (timestamp) or a dict
+    `{source_key: (city name, fetched-at text)}` (`manifest_entries_of`); `cities` a frame with `city`,
+    `configured_name` or a dict `{city: name}` (`configured_cities`). Dicts of at most `LOOKUP_MAP_MAX_ENTRIES`
+    are looked up in a literal map, larger ones and frames joined (broadcast).
     """
+    spark = files.sparkSession
+    if isinstance(manifest_entries, dict) and len(manifest_entries) > LOOKUP_MAP_MAX_ENTRIES:
+        manifest_entries = spark.createDataFrame(
+            [(k, n, f) for k, (n, f) in manifest_entries.items()],
+            "source_key string, entry_city_name string, entry_fetched_at_text string").select(
+            "source_key", "entry_city_name", F.expr("try_cast(entry_fetched_at_text AS timestamp)").alias("entry_fetched_at"))
+    if isinstance(cities, dict) and len(cities) > LOOKUP_MAP_MAX_ENTRIES:
+        cities = spark.createDataFrame(list(cities.items()), "city string, configured_name string")
     out = files
-    if manifest_entries is not None:
+    if isinstance(manifest_entries, dict):
+        entry = _lookup_map({k: {"city_name": n, "fetched_at": f} for k, (n, f) in manifest_entries.items()},
+                            _ENTRY_TYPE)[F.col("source_key")]
+        out = out.withColumns({"entry_city_name": entry["city_name"], "_entry_fetched_at_text": entry["fetched_at"]}) \
+            .withColumn("entry_fetched_at", F.expr("try_cast(_entry_fetched_at_text AS timestamp)")) \
+            .drop("_entry_fetched_at_text")
+    elif manifest_entries is not None:
         out = out.join(F.broadcast(manifest_entries), "source_key", "left")
     else:
         out = out.withColumn("entry_city_name", F.lit(None).cast("string")).withColumn(
             "entry_fetched_at", F.lit(None).cast("timestamp"))
-    if cities is not None:
+    if isinstance(cities, dict):
+        configured = _lookup_map({city: {"name": name} for city, name in cities.items()}, _CITY_TYPE)[F.col("city")]
+        out = out.withColumns({"configured_name": configured["name"],
+                               "city_configured": F.coalesce(configured.isNotNull(), F.lit(False))})
+    elif cities is not None:
         out = out.join(F.broadcast(cities.withColumn("_configured", F.lit(True))), "city", "left") \
             .withColumn("city_configured", F.coalesce(F.col("_configured"), F.lit(False))).drop("_configured")
     else:
@@ -944,6 +976,67 @@ def shuffle_partitions(explicit: Optional[str], cores: int) -> str:
     return str(max(2, SHUFFLE_PARTITIONS_PER_CORE * int(cores)))
 
 
+# Settings the script chooses itself, per run (shuffle partitions, expression evaluation mode): what it set last is
+# recorded in the session under this key, so that a later run in the same session recognises its own values (and
+# sizes them to its own batch) and keeps any value someone else set (a Glue `--conf`, a value set on the session).
+AUTO_SETTINGS = "weather_etl.autoSettings"
+CODEGEN_FACTORY_MODE = "spark.sql.codegen.factoryMode"
+# A batch of at most this many raw objects is small (one daily ingestion of up to 32 cities): every shuffle of it holds
+# at most a few thousand rows, so one shuffle partition (one task per shuffle stage) instead of twice the cores.
+# Measured at 3 files (the 3-city batch) and 3,000 (100 x 30): docs/PERFORMANCE.md section 2, round h15e.
+SMALL_BATCH_MAX_FILES = 32
+# Up to this many raw objects, expressions are evaluated interpreted instead of compiled to Java (Janino): for the
+# batches measured (3 and 3,000 files) compiling the projections, predicates and orderings of each query cost more
+# than it saved. Larger batches (not measured) keep Spark's default, code generation with interpreted fallback.
+INTERPRETED_MAX_FILES = 3000
+
+
+def _job_configured(spark: SparkSession, key: str) -> bool:
+    """Whether the job's configuration (SparkConf: a Glue `--conf`, a session builder's setting) sets `key`."""
+    return spark.sparkContext.getConf().contains(key)
+
+
+def _script_may_set(spark: SparkSession, key: str, default: str) -> bool:
+    """Whether the script may choose `key`: the job's configuration does not set it (`_job_configured`), and the
+    session holds Spark's default or the value the script itself set last."""
+    if _job_configured(spark, key):
+        return False
+    current = spark.conf.get(key, default)
+    return current == default or current == _auto_settings(spark).get(key)
+
+
+def _auto_settings(spark: SparkSession) -> Dict[str, str]:
+    return json.loads(spark.conf.get(AUTO_SETTINGS, "{}"))
+
+
+def _set_auto(spark: SparkSession, values: Dict[str, str]) -> None:
+    spark.conf.set(AUTO_SETTINGS, json.dumps({**_auto_settings(spark), **values}, sort_keys=True))
+    for key, value in values.items():
+        spark.conf.set(key, value)
+
+
+def batch_settings(raw_files: int, shuffle_partitions_for_cores: str) -> Dict[str, str]:
+    """The settings sized to a batch of `raw_files` raw objects: shuffle partitions (one for a small batch, else the
+    count for the job's cores) and how expressions are evaluated (`NO_CODEGEN`: interpreted; `FALLBACK`: Spark's
+    default, generated code with interpreted fallback)."""
+    return {
+        SHUFFLE_PARTITIONS: "1" if raw_files <= SMALL_BATCH_MAX_FILES else shuffle_partitions_for_cores,
+        CODEGEN_FACTORY_MODE: "NO_CODEGEN" if raw_files <= INTERPRETED_MAX_FILES else "FALLBACK",
+    }
+
+
+def size_session_to_batch(spark: SparkSession, raw_files: int) -> Dict[str, str]:
+    """Applies `batch_settings` to the session for each setting the script may choose (`_script_may_set`); returns
+    the settings applied. Both settings change how Spark runs a query, never its result (tested: the same Parquet
+    rows either way)."""
+    cores = shuffle_partitions(None, spark.sparkContext.defaultParallelism)
+    defaults = {SHUFFLE_PARTITIONS: SPARK_DEFAULT_SHUFFLE_PARTITIONS, CODEGEN_FACTORY_MODE: "FALLBACK"}
+    chosen = {key: value for key, value in batch_settings(raw_files, cores).items()
+              if _script_may_set(spark, key, defaults[key])}
+    _set_auto(spark, chosen)
+    return chosen
+
+
 def configure_session(spark: SparkSession) -> None:
     """Settings the job relies on: UTC times, microsecond Parquet timestamps, per-partition overwrite, and a
     shuffle partition count sized to the cores (on Glue too, where `main()`'s local session builder is not used)."""
@@ -965,10 +1058,12 @@ def configure_session(spark: SparkSession) -> None:
     # partitions made the run 1.25x slower than 4 on 2 cores (docs/PERFORMANCE.md, section 2). Use twice the
     # cores the job has (Glue: the executors' cores), unless the value was set explicitly, e.g. by a Glue job
     # parameter `--conf spark.sql.shuffle.partitions=N` (or a value set on the session before `run`), which wins.
+    # (`size_session_to_batch` then uses one for a small batch, once the batch's size is known.)
     current = spark.conf.get(SHUFFLE_PARTITIONS)
-    explicit = spark.sparkContext.getConf().contains(SHUFFLE_PARTITIONS) or current != SPARK_DEFAULT_SHUFFLE_PARTITIONS
-    spark.conf.set(SHUFFLE_PARTITIONS, shuffle_partitions(current if explicit else None,
-                                                          spark.sparkContext.defaultParallelism))
+    if _script_may_set(spark, SHUFFLE_PARTITIONS, SPARK_DEFAULT_SHUFFLE_PARTITIONS):
+        _set_auto(spark, {SHUFFLE_PARTITIONS: shuffle_partitions(None, spark.sparkContext.defaultParallelism)})
+    else:
+        spark.conf.set(SHUFFLE_PARTITIONS, shuffle_partitions(current, spark.sparkContext.defaultParallelism))
     # Raw bodies and refined partitions are small files (~2 KB and ~7 KB): at Spark's 4 MB open cost per file a
     # 3,000-file batch became ~100 read tasks of ~30 files; at 64 KB it is about one task per core.
     spark.conf.set("spark.sql.files.openCostInBytes", str(FILE_OPEN_COST_BYTES))
@@ -1135,26 +1230,23 @@ def read_manifest(spark: SparkSession, uri: str) -> Dict[str, Any]:
     return manifest
 
 
-def manifest_entries_frame(spark: SparkSession, manifest: Dict[str, Any]) -> DataFrame:
-    # One entry per key, the first (deduplicated here rather than with a shuffle: the frame is broadcast).
-    rows: Dict[Any, Tuple[Any, Any, Any]] = {}
+def manifest_entries_of(manifest: Dict[str, Any]) -> Dict[str, Tuple[Any, Any]]:
+    """`{source_key: (city name, fetched-at text)}` of a manifest's `written` entries: one per key, the first (entries
+    without a key match no object and are left out)."""
+    entries: Dict[str, Tuple[Any, Any]] = {}
     for e in manifest["written"]:
-        rows.setdefault(e.get("key"), (e.get("key"), e.get("cityName"), e.get("fetchedAt")))
-    return spark.createDataFrame(list(rows.values()), "source_key string, entry_city_name string, entry_fetched_at_text string") \
-        .select("source_key", "entry_city_name", F.expr("try_cast(entry_fetched_at_text AS timestamp)").alias("entry_fetched_at"))
+        if e.get("key") is not None:
+            entries.setdefault(str(e["key"]), (e.get("cityName"), e.get("fetchedAt")))
+    return entries
 
 
-def cities_frame(spark: SparkSession, cities: Any) -> Optional[DataFrame]:
-    """`--cities_json` (a `{slug: name}` object or a list of `{slug, name}`) as `city`, `configured_name`."""
+def configured_cities(cities: Any) -> Optional[Dict[str, Any]]:
+    """`--cities_json` (a `{slug: name}` object or a list of `{slug, name}`) as `{city: name}`, the first name of
+    each city."""
     if cities is None:
         return None
-    if isinstance(cities, dict):
-        pairs = list(cities.items())
-    else:
-        pairs = [(c["slug"], c["name"]) for c in cities]
-    # One name per city, the first (deduplicated here rather than with a shuffle: the frame is broadcast).
-    return spark.createDataFrame(list({city: (city, name) for city, name in reversed(pairs)}.values()),
-                                 "city string, configured_name string")
+    pairs = list(cities.items()) if isinstance(cities, dict) else [(c["slug"], c["name"]) for c in cities]
+    return {city: name for city, name in reversed(pairs)}
 
 
 def read_existing(spark: SparkSession, table_root: str, schema: T.StructType, partitions: Iterable[str]) -> Optional[DataFrame]:
@@ -1319,7 +1411,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         manifest = read_manifest(spark, join_uri(landing_root, args.manifest_key))
         keys = list(dict.fromkeys(e["key"] for e in manifest["written"]))
         raw_files = list_files(spark, landing_root, keys)
-        manifest_entries = manifest_entries_frame(spark, manifest)
+        manifest_entries = manifest_entries_of(manifest)
         input_desc["manifest_failed"] = len(manifest.get("failed") or [])
     elif args.raw_key:
         input_desc = {"raw_key": args.raw_key}
@@ -1329,11 +1421,12 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         prefix_uri = join_uri(landing_root, args.raw_prefix)
         raw_files = list_tree(spark, prefix_uri)
     input_desc["landing_uri"] = args.landing_uri
+    size_session_to_batch(spark, len(raw_files))
 
     cities_config = json.loads(args.cities_json) if args.cities_json else contract.get("cities")
     files = with_provenance(
         with_landing_key(read_raw_files(spark, raw_files), landing_root, contract),
-        manifest_entries, cities_frame(spark, cities_config))
+        manifest_entries, configured_cities(cities_config))
     # Kept once computed (local checkpoints, filled by the first job that reads them, not by a job of their own):
     # every later step and count reads them instead of re-reading the landing zone and re-parsing the bodies.
     parsed = parse_sources(files, contract).drop("content").localCheckpoint(eager=False)
