@@ -985,10 +985,11 @@ CODEGEN_FACTORY_MODE = "spark.sql.codegen.factoryMode"
 # at most a few thousand rows, so one shuffle partition (one task per shuffle stage) instead of twice the cores.
 # Measured at 3 files (the 3-city batch) and 3,000 (100 x 30): docs/PERFORMANCE.md section 2, round h15e.
 SMALL_BATCH_MAX_FILES = 32
-# Up to this many raw objects, expressions are evaluated interpreted instead of compiled to Java (Janino): for the
-# batches measured (3 and 3,000 files) compiling the projections, predicates and orderings of each query cost more
-# than it saved. Larger batches (not measured) keep Spark's default, code generation with interpreted fallback.
-INTERPRETED_MAX_FILES = 3000
+# Up to this many raw objects, expressions are evaluated interpreted instead of compiled to Java (Janino): compiling
+# the projections, predicates and orderings of each query cost more CPU than it saved at 3 and 100 files (72 and
+# 2,400 hourly rows) and less at 3,000 (72,000 rows), which keep Spark's default (generated code, interpreted
+# fallback). Measured: docs/PERFORMANCE.md section 2, round h15e; between 100 and 3,000 files not measured.
+INTERPRETED_MAX_FILES = 100
 
 
 def _job_configured(spark: SparkSession, key: str) -> bool:
