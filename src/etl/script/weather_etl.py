@@ -993,8 +993,9 @@ INTERPRETED_MAX_FILES = 100
 
 
 def _job_configured(spark: SparkSession, key: str) -> bool:
-    """Whether the job's configuration (SparkConf: a Glue `--conf`, a session builder's setting) sets `key`."""
-    return spark.sparkContext.getConf().contains(key)
+    """Whether the job's configuration (SparkConf: a Glue `--conf`, a session builder's setting) sets `key`.
+    (The context's own configuration, one py4j call: `getConf()` copies every entry, two calls each.)"""
+    return spark.sparkContext._conf.contains(key)  # noqa: SLF001
 
 
 def _script_may_set(spark: SparkSession, key: str, default: str) -> bool:
@@ -1053,7 +1054,7 @@ def configure_session(spark: SparkSession) -> None:
     # hold a few thousand to a few hundred thousand rows the per-job cost is the run's cost (docs/PERFORMANCE.md,
     # section 2: 36 jobs for a 3-city batch with it). Off unless the job's configuration sets it (a Glue job
     # parameter `--conf spark.sql.adaptive.enabled=true` wins). Joins with small sides are broadcast by hints.
-    if not spark.sparkContext.getConf().contains(ADAPTIVE):
+    if not _job_configured(spark, ADAPTIVE):
         spark.conf.set(ADAPTIVE, "false")
     # Every shuffle of a batch holds a few thousand to a few hundred thousand rows: Spark's default 200 shuffle
     # partitions made the run 1.25x slower than 4 on 2 cores (docs/PERFORMANCE.md, section 2). Use twice the

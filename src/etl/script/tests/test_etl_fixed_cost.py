@@ -13,7 +13,7 @@ from test_etl_speed_jobs import job_group
 import weather_etl
 
 SHUFFLE = weather_etl.SHUFFLE_PARTITIONS
-MODE = weather_etl.CODEGEN_FACTORY_MODE
+MODE = "spark.sql.codegen.factoryMode"
 
 
 @contextmanager
