@@ -982,8 +982,9 @@ def shuffle_partitions(explicit: Optional[str], cores: int) -> str:
 AUTO_SETTINGS = "weather_etl.autoSettings"
 CODEGEN_FACTORY_MODE = "spark.sql.codegen.factoryMode"
 # A batch of at most this many raw objects is small (one daily ingestion of up to 32 cities): every shuffle of it holds
-# at most a few thousand rows, so one shuffle partition (one task per shuffle stage) instead of twice the cores.
-# Measured at 3 files (the 3-city batch) and 3,000 (100 x 30): docs/PERFORMANCE.md section 2, round h15e.
+# at most a few hundred rows, so one shuffle partition (one task per shuffle stage) instead of twice the cores.
+# Measured at 3 files (the 3-city batch: docs/PERFORMANCE.md section 2, round h15e); the bound itself is a choice,
+# not a measured crossover: larger batches write more files per layer, work that two or more tasks share.
 SMALL_BATCH_MAX_FILES = 32
 # Up to this many raw objects, expressions are evaluated interpreted instead of compiled to Java (Janino): compiling
 # the projections, predicates and orderings of each query cost more CPU than it saved at 3 and 100 files (72 and

@@ -105,6 +105,38 @@ def test_the_small_batch_settings_write_the_same_rows_as_the_defaults(spark, tmp
     assert small == default
 
 
+def test_manifest_entries_and_cities_give_the_same_columns_looked_up_in_a_map_or_joined(spark, monkeypatch):
+    root = "/landing"
+    key = "weather/raw/source=open-meteo/ingest_date=2026-05-07/city={}/b1.json"
+    files = spark.createDataFrame(
+        [(f"file:{root}/{key.format(city)}", 0, bytearray()) for city in ("gyor", "lyon", "oslo")] + [("elsewhere", 0, bytearray())],
+        "path string, length long, content binary").selectExpr(
+        "path", "timestamp_millis(1778130000000) AS modificationTime", "length", "content")
+    keyed = weather_etl.with_landing_key(files, root, weather_etl.load_contract())
+    manifest = {"written": [
+        {"key": key.format("gyor"), "cityName": "Győr", "fetchedAt": "2026-05-07T06:00:00.000Z"},
+        {"key": key.format("gyor"), "cityName": "second entry, ignored", "fetchedAt": "2026-05-08T06:00:00.000Z"},
+        {"key": key.format("lyon"), "cityName": None, "fetchedAt": "not a time"},
+        {"cityName": "no key"}]}
+    entries = weather_etl.manifest_entries_of(manifest)
+    cities = weather_etl.configured_cities([{"slug": "gyor", "name": "Gyor (configured)"}, {"slug": "oslo", "name": None},
+                                            {"slug": "gyor", "name": "second name, ignored"}])
+
+    def provenance():
+        out = weather_etl.with_provenance(keyed, entries, cities)
+        return sorted(tuple(row) for row in out.select("source_key", "city_name", "fetched_at", "city_configured").collect())
+
+    looked_up = provenance()
+    monkeypatch.setattr(weather_etl, "LOOKUP_MAP_MAX_ENTRIES", 0)
+    joined = provenance()
+    assert looked_up == joined
+    by_key = {row[0]: row[1:] for row in looked_up}
+    assert by_key[key.format("gyor")][0] == "Győr" and by_key[key.format("gyor")][2] is True
+    assert by_key[key.format("lyon")][0] == "lyon" and by_key[key.format("lyon")][2] is False
+    assert by_key[key.format("oslo")][0] == "oslo" and by_key[key.format("oslo")][2] is True
+    assert by_key["elsewhere"][2] is False
+
+
 def test_a_manifest_batch_runs_no_broadcast_job(spark, tmp_path):
     # The fixture batch b1 writes all four layers: one job each, plus the partition keys that decide what to read
     # from the lake and the one collect of every count. The manifest's entries (and configured cities) are a literal
