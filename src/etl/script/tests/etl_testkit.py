@@ -8,6 +8,8 @@ import shlex
 import shutil
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -109,9 +111,12 @@ def b1_lake(spark, tmp_path_factory):
     base = tmp_path_factory.mktemp("b1-lake")
     landing = copy_landing(base / "landing")
     refined = base / "refined"
-    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+    # The Spark jobs the run starts are counted, for test_etl_speed_jobs (a batch into an empty lake).
+    with job_group(spark) as jobs:
+        summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+        job_count = jobs()
     before = tree_fingerprint(base)
-    yield {"landing": landing, "refined": refined, "summary": summary}
+    yield {"landing": landing, "refined": refined, "summary": summary, "jobs": job_count}
     assert tree_fingerprint(base) == before, "a test changed the shared b1 lake: work on copy_lake(b1_lake, ...)"
 
 
@@ -136,6 +141,19 @@ def b1_monthly_lake(spark, tmp_path_factory):
     assert tree_fingerprint(base) == before, "a test changed the shared monthly b1 lake: work on copy_lake(...)"
 
 
+@contextmanager
+def job_group(spark):
+    """Tags the jobs started from this thread; yields a function returning how many ran in the group so far."""
+    group = f"etl-tests-{uuid.uuid4().hex}"
+    context = spark.sparkContext
+    context.setJobGroup(group, "etl_testkit.job_group")
+    try:
+        yield lambda: len(context.statusTracker().getJobIdsForGroup(group))
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+        context.setLocalProperty("spark.job.description", None)
+
+
 def tree_fingerprint(folder):
     """Relative path -> (modification time, content hash) of every file under `folder`."""
     found = {}
@@ -153,7 +171,8 @@ def copy_lake(lake, dest, with_landing=False):
     os.makedirs(dest, exist_ok=True)
     refined = shutil.copytree(lake["refined"], os.path.join(dest, "refined"))
     landing = shutil.copytree(lake["landing"], os.path.join(dest, "landing")) if with_landing else lake["landing"]
-    return {"landing": str(landing), "refined": type(lake["refined"])(refined), "summary": copy.deepcopy(lake["summary"])}
+    return {"landing": str(landing), "refined": type(lake["refined"])(refined), "summary": copy.deepcopy(lake["summary"]),
+            "jobs": lake.get("jobs")}
 
 
 @pytest.fixture(scope="module")
