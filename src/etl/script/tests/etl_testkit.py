@@ -120,6 +120,32 @@ def b1_lake(spark, tmp_path_factory):
     assert tree_fingerprint(base) == before, "a test changed the shared b1 lake: work on copy_lake(b1_lake, ...)"
 
 
+# The runs of `b1_sequence`, in order, each continuing on the lake the one before left: (state, run id, manifest).
+B1_SEQUENCE = (("b1_same_id", "r1", B1_MANIFEST), ("b1_new_id", "r1-again", B1_MANIFEST), ("b2", "r2", B2_MANIFEST),
+               ("b3", "r3", B3_MANIFEST))
+
+
+@pytest.fixture(scope="session")
+def b1_sequence(spark, b1_lake, tmp_path_factory):
+    """The session's b1 lake (run r1) continued on a copy, once per pytest process, for test_etl_batch and
+    test_etl_zones: b1 again with the same run id (r1; nothing may change), b1 again with a new one (r1-again;
+    every row replaced), b2 (r2; a newer fetch of six Győr hours), b3 (r3; an older fetch of three of them,
+    arriving last). After each run the lake is copied, files with their bytes and modification times, to a folder
+    of that state. {state: {"refined": folder, "summary": the run's summary}}, "b1" being b1_lake's. Read only, as
+    b1_lake: the session's end checks that no file of it changed."""
+    base = tmp_path_factory.mktemp("b1-sequence")
+    work = copy_lake(b1_lake, base / "work")
+    states = {"b1": {"refined": b1_lake["refined"], "summary": b1_lake["summary"]}}
+    for state, run_id, manifest in B1_SEQUENCE:
+        summary = run_batch(spark, work["landing"], work["refined"], run_id, "--manifest_key", manifest)
+        frozen = shutil.copytree(work["refined"], base / state)  # shutil.copy2: bytes and modification times
+        states[state] = {"refined": type(work["refined"])(frozen), "summary": summary}
+    shutil.rmtree(base / "work")
+    before = tree_fingerprint(base)
+    yield states
+    assert tree_fingerprint(base) == before, "a test changed a state of b1_sequence: work on a copy"
+
+
 def monthly_contract_text():
     """The contract the GlueEtlJob synthesizes for a RefinedLake with monthly partitions (queries.json), as JSON text."""
     with open(QUERIES_JSON, encoding="utf-8") as handle:

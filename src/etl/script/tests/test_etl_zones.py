@@ -54,20 +54,22 @@ def snapshot(spark, refined, contract):
 
 
 @pytest.fixture(scope="module")
-def runs(spark, tmp_path_factory, contract, b1_lake):
-    # b1's first run (r1) is the session's (etl_testkit.b1_lake): continue on a copy of its lake, same landing.
-    lake = copy_lake(b1_lake, tmp_path_factory.mktemp("zones"))
-    landing, refined = lake["landing"], lake["refined"]
-    out = {"refined": refined}
-    out["s1"] = lake["summary"]
-    out["after_b1"] = snapshot(spark, refined, contract)
+def runs(spark, contract, b1_sequence):
+    # The sequence is the session's (etl_testkit.b1_sequence, shared with test_etl_batch): b1's r1, b1 again as r1
+    # (the same run id and processing time), b1 again as r1-again, then b2 and b3, each state a frozen copy of the lake.
+    out = {"refined": b1_sequence["b3"]["refined"]}
+    out["s1"] = b1_sequence["b1"]["summary"]
+    out["after_b1"] = snapshot(spark, b1_sequence["b1"]["refined"], contract)
     # The same batch again, same run id and processing time: nothing may change, byte for byte.
-    out["s1_again"] = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
-    out["after_b1_again"] = snapshot(spark, refined, contract)
-    out["s2"] = run_batch(spark, landing, refined, "r2", "--manifest_key", B2_MANIFEST)
-    out["after_b2"] = snapshot(spark, refined, contract)
-    out["s3"] = run_batch(spark, landing, refined, "r3", "--manifest_key", B3_MANIFEST)
-    out["after_b3"] = snapshot(spark, refined, contract)
+    out["s1_again"] = b1_sequence["b1_same_id"]["summary"]
+    out["after_b1_again"] = snapshot(spark, b1_sequence["b1_same_id"]["refined"], contract)
+    # The state b2 continues from: b1 rerun once more with a new run id (r1-again), every row replaced.
+    assert b1_sequence["b1_new_id"]["summary"]["run_id"] == "r1-again"
+    out["before_b2"] = snapshot(spark, b1_sequence["b1_new_id"]["refined"], contract)
+    out["s2"] = b1_sequence["b2"]["summary"]
+    out["after_b2"] = snapshot(spark, b1_sequence["b2"]["refined"], contract)
+    out["s3"] = b1_sequence["b3"]["summary"]
+    out["after_b3"] = snapshot(spark, b1_sequence["b3"]["refined"], contract)
     return out
 
 
@@ -112,7 +114,7 @@ def test_a_second_fetch_of_the_same_hours_is_kept_in_staging_and_wins_in_refined
     refined = [r for r in after["hourly"] if r["city"] == "gyor" and r["observed_at"] == hour]
     assert [(r["temperature_c"], r["run_id"]) for r in refined] == [(11.9, "r2")]
     # b2's file sits beside b1's: b1's staged bytes were not rewritten.
-    before = runs["after_b1_again"]["staging_files"]
+    before = runs["before_b2"]["staging_files"]
     assert set(after["staging_files"]) == set(before) | {"ingest_date=2026-05-08/city=gyor/b2.parquet"}
     assert all(after["staging_files"][f] == content for f, content in before.items())
     assert runs["s2"]["partitions"]["staging"] == ["weather/staging/ingest_date=2026-05-08/city=gyor/"]
@@ -183,7 +185,7 @@ def test_daily_matches_the_hand_computed_day_that_is_part_forecast(runs):
 
 
 def test_daily_is_recomputed_for_the_day_a_newer_fetch_touched_only(runs):
-    before, after = runs["after_b1_again"], runs["after_b2"]
+    before, after = runs["before_b2"], runs["after_b2"]
     old = day_row(before, "gyor", date(2026, 5, 8))
     assert (old["temperature_min_c"], old["temperature_mean_c"]) == (11.0, pytest.approx(411.6 / 24))
     new = day_row(after, "gyor", date(2026, 5, 8))
