@@ -3,12 +3,13 @@ b1 (13 files, Győr fetched 2026-05-07T06:00 with 48 hours), b1 again, b2 (Győr
 later) and b3 (Győr 2026-05-08 00-02 fetched before b2, arriving after it)."""
 
 import os
+import shutil
 from datetime import date, datetime
 
 import pytest
 
 import weather_etl
-from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, copy_lake, copy_landing, monthly_contract_text, read_table,
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, copy_lake, copy_landing, monthly_contract_text, read_table,
                          run_batch)
 
 GYOR_0507 = "date=2026-05-07/city=gyor/"
@@ -281,13 +282,12 @@ def test_monthly_daily_partitions_recompute_only_the_touched_days(spark, tmp_pat
     assert len([f for f in after["daily_files"] if "city=gyor" in f]) == 1
 
 
-def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_path, contract):
-    # b2 and b3 land in the same staging partition (ingest_date=2026-05-08/city=gyor).
-    landing = copy_landing(tmp_path / "landing")
-    refined = tmp_path / "refined"
+def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_path, contract, b1_lake, b1_sequence):
+    # b2 and b3 land in the same staging partition (ingest_date=2026-05-08/city=gyor): the sequence's last state
+    # (etl_testkit.b1_sequence: b1, then b2 as r2 and b3 as r3) holds both; this test continues on a copy of it.
+    landing = b1_lake["landing"]
+    refined = shutil.copytree(b1_sequence["b3"]["refined"], tmp_path / "refined")
     partition = refined / "weather/staging/ingest_date=2026-05-08/city=gyor"
-    run_batch(spark, landing, refined, "r2", "--manifest_key", B2_MANIFEST)
-    run_batch(spark, landing, refined, "r3", "--manifest_key", B3_MANIFEST)
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in partition.glob("*.parquet")}
     assert sorted(before) == ["b2.parquet", "b3.parquet"]
     # b2 again, processed later: its file is rewritten, b3's is not touched.
@@ -295,7 +295,8 @@ def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in partition.glob("*.parquet")}
     assert after["b3.parquet"] == before["b3.parquet"]
     assert after["b2.parquet"][0] != before["b2.parquet"][0]
-    staged = rows(spark, refined / "weather/staging", weather_etl.staging_schema(contract))
+    staged = [r for r in rows(spark, refined / "weather/staging", weather_etl.staging_schema(contract))
+              if (str(r["ingest_date"]), r["city"]) == ("2026-05-08", "gyor")]
     assert sorted((r["batch_id"], r["run_id"]) for r in staged) == [("b2", "r2-again")] * 6 + [("b3", "r3")] * 3
     # b2 again with Győr no longer configured: every hour is quarantined, and b2's staged rows go with it.
     summary = run_batch(spark, landing, refined, "r2-unconfigured", "--manifest_key", B2_MANIFEST,
