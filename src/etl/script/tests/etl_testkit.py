@@ -42,9 +42,9 @@ LANDING_MTIME = 1778130000
 # - C1 only (`TieredStopAtLevel=1`): no C2 compiler thread recompiling hot Spark/Catalyst code for peak speed;
 # - the serial collector: no parallel or concurrent G1 threads for a heap of a few hundred MB;
 # - no bytecode verification of the classes loaded from the classpath (`-BytecodeVerificationRemote`, a diagnostic
-#   option): the thousands of classes of Spark's and Hadoop's jars a driver loads, each verified as it loads (the JDK's own classes
-#   are not verified anyway). ~0.6 s of CPU per driver (a session with three small jobs: 6.1 s instead of 6.7 s, medians
-#   of three alternated runs).
+#   option): the thousands of classes of Spark's and Hadoop's jars a driver loads, each verified as it loads (the
+#   JDK's own classes are not verified anyway). ~0.6 s of CPU per driver (a session with three small jobs: 6.1 s
+#   instead of 6.7 s, medians of three alternated runs).
 # Test sessions only: Glue, `scripts/local-run` and the benchmarks keep the JVM's defaults. ETL_TEST_JAVA_OPTIONS
 # replaces them (empty: the JVM's defaults), e.g. to measure what they save.
 DEFAULT_TEST_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
