@@ -9,6 +9,8 @@ Markers (registered in pytest.ini) select a slice, e.g. `pytest -m "not trino an
 - own_process: starts the Glue script or the local-run command as a process of its own, with its own JVMs
   (test_etl_cli_contract.py, test/local_run/test_readme_command.py): the full suite runs them in the bindings lane,
   which is otherwise idle for most of the run
+- tooling: the project's own scripts and build helpers, no Spark, no Trino (test/tooling): the full suite runs them
+  after jest, in the TypeScript lane, which has the least CPU of the four
 A test folder added later gets its markers here, next to the others.
 """
 from __future__ import annotations
@@ -40,6 +42,7 @@ MARKERS_BY_FOLDER = {
     "test/local_run/test_readme_command.py": ("spark", "trino", "local_run", "own_process"),
     "test/bindings": ("bindings",),
     "test/compliance": ("checkers",),
+    "test/tooling": ("tooling",),
 }
 
 

@@ -8,6 +8,8 @@ import shlex
 import shutil
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -38,10 +40,15 @@ LANDING_MTIME = 1778130000
 # start (`script_env`). The tests' runs are short and their data tiny, so the JVM's defaults for long-running
 # servers cost CPU the suite does not win back on 2 shared cores:
 # - C1 only (`TieredStopAtLevel=1`): no C2 compiler thread recompiling hot Spark/Catalyst code for peak speed;
-# - the serial collector: no parallel or concurrent G1 threads for a heap of a few hundred MB.
+# - the serial collector: no parallel or concurrent G1 threads for a heap of a few hundred MB;
+# - no bytecode verification of the classes loaded from the classpath (`-BytecodeVerificationRemote`, a diagnostic
+#   option): the thousands of classes of Spark's and Hadoop's jars a driver loads, each verified as it loads (the
+#   JDK's own classes are not verified anyway). ~0.6 s of CPU per driver (a session with three small jobs: 6.1 s
+#   instead of 6.7 s, medians of three alternated runs).
 # Test sessions only: Glue, `scripts/local-run` and the benchmarks keep the JVM's defaults. ETL_TEST_JAVA_OPTIONS
 # replaces them (empty: the JVM's defaults), e.g. to measure what they save.
-DEFAULT_TEST_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+DEFAULT_TEST_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
+                             "-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote")
 TEST_JAVA_OPTIONS = os.environ.get("ETL_TEST_JAVA_OPTIONS", DEFAULT_TEST_JAVA_OPTIONS).strip()
 # Spark settings of the same sessions: evaluate expressions interpreted instead of generating and compiling Java
 # (Janino) for the projections, filters and orderings of every query: on a few hundred rows the compilation is
@@ -109,10 +116,39 @@ def b1_lake(spark, tmp_path_factory):
     base = tmp_path_factory.mktemp("b1-lake")
     landing = copy_landing(base / "landing")
     refined = base / "refined"
-    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+    # The Spark jobs the run starts are counted, for test_etl_speed_jobs (a batch into an empty lake).
+    with job_group(spark) as jobs:
+        summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
+        job_count = jobs()
     before = tree_fingerprint(base)
-    yield {"landing": landing, "refined": refined, "summary": summary}
+    yield {"landing": landing, "refined": refined, "summary": summary, "jobs": job_count}
     assert tree_fingerprint(base) == before, "a test changed the shared b1 lake: work on copy_lake(b1_lake, ...)"
+
+
+# The runs of `b1_sequence`, in order, each continuing on the lake the one before left: (state, run id, manifest).
+B1_SEQUENCE = (("b1_same_id", "r1", B1_MANIFEST), ("b1_new_id", "r1-again", B1_MANIFEST), ("b2", "r2", B2_MANIFEST),
+               ("b3", "r3", B3_MANIFEST))
+
+
+@pytest.fixture(scope="session")
+def b1_sequence(spark, b1_lake, tmp_path_factory):
+    """The session's b1 lake (run r1) continued on a copy, once per pytest process, for test_etl_batch and
+    test_etl_zones: b1 again with the same run id (r1; nothing may change), b1 again with a new one (r1-again;
+    every row replaced), b2 (r2; a newer fetch of six Győr hours), b3 (r3; an older fetch of three of them,
+    arriving last). After each run the lake is copied, files with their bytes and modification times, to a folder
+    of that state. {state: {"refined": folder, "summary": the run's summary}}, "b1" being b1_lake's. Read only, as
+    b1_lake: the session's end checks that no file of it changed."""
+    base = tmp_path_factory.mktemp("b1-sequence")
+    work = copy_lake(b1_lake, base / "work")
+    states = {"b1": {"refined": b1_lake["refined"], "summary": b1_lake["summary"]}}
+    for state, run_id, manifest in B1_SEQUENCE:
+        summary = run_batch(spark, work["landing"], work["refined"], run_id, "--manifest_key", manifest)
+        frozen = shutil.copytree(work["refined"], base / state)  # shutil.copy2: bytes and modification times
+        states[state] = {"refined": type(work["refined"])(frozen), "summary": summary}
+    shutil.rmtree(base / "work")
+    before = tree_fingerprint(base)
+    yield states
+    assert tree_fingerprint(base) == before, "a test changed a state of b1_sequence: work on a copy"
 
 
 def monthly_contract_text():
@@ -136,6 +172,19 @@ def b1_monthly_lake(spark, tmp_path_factory):
     assert tree_fingerprint(base) == before, "a test changed the shared monthly b1 lake: work on copy_lake(...)"
 
 
+@contextmanager
+def job_group(spark):
+    """Tags the jobs started from this thread; yields a function returning how many ran in the group so far."""
+    group = f"etl-tests-{uuid.uuid4().hex}"
+    context = spark.sparkContext
+    context.setJobGroup(group, "etl_testkit.job_group")
+    try:
+        yield lambda: len(context.statusTracker().getJobIdsForGroup(group))
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+        context.setLocalProperty("spark.job.description", None)
+
+
 def tree_fingerprint(folder):
     """Relative path -> (modification time, content hash) of every file under `folder`."""
     found = {}
@@ -153,7 +202,8 @@ def copy_lake(lake, dest, with_landing=False):
     os.makedirs(dest, exist_ok=True)
     refined = shutil.copytree(lake["refined"], os.path.join(dest, "refined"))
     landing = shutil.copytree(lake["landing"], os.path.join(dest, "landing")) if with_landing else lake["landing"]
-    return {"landing": str(landing), "refined": type(lake["refined"])(refined), "summary": copy.deepcopy(lake["summary"])}
+    return {"landing": str(landing), "refined": type(lake["refined"])(refined), "summary": copy.deepcopy(lake["summary"]),
+            "jobs": lake.get("jobs")}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, PROCESSED_AT, copy_lake, copy_landing, parquet_files,
+from etl_testkit import (B1_MANIFEST, PROCESSED_AT, copy_lake, copy_landing, parquet_files,
                       parquet_footer_schema, raw_key,
                       read_table, run_batch, session_conf)
 import weather_etl
@@ -302,17 +302,15 @@ def gyor_temperatures(state, day="2026-05-08", hours=range(6)):
 
 
 @pytest.fixture(scope="module")
-def states(spark, lake):
-    """Runs the sequence once; every test reads the states it needs."""
-    out = {}
-    # The batch fixture's b1 run (r1) is the first state; these tests run after the ones above have read it.
-    out["after_b1"] = snapshot(spark, lake["refined"])
-    out["s1_again"] = run_batch(spark, lake["landing"], lake["refined"], "r1-again", "--manifest_key", B1_MANIFEST)
-    out["after_b1_again"] = snapshot(spark, lake["refined"])
-    out["s2"] = run_batch(spark, lake["landing"], lake["refined"], "r2", "--manifest_key", B2_MANIFEST)
-    out["after_b2"] = snapshot(spark, lake["refined"])
-    out["s3"] = run_batch(spark, lake["landing"], lake["refined"], "r3", "--manifest_key", B3_MANIFEST)
-    out["after_b3"] = snapshot(spark, lake["refined"])
+def states(spark, b1_sequence):
+    """The sequence's states (etl_testkit.b1_sequence, shared with test_etl_zones: b1's r1, b1 again as r1 with
+    nothing changed, b1 again as r1-again, b2, b3, each a frozen copy of the lake); every test reads the ones it needs."""
+    out = {"after_b1": snapshot(spark, b1_sequence["b1"]["refined"])}
+    for state, name in (("b1_new_id", "1_again"), ("b2", "2"), ("b3", "3")):
+        out["s" + name] = b1_sequence[state]["summary"]
+        out["after_b" + name] = snapshot(spark, b1_sequence[state]["refined"])
+    # r1-again follows a rerun with the same run id, which changed nothing, byte for byte (test_etl_zones).
+    assert b1_sequence["b1_same_id"]["summary"]["run_id"] == "r1" and out["s1_again"]["run_id"] == "r1-again"
     return out
 
 

@@ -2,26 +2,11 @@
 load-independent measure of the driver's path. Timings are in bench/ and docs/PERFORMANCE.md, not here."""
 
 import os
-import uuid
-from contextlib import contextmanager
 
 import pytest
 
-from etl_testkit import B1_MANIFEST, B2_MANIFEST, copy_landing, run_batch
+from etl_testkit import B1_MANIFEST, B2_MANIFEST, copy_lake, copy_landing, job_group, run_batch
 import weather_etl
-
-
-@contextmanager
-def job_group(spark):
-    """Tags the jobs started from this thread; yields a function returning how many ran in the group so far."""
-    group = f"speed-jobs-{uuid.uuid4().hex}"
-    context = spark.sparkContext
-    context.setJobGroup(group, "test_etl_speed_jobs")
-    try:
-        yield lambda: len(context.statusTracker().getJobIdsForGroup(group))
-    finally:
-        context.setLocalProperty("spark.jobGroup.id", None)
-        context.setLocalProperty("spark.job.description", None)
 
 
 def files_per_folder(folder):
@@ -33,26 +18,25 @@ def files_per_folder(folder):
     return counts
 
 
-def test_a_batch_runs_one_job_per_write_plus_three(spark, tmp_path):
+def test_a_batch_runs_one_job_per_write_plus_three(spark, tmp_path, b1_lake):
     # The fixture batch b1 writes all four layers (hourly, daily, staging, quarantine): one job each, plus the
     # partition keys that decide what to read from the lake, the one collect of every count, and the broadcast of
     # the manifest's entries. Before issue #15 the same batch ran 39 jobs (a collect per count, AQE's job per shuffle
-    # stage, broadcast joins with the touched keys).
-    landing = copy_landing(tmp_path / "landing")
-    with job_group(spark) as jobs:
-        summary = run_batch(spark, landing, tmp_path / "refined", "jobs-1", "--manifest_key", B1_MANIFEST)
-        first = jobs()
+    # stage, broadcast joins with the touched keys). That run into an empty lake is the session's
+    # (etl_testkit.b1_lake, which counts the jobs of its run).
+    summary, first = b1_lake["summary"], b1_lake["jobs"]
     assert summary["reconciled"] and summary["refined"] == 65 and summary["quarantined"] > 0
     assert all(summary["partitions"][layer] for layer in ("hourly", "daily", "staging", "quarantine"))
-    assert first <= 7, first
-    # A later batch over the same lake also reads what the touched partitions hold: the daily and quarantine merges
-    # are materialized before their writes replace the folders they read (one job each, plus the broadcast of the
-    # touched days for the daily merge).
+    assert 0 < first <= 7, first
+    # A later batch over the same lake (a copy of it) also reads what the touched partitions hold: the daily and
+    # quarantine merges are materialized before their writes replace the folders they read (one job each, plus the
+    # broadcast of the touched days for the daily merge).
+    lake = copy_lake(b1_lake, tmp_path)
     with job_group(spark) as jobs:
-        later = run_batch(spark, landing, tmp_path / "refined", "jobs-2", "--manifest_key", B2_MANIFEST)
+        later = run_batch(spark, lake["landing"], lake["refined"], "jobs-2", "--manifest_key", B2_MANIFEST)
         second = jobs()
-    assert later["reconciled"]
-    assert second <= 10, second
+    assert later["reconciled"] and later["refined"] == 6
+    assert 0 < second <= 10, second
 
 
 def test_adaptive_execution_is_off_unless_the_job_configuration_sets_it(spark, tmp_path):

@@ -16,6 +16,7 @@ def test_the_in_process_session_runs_with_the_test_java_options_and_spark_settin
             jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
         assert flags.getVMOption("TieredStopAtLevel").getValue() == "1"
         assert flags.getVMOption("UseSerialGC").getValue() == "true"
+        assert flags.getVMOption("BytecodeVerificationRemote").getValue() == "false"
     for key, value in etl_testkit.TEST_SPARK_CONF.items():
         assert spark.conf.get(key) == value
 

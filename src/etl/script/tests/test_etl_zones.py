@@ -3,12 +3,13 @@ b1 (13 files, Győr fetched 2026-05-07T06:00 with 48 hours), b1 again, b2 (Győr
 later) and b3 (Győr 2026-05-08 00-02 fetched before b2, arriving after it)."""
 
 import os
+import shutil
 from datetime import date, datetime
 
 import pytest
 
 import weather_etl
-from etl_testkit import (B1_MANIFEST, B2_MANIFEST, B3_MANIFEST, copy_lake, copy_landing, monthly_contract_text, read_table,
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, copy_lake, copy_landing, monthly_contract_text, read_table,
                          run_batch)
 
 GYOR_0507 = "date=2026-05-07/city=gyor/"
@@ -54,20 +55,22 @@ def snapshot(spark, refined, contract):
 
 
 @pytest.fixture(scope="module")
-def runs(spark, tmp_path_factory, contract, b1_lake):
-    # b1's first run (r1) is the session's (etl_testkit.b1_lake): continue on a copy of its lake, same landing.
-    lake = copy_lake(b1_lake, tmp_path_factory.mktemp("zones"))
-    landing, refined = lake["landing"], lake["refined"]
-    out = {"refined": refined}
-    out["s1"] = lake["summary"]
-    out["after_b1"] = snapshot(spark, refined, contract)
+def runs(spark, contract, b1_sequence):
+    # The sequence is the session's (etl_testkit.b1_sequence, shared with test_etl_batch): b1's r1, b1 again as r1
+    # (the same run id and processing time), b1 again as r1-again, then b2 and b3, each state a frozen copy of the lake.
+    out = {"refined": b1_sequence["b3"]["refined"]}
+    out["s1"] = b1_sequence["b1"]["summary"]
+    out["after_b1"] = snapshot(spark, b1_sequence["b1"]["refined"], contract)
     # The same batch again, same run id and processing time: nothing may change, byte for byte.
-    out["s1_again"] = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST)
-    out["after_b1_again"] = snapshot(spark, refined, contract)
-    out["s2"] = run_batch(spark, landing, refined, "r2", "--manifest_key", B2_MANIFEST)
-    out["after_b2"] = snapshot(spark, refined, contract)
-    out["s3"] = run_batch(spark, landing, refined, "r3", "--manifest_key", B3_MANIFEST)
-    out["after_b3"] = snapshot(spark, refined, contract)
+    out["s1_again"] = b1_sequence["b1_same_id"]["summary"]
+    out["after_b1_again"] = snapshot(spark, b1_sequence["b1_same_id"]["refined"], contract)
+    # The state b2 continues from: b1 rerun once more with a new run id (r1-again), every row replaced.
+    assert b1_sequence["b1_new_id"]["summary"]["run_id"] == "r1-again"
+    out["before_b2"] = snapshot(spark, b1_sequence["b1_new_id"]["refined"], contract)
+    out["s2"] = b1_sequence["b2"]["summary"]
+    out["after_b2"] = snapshot(spark, b1_sequence["b2"]["refined"], contract)
+    out["s3"] = b1_sequence["b3"]["summary"]
+    out["after_b3"] = snapshot(spark, b1_sequence["b3"]["refined"], contract)
     return out
 
 
@@ -112,7 +115,7 @@ def test_a_second_fetch_of_the_same_hours_is_kept_in_staging_and_wins_in_refined
     refined = [r for r in after["hourly"] if r["city"] == "gyor" and r["observed_at"] == hour]
     assert [(r["temperature_c"], r["run_id"]) for r in refined] == [(11.9, "r2")]
     # b2's file sits beside b1's: b1's staged bytes were not rewritten.
-    before = runs["after_b1_again"]["staging_files"]
+    before = runs["before_b2"]["staging_files"]
     assert set(after["staging_files"]) == set(before) | {"ingest_date=2026-05-08/city=gyor/b2.parquet"}
     assert all(after["staging_files"][f] == content for f, content in before.items())
     assert runs["s2"]["partitions"]["staging"] == ["weather/staging/ingest_date=2026-05-08/city=gyor/"]
@@ -183,7 +186,7 @@ def test_daily_matches_the_hand_computed_day_that_is_part_forecast(runs):
 
 
 def test_daily_is_recomputed_for_the_day_a_newer_fetch_touched_only(runs):
-    before, after = runs["after_b1_again"], runs["after_b2"]
+    before, after = runs["before_b2"], runs["after_b2"]
     old = day_row(before, "gyor", date(2026, 5, 8))
     assert (old["temperature_min_c"], old["temperature_mean_c"]) == (11.0, pytest.approx(411.6 / 24))
     new = day_row(after, "gyor", date(2026, 5, 8))
@@ -279,13 +282,12 @@ def test_monthly_daily_partitions_recompute_only_the_touched_days(spark, tmp_pat
     assert len([f for f in after["daily_files"] if "city=gyor" in f]) == 1
 
 
-def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_path, contract):
-    # b2 and b3 land in the same staging partition (ingest_date=2026-05-08/city=gyor).
-    landing = copy_landing(tmp_path / "landing")
-    refined = tmp_path / "refined"
+def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_path, contract, b1_lake, b1_sequence):
+    # b2 and b3 land in the same staging partition (ingest_date=2026-05-08/city=gyor): the sequence's last state
+    # (etl_testkit.b1_sequence: b1, then b2 as r2 and b3 as r3) holds both; this test continues on a copy of it.
+    landing = b1_lake["landing"]
+    refined = shutil.copytree(b1_sequence["b3"]["refined"], tmp_path / "refined")
     partition = refined / "weather/staging/ingest_date=2026-05-08/city=gyor"
-    run_batch(spark, landing, refined, "r2", "--manifest_key", B2_MANIFEST)
-    run_batch(spark, landing, refined, "r3", "--manifest_key", B3_MANIFEST)
     before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in partition.glob("*.parquet")}
     assert sorted(before) == ["b2.parquet", "b3.parquet"]
     # b2 again, processed later: its file is rewritten, b3's is not touched.
@@ -293,7 +295,8 @@ def test_a_rerun_replaces_only_its_batch_files_in_a_shared_partition(spark, tmp_
     after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in partition.glob("*.parquet")}
     assert after["b3.parquet"] == before["b3.parquet"]
     assert after["b2.parquet"][0] != before["b2.parquet"][0]
-    staged = rows(spark, refined / "weather/staging", weather_etl.staging_schema(contract))
+    staged = [r for r in rows(spark, refined / "weather/staging", weather_etl.staging_schema(contract))
+              if (str(r["ingest_date"]), r["city"]) == ("2026-05-08", "gyor")]
     assert sorted((r["batch_id"], r["run_id"]) for r in staged) == [("b2", "r2-again")] * 6 + [("b3", "r3")] * 3
     # b2 again with Győr no longer configured: every hour is quarantined, and b2's staged rows go with it.
     summary = run_batch(spark, landing, refined, "r2-unconfigured", "--manifest_key", B2_MANIFEST,
