@@ -11,6 +11,9 @@ Parquet partitioned as the contract says (`date=/city=` or `month=/city=`) under
 What it does not do, so the comparison flatters the anchor: no quarantine (bodies it cannot read are skipped), no
 range checks, no merge with rows already in the lake (latest fetch wins), no run summary. Layout facts (prefix,
 partition keys, columns, units) come from the same contract the script receives.
+Memory: a partitioned COPY keeps a Parquet writer open per partition, so partitions are written at most
+`--max_open_partitions` per COPY (grouped by the first partition key's values: a day, a month, an ingest date), the same
+files as one COPY: 100 cities x a year (36,500 partitions per layer) completes in under 2 GiB.
 """
 from __future__ import annotations
 
