@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from datetime import datetime, timezone
@@ -1275,6 +1276,26 @@ def partition_path(keys: Sequence[str], values: Sequence[str]) -> str:
     return "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"
 
 
+# Parquet writer settings of every layer (write options: they reach the executors with the write job, on Glue too).
+# A partition's file holds a few dozen rows (24 hours of a city, a month of days): a dictionary page per column costs
+# more to build and write than it saves, and the files are smaller without (docs/PERFORMANCE.md, section 2, round h15f).
+PARQUET_WRITE_OPTIONS = {"compression": "snappy", "parquet.enable.dictionary": "false"}
+# Loggers that build an INFO message for every Parquet file they write (Spark's ParquetWriteSupport prints the whole
+# Catalyst schema as JSON; parquet-mr its writer settings). A local session's console filter drops INFO only after the
+# message is built: 5-6 % of a local write's CPU. Raised to WARN in this JVM when they are at INFO (a user's own DEBUG
+# is kept); on Glue this JVM is the driver, which writes no file, so the executors log as Glue configures them.
+PER_FILE_INFO_LOGGERS = ("org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport", "org.apache.parquet")
+
+
+def quiet_per_file_logging(spark: SparkSession) -> None:
+    """Raises the loggers of PER_FILE_INFO_LOGGERS from INFO to WARN in this JVM (no change at any other level)."""
+    jvm = spark.sparkContext._jvm  # noqa: SLF001
+    log4j = jvm.org.apache.logging.log4j
+    for name in PER_FILE_INFO_LOGGERS:
+        if str(log4j.LogManager.getLogger(name).getLevel()) == "INFO":
+            log4j.core.config.Configurator.setLevel(name, log4j.Level.WARN)
+
+
 def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str],
                      sort_by: Sequence[str] = ()) -> None:
     """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition.
@@ -1287,14 +1308,17 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
     leaves a user repartition's shuffle whole (it only merges partitions, it never reads it locally or splits it).
     `maxRecordsPerFile` is pinned to 0 (no limit) so a session or job setting cannot split a partition's file.
     `sort_by` orders the rows inside each file (after the partition keys), so that a rerun writes the same bytes.
+    The cost of a write is per file (a Parquet writer per partition: docs/PERFORMANCE.md, section 2, round h15f):
+    PARQUET_WRITE_OPTIONS and `quiet_per_file_logging` take what they can of it.
     """
+    quiet_per_file_logging(frame.sparkSession)
     shuffled = frame.repartition(F.xxhash64(*partition_keys))
     if sort_by:
         shuffled = shuffled.sortWithinPartitions(*partition_keys, *sort_by)
     (shuffled
      .write.mode("overwrite")
      .option("partitionOverwriteMode", "dynamic")
-     .option("compression", "snappy")
+     .options(**PARQUET_WRITE_OPTIONS)
      .option("maxRecordsPerFile", 0)
      .partitionBy(*partition_keys)
      .parquet(table_root))
@@ -1349,6 +1373,23 @@ def as_nullable(spark: SparkSession, frame: DataFrame) -> DataFrame:
 
 
 def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> None:
+    """Deletes a file or a folder and everything under it; nothing when it does not exist. With `only_if_empty`, a
+    folder is deleted only when it holds nothing.
+
+    Local paths are deleted with plain file I/O: the staging write's scratch folder holds a folder per partition and
+    batch (3,000 for a 100 x 30 batch), and Hadoop's recursive delete of it took ~5 s of a local run through py4j
+    (docs/PERFORMANCE.md, section 2, round h15f). Other schemes (S3) go through Hadoop's FileSystem as before."""
+    local = _local_file(uri)
+    if local is not None:
+        folder = os.path.isdir(local) and not os.path.islink(local)
+        if only_if_empty:
+            if folder and not os.listdir(local):
+                os.rmdir(local)
+        elif folder:
+            shutil.rmtree(local)
+        elif os.path.lexists(local):
+            os.remove(local)
+        return
     path, fs = _hadoop_path(spark, uri)
     if fs.exists(path):
         if only_if_empty and fs.listStatus(path):
