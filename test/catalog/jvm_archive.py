@@ -12,7 +12,11 @@ Two layers, as the JDK's dynamic archives need: ``base.jsa``, the JDK's default 
 runtimes from PyPI ship none), and ``app.jsa``, the classes the application loaded, dumped by the first run's JVM when
 it exits (``-XX:ArchiveClassesAtExit``). Both are written to a file of their own and linked into place only once
 complete, first writer wins: concurrent first runs, or a run killed before its JVM exited, never leave a partial
-archive where a JVM would map it. ``JVM_ARCHIVES=off`` turns the mechanism off (no option is added).
+archive where a JVM would map it.
+
+``JVM_ARCHIVES``: ``auto`` (the default) maps an archive and dumps a missing one, except on CI (``CI`` set), where
+every run starts from a fresh clone and a dump (about 10 s of CPU, once per clone) would never be used; ``on`` dumps
+there too; ``off`` adds no option at all.
 """
 from __future__ import annotations
 
@@ -29,8 +33,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / ".tools" / "cds"
 
 
-def enabled() -> bool:
-    return os.environ.get("JVM_ARCHIVES", "on").lower() not in ("off", "0", "false", "no")
+def mode() -> str:
+    """``off``, ``map`` (use an archive, never dump one) or ``on`` (use or dump), from JVM_ARCHIVES and CI."""
+    setting = os.environ.get("JVM_ARCHIVES", "auto").lower()
+    if setting in ("off", "0", "false", "no"):
+        return "off"
+    if setting == "auto" and os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        return "map"
+    return "on"
 
 
 def java_identity(java_home: Path) -> list[str]:
@@ -75,13 +85,14 @@ class JvmArchive:
 
     def options(self) -> list[str]:
         """The JVM options: map the archive if it is complete, else dump one when the JVM exits (after making the base
-        layer). Empty when archives are turned off or the base layer cannot be made."""
+        layer). Empty when archives are turned off, when only mapping is allowed (CI) and there is none, or when the base
+        layer cannot be made."""
         self._dumping = None
-        if not enabled():
+        if mode() == "off":
             return []
         if self.ready():
             return [f"-XX:SharedArchiveFile={self.base}:{self.app}"]
-        if not self._make_base():
+        if mode() == "map" or not self._make_base():
             return []
         self._dumping = self.directory / f"app.jsa.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
         # The dump names every class it cannot archive (generated proxies and the like): not worth a log line each.

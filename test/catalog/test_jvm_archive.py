@@ -14,6 +14,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import jvm_archive  # noqa: E402
 from jvm_archive import JvmArchive  # noqa: E402
 from java_runtimes import SPARK, TRINO, java_home  # noqa: E402  (scripts/ is on the path: conftest.py)
 
@@ -29,6 +30,7 @@ def run_java(home: Path, options: list[str], *extra: str) -> subprocess.Complete
 
 def test_the_first_run_dumps_the_archive_and_the_next_maps_it(java25, tmp_path, monkeypatch):
     monkeypatch.delenv("JVM_ARCHIVES", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     archive = JvmArchive("engine-1", java25, ["1.0", "-Xmx1G"], folder=tmp_path)
     first = archive.options()
     assert any(o.startswith("-XX:ArchiveClassesAtExit=") for o in first) and not archive.ready()
@@ -45,6 +47,7 @@ def test_the_first_run_dumps_the_archive_and_the_next_maps_it(java25, tmp_path, 
 
 def test_a_jvm_that_did_not_exit_when_asked_leaves_no_archive(java25, tmp_path, monkeypatch):
     monkeypatch.delenv("JVM_ARCHIVES", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     archive = JvmArchive("engine-1", java25, ["1.0"], folder=tmp_path)
     assert run_java(java25, archive.options()).returncode == 0  # its dump is complete, but it was not a clean stop
     assert archive.completed(clean_exit=False) is False
@@ -56,6 +59,7 @@ def test_a_jvm_that_did_not_exit_when_asked_leaves_no_archive(java25, tmp_path, 
 def test_another_runtime_installation_or_option_names_another_archive_and_replaces_the_old_one(java25, tmp_path,
                                                                                                 monkeypatch):
     monkeypatch.delenv("JVM_ARCHIVES", raising=False)
+    monkeypatch.delenv("CI", raising=False)
     old = JvmArchive("engine-476", java25, ["476", "installed 1", "-Xmx2G"], folder=tmp_path)
     run_java(java25, old.options())
     assert old.completed(clean_exit=True)
@@ -91,6 +95,19 @@ def test_a_java_updated_in_place_names_another_archive(java25, tmp_path):
     assert JvmArchive("engine", home, ["1"], folder=tmp_path / "cds").directory != after_release
 
 
+def test_on_ci_an_archive_is_mapped_but_none_is_dumped_unless_asked(java25, tmp_path, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.delenv("JVM_ARCHIVES", raising=False)
+    archive = JvmArchive("engine", java25, ["1"], folder=tmp_path)
+    assert archive.options() == [] and not archive.directory.exists()
+    monkeypatch.setenv("JVM_ARCHIVES", "on")
+    dumping = archive.options()
+    assert any(o.startswith("-XX:ArchiveClassesAtExit=") for o in dumping)
+    assert run_java(java25, dumping).returncode == 0 and archive.completed(clean_exit=True)
+    monkeypatch.delenv("JVM_ARCHIVES")
+    assert archive.options() == [f"-XX:SharedArchiveFile={archive.base}:{archive.app}"]
+
+
 def test_archives_can_be_turned_off(java25, tmp_path, monkeypatch):
     monkeypatch.setenv("JVM_ARCHIVES", "off")
     archive = JvmArchive("engine", java25, ["1"], folder=tmp_path)
@@ -99,11 +116,15 @@ def test_archives_can_be_turned_off(java25, tmp_path, monkeypatch):
 
 
 def test_the_shared_trino_runs_with_its_archive(trino):
-    """The lane's Trino maps the archive when one was complete at its launch, and dumps one otherwise."""
+    """The lane's Trino maps the archive when one was complete at its launch, and dumps one otherwise (not on CI)."""
     trino.wait_ready()
     options = (trino.work_dir / "etc" / "jvm.config").read_text().splitlines()
-    if trino.archive_ready_at_launch:
+    if jvm_archive.mode() == "off":
+        assert not any(o.startswith("-XX:SharedArchiveFile") for o in options)
+    elif trino.archive_ready_at_launch:
         assert f"-XX:SharedArchiveFile={trino.archive.base}:{trino.archive.app}" in options
         assert str(trino.archive.app) in Path(f"/proc/{trino.process.pid}/maps").read_text()
+    elif jvm_archive.mode() == "map":
+        assert not any(o.startswith("-XX:SharedArchiveFile") for o in options)
     else:
         assert any(o.startswith(f"-XX:ArchiveClassesAtExit={trino.archive.directory}/") for o in options)
