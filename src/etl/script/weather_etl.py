@@ -690,6 +690,8 @@ def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFram
 SOURCE_IN_KEY = r"(?:^|/)source=([^/]+)/"
 # Internal partition column of the staging write: the batch, which names the file and is not a table column.
 _STAGED_BATCH = "staged_batch"
+# The partition key of the monthly layout (the contract's `monthFormat`), as `partition_values` names it.
+_MONTH_KEY = "month"
 
 
 def source_of_key(source_key: Column) -> Column:
@@ -1276,10 +1278,12 @@ def partition_path(keys: Sequence[str], values: Sequence[str]) -> str:
     return "/".join(f"{k}={v}" for k, v in zip(keys, values)) + "/"
 
 
-# Parquet writer settings of every layer (write options: they reach the executors with the write job, on Glue too).
-# A partition's file holds a few dozen rows (24 hours of a city, a month of days): a dictionary page per column costs
-# more to build and write than it saves, and the files are smaller without (docs/PERFORMANCE.md, section 2, round h15f).
-PARQUET_WRITE_OPTIONS = {"compression": "snappy", "parquet.enable.dictionary": "false"}
+# Parquet writer settings (write options: they reach the executors with the write job, on Glue too). Most files hold a
+# few dozen rows at most (a city's day of hours, one fetch in staging, a city's days of a month in the daily layer): a
+# dictionary page per column costs more to build and write than it saves, and the files are smaller without. A monthly
+# partition's hourly file holds up to 744 rows, which the dictionary makes ~35 % smaller: it keeps it (`dictionary`).
+# (docs/PERFORMANCE.md, section 2, round h15f.)
+PARQUET_WRITE_OPTIONS = {"compression": "snappy"}
 # Loggers that build an INFO message for every Parquet file they write (Spark's ParquetWriteSupport prints the whole
 # Catalyst schema as JSON; parquet-mr its writer settings). A local session's console filter drops INFO only after the
 # message is built: 5-6 % of a local write's CPU. Raised to WARN in this JVM when they are at INFO (a user's own DEBUG
@@ -1297,7 +1301,7 @@ def quiet_per_file_logging(spark: SparkSession) -> None:
 
 
 def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str],
-                     sort_by: Sequence[str] = ()) -> None:
+                     sort_by: Sequence[str] = (), dictionary: bool = False) -> None:
     """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition.
 
     One file per partition needs every row of a partition in one write task. `repartition(*partition_keys)` alone
@@ -1309,7 +1313,8 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
     `maxRecordsPerFile` is pinned to 0 (no limit) so a session or job setting cannot split a partition's file.
     `sort_by` orders the rows inside each file (after the partition keys), so that a rerun writes the same bytes.
     The cost of a write is per file (a Parquet writer per partition: docs/PERFORMANCE.md, section 2, round h15f):
-    PARQUET_WRITE_OPTIONS and `quiet_per_file_logging` take what they can of it.
+    PARQUET_WRITE_OPTIONS, `dictionary` (dictionary encoding, for files of hundreds of rows) and
+    `quiet_per_file_logging` take what they can of it.
     """
     quiet_per_file_logging(frame.sparkSession)
     shuffled = frame.repartition(F.xxhash64(*partition_keys))
@@ -1319,6 +1324,7 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
      .write.mode("overwrite")
      .option("partitionOverwriteMode", "dynamic")
      .options(**PARQUET_WRITE_OPTIONS)
+     .option("parquet.enable.dictionary", str(dictionary).lower())
      .option("maxRecordsPerFile", 0)
      .partitionBy(*partition_keys)
      .parquet(table_root))
@@ -1548,7 +1554,8 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     daily_touched: List[str] = []
     daily_rows = 0
     if touched:
-        write_partitions(winners, hourly_root, keys)
+        # A monthly partition's file holds a city's month of hours: dictionary-encoded (see PARQUET_WRITE_OPTIONS).
+        write_partitions(winners, hourly_root, keys, dictionary=_MONTH_KEY in keys)
         # With monthly partitions a daily partition holds other days too: those are kept as they are.
         daily_partitions = sorted(partition_path(dkeys, [r[k] for k in dkeys]) for r in tallies["daily"])
         daily_rows = sum(int(r["n"]) for r in tallies["daily"])
