@@ -273,11 +273,12 @@ project.addTask('test:all', {
         // Without coverage (see jestOptions); `npx projen test` alone writes the coverage report. jest runs in band
         // here: its default, one worker fewer than the cores, is one on 2 cores.
         // The tests of the project's own scripts (pytest -m tooling: no JVM) follow jest in this lane, the one with
-        // the least CPU of the four, so that the lanes end closer together.
-        `'typescript=npx projen test --coverage=false && npx projen ${pytest.name} -m tooling'`,
+        // the least CPU of the four, so that the lanes end closer together; so do the Glue script tests marked
+        // spark_side, in a second Spark process: the Spark lane was the last to end, alone, ~100 s after the others.
+        `'typescript=npx projen test --coverage=false && npx projen ${pytest.name} -m \"tooling or spark_side\"'`,
         // rosetta first: jsii-pacmak then reuses its translations (.jsii.tabl.json) instead of translating live.
         `'bindings=npx projen rosetta && npx projen ${bindings.name} && npx projen ${pytest.name} -m \"bindings or checkers or own_process\"'`,
-        `'spark=npx projen ${pytest.name} -m \"not bindings and not checkers and not trino and not own_process and not tooling\"'`,
+        `'spark=npx projen ${pytest.name} -m \"not bindings and not checkers and not trino and not own_process and not tooling and not spark_side\"'`,
         `'trino=npx projen ${pytest.name} -m \"trino and not own_process\"'`,
       ].join(' '),
     },

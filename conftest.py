@@ -11,6 +11,8 @@ Markers (registered in pytest.ini) select a slice, e.g. `pytest -m "not trino an
   which is otherwise idle for most of the run
 - tooling: the project's own scripts and build helpers, no Spark, no Trino (test/tooling): the full suite runs them
   after jest, in the TypeScript lane, which has the least CPU of the four
+- spark_side: Glue script tests that need no ETL run another module shares (test_etl_fixed_cost.py): the full suite
+  runs them in a second Spark process after the tooling tests, so that the Spark lane, the longest, ends sooner
 A test folder added later gets its markers here, next to the others.
 """
 from __future__ import annotations
@@ -38,6 +40,7 @@ MARKERS_BY_FOLDER = {
     "src/etl/script/tests": ("spark",),
     "test/catalog": ("spark", "trino"),
     "src/etl/script/tests/test_etl_cli_contract.py": ("own_process",),
+    "src/etl/script/tests/test_etl_fixed_cost.py": ("spark_side",),
     "test/local_run/test_local_run.py": ("spark", "trino", "local_run"),
     "test/local_run/test_readme_command.py": ("spark", "trino", "local_run", "own_process"),
     "test/bindings": ("bindings",),

@@ -30,8 +30,9 @@ def lanes_of_the_full_suite() -> list[str]:
 def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     """Four lanes run pytest: after jest in the TypeScript lane, and in the bindings, Spark and Trino lanes."""
     expressions = lanes_of_the_full_suite()
-    assert expressions == ["tooling", "bindings or checkers or own_process",
-                           "not bindings and not checkers and not trino and not own_process and not tooling",
+    assert expressions == ["tooling or spark_side", "bindings or checkers or own_process",
+                           "not bindings and not checkers and not trino and not own_process and not tooling"
+                           " and not spark_side",
                            "trino and not own_process"], expressions
     # One collection (each one imports PySpark and the test modules: seconds on a busy machine), with a plugin that
     # evaluates every lane's expression as `-m` would; its list of tests must be the plain collection's.
@@ -58,8 +59,11 @@ def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     assert any(t.startswith(own[0]) for t in everything) and any(t.startswith(own[1]) for t in everything)
     assert sorted(by_lane["trino and not own_process"]) == sorted(
         t for t in everything if t.startswith(("test/catalog/", "test/local_run/test_local_run.py")))
-    # The tests of the project's scripts (no JVM) run after jest, in the TypeScript lane.
-    assert sorted(by_lane["tooling"]) == sorted(t for t in everything if t.startswith("test/tooling/"))
+    # The tests of the project's scripts (no JVM) run after jest, in the TypeScript lane, and the Glue script tests
+    # marked spark_side after them, in a Spark process of that lane's own.
+    side = "src/etl/script/tests/test_etl_fixed_cost.py"
+    assert sorted(by_lane["tooling or spark_side"]) == sorted(t for t in everything if t.startswith(("test/tooling/", side)))
+    assert any(t.startswith(side) for t in everything)
 
 
 def test_the_lane_plugin_selects_what_pytest_m_selects(tmp_path):
