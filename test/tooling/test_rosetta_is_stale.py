@@ -22,7 +22,7 @@ def assembly() -> dict:
 
 def a_copy(tmp_path: Path) -> Path:
     """The scripts and everything the digest reads, under `tmp_path`; the outputs of a passing run, recorded."""
-    for script in ("rosetta-is-stale", "rosetta-digest.js"):
+    for script in ("rosetta-is-stale", "rosetta-digest.js", "inputs-digest.js"):
         (tmp_path / "scripts").mkdir(exist_ok=True)
         shutil.copy2(ROOT / "scripts" / script, tmp_path / "scripts" / script)
     shutil.copytree(ROOT / "rosetta", tmp_path / "rosetta")
