@@ -646,7 +646,7 @@ def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
     known.update({c: F.col(c) for c in _var_cols(contract)})
     partition_values = {"date": day, "city": F.col("city")}
     if "monthFormat" in refined:
-        partition_values["month"] = F.date_format("observed_at", refined["monthFormat"])
+        partition_values[_MONTH_KEY] = F.date_format("observed_at", refined["monthFormat"])
     selected = [_contract_column(known, c, "hourlyColumns") for c in refined["hourlyColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["partitionKeys"]]
     return validated.where(F.col("row_reason").isNull()).select(*selected, F.col(_POS))
@@ -690,7 +690,8 @@ def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFram
 SOURCE_IN_KEY = r"(?:^|/)source=([^/]+)/"
 # Internal partition column of the staging write: the batch, which names the file and is not a table column.
 _STAGED_BATCH = "staged_batch"
-# The partition key of the monthly layout (the contract's `monthFormat`), as `partition_values` names it.
+# The partition key of the monthly layout (the contract's `monthFormat`): the name `to_refined` and `daily_from_hourly`
+# give it in their partition values, and the hourly write tests for.
 _MONTH_KEY = "month"
 
 
@@ -789,7 +790,7 @@ def daily_from_hourly(hourly: DataFrame, contract: Dict[str, Any], run_id: str, 
     }
     partition_values = {"date": F.col("_day"), "city": F.col("city")}
     if "monthFormat" in refined:
-        partition_values["month"] = F.date_format(F.to_date("_day", refined["dateFormat"]), refined["monthFormat"])
+        partition_values[_MONTH_KEY] = F.date_format(F.to_date("_day", refined["dateFormat"]), refined["monthFormat"])
     selected = [_contract_column(known, c, "dailyColumns") for c in refined["dailyColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["dailyPartitionKeys"]]
     return daily.select(*selected)
