@@ -125,12 +125,18 @@ project.tsconfigDev.addInclude('.projenrc.ts');
 // (aws-cdk-lib): ~10 s of CPU on an unchanged tree. So a successful check is recorded under a name made from everything
 // it read (every .ts file's name and content, the tsconfigs, the lock file) and not run again while that stays the
 // same: the result could only be the same.
-const typecheckInputs = "find . -name '*.ts' -not -path './node_modules/*' -not -path './.git/*' | LC_ALL=C sort > node_modules/.cache/typecheck-inputs.txt";
+//
+// `inputsKey` is the shell of that name, shared with the eslint task below: the files `find` lists, sorted, kept in
+// `list`, then one sha256 (16 hex digits, in $key) of the list, the listed files' content and `files`.
+function inputsKey(find: string, list: string, files: string[]): string {
+  return `${find} | LC_ALL=C sort > ${list} && key=$(cat ${list} $(cat ${list}) ${files.join(' ')} | sha256sum | cut -c1-16)`;
+}
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check the sources, tests, scripts and examples (tsc --noEmit -p tsconfig.dev.json)',
   exec: [
-    `mkdir -p node_modules/.cache/typecheck && ${typecheckInputs}`,
-    '&& key=$(cat node_modules/.cache/typecheck-inputs.txt $(cat node_modules/.cache/typecheck-inputs.txt) tsconfig.json tsconfig.dev.json package-lock.json | sha256sum | cut -c1-16)',
+    'mkdir -p node_modules/.cache/typecheck &&',
+    inputsKey("find . -name '*.ts' -not -path './node_modules/*' -not -path './.git/*'", 'node_modules/.cache/typecheck-inputs.txt',
+      ['tsconfig.json', 'tsconfig.dev.json', 'package-lock.json']),
     '&& (test -f "node_modules/.cache/typecheck/$key"',
     '|| (tsc --noEmit -p tsconfig.dev.json --incremental --tsBuildInfoFile node_modules/.cache/tsconfig.dev.tsbuildinfo',
     '&& rm -rf node_modules/.cache/typecheck && mkdir node_modules/.cache/typecheck && touch "node_modules/.cache/typecheck/$key"))',
@@ -144,16 +150,15 @@ project.testTask.prependSpawn(typecheck);
 // names and content, the eslint and TypeScript configurations, the lock file), any change lints every file again,
 // and the results are always those of a lint without cache.
 // (projen runs task commands in its own portable shell: no command grouping.)
-const eslintInputs = "find src test scripts examples projenrc -name '*.ts' -not -path '*/node_modules/*' -not -path '*/cdk.out/*'"
-  + ' | LC_ALL=C sort > node_modules/.cache/eslint-inputs.txt';
 const eslint: any = project.eslint!;
 // projen rewrites the task whenever a lint pattern is added (.projenrc.ts's own is added at synthesis): this follows.
 const projenEslintTask = eslint.updateTask.bind(eslint);
 eslint.updateTask = () => {
   projenEslintTask();
   eslint.eslintTask.reset([
-    `mkdir -p node_modules/.cache/eslint && ${eslintInputs}`,
-    '&& key=$(cat node_modules/.cache/eslint-inputs.txt $(cat node_modules/.cache/eslint-inputs.txt) .projenrc.ts .eslintrc.json tsconfig.json tsconfig.dev.json package-lock.json | sha256sum | cut -c1-16)',
+    'mkdir -p node_modules/.cache/eslint &&',
+    inputsKey("find src test scripts examples projenrc -name '*.ts' -not -path '*/node_modules/*' -not -path '*/cdk.out/*'",
+      'node_modules/.cache/eslint-inputs.txt', ['.projenrc.ts', '.eslintrc.json', 'tsconfig.json', 'tsconfig.dev.json', 'package-lock.json']),
     '&& find node_modules/.cache/eslint -type f ! -name "$key" -delete',
     '&& eslint --ext .ts --fix --no-error-on-unmatched-pattern --cache --cache-strategy content',
     '--cache-location "node_modules/.cache/eslint/$key"',
