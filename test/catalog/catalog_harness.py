@@ -7,11 +7,12 @@ The fixtures are in ``conftest.py`` (and, shared with the local-run tests, in ``
 - ``lake``: the real ETL script (``src/etl/script/weather_etl.py``) run on local Spark over the landing fixtures of
   ``lake_fixture.py``; its refined output is what the SQL runs on.
 - ``catalog``: the tables created in Trino from ``queries.json`` (the Glue table definitions the AthenaCatalog
-  synthesizes), pointed at a refined root; partitions registered with ``system.sync_partition_metadata``,
-  because Trino has no partition projection.
+  synthesizes) over a refined root, a Trino catalog per lake (``Catalog.over``); partitions registered with
+  ``system.sync_partition_metadata``, because Trino has no partition projection.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import select
@@ -213,25 +214,40 @@ def literal(text: str) -> str:
 
 
 class Catalog:
-    """The `weather` schema in Trino, its tables defined from queries.json, pointed at one refined root or another."""
+    """The `weather` schema in Trino over one refined root or another, with the tables defined from queries.json.
+
+    The good (daily) lake's tables are in the server's ``hive`` catalog; every other lake gets a Trino catalog of its
+    own (``TrinoServer.add_catalog``), made the first time a test asks for that lake and kept for the session, with
+    its four tables and their partitions. Switching lakes (``over``) is then a change of connection: the shipped SQL
+    names ``"weather"."hourly"``, which resolves in the connection's catalog. (Re-creating the four tables over the
+    other lake on entry and over the good lake on exit, as this did before, cost ~19 x 24 statements.)"""
+
+    TABLES = ("hourly", "quarantine", "staging", "daily")
 
     def __init__(self, server: TrinoServer, lake: Lake):
         self.server = server
         self.lake = lake
-        self.connection = server.connect()
         self.database = QUERIES["database"]
         self.bucket_url = f"s3://{QUERIES['bucket']}/"
-        self.current = None
-        execute(self.connection, f"CREATE SCHEMA IF NOT EXISTS hive.{self.database}")
-        execute(self.connection, "CREATE SCHEMA IF NOT EXISTS hive.fixture")
+        self._connections: dict = {}  # (refined root, variant) -> connection to the lake's catalog
+        self._catalog_names: dict = {}  # (refined root, variant) -> Trino catalog name
+        self._copies: dict = {}  # refined root of a copy -> (the root it copies, the tables copied)
+        self._numbers = itertools.count()
+        self.connection = self._connection(lake.refined, "daily")
 
     def local_path(self, refined_root: Path, s3_url: str) -> Path:
         assert s3_url.startswith(self.bucket_url), s3_url
         return refined_root / s3_url[len(self.bucket_url):]
 
-    def create_table(self, schema: str, name: str, refined_root: Path, tables: dict | None = None) -> None:
-        """Creates `schema.name` from its Glue definition in `tables` (default: the daily tables of queries.json)."""
-        table = (tables or QUERIES["tables"])[name]
+    def table_folder(self, refined_root: Path, name: str, variant: str = "daily") -> Path:
+        """The folder of table `name` (its Glue location) in `refined_root`."""
+        tables = QUERIES["tables"] if variant == "daily" else QUERIES[variant]["tables"]
+        return self.local_path(refined_root, tables[name]["StorageDescriptor"]["Location"])
+
+    def create_table(self, connection, name: str, refined_root: Path, tables: dict) -> None:
+        """Creates `weather.name` in the connection's catalog from its Glue definition in `tables`, over its folder in
+        `refined_root`, and registers the partitions found there."""
+        table = tables[name]
         storage = table["StorageDescriptor"]
         columns = [f'"{c["Name"]}" {GLUE_TO_TRINO[c["Type"]]}' for c in storage["Columns"]]
         columns += [f'"{p["Name"]}" {GLUE_TO_TRINO[p["Type"]]}' for p in table["PartitionKeys"]]
@@ -239,44 +255,63 @@ class Catalog:
         location = self.local_path(refined_root, storage["Location"])
         location.mkdir(parents=True, exist_ok=True)
         partitioned_by = ", ".join(f"'{p['Name']}'" for p in table["PartitionKeys"])
-        execute(self.connection, f'DROP TABLE IF EXISTS hive.{schema}."{table["Name"]}"')
-        execute(self.connection, (
-            f'CREATE TABLE hive.{schema}."{table["Name"]}" ({", ".join(columns)}) WITH ('
+        execute(connection, (
+            f'CREATE TABLE {self.database}."{table["Name"]}" ({", ".join(columns)}) WITH ('
             f"format = 'PARQUET', partitioned_by = ARRAY[{partitioned_by}], "
             f"external_location = '{self.server.location(location)}')"))
-        execute(self.connection, f"CALL system.sync_partition_metadata('{schema}', '{table['Name']}', 'FULL')")
+        execute(connection, f"CALL system.sync_partition_metadata('{self.database}', '{table['Name']}', 'FULL')")
 
-    def point_at(self, refined_root: Path, variant: str = "daily") -> None:
-        """(Re)creates the weather tables over `refined_root` (dropping an external table keeps its files), with
-        the daily table definitions or (`variant="monthly"`) the monthly ones."""
-        if self.current == (refined_root, variant):
-            return
+    def _connection(self, refined_root: Path, variant: str):
+        """The connection to the catalog of the lake `refined_root` with the `variant` table definitions: made on first
+        use (the good lake's in ``hive``, any other in a catalog of its own)."""
+        key = (Path(refined_root).resolve(), variant)
+        if key in self._connections:
+            return self._connections[key]
+        if key == (self.lake.refined.resolve(), "daily"):
+            name = "hive"
+        else:
+            name = f"lake_{next(self._numbers)}"
+            self.server.add_catalog(name, self.lake.root / "metastores" / name)
+        connection = self.server.connect(catalog=name)
+        execute(connection, f"CREATE SCHEMA IF NOT EXISTS {self.database}")
         tables = QUERIES["tables"] if variant == "daily" else QUERIES[variant]["tables"]
-        for name in ("hourly", "quarantine", "staging", "daily"):
-            self.create_table(self.database, name, refined_root, tables)
-        self.current = (refined_root, variant)
+        # A copy made for one table holds that table's folder only: the others are the lake it copies.
+        source, copied = self._copies.get(key[0], (refined_root, self.TABLES))
+        for table in self.TABLES:
+            self.create_table(connection, table, refined_root if table in copied else source, tables)
+        self._connections[key], self._catalog_names[key] = connection, name
+        return connection
 
     @contextmanager
     def over(self, refined_root: Path, variant: str = "daily"):
-        """Points the tables at `refined_root` for the block, then back at the good (daily) lake."""
-        self.point_at(refined_root, variant)
+        """Runs the block on the lake `refined_root` (`variant="monthly"`: with the monthly table definitions), then
+        goes back to the lake it was on."""
+        previous = self.connection
+        self.connection = self._connection(refined_root, variant)
         try:
             yield self
         finally:
-            self.point_at(self.lake.refined)
+            self.connection = previous
 
-    def copy_of_good_lake(self, name: str) -> Path:
-        """A copy of the good refined root, under the directory Trino sees, to break on purpose."""
-        target = self.lake.root / "crafted" / name
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(self.lake.refined, target)
-        return target
+    def copy_of_good_lake(self, name: str, tables: tuple = TABLES) -> Path:
+        """A copy of the good refined root, under the directory Trino sees, to break on purpose (see `copy_of_lake`)."""
+        return self.copy_of_lake(self.lake.refined, name, tables)
 
-    def copy_of_lake(self, source: Path, name: str) -> Path:
-        """A copy of a refined root, under the directory Trino sees, to break on purpose."""
+    def copy_of_lake(self, source: Path, name: str, tables: tuple = TABLES) -> Path:
+        """A copy of the folders of `tables` (default: every table) of the refined root `source`, under the directory
+        Trino sees, to break on purpose; ``over`` the copy reads the other tables from `source`."""
         target = self.lake.root / "crafted" / name
+        for key in [k for k in self._connections if k[0] == target.resolve()]:  # a copy made again: a new catalog
+            self.server.drop_catalog(self._catalog_names.pop(key))
+            del self._connections[key]
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(source, target)
+        target.mkdir(parents=True)
+        for table in tables:
+            # Every variant keeps a table in the same folder (queries.json): the daily definitions name it.
+            folder = self.table_folder(source, table)
+            if folder.exists():
+                shutil.copytree(folder, self.table_folder(target, table))
+        self._copies[target.resolve()] = (Path(source), tuple(tables))
         return target
 
     def run(self, query: dict, values: dict) -> list:

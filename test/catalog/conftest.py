@@ -35,8 +35,6 @@ def lake(trino, spark_etl, lake_root) -> Lake:
 def catalog(trino, lake) -> Catalog:
     trino.wait_ready()
     print(f"\ncatalog tests: Trino ready {time.monotonic() - trino.launched_at:.1f}s after launch at {trino.url}")
-    catalog = Catalog(trino, lake)
-    catalog.point_at(lake.refined)
-    return catalog
+    return Catalog(trino, lake)
 
 

@@ -91,12 +91,9 @@ def test_partitions_not_empty_checks_each_expected_source(two_sources, lake):
     values = {"firstDate": DAY, "lastDate": DAY, "citySlugs": "oslo"}
     [both] = two_sources.run(check, {**values, "sourceIds": "met-norway,open-meteo"})
     assert (both["passed"], both["expected_partitions"], both["empty_partitions"]) == (True, 2, 0)
-    two_sources.point_at(lake.two_sources.met_refined)
-    try:
+    with two_sources.over(lake.two_sources.met_refined):
         [met_only] = two_sources.run(check, {**values, "sourceIds": "met-norway"})
         [missing] = two_sources.run(check, {**values, "sourceIds": "met-norway,open-meteo"})
-    finally:
-        two_sources.point_at(lake.two_sources.refined)
     assert (met_only["passed"], met_only["expected_partitions"]) == (True, 1)
     assert (missing["passed"], missing["expected_partitions"], missing["empty_partitions"]) == (False, 2, 1)
     assert missing["empty_partition_list"] == f"{DAY}/oslo/open-meteo"
@@ -117,5 +114,5 @@ def test_the_etl_summary_names_the_sources_it_wrote(lake, two_sources):
 
 def test_every_contract_column_is_filled_by_one_source_or_the_other(two_sources):
     columns = [c["Name"] for c in QUERIES["tables"]["hourly"]["StorageDescriptor"]["Columns"]]
-    counts = execute(two_sources.connection, "SELECT " + ", ".join(f'count("{c}")' for c in columns) + " FROM hive.weather.hourly")[0]
+    counts = execute(two_sources.connection, "SELECT " + ", ".join(f'count("{c}")' for c in columns) + " FROM weather.hourly")[0]
     assert [c for c, n in zip(columns, counts) if n == 0] == []

@@ -84,7 +84,7 @@ def test_projection_and_location_template_match_the_etl_output(catalog, lake, na
             assert values["city"] in params["projection.city.values"].split(","), values["city"]
     # What Trino reads back: each row's partition values spell the location of the file it came from.
     columns = ", ".join(f'"{k}"' for k in keys)
-    rows = execute(catalog.connection, f'SELECT DISTINCT "$path", {columns} FROM hive.weather."{name}"')
+    rows = execute(catalog.connection, f'SELECT DISTINCT "$path", {columns} FROM weather."{name}"')
     assert rows
     for path, *partition in rows:
         expected = template
@@ -98,7 +98,7 @@ def test_projection_and_location_template_match_the_etl_output(catalog, lake, na
 def test_every_contract_column_is_filled_by_the_etl(catalog, lake):
     columns = [c["Name"] for c in QUERIES["tables"]["hourly"]["StorageDescriptor"]["Columns"]]
     counts = execute(catalog.connection, "SELECT count(*), " + ", ".join(f'count("{c}")' for c in columns)
-                     + " FROM hive.weather.hourly")[0]
+                     + " FROM weather.hourly")[0]
     assert counts[0] == len(lake.good.rows)
     # The columns only MET Norway fills stay null in this Open-Meteo lake (test_catalog_sources.py sees them filled).
     source_only = {"sea_level_pressure_hpa", "precipitation_next_1h_mm", "symbol_code"}
@@ -107,7 +107,7 @@ def test_every_contract_column_is_filled_by_the_etl(catalog, lake):
 
 def test_rows_are_the_fixture_hours_converted_to_utc_and_canonical_units(catalog, lake):
     rows = execute(catalog.connection, "SELECT city, observed_at, temperature_c, wind_speed_kmh, is_forecast, fetched_at "
-                                       "FROM hive.weather.hourly")
+                                       "FROM weather.hourly")
     actual = {(r[0], r[1]): r[2:] for r in rows}
     assert len(actual) == len(rows) == len(lake.good.rows)
     for row in lake.good.rows:
@@ -269,7 +269,7 @@ def partition_dir(root: Path, day: str, city: str) -> Path:
 
 
 def test_no_duplicate_hours_fails_when_a_partition_holds_a_second_copy(catalog, lake, window):
-    bad = catalog.copy_of_good_lake("duplicates")
+    bad = catalog.copy_of_good_lake("duplicates", ("hourly",))
     day = ymd(lake.good.ingest_date)
     target = partition_dir(bad, day, "paris")
     part = sorted(target.glob("*.parquet"))[0]
@@ -283,7 +283,7 @@ def test_no_duplicate_hours_fails_when_a_partition_holds_a_second_copy(catalog, 
 
 
 def test_partitions_not_empty_fails_when_a_partition_is_empty(catalog, lake, window):
-    bad = catalog.copy_of_good_lake("empty-partition")
+    bad = catalog.copy_of_good_lake("empty-partition", ("hourly",))
     day = ymd(lake.good.ingest_date)
     for part in partition_dir(bad, day, "gyor").glob("*"):
         part.unlink()  # the folder stays, its files are gone: an interrupted overwrite
@@ -299,18 +299,18 @@ def test_partitions_not_empty_fails_when_a_partition_is_empty(catalog, lake, win
 
 
 def test_values_in_range_fails_on_an_out_of_range_value(catalog, lake, window):
-    bad = catalog.copy_of_good_lake("out-of-range")
+    bad = catalog.copy_of_good_lake("out-of-range", ("hourly",))
     day = ymd(lake.good.ingest_date)
     for part in partition_dir(bad, day, "saint-etienne").glob("*"):
         part.unlink()
-    catalog.create_table("fixture", "hourly", lake.refined)  # the good rows, to copy from
     columns = [c["Name"] for c in QUERIES["tables"]["hourly"]["StorageDescriptor"]["Columns"]]
     select = ", ".join(
         f"CASE WHEN hour(observed_at) = 12 THEN 61.5 ELSE temperature_c END" if c == "temperature_c" else f'"{c}"'
         for c in columns)
     with catalog.over(bad):
-        execute(catalog.connection, f'INSERT INTO hive.weather.hourly ({", ".join(chr(34) + c + chr(34) for c in columns)}, "date", city) '
-                                    f"SELECT {select}, \"date\", city FROM hive.fixture.hourly "
+        # The good rows to copy from: the good lake's table, in the `hive` catalog.
+        execute(catalog.connection, f'INSERT INTO weather.hourly ({", ".join(chr(34) + c + chr(34) for c in columns)}, "date", city) '
+                                    f"SELECT {select}, \"date\", city FROM hive.weather.hourly "
                                     f"WHERE \"date\" = '{day}' AND city = 'saint-etienne'")
         result = verdict(catalog, "values-in-range", window)
         assert not result["passed"]

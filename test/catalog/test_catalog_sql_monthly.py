@@ -70,7 +70,7 @@ def test_the_monthly_table_and_projection_match_the_etl_output(catalog, lake):
     assert folders and set(folders.values()) == {1}, folders  # one file per partition
     assert set(folders) == {f"weather/hourly/month={r['date'][:7]}/city={r['city']}/" for r in lake.good.rows}
     with catalog.over(lake.monthly_refined, "monthly"):
-        rows = execute(catalog.connection, 'SELECT "$path", "month", city, "date", observed_at FROM hive.weather.hourly')
+        rows = execute(catalog.connection, 'SELECT "$path", "month", city, "date", observed_at FROM weather.hourly')
     assert len(rows) == len(lake.good.rows)
     for path, month, city, day, observed_at in rows:
         assert f"/weather/hourly/month={month}/city={city}/" in path
@@ -106,7 +106,7 @@ def test_the_validation_planner_window_comes_from_the_monthly_summary(lake, wind
 
 def test_no_duplicate_hours_and_partitions_not_empty_fail_on_crafted_monthly_data(catalog, lake, window):
     day = ymd(lake.good.ingest_date)
-    bad = catalog.copy_of_lake(lake.monthly_refined, "monthly-duplicates")
+    bad = catalog.copy_of_lake(lake.monthly_refined, "monthly-duplicates", ("hourly",))
     target = bad / "weather" / "hourly" / f"month={day[:7]}" / "city=paris"
     part = sorted(target.glob("*.parquet"))[0]
     (target / ("copy-" + part.name)).write_bytes(part.read_bytes())
@@ -116,7 +116,7 @@ def test_no_duplicate_hours_and_partitions_not_empty_fail_on_crafted_monthly_dat
                  and window["firstDate"] <= r["date"] <= window["lastDate"]]
     assert not result["passed"] and result["duplicated_hours"] == len(in_window)
 
-    empty = catalog.copy_of_lake(lake.monthly_refined, "monthly-empty")
+    empty = catalog.copy_of_lake(lake.monthly_refined, "monthly-empty", ("hourly",))
     for part in (empty / "weather" / "hourly" / f"month={day[:7]}" / "city=gyor").glob("*"):
         part.unlink()
     with catalog.over(empty, "monthly"):
@@ -130,7 +130,7 @@ def test_no_duplicate_hours_and_partitions_not_empty_fail_on_crafted_monthly_dat
 def test_the_month_filter_prunes_partitions(catalog, lake, window):
     """A partition of another month holding a file that is not Parquet: a query that prunes on month never opens
     it; the same question filtered on the date column alone has to open every partition, and fails."""
-    pruned = catalog.copy_of_lake(lake.monthly_refined, "monthly-pruning")
+    pruned = catalog.copy_of_lake(lake.monthly_refined, "monthly-pruning", ("hourly",))
     junk = pruned / "weather" / "hourly" / "month=2020-01" / "city=paris"
     junk.mkdir(parents=True)
     (junk / "part-00000-junk.snappy.parquet").write_bytes(b"not a parquet file")

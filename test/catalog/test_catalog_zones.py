@@ -78,8 +78,8 @@ def test_location_template_matches_the_etl_output(catalog, lake, name):
 
 def test_staging_keeps_both_fetches_and_hourly_the_newer(catalog, lake):
     with catalog.over(lake.forecast_refined):
-        staged = execute(catalog.connection, "SELECT batch_id, count(*), count(DISTINCT source) FROM hive.weather.staging GROUP BY batch_id ORDER BY batch_id")
-        hourly = execute(catalog.connection, "SELECT count(*), count_if(run_id = 'catalog-good-run') FROM hive.weather.hourly")
+        staged = execute(catalog.connection, "SELECT batch_id, count(*), count(DISTINCT source) FROM weather.staging GROUP BY batch_id ORDER BY batch_id")
+        hourly = execute(catalog.connection, "SELECT count(*), count_if(run_id = 'catalog-good-run') FROM weather.hourly")
     assert staged == [["catalog-early", len(lake.early.rows), 1], ["catalog-good", len(lake.good.rows), 1]]
     assert hourly == [[len(lake.good.rows), len(lake.good.rows)]]
 
@@ -87,7 +87,7 @@ def test_staging_keeps_both_fetches_and_hourly_the_newer(catalog, lake):
 def test_daily_rows_match_the_fixture_hours(catalog, lake):
     rows = execute(catalog.connection, 'SELECT city, "date", temperature_min_c, temperature_max_c, temperature_mean_c, '
                                        'precipitation_sum_mm, wind_speed_max_kmh, hours_present, is_complete, '
-                                       'has_forecast_hours, source, CAST(day AS varchar) FROM hive.weather.daily')
+                                       'has_forecast_hours, source, CAST(day AS varchar) FROM weather.daily')
     expected = daily_expectation(lake.good.rows)
     assert sorted((r[0], r[1]) for r in rows) == sorted(expected)
     for city, day, tmin, tmax, tmean, rain, wind, hours, complete, forecast, source, day_text in rows:
@@ -177,7 +177,7 @@ def test_daily_consistent_passes_on_every_lake(catalog, lake, everything):
 
 def test_daily_consistent_fails_on_a_missing_or_stale_day(catalog, lake, everything):
     day = ymd(lake.good.ingest_date)
-    bad = catalog.copy_of_good_lake("daily-missing")
+    bad = catalog.copy_of_good_lake("daily-missing", ("daily",))
     for part in (bad / "weather" / "daily" / f"date={day}" / "city=paris").glob("*"):
         part.unlink()
     with catalog.over(bad):
@@ -185,7 +185,7 @@ def test_daily_consistent_fails_on_a_missing_or_stale_day(catalog, lake, everyth
     assert not result["passed"] and result["inconsistent_days"] == 1
     assert result["inconsistent_day_list"] == f"{day}/paris: no daily row"
     # A day's file replaced by another day's (a write to the wrong partition): the day is missing, the other doubled.
-    wrong = catalog.copy_of_good_lake("daily-wrong-partition")
+    wrong = catalog.copy_of_good_lake("daily-wrong-partition", ("daily",))
     target = wrong / "weather" / "daily" / f"date={day}" / "city=gyor"
     other = sorted((wrong / "weather" / "daily").glob("date=*/city=gyor"))[0]
     assert other != target
