@@ -5,6 +5,8 @@ Each run calls `local_run.main` with the command's arguments, on the Trino and t
 (test/conftest.py) instead of its own: `main(argv, trino=server, spark_etl=runner)` skips only the server's launch
 and stop and the Glue script's process start (the script's entry point `weather_etl.main` gets the same arguments),
 and runs every stage, the run's own Trino catalog included, as the command does.
+The run with Open-Meteo alone is the README command's own (test_readme_command.py checks its summary and report): a
+second run of the same batch here cost a whole local run of CPU for the same outputs.
 """
 from __future__ import annotations
 
@@ -67,72 +69,16 @@ def test_local_run_refuses_an_output_folder_the_given_trino_cannot_see(tmp_path)
     assert (tmp_path / "run" / "kept.txt").exists()
 
 
-def test_local_run_reconciles_and_validates(trino, spark_etl):
+def test_local_run_with_both_sources_shows_them_side_by_side(trino, spark_etl):
     out = run_folder(trino)
     trino.wait_ready()
     before = shown(trino, "SHOW CATALOGS"), shown(trino, "SHOW SCHEMAS FROM hive")
-    summary = local_run.main(["--offline", "--skip-synth", "--out", str(out)], trino=trino, spark_etl=spark_etl)
+    summary = local_run.main(["--offline", "--skip-synth", "--sources", "open-meteo,met-norway", "--out", str(out)],
+                             trino=trino, spark_etl=spark_etl)
     # The run's tables were in a catalog of its own, dropped at the end: the next run (or a catalog test) sees none,
     # and the run saw none of theirs.
     assert (shown(trino, "SHOW CATALOGS"), shown(trino, "SHOW SCHEMAS FROM hive")) == before
     assert (out / "metastore" / "weather" / "hourly").is_dir()
-    hours, empty_hours = expected_counts()
-
-    assert summary["ingestion"]["source"].startswith("recorded responses")
-    assert summary["ingestion"]["written"] == summary["ingestion"]["citiesRequested"] == 3
-    assert summary["ingestion"]["partialFailure"] is False
-
-    etl = summary["etl"]
-    assert etl["records_in"] == hours
-    assert etl["quarantined_by_reason"] == {"NO_MEASUREMENT": empty_hours}
-    assert etl["refined"] == hours - empty_hours
-    assert etl["superseded"] == 0
-    assert etl["reconciled"] is True
-
-    checks = {c["id"]: c for c in summary["validation"]["checks"]}
-    assert set(checks) == {"partitions-not-empty", "no-duplicate-hours", "values-in-range", "quarantine-share",
-                           "daily-consistent"}
-    assert all(c["passed"] for c in checks.values()), checks
-    assert checks["values-in-range"]["row"]["rows_checked"] == hours - empty_hours
-    assert summary["validation"]["plan"]["citySlugs"] == "marseille,nice,paris"
-    # The catalog is synthesized for the local run's own cities (cities.json), not for the Trino tests' fixtures:
-    # partitions-not-empty expects every local city on each day of the run, and data-freshness lists them alone.
-    days = days_of(summary)
-    assert len(days) == 2
-    assert checks["partitions-not-empty"]["row"]["expected_partitions"] == 3 * len(days)
-    assert checks["partitions-not-empty"]["row"]["empty_partitions"] == 0
-    assert summary["catalog"]["cities"] == ["marseille", "nice", "paris"]
-    assert summary["catalog"]["dataFreshnessCities"] == ["marseille", "nice", "paris"]
-    assert summary["analytics"]["data-freshness"] == 3
-
-    assert summary["analytics"]["daily-temperature"] == 3 * 2  # three cities, two UTC days
-    # Issue 18: every refined hour is staged (one fetch each), the daily layer has a row per city and UTC day.
-    assert etl["staged"] == etl["refined"]
-    assert summary["zones"]["stagingRows"] == etl["refined"]
-    assert summary["zones"]["dailyRows"] == etl["daily_rows"] == 3 * 2
-    assert summary["zones"]["dailyCities"] == ["Marseille", "Nice", "Paris"]
-    assert checks["daily-consistent"]["row"]["days_checked"] == 3 * 2
-    assert summary["analytics"]["monthly-climate-summary"] >= 3
-    assert summary["analytics"]["forecast-evolution"] == 1  # one fetch of the hour so far
-    report = (out / "report.html").read_text()
-    # Three charts (temperature, precipitation, wind) per city, each with value and time axis ticks.
-    assert report.count("<svg") == 3 * 3
-    for city in ("Paris", "Marseille", "Nice"):
-        assert f"<h3>{city} " in report
-    assert report.count('class="tick" text-anchor="end"') >= 9 * 3
-    assert "NO_MEASUREMENT" in report and "✔ passed" in report and "✘ FAILED" not in report
-    assert "<h2>Daily weather per city</h2>" in report and report.count('<table class="data daily">') == 3
-    # No absolute path of the checkout or of the run's folder: the page is shared, and the README shows a screenshot.
-    assert str(ROOT) not in report and str(out.parent) not in report
-    assert "recorded responses (examples/local-run/recorded)" in report
-    assert set(summary["timings"]) == {"Ingestion", "ETL", "Catalog", "Validation", "Analytics", "Report"}
-    assert json.loads((out / "summary.json").read_text())["etl"] == etl
-
-
-def test_local_run_with_both_sources_shows_them_side_by_side(trino, spark_etl):
-    out = run_folder(trino)
-    summary = local_run.main(["--offline", "--skip-synth", "--sources", "open-meteo,met-norway", "--out", str(out)],
-                             trino=trino, spark_etl=spark_etl)
     hours, empty_hours = expected_counts()
     met_steps = sum(len(json.loads(p.read_text())["properties"]["timeseries"]) for p in sorted((RECORDED / "met-norway").glob("*.json")))
     assert met_steps == 3 * 47
