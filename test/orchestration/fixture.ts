@@ -46,12 +46,30 @@ export function pipeline(options: {
   return { app, stack, landing, refined, etl, catalog, ingestion, orchestrator };
 }
 
+const templates = new WeakMap<Stack, { constructs: number; template: Template }>();
+
+/**
+ * `Template.fromStack(p.stack)`, synthesized once per pipeline: `Template.fromStack` synthesizes the app again on
+ * every call (~1 s of CPU for a pipeline), and a test file reads one pipeline's template and definition several times.
+ * A stack that gained constructs since is synthesized again.
+ */
+export function templateOf(p: Pipeline): Template {
+  const constructs = p.stack.node.findAll().length;
+  const known = templates.get(p.stack);
+  if (known && known.constructs === constructs) {
+    return known.template;
+  }
+  const template = Template.fromStack(p.stack);
+  templates.set(p.stack, { constructs, template });
+  return template;
+}
+
 /**
  * The synthesized ASL of the orchestrator's state machine: the template's `DefinitionString` with every
  * CloudFormation reference replaced by a placeholder (ARNs keep a valid shape).
  */
 export function definitionOf(p: Pipeline): any {
-  const template = Template.fromStack(p.stack);
+  const template = templateOf(p);
   const machine = Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0];
   const joined = machine.Properties.DefinitionString;
   const text = typeof joined === 'string' ? joined : joined['Fn::Join'][1].map(placeholder).join('');

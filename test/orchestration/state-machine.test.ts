@@ -1,9 +1,8 @@
 import aslValidator from 'asl-validator';
-import { Template } from 'aws-cdk-lib/assertions';
 // aws-local-stepfunctions declares its types as an ES module only; jest loads its CommonJS build (the package's
 // "require" export), so the types come in as an import type and the class through require().
 import type * as LocalStepFunctions from 'aws-local-stepfunctions' with { 'resolution-mode': 'import' };
-import { definitionOf, pipeline } from './fixture';
+import { definitionOf, pipeline, templateOf } from './fixture';
 import { MissingCityAction, PipelineOrchestrator as O, WeatherContract } from '../../src';
 import { runStartFor } from '../../src/orchestration/private/run-start';
 import { planRun } from '../../src/orchestration/private/validation-plan';
@@ -91,6 +90,19 @@ interface Faults {
   task?: { [state: string]: (request: any) => any };
 }
 
+// One interpreter per definition, shared by the executions of this file: constructing one validates the definition
+// with asl-validator, whose JSON schemas ajv compiles again each time (about 0.2 s of CPU, most of this file's CPU when
+// every execution made its own). A StateMachine keeps only the definition and its options; each run() has its own state.
+const machines = new Map<any, InstanceType<typeof StateMachine>>();
+function machineFor(asl: any): InstanceType<typeof StateMachine> {
+  let machine = machines.get(asl);
+  if (!machine) {
+    machine = new StateMachine(asl, { validationOptions: { checkArn: false } });
+    machines.set(asl, machine);
+  }
+  return machine;
+}
+
 async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
   const calls: Calls = { ingest: [], glue: [], summaryReads: [], queries: {}, published: [] };
   const handlers: { [state: string]: (input: any) => Promise<any> } = {
@@ -143,7 +155,7 @@ async function execute(input: any, faults: Faults = {}, name = 'exec-1') {
   for (const [state, handler] of Object.entries(faults.task ?? {})) {
     handlers[state] = async (request) => handler(request);
   }
-  const machine = new StateMachine(faults.definition ?? definition, { validationOptions: { checkArn: false } });
+  const machine = machineFor(faults.definition ?? definition);
   const execution = machine.run(input, {
     overrides: {
       taskResourceLocalHandlers: handlers,
@@ -765,7 +777,7 @@ describe('an execution timeout', () => {
   });
 
   test('so the stopped-executions rule tells the topic: its message for a TIMED_OUT event names the status, the execution and its input', () => {
-    const template = Template.fromStack(withIngestion.stack);
+    const template = templateOf(withIngestion);
     const machineId = withIngestion.stack.getLogicalId(withIngestion.orchestrator.stateMachine.node.defaultChild as any);
     const topicId = withIngestion.stack.getLogicalId(withIngestion.orchestrator.notificationTopic.node.defaultChild as any);
     const rules = Object.values<any>(template.findResources('AWS::Events::Rule'))
