@@ -24,6 +24,30 @@ def java25() -> Path:
     return java_home(TRINO)
 
 
+class BaseLayers:
+    """The base layer (`-Xshare:dump`, about a second of CPU) of each runtime, made once for the module's tests that
+    are about the application layer and linked into their archives' folders; the first test below makes its own."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.made: dict = {}
+
+    def seed(self, archive: JvmArchive) -> JvmArchive:
+        home = archive.java_home.resolve()
+        if home not in self.made:
+            base = JvmArchive(f"base-{len(self.made)}", home, [], folder=self.folder)
+            assert base._make_base()
+            self.made[home] = base.base
+        archive.directory.mkdir(parents=True, exist_ok=True)
+        os.link(self.made[home], archive.base)
+        return archive
+
+
+@pytest.fixture(scope="module")
+def base_layers(tmp_path_factory) -> BaseLayers:
+    return BaseLayers(tmp_path_factory.mktemp("cds-base-layers"))
+
+
 def run_java(home: Path, options: list[str], *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(home / "bin" / "java"), *options, *extra, "-version"], capture_output=True, text=True)
 
@@ -45,10 +69,10 @@ def test_the_first_run_dumps_the_archive_and_the_next_maps_it(java25, tmp_path, 
     assert mapped.returncode == 0, mapped.stderr
 
 
-def test_a_jvm_that_did_not_exit_when_asked_leaves_no_archive(java25, tmp_path, monkeypatch):
+def test_a_jvm_that_did_not_exit_when_asked_leaves_no_archive(java25, tmp_path, monkeypatch, base_layers):
     monkeypatch.delenv("JVM_ARCHIVES", raising=False)
     monkeypatch.delenv("CI", raising=False)
-    archive = JvmArchive("engine-1", java25, ["1.0"], folder=tmp_path)
+    archive = base_layers.seed(JvmArchive("engine-1", java25, ["1.0"], folder=tmp_path))
     assert run_java(java25, archive.options()).returncode == 0  # its dump is complete, but it was not a clean stop
     assert archive.completed(clean_exit=False) is False
     assert not archive.ready() and list(archive.directory.glob("*.part")) == []
@@ -57,10 +81,10 @@ def test_a_jvm_that_did_not_exit_when_asked_leaves_no_archive(java25, tmp_path, 
 
 
 def test_another_runtime_installation_or_option_names_another_archive_and_replaces_the_old_one(java25, tmp_path,
-                                                                                                monkeypatch):
+                                                                                                monkeypatch, base_layers):
     monkeypatch.delenv("JVM_ARCHIVES", raising=False)
     monkeypatch.delenv("CI", raising=False)
-    old = JvmArchive("engine-476", java25, ["476", "installed 1", "-Xmx2G"], folder=tmp_path)
+    old = base_layers.seed(JvmArchive("engine-476", java25, ["476", "installed 1", "-Xmx2G"], folder=tmp_path))
     run_java(java25, old.options())
     assert old.completed(clean_exit=True)
     others = [JvmArchive("engine-476", java_home(SPARK), ["476", "installed 1", "-Xmx2G"], folder=tmp_path),
@@ -69,6 +93,7 @@ def test_another_runtime_installation_or_option_names_another_archive_and_replac
               JvmArchive("engine-476", java25, ["476", "installed 1", "-Xmx1G"], folder=tmp_path)]
     assert len({old.directory, *(o.directory for o in others)}) == 5
     for other in others:
+        base_layers.seed(other)
         assert not other.ready() and not any(str(old.directory) in o for o in other.options())
     # The Java 17 runtime gets an archive of its own; completing it removes the Java 25 one, which it may not map.
     java17 = others[0]
@@ -95,11 +120,12 @@ def test_a_java_updated_in_place_names_another_archive(java25, tmp_path):
     assert JvmArchive("engine", home, ["1"], folder=tmp_path / "cds").directory != after_release
 
 
-def test_on_ci_an_archive_is_mapped_but_none_is_dumped_unless_asked(java25, tmp_path, monkeypatch):
+def test_on_ci_an_archive_is_mapped_but_none_is_dumped_unless_asked(java25, tmp_path, monkeypatch, base_layers):
     monkeypatch.setenv("CI", "true")
     monkeypatch.delenv("JVM_ARCHIVES", raising=False)
     archive = JvmArchive("engine", java25, ["1"], folder=tmp_path)
     assert archive.options() == [] and not archive.directory.exists()
+    base_layers.seed(archive)
     monkeypatch.setenv("JVM_ARCHIVES", "on")
     dumping = archive.options()
     assert any(o.startswith("-XX:ArchiveClassesAtExit=") for o in dumping)
