@@ -1,7 +1,10 @@
 """The test kit's own promises: the tests' Spark drivers run with the lean JVM options and Spark settings of
-etl_testkit (the in-process session and the script processes the tests start)."""
+etl_testkit (the in-process session and the script processes the tests start), and its session fixtures are set up
+once per pytest process."""
 
+import ast
 import shlex
+from pathlib import Path
 
 import etl_testkit
 
@@ -38,3 +41,24 @@ def test_script_processes_get_them_through_pyspark_submit_args(monkeypatch):
     monkeypatch.setattr(etl_testkit, "TEST_JAVA_OPTIONS", "")
     assert shlex.split(etl_testkit.script_env()["PYSPARK_SUBMIT_ARGS"]) == \
         ["--conf", "spark.sql.codegen.factoryMode=NO_CODEGEN", "--driver-java-options", "-Xmx2g", "pyspark-shell"]
+
+
+def _fixture_names(tree):
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+            and any("fixture" in ast.unparse(decorator) for decorator in node.decorator_list)}
+
+
+def test_no_test_module_imports_a_fixture_of_the_kit():
+    # pytest registers a fixture imported into a test module as a fixture of that module: a session fixture imported so
+    # is set up a second time in the process (the b1 lake refined again, ~7 s of CPU). conftest.py provides them to every
+    # module of this folder.
+    kit = _fixture_names(ast.parse(Path(etl_testkit.__file__).read_text(encoding="utf-8")))
+    assert {"spark", "b1_lake", "b1_sequence", "b1_monthly_lake"} <= kit
+    imported = {}
+    for module in sorted(Path(etl_testkit.TESTS_DIR).glob("test_*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "etl_testkit":
+                names = sorted(kit & {alias.name for alias in node.names})
+                if names:
+                    imported[module.name] = names
+    assert imported == {}
