@@ -254,15 +254,18 @@ def b1_sequence(spark, b1_lake, tmp_path_factory):
     test_etl_zones: b1 again with the same run id (r1; nothing may change), b1 again with a new one (r1-again;
     every row replaced), b2 (r2; a newer fetch of six Győr hours), b3 (r3; an older fetch of three of them,
     arriving last). After each run the lake is copied, files with their bytes and modification times, to a folder
-    of that state. {state: {"refined": folder, "summary": the run's summary}}, "b1" being b1_lake's. Read only, as
+    of that state. {state: {"refined": folder, "summary": the run's summary, "jobs": the Spark jobs it ran}}, "b1"
+    being b1_lake's. Read only, as
     b1_lake: the session's end checks that no file of it changed."""
     base = tmp_path_factory.mktemp("b1-sequence")
     work = copy_lake(b1_lake, base / "work")
-    states = {"b1": {"refined": b1_lake["refined"], "summary": b1_lake["summary"]}}
+    states = {"b1": {"refined": b1_lake["refined"], "summary": b1_lake["summary"], "jobs": b1_lake["jobs"]}}
     for state, run_id, manifest in B1_SEQUENCE:
-        summary = run_batch(spark, work["landing"], work["refined"], run_id, "--manifest_key", manifest)
+        with job_group(spark) as jobs:  # counted, for test_etl_speed_jobs (a batch over a lake that has data)
+            summary = run_batch(spark, work["landing"], work["refined"], run_id, "--manifest_key", manifest)
+            job_count = jobs()
         frozen = shutil.copytree(work["refined"], base / state)  # shutil.copy2: bytes and modification times
-        states[state] = {"refined": type(work["refined"])(frozen), "summary": summary}
+        states[state] = {"refined": type(work["refined"])(frozen), "summary": summary, "jobs": job_count}
     shutil.rmtree(base / "work")
     before = tree_fingerprint(base)
     yield states
