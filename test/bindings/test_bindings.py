@@ -77,6 +77,9 @@ def python_synth(tmp_path_factory):
     return json.loads((out / "WeatherPipelinePython.template.json").read_text()), out, run.stderr
 
 
+MAVEN_TEST_OPTS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+
+
 def maven_local_repository() -> Path:
     """Maven's local repository: the one MAVEN_OPTS names with -Dmaven.repo.local=, else ~/.m2/repository."""
     named = re.search(r"-Dmaven\.repo\.local=(\S+)", os.environ.get("MAVEN_OPTS", ""))
@@ -99,6 +102,9 @@ def java_synth(tmp_path_factory):
     # The jar goes into the Maven local repository first (unless the very same jar and pom are there already: a Maven
     # run less), then the app is compiled and run (exec:exec).
     maven_env = {**APP_ENV, **build_tools.environment()}
+    # Maven's own JVM runs for seconds: C1 only and the serial collector, as the Spark tests' drivers (~3 s of CPU less
+    # for the two Maven runs, 16.0 -> 13.1 s for this fixture); MAVEN_OPTS already set come after, and win.
+    maven_env["MAVEN_OPTS"] = f"{MAVEN_TEST_OPTS} {maven_env.get('MAVEN_OPTS', '')}".strip()
     installed = maven_local_repository() / "io/github/cdk-weather-pipeline/cdk-weather-pipeline" / pom.parent.name
     if not all((installed / f.name).is_file() and (installed / f.name).read_bytes() == f.read_bytes() for f in (jar, pom)):
         install = subprocess.run([*mvn, "install:install-file"], env=maven_env, capture_output=True, text=True)

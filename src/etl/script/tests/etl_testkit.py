@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +24,15 @@ SCRIPT = os.path.join(SCRIPT_DIR, "weather_etl.py")
 CONTRACT_PATH = os.path.join(SCRIPT_DIR, "contract.json")
 LANDING_FIXTURES = os.path.join(TESTS_DIR, "fixtures", "landing")
 QUERIES_JSON = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(SCRIPT_DIR))), "test", "catalog", "queries.json")
+ROOT = Path(SCRIPT_DIR).parents[2]
 sys.path.insert(0, SCRIPT_DIR)
+# The class-data sharing archives of the JVMs the project starts (test/catalog/jvm_archive.py, Trino's first), and the
+# project's Java runtimes (scripts/java_runtimes.py); appended, so that no module of those folders shadows another.
+for folder in (ROOT / "test" / "catalog", ROOT / "scripts"):
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
 
+import jvm_archive  # noqa: E402  (needs the path above)
 import weather_etl  # noqa: E402  (needs the path above)
 
 RAW = "weather/raw/source=open-meteo"
@@ -58,18 +66,119 @@ TEST_JAVA_OPTIONS = os.environ.get("ETL_TEST_JAVA_OPTIONS", DEFAULT_TEST_JAVA_OP
 TEST_SPARK_CONF = {"spark.sql.codegen.factoryMode": os.environ.get("ETL_TEST_CODEGEN_FACTORY_MODE", "NO_CODEGEN")}
 
 
+class SparkDriverArchive:
+    """The class-data sharing archive (jvm_archive.JvmArchive) of the tests' Spark drivers: a driver that maps the
+    classes an earlier test driver loaded skips reading, parsing and verifying them again (~2.5-3 s of CPU less per
+    driver: its start and its first ETL run). The in-process session (`spark`) dumps one when it exits if there is none
+    (never on CI, jvm_archive.mode()); the script processes the tests start (`script_env`) map it when it exists.
+
+    A dynamic archive is refused while a non-empty folder is on the class path, and Spark's launcher puts the
+    configuration folder (SPARK_CONF_DIR) there. A folder that holds only spark-defaults.conf (scripts/spark_local_fs.py
+    writes one) is replaced by an empty folder and the file given as `--properties-file`: the driver gets the same
+    settings. A folder with anything else (log4j2.properties, hive-site.xml: read from the class path), or submit
+    arguments that name a properties file already, get no archive. The archive's key: the Java runtime, PySpark's jars
+    and the jars and settings of the properties file, the tests' JVM options (another of any, another archive)."""
+
+    NAME = "spark-test-driver"
+
+    def __init__(self, env):
+        self.env = env
+        self.archive, self.properties = None, None
+        if jvm_archive.mode() == "off" or "--properties-file" in env.get("PYSPARK_SUBMIT_ARGS", ""):
+            return
+        import pyspark
+
+        spark_home = Path(pyspark.__file__).parent
+        conf = Path(env.get("SPARK_CONF_DIR") or spark_home / "conf")
+        entries = sorted(entry.name for entry in conf.iterdir()) if conf.is_dir() else []
+        if entries not in ([], ["spark-defaults.conf"]):
+            return
+        self.properties = conf / "spark-defaults.conf" if entries else None
+        text = self.properties.read_text(encoding="utf-8") if self.properties else ""
+        class_path = [line.split(None, 1)[1].strip() for line in text.splitlines()
+                      if line.startswith("spark.driver.extraClassPath") and len(line.split(None, 1)) == 2]
+        jars = [*sorted((spark_home / "jars").glob("*.jar")),
+                *(Path(jar) for entry in class_path for jar in entry.split(os.pathsep) if jar)]
+        inputs = [f"pyspark {pyspark.__version__}", text, TEST_JAVA_OPTIONS,
+                  *(f"{jar}:{jar.stat().st_size}:{jar.stat().st_mtime_ns}" if jar.is_file() else str(jar) for jar in jars)]
+        from java_runtimes import spark_java_home
+
+        java_home = Path(env["JAVA_HOME"]) if env.get("JAVA_HOME") else spark_java_home()
+        self.folder = jvm_archive.FOLDER
+        self.archive = jvm_archive.JvmArchive(self.NAME, java_home, inputs, folder=self.folder)
+
+    def launch(self, dump):
+        """(JVM options, environment changes) for a driver: map the archive if it is complete, else dump one when the
+        driver exits if `dump` (call `completed` after it exited). ([], {}) when there is no archive to use."""
+        if self.archive is None:
+            return [], {}
+        if dump:
+            options = self.archive.options()
+        else:
+            options = [f"-XX:SharedArchiveFile={self.archive.base}:{self.archive.app}"] if self.archive.ready() else []
+        if not options:
+            return [], {}
+        # An empty configuration folder of the archives' own (removed with no archive folder).
+        empty = self.folder / "spark-empty-conf"
+        empty.mkdir(parents=True, exist_ok=True)
+        submit = self.env.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
+        if self.properties:
+            submit = f"{shlex.join(['--properties-file', str(self.properties)])} {submit}"
+        return options, {"SPARK_CONF_DIR": str(empty), "PYSPARK_SUBMIT_ARGS": submit}
+
+    def completed(self, exit_code):
+        return self.archive is not None and self.archive.completed(exit_code == 0)
+
+
 def script_env(**overrides):
     """The environment for a test that starts the script as a process (`python weather_etl.py ...`): the current
     one, `overrides` set, and TEST_JAVA_OPTIONS and TEST_SPARK_CONF for the driver PySpark starts
-    (PYSPARK_SUBMIT_ARGS, ahead of any submit arguments already set, which win)."""
+    (PYSPARK_SUBMIT_ARGS, ahead of any submit arguments already set, which win), with the drivers' class-data sharing
+    archive if there is one (SparkDriverArchive; these drivers never dump one: nobody waits for their JVM's exit)."""
     env = dict(os.environ, **overrides)
+    archive_options, changes = SparkDriverArchive(env).launch(dump=False)
+    env.update(changes)
     ours = [arg for key, value in TEST_SPARK_CONF.items() for arg in ("--conf", f"{key}={value}")]
-    if TEST_JAVA_OPTIONS:
-        ours = ["--driver-java-options", TEST_JAVA_OPTIONS, *ours]
+    java_options = shlex.join([*shlex.split(TEST_JAVA_OPTIONS), *archive_options])
+    if java_options:
+        ours = ["--driver-java-options", java_options, *ours]
     if ours:
         submit = env.get("PYSPARK_SUBMIT_ARGS", "pyspark-shell")
         env["PYSPARK_SUBMIT_ARGS"] = f"{shlex.join(ours)} {submit}"
     return env
+
+
+@contextmanager
+def environment(changes):
+    """Sets the variables of `changes` in this process's environment for a `with` block, then restores them."""
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def stop_driver(session):
+    """Stops the session and its driver JVM, and waits for the JVM's exit (a JVM dumping a class-data sharing archive
+    finishes it then). The driver's exit code; None if this process did not start it."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway  # noqa: SLF001
+    process = getattr(gateway, "proc", None)
+    session.stop()
+    if process is None or process.stdin is None:
+        return None
+    # PySpark's gateway server exits when its standard input closes (how a driver ends with its Python process).
+    process.stdin.close()
+    code = process.wait(timeout=600)
+    gateway.close()
+    SparkContext._gateway, SparkContext._jvm = None, None  # noqa: SLF001
+    return code
 
 
 def raw_key(ingest_date, city, batch):
@@ -86,26 +195,35 @@ def spark():
     """One small local session for the whole pytest process (the suite must stay fast on 2 shared cores): a new
     SparkContext per module cost a context start and a cold planner each time. Tests that change a setting restore
     it (`session_conf`); the script's own settings (`configure_session`) are applied by every run anyway, and once
-    here so that no test sees a different session depending on which module ran first."""
+    here so that no test sees a different session depending on which module ran first. Its driver maps the class-data
+    sharing archive of the tests' drivers, or dumps one when it exits at the end of the session (SparkDriverArchive)."""
     from pyspark.sql import SparkSession
 
+    archive = SparkDriverArchive(os.environ)
+    archive_options, changes = archive.launch(dump=True)
+    java_options = shlex.join([*shlex.split(TEST_JAVA_OPTIONS), *archive_options])
     builder = SparkSession.builder.master("local[2]").appName("weather-etl-tests")
-    if TEST_JAVA_OPTIONS:
-        builder = builder.config("spark.driver.extraJavaOptions", TEST_JAVA_OPTIONS)
+    if java_options:
+        builder = builder.config("spark.driver.extraJavaOptions", java_options)
     for key, value in TEST_SPARK_CONF.items():
         builder = builder.config(key, value)
-    session = (builder
+    builder = (builder
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.default.parallelism", "2")
                .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.driver.memory", "1g")
-               .getOrCreate())
+               .config("spark.driver.memory", "1g"))
+    # The driver's class-data sharing archive: mapped, or dumped when the driver exits (SparkDriverArchive).
+    with environment(changes):
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     weather_etl.configure_session(session)
     yield session
-    session.stop()
+    if archive_options:
+        archive.completed(stop_driver(session))
+    else:
+        session.stop()
 
 
 @pytest.fixture(scope="session")
@@ -136,15 +254,18 @@ def b1_sequence(spark, b1_lake, tmp_path_factory):
     test_etl_zones: b1 again with the same run id (r1; nothing may change), b1 again with a new one (r1-again;
     every row replaced), b2 (r2; a newer fetch of six Győr hours), b3 (r3; an older fetch of three of them,
     arriving last). After each run the lake is copied, files with their bytes and modification times, to a folder
-    of that state. {state: {"refined": folder, "summary": the run's summary}}, "b1" being b1_lake's. Read only, as
+    of that state. {state: {"refined": folder, "summary": the run's summary, "jobs": the Spark jobs it ran}}, "b1"
+    being b1_lake's. Read only, as
     b1_lake: the session's end checks that no file of it changed."""
     base = tmp_path_factory.mktemp("b1-sequence")
     work = copy_lake(b1_lake, base / "work")
-    states = {"b1": {"refined": b1_lake["refined"], "summary": b1_lake["summary"]}}
+    states = {"b1": {"refined": b1_lake["refined"], "summary": b1_lake["summary"], "jobs": b1_lake["jobs"]}}
     for state, run_id, manifest in B1_SEQUENCE:
-        summary = run_batch(spark, work["landing"], work["refined"], run_id, "--manifest_key", manifest)
+        with job_group(spark) as jobs:  # counted, for test_etl_speed_jobs (a batch over a lake that has data)
+            summary = run_batch(spark, work["landing"], work["refined"], run_id, "--manifest_key", manifest)
+            job_count = jobs()
         frozen = shutil.copytree(work["refined"], base / state)  # shutil.copy2: bytes and modification times
-        states[state] = {"refined": type(work["refined"])(frozen), "summary": summary}
+        states[state] = {"refined": type(work["refined"])(frozen), "summary": summary, "jobs": job_count}
     shutil.rmtree(base / "work")
     before = tree_fingerprint(base)
     yield states

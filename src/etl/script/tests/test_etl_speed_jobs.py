@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from etl_testkit import B1_MANIFEST, B2_MANIFEST, copy_lake, copy_landing, job_group, run_batch
+from etl_testkit import B1_MANIFEST, copy_landing, job_group, run_batch  # noqa: F401  (job_group: test_etl_fixed_cost)
 import weather_etl
 
 
@@ -18,7 +18,7 @@ def files_per_folder(folder):
     return counts
 
 
-def test_a_batch_runs_one_job_per_write_plus_three(spark, tmp_path, b1_lake):
+def test_a_batch_runs_one_job_per_write_plus_three(b1_lake, b1_sequence):
     # The fixture batch b1 writes all four layers (hourly, daily, staging, quarantine): one job each, plus the
     # partition keys that decide what to read from the lake, the one collect of every count, and the broadcast of
     # the manifest's entries. Before issue #15 the same batch ran 39 jobs (a collect per count, AQE's job per shuffle
@@ -28,14 +28,12 @@ def test_a_batch_runs_one_job_per_write_plus_three(spark, tmp_path, b1_lake):
     assert summary["reconciled"] and summary["refined"] == 65 and summary["quarantined"] > 0
     assert all(summary["partitions"][layer] for layer in ("hourly", "daily", "staging", "quarantine"))
     assert 0 < first <= 7, first
-    # A later batch over the same lake (a copy of it) also reads what the touched partitions hold: the daily and
-    # quarantine merges are materialized before their writes replace the folders they read (one job each, plus the
-    # broadcast of the touched days for the daily merge).
-    lake = copy_lake(b1_lake, tmp_path)
-    with job_group(spark) as jobs:
-        later = run_batch(spark, lake["landing"], lake["refined"], "jobs-2", "--manifest_key", B2_MANIFEST)
-        second = jobs()
-    assert later["reconciled"] and later["refined"] == 6
+    # A later batch over a lake holding b1 also reads what the touched partitions hold: the daily and quarantine
+    # merges are materialized before their writes replace the folders they read (one job each, plus the broadcast of
+    # the touched days for the daily merge). That run is the session's too (etl_testkit.b1_sequence: b2 over b1's
+    # partitions, which counts the jobs of each run).
+    later, second = b1_sequence["b2"]["summary"], b1_sequence["b2"]["jobs"]
+    assert later["run_id"] == "r2" and later["reconciled"] and later["refined"] == 6
     assert 0 < second <= 10, second
 
 

@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from etl_testkit import spark  # noqa: F401  (pytest fixture)
-
 ROOT = Path(__file__).resolve().parents[4]
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -31,7 +29,7 @@ def _jar(conf_dir: Path) -> Path:
     return conf_dir.parent / "spark-local-fs.jar"
 
 
-def _file_systems(spark, conf_dir):  # noqa: F811
+def _file_systems(spark, conf_dir):
     """Hadoop's raw local file system and ours, each initialized on file:/// with the session's Hadoop settings; ours
     loaded from the built jar (whether or not this session has it on its class path)."""
     jvm, gateway = spark.sparkContext._jvm, spark.sparkContext._gateway  # noqa: SLF001
@@ -52,7 +50,7 @@ def _mode(path: Path) -> str:
     return oct(stat.S_IMODE(os.stat(path).st_mode))
 
 
-def test_the_same_permissions_as_hadoops_local_file_system(spark, conf_dir, tmp_path):  # noqa: F811
+def test_the_same_permissions_as_hadoops_local_file_system(spark, conf_dir, tmp_path):
     jvm, hadoop, ours = _file_systems(spark, conf_dir)
     assert ours.getClass().getName() == spark_local_fs.FILE_SYSTEM_CLASS + "$Raw"
     permission = jvm.org.apache.hadoop.fs.permission.FsPermission
@@ -93,7 +91,7 @@ def test_the_configuration_maps_file_to_it(conf_dir):
     assert kept.stdout == ""
 
 
-def test_a_session_started_with_it_writes_through_it(spark, conf_dir):  # noqa: F811
+def test_a_session_started_with_it_writes_through_it(spark, conf_dir):
     """The session of this module: started by scripts/test (scripts/runtime-env) with the configuration folder, it
     must use the file system for `file:`; started without it (e.g. plain pytest), Hadoop's own is expected."""
     jvm = spark.sparkContext._jvm  # noqa: SLF001

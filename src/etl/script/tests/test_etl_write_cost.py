@@ -7,7 +7,6 @@ import os
 
 import pytest
 
-from etl_testkit import b1_lake, b1_monthly_lake, spark  # noqa: F401  (pytest fixtures)
 import weather_etl
 
 WRITE_SUPPORT = "org.apache.spark.sql.execution.datasources.parquet.ParquetWriteSupport"
