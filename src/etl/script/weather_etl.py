@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from functools import reduce
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
@@ -34,6 +34,10 @@ RAW_EXCERPT_CHARS = 2000
 # Open-Meteo sends times as local ISO minutes (`2026-05-07T00:00`) or, with `timeformat=unixtime`, UTC epoch seconds.
 ISO_LOCAL_TIME = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$"
 UNIX_SECONDS = r"^-?\d{1,11}$"
+# A URI's scheme and leading slashes; a body that is blank; a byte order mark at the start of a body.
+URI_SCHEME_PREFIX = r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*"
+BLANK_BODY = r"^\s*$"
+LEADING_BOM = "^\uFEFF"
 
 # Glue / Hive type names used by the contract, as Spark types.
 GLUE_TO_SPARK: Dict[str, T.DataType] = {
@@ -183,11 +187,59 @@ def _java_date_to_python(fmt: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Expressions as SQL text
+# --------------------------------------------------------------------------------------------------------------
+# The steps below build their wide, per-variable expressions as Spark SQL text and apply each step as one projection
+# (`with_sql`): one py4j call per column, where the Column API made one or more per function, operator and literal
+# (about 9,400 calls per run before; docs/PERFORMANCE.md section 2, round h15g). The text is parsed by Spark's own SQL
+# parser into the same expressions. String literals rely on Spark's default unescaping of backslashes
+# (`spark.sql.parser.escapedStringLiterals` false: `configure_session` pins it).
+
+
+def sql_str(text: str) -> str:
+    """A SQL string literal holding `text` exactly."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def sql_double(number: float) -> str:
+    """A SQL double literal of `number` (the same double: Python's shortest repr reads back exactly)."""
+    value = float(number)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ContractError(f"not a finite number: {number!r}")
+    return f"({repr(value).upper()}D)"
+
+
+def sql_name(name: str) -> str:
+    """A column name, quoted."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def sql_type(glue_type: str) -> str:
+    """The Spark SQL name of a contract (Glue / Hive) data type."""
+    return spark_type(glue_type).simpleString()
+
+
+def sql_when(*branches: Tuple[str, str], otherwise: Optional[str] = None) -> str:
+    """`CASE WHEN c1 THEN v1 ... [ELSE otherwise] END` of (condition, value) pairs."""
+    text = "CASE " + " ".join(f"WHEN {cond} THEN {value}" for cond, value in branches)
+    return text + (f" ELSE {otherwise}" if otherwise is not None else "") + " END"
+
+
+def with_sql(frame: DataFrame, columns: Dict[str, str], drop: Sequence[str] = ()) -> DataFrame:
+    """`frame.withColumns` for SQL text: each (name, expression) replaces the column of that name in place or is added
+    at the end, `drop` names columns left out; one projection."""
+    present = frame.columns
+    out = [f"{columns[c]} AS {sql_name(c)}" if c in columns else sql_name(c) for c in present if c not in drop]
+    out += [f"{text} AS {sql_name(name)}" for name, text in columns.items() if name not in present]
+    return frame.selectExpr(*out)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Pure steps: DataFrame in, DataFrame out
 # --------------------------------------------------------------------------------------------------------------
 
 def _strip_scheme(text: str) -> str:
-    return re.sub(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*", "", text)
+    return re.sub(URI_SCHEME_PREFIX, "", text)
 
 
 def with_landing_key(files: DataFrame, landing_root: str, contract: Dict[str, Any]) -> DataFrame:
@@ -197,18 +249,16 @@ def with_landing_key(files: DataFrame, landing_root: str, contract: Dict[str, An
     (group numbers from `landing.rawKeyGroups`; a document without them has one source, the contract's `source`).
     """
     root = _strip_scheme(landing_root).rstrip("/") + "/"
-    path = F.regexp_replace(F.col("path"), r"^(?:[A-Za-z][A-Za-z0-9+.\-]*:)?/*", "")
-    key = F.when(path.startswith(root), path.substr(F.lit(len(root) + 1), F.lit(1 << 30))).otherwise(F.col("path"))
-    pattern = contract["landing"]["rawKeyPattern"]
+    path = f"regexp_replace(path, {sql_str(URI_SCHEME_PREFIX)}, '')"
+    key = sql_when((f"startswith({path}, {sql_str(root)})", f"substring({path}, {len(root) + 1}, {1 << 30})"),
+                   otherwise="path")
+    pattern = sql_str(contract["landing"]["rawKeyPattern"])
     groups = contract["landing"].get("rawKeyGroups", LEGACY_RAW_KEY_GROUPS)
-    group = lambda name: F.when(F.col("key_valid"), F.regexp_extract("source_key", pattern, groups[name]))  # noqa: E731
-    source = group("source") if "source" in groups else F.when(F.col("key_valid"), F.lit(contract["source"]))
-    return (
-        files.withColumn("source_key", key)
-        .withColumn("key_valid", F.col("source_key").rlike(pattern))
-        .withColumns({"source": source, "ingest_date": group("ingestDate"), "city": group("city"),
-                      "batch_id": group("batchId")})
-    )
+    group = lambda name: sql_when(("key_valid", f"regexp_extract(source_key, {pattern}, {int(groups[name])})"))  # noqa: E731
+    source = group("source") if "source" in groups else sql_when(("key_valid", sql_str(contract["source"])))
+    keyed = with_sql(with_sql(files, {"source_key": key}), {"key_valid": f"source_key RLIKE {pattern}"})
+    return with_sql(keyed, {"source": source, "ingest_date": group("ingestDate"), "city": group("city"),
+                            "batch_id": group("batchId")})
 
 
 # Manifest entries and configured cities up to this many are looked up in a literal map (an expression Spark folds
@@ -218,9 +268,9 @@ _ENTRY_TYPE = "map<string,struct<city_name:string,fetched_at:string>>"
 _CITY_TYPE = "map<string,struct<name:string>>"
 
 
-def _lookup_map(entries: Dict[str, Dict[str, Any]], map_type: str) -> Column:
-    """A literal map (JSON text read with `from_json`, which the optimizer folds into a constant)."""
-    return F.from_json(F.lit(json.dumps(entries, ensure_ascii=False, sort_keys=True)), map_type)
+def _lookup_map(entries: Dict[str, Dict[str, Any]], map_type: str) -> str:
+    """A literal map (SQL: JSON text read with `from_json`, which the optimizer folds into a constant)."""
+    return f"from_json({sql_str(json.dumps(entries, ensure_ascii=False, sort_keys=True))}, {sql_str(map_type)})"
 
 
 def with_provenance(files: DataFrame, manifest_entries: Any, cities: Any) -> DataFrame:
@@ -237,57 +287,51 @@ def with_provenance(files: DataFrame, manifest_entries: Any, cities: Any) -> Dat
     if isinstance(manifest_entries, dict) and len(manifest_entries) > LOOKUP_MAP_MAX_ENTRIES:
         manifest_entries = spark.createDataFrame(
             [(k, n, f) for k, (n, f) in manifest_entries.items()],
-            "source_key string, entry_city_name string, entry_fetched_at_text string").select(
-            "source_key", "entry_city_name", F.expr("try_cast(entry_fetched_at_text AS timestamp)").alias("entry_fetched_at"))
+            "source_key string, entry_city_name string, entry_fetched_at_text string").selectExpr(
+            "source_key", "entry_city_name", "try_cast(entry_fetched_at_text AS timestamp) AS entry_fetched_at")
     if isinstance(cities, dict) and len(cities) > LOOKUP_MAP_MAX_ENTRIES:
         cities = spark.createDataFrame(list(cities.items()), "city string, configured_name string")
     out = files
     if isinstance(manifest_entries, dict):
         entry = _lookup_map({k: {"city_name": n, "fetched_at": f} for k, (n, f) in manifest_entries.items()},
-                            _ENTRY_TYPE)[F.col("source_key")]
-        out = out.withColumns({"entry_city_name": entry["city_name"], "_entry_fetched_at_text": entry["fetched_at"]}) \
-            .withColumn("entry_fetched_at", F.expr("try_cast(_entry_fetched_at_text AS timestamp)")) \
-            .drop("_entry_fetched_at_text")
+                            _ENTRY_TYPE) + "[source_key]"
+        out = with_sql(out, {"entry_city_name": f"{entry}.city_name", "_entry_fetched_at_text": f"{entry}.fetched_at"})
+        out = with_sql(out, {"entry_fetched_at": "try_cast(_entry_fetched_at_text AS timestamp)"},
+                       drop=("_entry_fetched_at_text",))
     elif manifest_entries is not None:
         out = out.join(F.broadcast(manifest_entries), "source_key", "left")
     else:
-        out = out.withColumn("entry_city_name", F.lit(None).cast("string")).withColumn(
-            "entry_fetched_at", F.lit(None).cast("timestamp"))
+        out = with_sql(out, {"entry_city_name": "CAST(NULL AS string)", "entry_fetched_at": "CAST(NULL AS timestamp)"})
     if isinstance(cities, dict):
-        configured = _lookup_map({city: {"name": name} for city, name in cities.items()}, _CITY_TYPE)[F.col("city")]
-        out = out.withColumns({"configured_name": configured["name"],
-                               "city_configured": F.coalesce(configured.isNotNull(), F.lit(False))})
+        configured = _lookup_map({city: {"name": name} for city, name in cities.items()}, _CITY_TYPE) + "[city]"
+        out = with_sql(out, {"configured_name": f"{configured}.name",
+                             "city_configured": f"coalesce({configured} IS NOT NULL, false)"})
     elif cities is not None:
         out = out.join(F.broadcast(cities.withColumn("_configured", F.lit(True))), "city", "left") \
             .withColumn("city_configured", F.coalesce(F.col("_configured"), F.lit(False))).drop("_configured")
     else:
-        out = out.withColumn("configured_name", F.lit(None).cast("string")) \
-            .withColumn("city_configured", F.lit(None).cast("boolean"))
-    return (
-        out.withColumn("city_name", F.coalesce("entry_city_name", "configured_name", "city"))
-        .withColumn("fetched_at", F.coalesce("entry_fetched_at", F.col("modificationTime").cast("timestamp")))
-        .drop("entry_city_name", "entry_fetched_at", "configured_name")
-    )
+        out = with_sql(out, {"configured_name": "CAST(NULL AS string)", "city_configured": "CAST(NULL AS boolean)"})
+    return with_sql(out, {"city_name": "coalesce(entry_city_name, configured_name, city)",
+                          "fetched_at": "coalesce(entry_fetched_at, CAST(modificationTime AS timestamp))"},
+                    drop=("entry_city_name", "entry_fetched_at", "configured_name"))
 
 
-def body_checks(contract: Dict[str, Any]) -> List[Tuple[Column, str, Column]]:
-    """The checks every raw body gets first, whatever its source, as (condition, reason, detail): a key the contract
-    accepts, a body that is not blank, a complete JSON object (`_obj`)."""
+def body_checks(contract: Dict[str, Any]) -> List[Tuple[str, str, str]]:
+    """The checks every raw body gets first, whatever its source, as (condition, reason, detail) in SQL: a key the
+    contract accepts, a body that is not blank, a complete JSON object (`_obj`)."""
     return [
-        (~F.col("key_valid"), INVALID_KEY,
-         F.format_string("key does not match %s", F.lit(contract["landing"]["rawKeyPattern"]))),
-        (F.col("body").rlike(r"^\s*$"), EMPTY_FILE, F.format_string("%d bytes, no JSON", F.col("length"))),
-        (F.col("_obj").isNull(), MALFORMED_JSON, F.lit("body is not a complete JSON object (truncated or invalid)")),
+        ("NOT key_valid", INVALID_KEY,
+         f"format_string('key does not match %s', {sql_str(contract['landing']['rawKeyPattern'])})"),
+        (f"body RLIKE {sql_str(BLANK_BODY)}", EMPTY_FILE, "format_string('%d bytes, no JSON', length)"),
+        ("_obj IS NULL", MALFORMED_JSON, sql_str("body is not a complete JSON object (truncated or invalid)")),
     ]
 
 
-def first_failing_check(checks: List[Tuple[Column, str, Column]]) -> Dict[str, Column]:
-    """`file_reason` and `file_detail`: the reason and detail of the first (condition, reason, detail) check whose
-    condition holds, null when none does."""
-    reason = reduce(lambda acc, item: acc.when(item[0], F.lit(item[1])), checks[1:],
-                    F.when(checks[0][0], F.lit(checks[0][1])))
-    detail = reduce(lambda acc, item: acc.when(item[0], item[2]), checks[1:], F.when(checks[0][0], checks[0][2]))
-    return {"file_reason": reason, "file_detail": detail}
+def first_failing_check(checks: List[Tuple[str, str, str]]) -> Dict[str, str]:
+    """`file_reason` and `file_detail` (SQL): the reason and detail of the first (condition, reason, detail) check
+    whose condition holds, null when none does."""
+    return {"file_reason": sql_when(*[(cond, sql_str(reason)) for cond, reason, _ in checks]),
+            "file_detail": sql_when(*[(cond, detail) for cond, _, detail in checks])}
 
 
 def parse_bodies(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
@@ -298,73 +342,64 @@ def parse_bodies(files: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     `file_reason` / `file_detail` (null when the file is usable). Variables outside the contract are ignored.
     """
     variables = contract["variables"]
-    body = F.regexp_replace(F.decode(F.col("content"), "UTF-8"), "^\uFEFF", "")
+    body = f"regexp_replace(decode(content, 'UTF-8'), {sql_str(LEADING_BOM)}, '')"
     # Every JSON object parses as map<string,string>: nested values come back as JSON text, numbers as text.
     # One projection per stage (not one withColumn per column): plan analysis stays cheap.
-    df = files.withColumn("body", body).withColumn("_obj", F.from_json("body", "map<string,string>"))
-    df = df.withColumns({
-        "_hourly": F.from_json(F.col("_obj")["hourly"], "map<string,string>"),
-        "_units": F.from_json(F.col("_obj")["hourly_units"], "map<string,string>"),
-        "latitude": F.expr("try_cast(_obj['latitude'] AS double)"),
-        "longitude": F.expr("try_cast(_obj['longitude'] AS double)"),
-        "elevation": F.expr("try_cast(_obj['elevation'] AS double)"),
-        "utc_offset_seconds": F.coalesce(F.expr("try_cast(_obj['utc_offset_seconds'] AS bigint)"), F.lit(0)),
+    df = with_sql(with_sql(files, {"body": body}), {"_obj": "from_json(body, 'map<string,string>')"})
+    df = with_sql(df, {
+        "_hourly": "from_json(_obj['hourly'], 'map<string,string>')",
+        "_units": "from_json(_obj['hourly_units'], 'map<string,string>')",
+        "latitude": "try_cast(_obj['latitude'] AS double)",
+        "longitude": "try_cast(_obj['longitude'] AS double)",
+        "elevation": "try_cast(_obj['elevation'] AS double)",
+        "utc_offset_seconds": "coalesce(try_cast(_obj['utc_offset_seconds'] AS bigint), 0)",
     })
-    per_variable: Dict[str, Column] = {"_time": F.from_json(F.col("_hourly")["time"], "array<string>")}
+    per_variable: Dict[str, str] = {"_time": "from_json(_hourly['time'], 'array<string>')"}
     for v in variables:
-        per_variable[f"_present_{v['column']}"] = F.col("_hourly")[v["apiName"]].isNotNull()
-        per_variable[f"_arr_{v['column']}"] = F.from_json(F.col("_hourly")[v["apiName"]], "array<string>")
-        per_variable[f"_unit_{v['column']}"] = F.col("_units")[v["apiName"]]
-    df = df.withColumns(per_variable).withColumn("hours", F.size("_time"))
+        api = sql_str(v["apiName"])
+        per_variable[f"_present_{v['column']}"] = f"_hourly[{api}] IS NOT NULL"
+        per_variable[f"_arr_{v['column']}"] = f"from_json(_hourly[{api}], 'array<string>')"
+        per_variable[f"_unit_{v['column']}"] = f"_units[{api}]"
+    df = with_sql(with_sql(df, per_variable), {"hours": "size(_time)"})
 
-    def variable_problems(problem: callable) -> Column:
+    def variable_problems(problem: callable) -> str:
         """Semicolon-joined problem texts of the present variables (empty when none)."""
-        return F.concat_ws("; ", *[problem(v) for v in variables])
+        return f"concat_ws('; ', {', '.join(problem(v) for v in variables)})"
 
-    def length_problem(v: Dict[str, Any]) -> Column:
-        arr = F.col(f"_arr_{v['column']}")
-        return F.when(
-            F.col(f"_present_{v['column']}") & (arr.isNull() | (F.size(arr) != F.col("hours"))),
-            F.format_string(
-                "%s has %s values, time has %d", F.lit(v["apiName"]),
-                F.when(arr.isNull(), F.lit("no array of")).otherwise(F.size(arr).cast("string")), F.col("hours")),
-        )
+    def length_problem(v: Dict[str, Any]) -> str:
+        arr, present = sql_name(f"_arr_{v['column']}"), sql_name(f"_present_{v['column']}")
+        return sql_when((
+            f"{present} AND ({arr} IS NULL OR size({arr}) != hours)",
+            f"format_string('%s has %s values, time has %d', {sql_str(v['apiName'])}, "
+            f"{sql_when((f'{arr} IS NULL', sql_str('no array of')), otherwise=f'CAST(size({arr}) AS string)')}, hours)"))
 
-    def unit_problem(v: Dict[str, Any]) -> Column:
+    def unit_problem(v: Dict[str, Any]) -> str:
         labels = [u["label"] for u in v["acceptedUnits"]]
-        unit = F.col(f"_unit_{v['column']}")
-        return F.when(
-            F.col(f"_present_{v['column']}") & (unit.isNull() | ~unit.isin(labels)),
-            F.format_string("%s unit %s not in %s", F.lit(v["apiName"]),
-                            F.coalesce(F.concat(F.lit("'"), unit, F.lit("'")), F.lit("(no label)")),
-                            F.lit(json.dumps(labels, ensure_ascii=False))),
-        )
+        unit, present = sql_name(f"_unit_{v['column']}"), sql_name(f"_present_{v['column']}")
+        return sql_when((
+            f"{present} AND ({unit} IS NULL OR NOT {unit} IN ({', '.join(sql_str(label) for label in labels)}))",
+            f"format_string('%s unit %s not in %s', {sql_str(v['apiName'])}, "
+            f"coalesce(concat({sql_str(chr(39))}, {unit}, {sql_str(chr(39))}), '(no label)'), "
+            f"{sql_str(json.dumps(labels, ensure_ascii=False))})"))
 
-    lengths_text, units_text = variable_problems(length_problem), variable_problems(unit_problem)
-    lengths, units = F.col("_length_problems"), F.col("_unit_problems")
     reason_detail = body_checks(contract) + [
-        (F.lower(F.col("_obj")["error"]) == "true", API_ERROR,
-         F.coalesce(F.col("_obj")["reason"], F.lit("error body without a reason"))),
-        (F.col("_hourly").isNull(), MISSING_HOURLY, F.lit("no hourly object")),
-        (F.col("_time").isNull() | (F.col("hours") <= 0), MISSING_HOURLY, F.lit("hourly block has no time values")),
-        (lengths != "", LENGTH_MISMATCH, lengths),
-        (units != "", UNKNOWN_UNIT, units),
+        ("lower(_obj['error']) = 'true'", API_ERROR, "coalesce(_obj['reason'], 'error body without a reason')"),
+        ("_hourly IS NULL", MISSING_HOURLY, sql_str("no hourly object")),
+        ("_time IS NULL OR hours <= 0", MISSING_HOURLY, sql_str("hourly block has no time values")),
+        ("_length_problems != ''", LENGTH_MISMATCH, "_length_problems"),
+        ("_unit_problems != ''", UNKNOWN_UNIT, "_unit_problems"),
     ]
-    return df.withColumns({"_length_problems": lengths_text, "_unit_problems": units_text}) \
-        .withColumns(first_failing_check(reason_detail)) \
-        .drop("_length_problems", "_unit_problems")
+    checked = with_sql(df, {"_length_problems": variable_problems(length_problem),
+                            "_unit_problems": variable_problems(unit_problem)})
+    return with_sql(checked, first_failing_check(reason_detail), drop=("_length_problems", "_unit_problems"))
 
 
 def file_quarantine(parsed: DataFrame) -> DataFrame:
     """One quarantine record per unusable file, keeping the start of its body as the raw values."""
-    return parsed.where(F.col("file_reason").isNotNull()).select(
-        F.col("file_reason").alias("reason"),
-        F.col("file_detail").alias("detail"),
-        "source_key", "city", "city_name",
-        F.lit(None).cast("string").alias("observed_at_raw"),
-        F.substring("body", 1, RAW_EXCERPT_CHARS).alias("raw_values"),
-        "fetched_at", "ingest_date",
-    )
+    return parsed.where("file_reason IS NOT NULL").selectExpr(
+        "file_reason AS reason", "file_detail AS detail", "source_key", "city", "city_name",
+        "CAST(NULL AS string) AS observed_at_raw", f"substring(body, 1, {RAW_EXCERPT_CHARS}) AS raw_values",
+        "fetched_at", "ingest_date")
 
 
 def explode_hours(parsed: DataFrame, contract: Dict[str, Any]) -> DataFrame:
@@ -376,19 +411,18 @@ def explode_hours(parsed: DataFrame, contract: Dict[str, Any]) -> DataFrame:
             "longitude", "elevation", "utc_offset_seconds"]
     # A parser that does not fill a column leaves it out (`parse_bodies` knows only Open-Meteo's variables): null.
     present = set(parsed.columns)
-    arr = lambda c: F.col(f"_arr_{c}") if f"_arr_{c}" in present else F.lit(None).cast("array<string>")  # noqa: E731
-    unit = lambda c: F.col(f"_unit_{c}") if f"_unit_{c}" in present else F.lit(None).cast("string")  # noqa: E731
-    usable = parsed.where(F.col("file_reason").isNull())
-    exploded = usable.select(
+    arr = lambda c: sql_name(f"_arr_{c}") if f"_arr_{c}" in present else "CAST(NULL AS array<string>)"  # noqa: E731
+    unit = lambda c: sql_name(f"_unit_{c}") if f"_unit_{c}" in present else "CAST(NULL AS string)"  # noqa: E731
+    exploded = parsed.where("file_reason IS NULL").selectExpr(
         *keep,
-        *[arr(c).alias(f"_arr_{c}") for c in arrays],
-        *[unit(c).alias(f"_unit_{c}") for c in cols],
-        F.posexplode("_time").alias(_POS, "observed_at_raw"),
+        *[f"{arr(c)} AS {sql_name(f'_arr_{c}')}" for c in arrays],
+        *[f"{unit(c)} AS {sql_name(f'_unit_{c}')}" for c in cols],
+        f"posexplode(_time) AS ({_POS}, observed_at_raw)",
     )
-    return exploded.select(
+    return exploded.selectExpr(
         *keep, _POS, "observed_at_raw",
-        *[F.col(f"_unit_{c}") for c in cols],
-        *[F.expr(f"try_element_at(_arr_{c}, {_POS} + 1)").alias(f"_raw_{c}") for c in arrays],
+        *[sql_name(f"_unit_{c}") for c in cols],
+        *[f"try_element_at({sql_name(f'_arr_{c}')}, {_POS} + 1) AS {sql_name(f'_raw_{c}')}" for c in arrays],
     )
 
 
@@ -488,13 +522,11 @@ def parse_met_norway(files: DataFrame, contract: Dict[str, Any], source: Dict[st
     df = df.withColumns(per_column)
     units = F.concat_ws("; ", *unit_problems) if unit_problems else F.lit("")
     reason_detail = body_checks(contract) + [
-        (F.col("_steps").isNull() | (F.col("hours") <= 0), MISSING_HOURLY,
-         F.lit("no properties.timeseries array with time steps")),
-        (F.col("_unit_problems") != "", UNKNOWN_UNIT, F.col("_unit_problems")),
+        ("_steps IS NULL OR hours <= 0", MISSING_HOURLY, sql_str("no properties.timeseries array with time steps")),
+        ("_unit_problems != ''", UNKNOWN_UNIT, "_unit_problems"),
     ]
-    return df.withColumn("_unit_problems", units) \
-        .withColumns(first_failing_check(reason_detail)) \
-        .drop("_unit_problems", "_steps", "_coords")
+    return with_sql(df.withColumn("_unit_problems", units), first_failing_check(reason_detail),
+                    drop=("_unit_problems", "_steps", "_coords"))
 
 
 def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
@@ -503,23 +535,17 @@ def normalize_units(hours: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     ISO times are local to the response (`utc_offset_seconds` is subtracted); unix seconds are already UTC.
     Values stay doubles here so the range check sees what conversion produced.
     """
-    raw_time = F.col("observed_at_raw")
-    local_epoch = F.unix_timestamp(F.expr("try_cast(observed_at_raw AS timestamp)"))
-    observed_at = (
-        F.when(raw_time.rlike(UNIX_SECONDS), F.expr("timestamp_seconds(try_cast(observed_at_raw AS bigint))"))
-        .when(raw_time.rlike(ISO_LOCAL_TIME), F.timestamp_seconds(local_epoch - F.col("utc_offset_seconds")))
-    )
-    converted: Dict[str, Column] = {"observed_at": observed_at}
+    local_epoch = "unix_timestamp(try_cast(observed_at_raw AS timestamp))"
+    converted: Dict[str, str] = {"observed_at": sql_when(
+        (f"observed_at_raw RLIKE {sql_str(UNIX_SECONDS)}", "timestamp_seconds(try_cast(observed_at_raw AS bigint))"),
+        (f"observed_at_raw RLIKE {sql_str(ISO_LOCAL_TIME)}", f"timestamp_seconds({local_epoch} - utc_offset_seconds)"))}
     for v in _all_variables(contract):
-        unit = F.col(f"_unit_{v['column']}")
-        number = F.expr(f"try_cast(_raw_{v['column']} AS double)")
-        canonical = None
-        for accepted in v["acceptedUnits"]:
-            value = number * F.lit(float(accepted["scale"])) + F.lit(float(accepted["offset"]))
-            canonical = (F.when(unit == accepted["label"], value) if canonical is None
-                         else canonical.when(unit == accepted["label"], value))
-        converted[v["column"]] = canonical
-    return hours.withColumns(converted)
+        unit, number = sql_name(f"_unit_{v['column']}"), f"try_cast({sql_name('_raw_' + v['column'])} AS double)"
+        converted[v["column"]] = sql_when(*[
+            (f"{unit} = {sql_str(accepted['label'])}",
+             f"{number} * {sql_double(accepted['scale'])} + {sql_double(accepted['offset'])}")
+            for accepted in v["acceptedUnits"]])
+    return with_sql(hours, converted)
 
 
 def normalize_source_times(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame:
@@ -544,35 +570,31 @@ def validate_hours(normalized: DataFrame, contract: Dict[str, Any]) -> DataFrame
     """
     variables = _all_variables(contract)
 
-    def bad_value(v: Dict[str, Any]) -> Column:
-        raw, value = F.col(f"_raw_{v['column']}"), F.col(v["column"])
-        not_a_number = raw.isNotNull() & (value.isNull() | F.isnan(value))
-        outside = value.isNotNull() & ((value < F.lit(v["minimum"])) | (value > F.lit(v["maximum"])))
-        problem = F.when(
-            not_a_number | outside,
-            F.format_string("%s=%s outside [%s, %s]", F.lit(v["column"]),
-                            F.coalesce(value.cast("string"), F.to_json(F.array(raw))),
-                            F.lit(_num_text(v["minimum"])), F.lit(_num_text(v["maximum"]))),
-        )
+    def bad_value(v: Dict[str, Any]) -> str:
+        raw, value, name = sql_name(f"_raw_{v['column']}"), sql_name(v["column"]), sql_str(v["column"])
+        not_a_number = f"{raw} IS NOT NULL AND ({value} IS NULL OR isnan({value}))"
+        outside = f"{value} IS NOT NULL AND ({value} < {sql_double(v['minimum'])} OR {value} > {sql_double(v['maximum'])})"
+        branches = [(f"({not_a_number}) OR ({outside})",
+                     f"format_string('%s=%s outside [%s, %s]', {name}, "
+                     f"coalesce(CAST({value} AS string), to_json(array({raw}))), "
+                     f"{sql_str(_num_text(v['minimum']))}, {sql_str(_num_text(v['maximum']))})")]
         if v["dataType"] in INTEGRAL_TYPES:  # the cast to the contract's type would truncate 61.7 to 61
-            problem = problem.when(value != F.floor(value),
-                                   F.format_string("%s=%s is not a whole number", F.lit(v["column"]), value.cast("string")))
-        return problem
+            branches.append((f"{value} != floor({value})",
+                             f"format_string('%s=%s is not a whole number', {name}, CAST({value} AS string))"))
+        return sql_when(*branches)
 
-    out_of_range = F.concat_ws("; ", *[bad_value(v) for v in variables])
-    no_measurement = F.coalesce(*[F.col(f"_raw_{v['column']}") for v in variables]).isNull()
-    unparsable = F.col("observed_at").isNull()
-    not_configured = F.col("city_configured") == F.lit(False)
-    reason = (F.when(not_configured, F.lit(CITY_NOT_CONFIGURED))
-              .when(unparsable, F.lit(UNPARSABLE_TIME)).when(no_measurement, F.lit(NO_MEASUREMENT))
-              .when(out_of_range != "", F.lit(OUT_OF_RANGE)))
-    detail = (F.when(not_configured, F.format_string("city %s is not one of the configured cities (--cities_json)",
-                                                     F.col("city")))
-              .when(unparsable, F.format_string("time %s is neither ISO 8601 nor unix seconds",
-                                                 F.to_json(F.array("observed_at_raw"))))
-              .when(no_measurement, F.lit("every weather variable is null"))
-              .when(out_of_range != "", out_of_range))
-    return normalized.withColumns({"row_reason": reason, "row_detail": detail})
+    out_of_range = f"concat_ws('; ', {', '.join(bad_value(v) for v in variables)})"
+    no_measurement = f"coalesce({', '.join(sql_name('_raw_' + v['column']) for v in variables)}) IS NULL"
+    not_configured = "city_configured = false"
+    unparsable = "observed_at IS NULL"
+    reason = sql_when((not_configured, sql_str(CITY_NOT_CONFIGURED)), (unparsable, sql_str(UNPARSABLE_TIME)),
+                      (no_measurement, sql_str(NO_MEASUREMENT)), (f"{out_of_range} != ''", sql_str(OUT_OF_RANGE)))
+    detail = sql_when(
+        (not_configured, "format_string('city %s is not one of the configured cities (--cities_json)', city)"),
+        (unparsable, "format_string('time %s is neither ISO 8601 nor unix seconds', to_json(array(observed_at_raw)))"),
+        (no_measurement, sql_str("every weather variable is null")),
+        (f"{out_of_range} != ''", out_of_range))
+    return with_sql(normalized, {"row_reason": reason, "row_detail": detail})
 
 
 def validate_source_hours(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
@@ -602,21 +624,16 @@ def validate_source_hours(validated: DataFrame, contract: Dict[str, Any]) -> Dat
 def row_quarantine(validated: DataFrame, contract: Dict[str, Any]) -> DataFrame:
     """One quarantine record per rejected hour; `raw_values` holds the hour as the API sent it, with units."""
     variables = contract["variables"]
-    raw = F.struct(
-        F.col("observed_at_raw").alias("time"),
-        *[F.col(f"_raw_{v['column']}").alias(v["apiName"]) for v in variables],
-        F.struct(*[F.col(f"_unit_{v['column']}").alias(v["apiName"]) for v in variables]).alias("units"),
-        F.col("utc_offset_seconds"),
-    )
+    fields = ", ".join(f"{sql_str(v['apiName'])}, {sql_name('_raw_' + v['column'])}" for v in variables)
+    units = ", ".join(f"{sql_str(v['apiName'])}, {sql_name('_unit_' + v['column'])}" for v in variables)
+    raw = (f"named_struct('time', observed_at_raw, {fields}, 'units', named_struct({units}), "
+           f"'utc_offset_seconds', utc_offset_seconds)")
     # A time step of a source whose hours are objects (MET Norway) is kept as sent.
-    step = F.col("_raw__step") if "_raw__step" in validated.columns else F.lit(None).cast("string")
-    return validated.where(F.col("row_reason").isNotNull()).select(
-        F.col("row_reason").alias("reason"),
-        F.col("row_detail").alias("detail"),
-        "source_key", "city", "city_name", "observed_at_raw",
-        F.coalesce(step, F.to_json(raw, {"ignoreNullFields": "false"})).alias("raw_values"),
-        "fetched_at", "ingest_date",
-    )
+    step = "_raw__step" if "_raw__step" in validated.columns else "CAST(NULL AS string)"
+    return validated.where("row_reason IS NOT NULL").selectExpr(
+        "row_reason AS reason", "row_detail AS detail", "source_key", "city", "city_name", "observed_at_raw",
+        f"coalesce({step}, to_json({raw}, map('ignoreNullFields', 'false'))) AS raw_values",
+        "fetched_at", "ingest_date")
 
 
 def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
@@ -627,29 +644,23 @@ def to_refined(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
     tie-break of `latest_per_hour`.
     """
     refined = contract["refined"]
-    day = F.date_format("observed_at", refined["dateFormat"])
-    known: Dict[str, Column] = {
-        "city_name": F.col("city_name"),
-        "latitude": F.col("latitude"),
-        "longitude": F.col("longitude"),
-        "elevation": F.col("elevation"),
-        "observed_at": F.col("observed_at"),
-        "is_forecast": F.col("observed_at") > F.col("fetched_at"),
-        "fetched_at": F.col("fetched_at"),
+    day = f"date_format(observed_at, {sql_str(refined['dateFormat'])})"
+    known: Dict[str, str] = {name: name for name in (
+        "city_name", "latitude", "longitude", "elevation", "observed_at", "fetched_at", "source_key", "source")}
+    known.update({
+        "is_forecast": "observed_at > fetched_at",
         "processed_at": _timestamp_literal(processed_at),
-        "run_id": F.lit(run_id),
-        "source_key": F.col("source_key"),
-        "source": F.col("source"),
-        SYMBOL_CODE: F.col(f"_raw_{SYMBOL_CODE}") if f"_raw_{SYMBOL_CODE}" in validated.columns else F.lit(None),
+        "run_id": sql_str(run_id),
+        SYMBOL_CODE: f"_raw_{SYMBOL_CODE}" if f"_raw_{SYMBOL_CODE}" in validated.columns else "NULL",
         "date": day,
-    }
-    known.update({c: F.col(c) for c in _var_cols(contract)})
-    partition_values = {"date": day, "city": F.col("city")}
+    })
+    known.update({c: sql_name(c) for c in _var_cols(contract)})
+    partition_values = {"date": day, "city": "city"}
     if "monthFormat" in refined:
-        partition_values[_MONTH_KEY] = F.date_format("observed_at", refined["monthFormat"])
+        partition_values[_MONTH_KEY] = f"date_format(observed_at, {sql_str(refined['monthFormat'])})"
     selected = [_contract_column(known, c, "hourlyColumns") for c in refined["hourlyColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["partitionKeys"]]
-    return validated.where(F.col("row_reason").isNull()).select(*selected, F.col(_POS))
+    return validated.where("row_reason IS NULL").selectExpr(*selected, _POS)
 
 
 def to_quarantine(records: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
@@ -657,14 +668,14 @@ def to_quarantine(records: DataFrame, contract: Dict[str, Any], run_id: str, pro
     from the key (the processing date when the key could not be read)."""
     refined = contract["refined"]
     processing_date = processed_at.strftime(_java_date_to_python(refined["dateFormat"]))
-    known: Dict[str, Column] = {name: F.col(name) for name in (
+    known: Dict[str, str] = {name: name for name in (
         "reason", "detail", "source_key", "city", "city_name", "observed_at_raw", "raw_values", "fetched_at")}
-    known["run_id"] = F.lit(run_id)
+    known["run_id"] = sql_str(run_id)
     known["quarantined_at"] = _timestamp_literal(processed_at)
-    partition_values = {"date": F.coalesce(F.col("ingest_date"), F.lit(processing_date))}
+    partition_values = {"date": f"coalesce(ingest_date, {sql_str(processing_date)})"}
     selected = [_contract_column(known, c, "quarantineColumns") for c in refined["quarantineColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["quarantinePartitionKeys"]]
-    return records.select(*selected)
+    return records.selectExpr(*selected)
 
 
 def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFrame:
@@ -673,13 +684,12 @@ def latest_per_hour(batch: DataFrame, existing: Optional[DataFrame]) -> DataFram
     Latest `fetched_at` wins; ties go to the greater `source_key`, then to this batch's row over the lake's,
     then to the later position in the response. Adds `_origin` (1 = batch) and `_rank`.
     """
-    rows = batch.withColumn(_ORIGIN, F.lit(1))
+    rows = with_sql(batch, {_ORIGIN: "1"})
     if existing is not None:
-        rows = rows.unionByName(existing.withColumn(_POS, F.lit(None).cast("int")).withColumn(_ORIGIN, F.lit(0)))
-    order = Window.partitionBy("source", "city", "observed_at").orderBy(
-        F.col("fetched_at").desc_nulls_last(), F.col("source_key").desc_nulls_last(),
-        F.col(_ORIGIN).desc(), F.col(_POS).desc_nulls_last())
-    return rows.withColumn(_RANK, F.row_number().over(order))
+        rows = rows.unionByName(with_sql(existing, {_POS: "CAST(NULL AS int)", _ORIGIN: "0"}))
+    order = (f"PARTITION BY source, city, observed_at ORDER BY fetched_at DESC NULLS LAST, "
+             f"source_key DESC NULLS LAST, {_ORIGIN} DESC, {_POS} DESC NULLS LAST")
+    return with_sql(rows, {_RANK: f"row_number() OVER ({order})"})
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -695,10 +705,10 @@ _STAGED_BATCH = "staged_batch"
 _MONTH_KEY = "month"
 
 
-def source_of_key(source_key: Column) -> Column:
-    """The `source=` value of a landing key (null when the key has none)."""
-    value = F.regexp_extract(source_key, SOURCE_IN_KEY, 1)
-    return F.when(value != "", value)
+def source_of_key(source_key: str) -> str:
+    """The `source=` value of a landing key (SQL of the key's column or expression; null when the key has none)."""
+    value = f"regexp_extract({source_key}, {sql_str(SOURCE_IN_KEY)}, 1)"
+    return sql_when((f"{value} != ''", value))
 
 
 def staging_schema(contract: Dict[str, Any]) -> T.StructType:
@@ -720,29 +730,25 @@ def to_staging(validated: DataFrame, contract: Dict[str, Any], run_id: str, proc
     API's past hours, which are observations). Nothing is ranked or dropped here: two fetches of an hour are both kept.
     """
     refined = contract["refined"]
-    pattern = contract["landing"]["rawKeyPattern"]
-    batch_id = F.regexp_extract("source_key", pattern, contract["landing"].get("rawKeyGroups", LEGACY_RAW_KEY_GROUPS)["batchId"])
-    known: Dict[str, Column] = {
-        "source": source_of_key(F.col("source_key")),
-        "city_name": F.col("city_name"),
-        "latitude": F.col("latitude"),
-        "longitude": F.col("longitude"),
-        "elevation": F.col("elevation"),
-        "observed_at": F.col("observed_at"),
-        "is_forecast": F.col("observed_at") > F.col("fetched_at"),
-        "lead_time_hours": (F.col("observed_at").cast("double") - F.col("fetched_at").cast("double")) / F.lit(3600.0),
-        "fetched_at": F.col("fetched_at"),
+    pattern = sql_str(contract["landing"]["rawKeyPattern"])
+    group = int(contract["landing"].get("rawKeyGroups", LEGACY_RAW_KEY_GROUPS)["batchId"])
+    batch_id = f"regexp_extract(source_key, {pattern}, {group})"
+    known: Dict[str, str] = {name: name for name in (
+        "city_name", "latitude", "longitude", "elevation", "observed_at", "fetched_at", "source_key")}
+    known.update({
+        "source": source_of_key("source_key"),
+        "is_forecast": "observed_at > fetched_at",
+        "lead_time_hours": f"(CAST(observed_at AS double) - CAST(fetched_at AS double)) / {sql_double(3600.0)}",
         "processed_at": _timestamp_literal(processed_at),
-        "run_id": F.lit(run_id),
-        "source_key": F.col("source_key"),
+        "run_id": sql_str(run_id),
         "batch_id": batch_id,
-        SYMBOL_CODE: F.col(f"_raw_{SYMBOL_CODE}") if f"_raw_{SYMBOL_CODE}" in validated.columns else F.lit(None),
-    }
-    known.update({c: F.col(c) for c in _var_cols(contract)})
-    partition_values = {"ingest_date": F.col("ingest_date"), "city": F.col("city")}
+        SYMBOL_CODE: f"_raw_{SYMBOL_CODE}" if f"_raw_{SYMBOL_CODE}" in validated.columns else "NULL",
+    })
+    known.update({c: sql_name(c) for c in _var_cols(contract)})
+    partition_values = {"ingest_date": "ingest_date", "city": "city"}
     selected = [_contract_column(known, c, "stagingColumns") for c in refined["stagingColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["stagingPartitionKeys"]]
-    return validated.where(F.col("row_reason").isNull()).select(*selected, batch_id.alias(_STAGED_BATCH))
+    return validated.where("row_reason IS NULL").selectExpr(*selected, f"{batch_id} AS {_STAGED_BATCH}")
 
 
 def daily_from_hourly(hourly: DataFrame, contract: Dict[str, Any], run_id: str, processed_at: datetime) -> DataFrame:
@@ -755,55 +761,50 @@ def daily_from_hourly(hourly: DataFrame, contract: Dict[str, Any], run_id: str, 
     source is the hourly row's `source` column when the table has one, else the `source=` of its landing key.
     """
     refined = contract["refined"]
-    source = F.col("source") if "source" in hourly.columns else source_of_key(F.col("source_key"))
-    rows = hourly.select(source.alias("source"), "city", "city_name", F.col("date").alias("_day"), "observed_at",
-                         "temperature_c", "precipitation_mm", "wind_speed_kmh", "weather_code", "is_forecast")
+    source = "source" if "source" in hourly.columns else source_of_key("source_key")
+    rows = hourly.selectExpr(f"{source} AS source", "city", "city_name", "date AS _day", "observed_at",
+                             "temperature_c", "precipitation_mm", "wind_speed_kmh", "weather_code", "is_forecast")
     group = ["source", "city", "_day"]
-    stats = rows.groupBy(*group).agg(
-        F.max("city_name").alias("city_name"),
-        F.min("temperature_c").alias("temperature_min_c"),
-        F.max("temperature_c").alias("temperature_max_c"),
-        _ordered_sum("temperature_c", mean=True).alias("temperature_mean_c"),
-        _ordered_sum("precipitation_mm").alias("precipitation_sum_mm"),
-        F.max("wind_speed_kmh").alias("wind_speed_max_kmh"),
-        F.count(F.lit(1)).alias("hours_present"),
-        F.max(F.col("is_forecast").cast("int")).alias("_forecast_hours"),
-    )
-    codes = (rows.where(F.col("weather_code").isNotNull()).groupBy(*group, "weather_code").agg(F.count(F.lit(1)).alias("_n"))
-             .groupBy(*group).agg(F.max(F.struct("_n", "weather_code"))["weather_code"].alias("dominant_weather_code")))
+    stats = rows.groupBy(*group).agg(*[F.expr(text) for text in (
+        "max(city_name) AS city_name",
+        "min(temperature_c) AS temperature_min_c",
+        "max(temperature_c) AS temperature_max_c",
+        f"{_ordered_sum('temperature_c', mean=True)} AS temperature_mean_c",
+        f"{_ordered_sum('precipitation_mm')} AS precipitation_sum_mm",
+        "max(wind_speed_kmh) AS wind_speed_max_kmh",
+        "count(1) AS hours_present",
+        "max(CAST(is_forecast AS int)) AS _forecast_hours",
+    )])
+    codes = (rows.where("weather_code IS NOT NULL").groupBy(*group, "weather_code").agg(F.expr("count(1) AS _n"))
+             .groupBy(*group).agg(F.expr("max(named_struct('_n', _n, 'weather_code', weather_code)).weather_code "
+                                         "AS dominant_weather_code")))
     daily = stats.join(codes, group, "left")
-    known: Dict[str, Column] = {
-        "source": F.col("source"),
-        "city_name": F.col("city_name"),
-        "day": F.to_date("_day", refined["dateFormat"]),
-        "temperature_min_c": F.col("temperature_min_c"),
-        "temperature_max_c": F.col("temperature_max_c"),
-        "temperature_mean_c": F.col("temperature_mean_c"),
-        "precipitation_sum_mm": F.col("precipitation_sum_mm"),
-        "wind_speed_max_kmh": F.col("wind_speed_max_kmh"),
-        "dominant_weather_code": F.col("dominant_weather_code"),
-        "hours_present": F.col("hours_present"),
-        "is_complete": F.col("hours_present") == F.lit(24),
-        "has_forecast_hours": F.col("_forecast_hours") == F.lit(1),
+    day = f"to_date(_day, {sql_str(refined['dateFormat'])})"
+    known: Dict[str, str] = {name: name for name in (
+        "source", "city_name", "temperature_min_c", "temperature_max_c", "temperature_mean_c", "precipitation_sum_mm",
+        "wind_speed_max_kmh", "dominant_weather_code", "hours_present")}
+    known.update({
+        "day": day,
+        "is_complete": "hours_present = 24",
+        "has_forecast_hours": "_forecast_hours = 1",
         "processed_at": _timestamp_literal(processed_at),
-        "run_id": F.lit(run_id),
-    }
-    partition_values = {"date": F.col("_day"), "city": F.col("city")}
+        "run_id": sql_str(run_id),
+    })
+    partition_values = {"date": "_day", "city": "city"}
     if "monthFormat" in refined:
-        partition_values[_MONTH_KEY] = F.date_format(F.to_date("_day", refined["dateFormat"]), refined["monthFormat"])
+        partition_values[_MONTH_KEY] = f"date_format({day}, {sql_str(refined['monthFormat'])})"
     selected = [_contract_column(known, c, "dailyColumns") for c in refined["dailyColumns"]]
     selected += [_partition_column(partition_values, key) for key in refined["dailyPartitionKeys"]]
-    return daily.select(*selected)
+    return daily.selectExpr(*selected)
 
 
-def _ordered_sum(column: str, mean: bool = False) -> Column:
+def _ordered_sum(column: str, mean: bool = False) -> str:
     """Sum (or mean) of a group's non-null values added in ascending order: a floating-point sum depends on the order
     of its terms, and the order rows reach an aggregate is not fixed, so a plain `sum` can differ in its last bit
-    from one run to the next (a rerun would not write the same bytes). Null when the group has no value."""
-    values = F.array_sort(F.collect_list(column))
-    total = F.aggregate(values, F.lit(0.0).cast("double"), lambda acc, x: acc + x)
-    result = total / F.size(values) if mean else total
-    return F.when(F.size(values) > 0, result)
+    from one run to the next (a rerun would not write the same bytes). Null when the group has no value. (SQL.)"""
+    values = f"array_sort(collect_list({sql_name(column)}))"
+    total = f"aggregate({values}, {sql_double(0.0)}, (acc, x) -> acc + x)"
+    return sql_when((f"size({values}) > 0", f"{total} / size({values})" if mean else total))
 
 
 def merge_daily(recomputed: DataFrame, existing: Optional[DataFrame], touched_days: DataFrame) -> DataFrame:
@@ -845,17 +846,19 @@ def partition_outcomes(ranked: DataFrame, partition_keys: Sequence[str], date_fo
     (the partition is rewritten), `hourly_dates` (the UTC days of the winning batch rows) and `hourly_sources`
     (their weather sources).
     """
-    batch, lake = F.col(_ORIGIN) == 1, F.col(_ORIGIN) == 0
-    wins, loses = F.col(_RANK) == 1, F.col(_RANK) > 1
+    batch, lake = f"{_ORIGIN} = 1", f"{_ORIGIN} = 0"
+    wins, loses = f"{_RANK} = 1", f"{_RANK} > 1"
     # A lake row loses its hour only to a batch row (the lake holds one row per hour), so it is replaced exactly
     # when it is ranked below 1; counted only where a batch row wins, as only those partitions are rewritten.
-    return ranked.groupBy(*partition_keys).agg(
-        F.count(F.when(batch & wins, 1)).alias("refined"),
-        F.count(F.when(batch & loses, 1)).alias("superseded"),
-        F.count(F.when(lake & loses, 1)).alias("replaced"),
-        F.collect_set(F.when(batch & wins, F.date_format("observed_at", date_format))).alias("hourly_dates"),
-        F.collect_set(F.when(batch & wins, F.col("source"))).alias("hourly_sources"),
-    ).withColumn("batch_wins", F.col("refined") > 0)
+    outcomes = ranked.groupBy(*partition_keys).agg(*[F.expr(text) for text in (
+        f"count({sql_when((f'{batch} AND {wins}', '1'))}) AS refined",
+        f"count({sql_when((f'{batch} AND {loses}', '1'))}) AS superseded",
+        f"count({sql_when((f'{lake} AND {loses}', '1'))}) AS replaced",
+        f"collect_set({sql_when((f'{batch} AND {wins}', f'date_format(observed_at, {sql_str(date_format)})'))}) "
+        "AS hourly_dates",
+        f"collect_set({sql_when((f'{batch} AND {wins}', 'source'))}) AS hourly_sources",
+    )])
+    return with_sql(outcomes, {"batch_wins": "refined > 0"})
 
 
 def collect_tallies(frames: Dict[str, DataFrame]) -> Dict[str, List[Dict[str, Any]]]:
@@ -865,15 +868,17 @@ def collect_tallies(frames: Dict[str, DataFrame]) -> Dict[str, List[Dict[str, An
     the result maps each name to its rows as dicts with every column of that frame (None where a value is null).
     """
     union = None
+    columns = {name: frame.columns for name, frame in frames.items()}
     for name, frame in frames.items():
-        tagged = frame.select(F.lit(name).alias("_tally"), F.to_json(F.struct(*frame.columns)).alias("_row"))
+        tagged = frame.selectExpr(f"{sql_str(name)} AS _tally",
+                                  f"to_json(struct({', '.join(sql_name(c) for c in columns[name])})) AS _row")
         union = tagged if union is None else union.unionByName(tagged)
     result: Dict[str, List[Dict[str, Any]]] = {name: [] for name in frames}
     if union is None:
         return result
     for row in union.collect():
         values = json.loads(row["_row"])
-        result[row["_tally"]].append({column: values.get(column) for column in frames[row["_tally"]].columns})
+        result[row["_tally"]].append({column: values.get(column) for column in columns[row["_tally"]]})
     return result
 
 
@@ -890,10 +895,8 @@ def hourly_partitions_by_source(outcomes: Sequence[Any], partition_keys: Sequenc
 
 def file_counts(parsed: DataFrame) -> DataFrame:
     """One row: `files` (raw objects read) and `records` (hours of usable files plus one per unusable file)."""
-    return parsed.agg(
-        F.count(F.lit(1)).alias("files"),
-        F.sum(F.when(F.col("file_reason").isNull(), F.col("hours")).otherwise(F.lit(1))).alias("records"),
-    )
+    return parsed.agg(F.expr("count(1) AS files"),
+                      F.expr("sum(CASE WHEN file_reason IS NULL THEN hours ELSE 1 END) AS records"))
 
 
 def summarize(files: Any, outcomes: Sequence[Any], quarantine_counts: Sequence[Any]) -> Dict[str, Any]:
@@ -929,21 +932,21 @@ def _num_text(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
-def _timestamp_literal(moment: datetime) -> Column:
+def _timestamp_literal(moment: datetime) -> str:
     utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return F.lit(utc.strftime("%Y-%m-%d %H:%M:%S.%f")).cast("timestamp")
+    return f"CAST({sql_str(utc.strftime('%Y-%m-%d %H:%M:%S.%f'))} AS timestamp)"
 
 
-def _contract_column(known: Dict[str, Column], column: Dict[str, str], table: str) -> Column:
+def _contract_column(known: Dict[str, str], column: Dict[str, str], table: str) -> str:
     if column["name"] not in known:
         raise ContractError(f"contract {table} column {column['name']!r} is unknown to this script")
-    return known[column["name"]].cast(spark_type(column["dataType"])).alias(column["name"])
+    return f"CAST({known[column['name']]} AS {sql_type(column['dataType'])}) AS {sql_name(column['name'])}"
 
 
-def _partition_column(values: Dict[str, Column], key: str) -> Column:
+def _partition_column(values: Dict[str, str], key: str) -> str:
     if key not in values:
         raise ContractError(f"contract partition key {key!r} is unknown to this script")
-    return values[key].cast("string").alias(key)
+    return f"CAST({values[key]} AS string) AS {sql_name(key)}"
 
 
 def join_uri(root: str, *parts: str) -> str:
@@ -1051,6 +1054,8 @@ def configure_session(spark: SparkSession) -> None:
     spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     spark.conf.set("spark.sql.parquet.compression.codec", "snappy")
+    # The steps' expressions are SQL text whose string literals escape backslashes and quotes (`sql_str`).
+    spark.conf.set("spark.sql.parser.escapedStringLiterals", "false")
     # A batch is small (cities x hours) and the per-variable expressions are wide: compiling whole-stage code
     # costs more than it saves (measured: the local run takes ~40% less time without it).
     spark.conf.set("spark.sql.codegen.wholeStage", "false")
@@ -1511,15 +1516,15 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # change; the others are left as they are), and the rows of the (city, UTC day)s where a batch row wins, from
     # which the daily layer is recomputed (all of a touched day's rows are there: its partition is rewritten whole).
     # Window flags, not joins with the keys: no broadcast, so no Spark job of their own.
-    batch_win = F.max(F.when((F.col(_ORIGIN) == 1), F.lit(1)))
-    kept = (ranked.where(F.col(_RANK) == 1)
-            .withColumn("_partition_won", batch_win.over(Window.partitionBy(*keys)))
-            .withColumn("_day_won", batch_win.over(Window.partitionBy("city", "date"))))
-    hourly_columns = [f.name for f in hourly_schema(contract).fields]
-    winners = kept.where(F.col("_partition_won") == 1).select(*hourly_columns)
+    batch_win = f"max(CASE WHEN {_ORIGIN} = 1 THEN 1 END)"
+    kept = with_sql(ranked.where(f"{_RANK} = 1"), {
+        "_partition_won": f"{batch_win} OVER (PARTITION BY {', '.join(sql_name(k) for k in keys)})",
+        "_day_won": f"{batch_win} OVER (PARTITION BY city, `date`)"})
+    hourly_columns = [sql_name(f.name) for f in hourly_schema(contract).fields]
+    winners = kept.where("_partition_won = 1").selectExpr(*hourly_columns)
     # (A checkpoint, filled by the first job that reads it: Spark 3.5 cannot analyse the self-join of
     # `daily_from_hourly` over a plan with these windows, "Conflicting attributes".)
-    touched_rows = kept.where(F.col("_day_won") == 1).select(*hourly_columns).localCheckpoint(eager=False)
+    touched_rows = kept.where("_day_won = 1").selectExpr(*hourly_columns).localCheckpoint(eager=False)
     recomputed = daily_from_hourly(touched_rows, contract, args.run_id, processed_at)
 
     # Every count the summary and the writes need, from one Spark job: the outcome per hourly partition, the
@@ -1529,11 +1534,11 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # of a local checkpoint fails the run rather than re-reading replaced folders).
     tallies = collect_tallies({
         "outcomes": partition_outcomes(ranked, keys, refined_cfg["dateFormat"]),
-        "quarantine": batch_quarantine.groupBy(*qkeys, "reason").agg(F.count(F.lit(1)).alias("n")),
-        "staged": batch_staging.agg(F.count(F.lit(1)).alias("n")),
+        "quarantine": batch_quarantine.groupBy(*qkeys, "reason").agg(F.expr("count(1) AS n")),
+        "staged": batch_staging.agg(F.expr("count(1) AS n")),
         "staging_inputs": parsed.where("key_valid").select("ingest_date", "city", "batch_id").distinct(),
         "files": file_counts(parsed),
-        "daily": recomputed.groupBy(*dkeys).agg(F.count(F.lit(1)).alias("n")),
+        "daily": recomputed.groupBy(*dkeys).agg(F.expr("count(1) AS n")),
     })
     outcomes = tallies["outcomes"]
     touched = sorted(partition_path(keys, [r[k] for k in keys]) for r in outcomes if r["batch_wins"])
