@@ -29,6 +29,10 @@ VARIANTS = {
     "no-dictionary": {"parquet.enable.dictionary": "false"},
     "quiet-write-support": {"_log": "WARN"},
     "no-dictionary+quiet": {"parquet.enable.dictionary": "false", "_log": "WARN"},
+    # The script's writer (round h15f) with a static overwrite: one job commit, no delete + mkdirs + rename per
+    # partition (round h15h: the staging layer's scratch write, whose folder is always new).
+    "script-dynamic": {"parquet.enable.dictionary": "false", "_log": "WARN"},
+    "script-static": {"parquet.enable.dictionary": "false", "_log": "WARN", "partitionOverwriteMode": "static"},
 }
 
 
