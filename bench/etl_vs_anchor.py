@@ -152,6 +152,10 @@ def main() -> int:
                         help="another copy of weather_etl.py to run in each repetition (e.g. main's); repeatable, "
                              "NAME=PATH names the engine (default 'before')")
     parser.add_argument("--script", default=str(SCRIPT), help="the script run as engine 'script' (default: the worktree's)")
+    parser.add_argument("--java_options", action="append", default=[],
+                        help="NAME=OPTIONS: one more engine, the script of --script with these driver JVM options "
+                             "(e.g. c1=-XX:TieredStopAtLevel=1; spark-submit's --driver-java-options, local runs "
+                             "only: Glue starts its JVMs with its own options); repeatable")
     parser.add_argument("--label", default="run")
     parser.add_argument("--chmod_fs", action="store_true",
                         help="run 'script' on Hadoop's own local file system (a chmod process per file) instead of "
@@ -185,6 +189,11 @@ def main() -> int:
     for before in opts.before:
         name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
         engines[name] = (lambda script: lambda refined, run_id: script_command(script, opts, refined, generated, run_id))(Path(path))
+    java_options = {}
+    for variant in opts.java_options:
+        name, _, options = variant.partition("=")
+        java_options[name] = options
+        engines[name] = engines["script"]
     engines["anchor"] = lambda refined, run_id: anchor_command(opts, refined)
     if not opts.hourly_anchor_only:
         # The same work as the script's three layers: hourly, staging (one file per city and batch) and daily.
@@ -196,20 +205,26 @@ def main() -> int:
             refined = work / f"refined-{engine}"
             shutil.rmtree(refined, ignore_errors=True)
             run_id = f"{opts.label}-{engine}-{rep}"
-            run_env = script_env if engine == "script" or (opts.local_fs_all and not engine.startswith("anchor")) else env
+            run_env = script_env if engine == "script" or engine in java_options or \
+                (opts.local_fs_all and not engine.startswith("anchor")) else env
             events = None
+            submit = []
+            if engine in java_options:
+                submit += ["--driver-java-options", f"'{java_options[engine]}'"]
             if opts.event_log and not engine.startswith("anchor"):
                 events = work / f"events-{run_id}"
                 shutil.rmtree(events, ignore_errors=True)
                 events.mkdir(parents=True)
-                run_env = dict(run_env, PYSPARK_SUBMIT_ARGS=f"--conf spark.eventLog.enabled=true --conf "
-                                                            f"spark.eventLog.dir=file://{events} pyspark-shell")
+                submit += ["--conf spark.eventLog.enabled=true", f"--conf spark.eventLog.dir=file://{events}"]
+            if submit:
+                run_env = dict(run_env, PYSPARK_SUBMIT_ARGS=" ".join(submit + ["pyspark-shell"]))
             row = {"label": opts.label, "rep": rep, "engine": engine, "cities": generated["cities"],
                    "days": generated["days"], "raw_files": generated["raw_files"],
                    "source": "manifest" if opts.manifest_key else "raw_prefix",
                    "contract": opts.contract or "daily (contract.json)",
                    "local_fs": "-" if engine.startswith("anchor") else
                    ("in-process" if run_env.get("SPARK_CONF_DIR") else "chmod"),
+                   **({"driver_java_options": java_options[engine]} if engine in java_options else {}),
                    **measure(command(refined, run_id), run_env, work / f"{run_id}.log"), **output_stats(refined), **layer_stats(refined)}
             if events is not None:
                 jobs = read_jobs(only_log(events))
@@ -235,7 +250,9 @@ def main() -> int:
               f"{statistics.median(r['cpu_s'] for r in rows):7.1f} s{jobs}, peak RSS "
               f"{statistics.median(r['peak_rss_mib'] for r in rows):6.0f} MiB, {rows[0]['parquet_bytes']:,} bytes, "
               f"{rows[0]['parquet_files']:,} files, files per partition max {max(r['files_per_partition_max'] for r in rows)}")
-    for reference in [e for e in engines if e.startswith("anchor")] + [e for e in engines if e == "before"]:
+    references = [e for e in engines if e.startswith("anchor")] + [e for e in engines if e == "before"] + \
+        (["script"] if java_options else [])
+    for reference in references:
         walls = {r["rep"]: r["wall_s"] for r in results if r["engine"] == reference}
         for engine in engines:
             if engine == reference or engine.startswith("anchor"):
