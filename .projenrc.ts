@@ -89,6 +89,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // code): about 10% more jest CPU than none, where v8's, which slows every module including aws-cdk-lib, cost
       // 34-62% more (5 suites, alternated runs). The full suite's jest runs without coverage (test:all below).
       coverageProvider: 'babel',
+      // Two workers on 2 cores (jest's default is one fewer than the cores: in band). A file's tests wait on timers and
+      // loopback servers (the ingestion handler's timeouts, the interpreter's execution timeout) with the CPU idle;
+      // a second worker runs another file meanwhile. Each file has a module registry of its own either way, so the
+      // CPU is the same: the whole jest run, two alternated pairs at load 15-23, in band 78.0 and 74.3 s of CPU (672
+      // and 471 s wall), two workers 72.6 and 79.2 s (294 and 371 s wall).
+      maxWorkers: 2,
     },
     // Snapshots are checked, never silently rewritten: update them on purpose with `npx jest -u`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -275,8 +281,8 @@ project.addTask('test:all', {
       name: 'lanes',
       exec: [
         'scripts/lanes',
-        // Without coverage (see jestOptions); `npx projen test` alone writes the coverage report. jest runs in band
-        // here: its default, one worker fewer than the cores, is one on 2 cores.
+        // Without coverage (see jestOptions); `npx projen test` alone writes the coverage report. jest runs on two
+        // workers (jestOptions says why).
         // The tests of the project's own scripts (pytest -m tooling: no JVM) follow jest in this lane, the one with
         // the least CPU of the four, so that the lanes end closer together; so do the Glue script tests marked
         // spark_side, in a second Spark process: the Spark lane was the last to end, alone, ~100 s after the others.

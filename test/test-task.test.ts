@@ -44,6 +44,12 @@ test('jest measures coverage by instrumenting our files (babel), not by v8 cover
   expect(jest.collectCoverage).toBe(true);
 });
 
+test('jest runs two test files at a time on 2 cores, not in band (its default there)', () => {
+  // A file waiting on its timers or loopback servers leaves the CPU idle; the other worker runs another file meanwhile.
+  const jest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf-8')).jest;
+  expect(jest.maxWorkers).toBe(2);
+});
+
 test('the fast loop builds what its jest suites read and runs Spark in the README commands\' environment', () => {
   // Three suites read the jsii assembly (.jsii): on a fresh clone the loop failed them until a compile ran. And its
   // pytest lane ran without scripts/runtime-env: Hadoop's chmod process per file written, not the project's JVMs.
