@@ -53,8 +53,9 @@ LANDING_MTIME = 1778130000
 #   option): the thousands of classes of Spark's and Hadoop's jars a driver loads, each verified as it loads (the
 #   JDK's own classes are not verified anyway). ~0.6 s of CPU per driver (a session with three small jobs: 6.1 s
 #   instead of 6.7 s, medians of three alternated runs).
-# Test sessions only: Glue, `scripts/local-run` and the benchmarks keep the JVM's defaults. ETL_TEST_JAVA_OPTIONS
-# replaces them (empty: the JVM's defaults), e.g. to measure what they save.
+# Test sessions only: Glue and the benchmarks keep the JVM's defaults; `scripts/local-run` has the first two of its own
+# (examples/local-run/local_run.py, LOCAL_RUN_SPARK_JAVA_OPTIONS). ETL_TEST_JAVA_OPTIONS replaces them (empty: the JVM's
+# defaults), e.g. to measure what they save.
 DEFAULT_TEST_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
                              "-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote")
 TEST_JAVA_OPTIONS = os.environ.get("ETL_TEST_JAVA_OPTIONS", DEFAULT_TEST_JAVA_OPTIONS).strip()

@@ -5,7 +5,6 @@ docs/PERFORMANCE.md (section 2), not here."""
 import datetime
 import os
 
-import pytest
 
 import weather_etl
 
