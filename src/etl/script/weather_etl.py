@@ -774,11 +774,14 @@ def daily_from_hourly(hourly: DataFrame, contract: Dict[str, Any], run_id: str, 
         "max(wind_speed_kmh) AS wind_speed_max_kmh",
         "count(1) AS hours_present",
         "max(CAST(is_forecast AS int)) AS _forecast_hours",
+        "collect_list(weather_code) AS _codes",  # the codes present (collect_list leaves nulls out)
     )])
-    codes = (rows.where("weather_code IS NOT NULL").groupBy(*group, "weather_code").agg(F.expr("count(1) AS _n"))
-             .groupBy(*group).agg(F.expr("max(named_struct('_n', _n, 'weather_code', weather_code)).weather_code "
-                                         "AS dominant_weather_code")))
-    daily = stats.join(codes, group, "left")
+    # The most frequent code, the highest on a tie: the greatest (count, code) of the day's distinct codes; null when
+    # the day has none. In the same aggregation, not a second one joined back to it (one pass, no join: and Spark 3.5
+    # could not analyse that self-join over the windows `run` puts above it, "Conflicting attributes").
+    daily = with_sql(stats, {"dominant_weather_code": "array_max(transform(array_distinct(_codes), "
+                                                      "c -> named_struct('_n', size(filter(_codes, x -> x = c)), "
+                                                      "'weather_code', c))).weather_code"})
     day = f"to_date(_day, {sql_str(refined['dateFormat'])})"
     known: Dict[str, str] = {name: name for name in (
         "source", "city_name", "temperature_min_c", "temperature_max_c", "temperature_mean_c", "precipitation_sum_mm",
@@ -1522,16 +1525,14 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         "_day_won": f"{batch_win} OVER (PARTITION BY city, `date`)"})
     hourly_columns = [sql_name(f.name) for f in hourly_schema(contract).fields]
     winners = kept.where("_partition_won = 1").selectExpr(*hourly_columns)
-    # (A checkpoint, filled by the first job that reads it: Spark 3.5 cannot analyse the self-join of
-    # `daily_from_hourly` over a plan with these windows, "Conflicting attributes".)
-    touched_rows = kept.where("_day_won = 1").selectExpr(*hourly_columns).localCheckpoint(eager=False)
+    touched_rows = kept.where("_day_won = 1").selectExpr(*hourly_columns)
     recomputed = daily_from_hourly(touched_rows, contract, args.run_id, processed_at)
 
     # Every count the summary and the writes need, from one Spark job: the outcome per hourly partition, the
     # quarantine per partition and reason, the staged rows, the staged batches, the files read and the daily rows per
-    # daily partition. The job reads every partition of the checkpoints `ranked` and `touched_rows`, so both are
-    # complete before the first write (the writes below replace the very folders `existing` read from; a lost block
-    # of a local checkpoint fails the run rather than re-reading replaced folders).
+    # daily partition. The job reads every partition of the checkpoint `ranked`, so it is complete before the first
+    # write (the writes below replace the very folders `existing` read from; the daily rows are recomputed from it
+    # at their write, and a lost block of a local checkpoint fails the run rather than re-reading replaced folders).
     tallies = collect_tallies({
         "outcomes": partition_outcomes(ranked, keys, refined_cfg["dateFormat"]),
         "quarantine": batch_quarantine.groupBy(*qkeys, "reason").agg(F.expr("count(1) AS n")),
