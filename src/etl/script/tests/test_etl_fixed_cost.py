@@ -154,22 +154,26 @@ def test_a_manifest_batch_runs_no_broadcast_job(spark, tmp_path):
 @contextmanager
 def py4j_calls():
     """Counts the calls from Python to the JVM (py4j commands) made in the block; yields a function returning the
-    count so far."""
+    count so far, or with a method name, the count of calls of that method."""
     import py4j.clientserver
     import py4j.java_gateway
 
     count = [0]
+    by_method = {}
     originals = {}
     for cls in (py4j.clientserver.ClientServerConnection, py4j.java_gateway.GatewayConnection):
         originals[cls] = cls.send_command
 
         def send_command(self, command, *args, _original=cls.send_command, **kwargs):
             count[0] += 1
+            parts = command.split("\n")
+            if len(parts) > 2:  # a method call: command, target object, method name, ...
+                by_method[parts[2]] = by_method.get(parts[2], 0) + 1
             return _original(self, command, *args, **kwargs)
 
         cls.send_command = send_command
     try:
-        yield lambda: count[0]
+        yield lambda method=None: count[0] if method is None else by_method.get(method, 0)
     finally:
         for cls, original in originals.items():
             cls.send_command = original
@@ -185,9 +189,12 @@ def test_a_batch_builds_its_plan_with_few_calls_to_the_jvm(spark, tmp_path):
     run_batch(spark, landing, tmp_path / "warm-up", "calls-0", "--manifest_key", B1_MANIFEST)  # schemas cached etc.
     with py4j_calls() as calls:
         summary = run_batch(spark, landing, tmp_path / "refined", "calls-1", "--manifest_key", B1_MANIFEST)
-        count = calls()
+        count, checkpoints = calls(), calls("localCheckpoint")
     assert summary["reconciled"] and all(summary["partitions"][layer] for layer in ("hourly", "daily", "staging", "quarantine"))
     assert count <= 3000, count
+    # Each local checkpoint plans its query when defined: the parsed files, the validated hours, the ranked hours
+    # (a batch into an empty lake; 4 before: the daily recompute's rows had one of their own, for a self-join).
+    assert checkpoints <= 3, checkpoints
 
 
 if __name__ == "__main__":
