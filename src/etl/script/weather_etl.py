@@ -1215,19 +1215,22 @@ def posixpath_parent(key: str) -> str:
 def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
     """The raw objects as `path`, `modificationTime`, `length`, `content` (Spark's `binaryFile` source).
 
-    Spark's file scan skips zero-byte files, so those are added from the listing with an empty body.
+    Spark's file scan skips zero-byte files, so those are added from the listing with an empty body. A frame made
+    from Python rows (the zero-byte files, or no file at all) is built only when there is one: `createDataFrame` goes
+    through a Python RDD, ~1-3 s of a small batch's cold run (docs/PERFORMANCE.md, section 2, round h15g).
     """
-    schema = "path string, modificationTime timestamp, length long, content binary"
     nonempty = [path for path, length, _ in files if length > 0]
     empty = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
-    frame = spark.createDataFrame([], schema)
+    frame: Optional[DataFrame] = None
     if nonempty:
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
     if empty:
         empties = spark.createDataFrame(empty, "path string, mtime_ms long, length long, content binary").select(
             "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")
-        frame = frame.unionByName(empties)
+        frame = empties if frame is None else frame.unionByName(empties)
+    if frame is None:
+        frame = spark.createDataFrame([], "path string, modificationTime timestamp, length long, content binary")
     return frame
 
 

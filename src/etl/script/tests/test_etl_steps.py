@@ -257,3 +257,27 @@ def test_listing_finds_manifest_keys_folders_and_empty_files_and_names_every_mis
         weather_etl.list_files(None, str(root), [key_of("paris"), key_of("lima"), "elsewhere/x.json"])
     assert key_of("lima") in str(missing.value) and "elsewhere/x.json" in str(missing.value)
     assert weather_etl.list_tree(None, str(root / "nothing-here")) == []
+
+
+def test_raw_files_are_read_with_empty_bodies_added_and_no_python_rows_unless_needed(spark, tmp_path, monkeypatch):
+    root = tmp_path / "landing"
+    for key, data in {key_of("paris"): b"{}", key_of("lyon"): b""}.items():
+        (root / key).parent.mkdir(parents=True, exist_ok=True)
+        (root / key).write_bytes(data)
+    files = weather_etl.list_files(None, str(root), [key_of("paris"), key_of("lyon")])
+    made = []
+    create = spark.createDataFrame
+    monkeypatch.setattr(spark, "createDataFrame", lambda *args, **kwargs: made.append(args) or create(*args, **kwargs))
+
+    def rows(listed):
+        frame = weather_etl.read_raw_files(spark, listed)
+        assert frame.columns == ["path", "modificationTime", "length", "content"]
+        return sorted((r["path"].rsplit("/", 2)[-2], r["length"], bytes(r["content"])) for r in frame.collect())
+
+    nonempty = [f for f in files if f[1] > 0]
+    # Only files with a body: read by Spark's scan alone, no frame built from Python rows (a Python RDD each).
+    assert rows(nonempty) == [("city=paris", 2, b"{}")] and made == []
+    # A zero-byte file (which Spark's scan skips) comes from the listing with an empty body.
+    assert rows(files) == [("city=lyon", 0, b""), ("city=paris", 2, b"{}")] and len(made) == 1
+    assert rows([f for f in files if f[1] == 0]) == [("city=lyon", 0, b"")]
+    assert rows([]) == []
