@@ -197,8 +197,10 @@ def _java_date_to_python(fmt: str) -> str:
 
 
 def sql_str(text: str) -> str:
-    """A SQL string literal holding `text` exactly."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    """A SQL string literal holding `text` exactly. `$` is written as the escape `\\u0024`: Spark substitutes
+    `${name}` in SQL text before parsing it (`spark.sql.variable.substitute`), even inside a string literal, so a
+    city name or a path holding `${...}` would otherwise change."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("$", "\\u0024") + "'"
 
 
 def sql_double(number: float) -> str:

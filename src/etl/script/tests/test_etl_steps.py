@@ -281,3 +281,14 @@ def test_raw_files_are_read_with_empty_bodies_added_and_no_python_rows_unless_ne
     assert rows(files) == [("city=lyon", 0, b""), ("city=paris", 2, b"{}")] and len(made) == 1
     assert rows([f for f in files if f[1] == 0]) == [("city=lyon", 0, b"")]
     assert rows([]) == []
+
+
+def test_sql_string_literals_hold_their_text_exactly(spark):
+    # City names, landing roots and the contract's patterns reach the plan as SQL text (round h15g): a quote, a
+    # backslash (the key pattern's `\d`), the `\%` and `\_` pairs Spark's unescaping keeps, a line break or a `\u`
+    # sequence must come back as written, never end the literal early or be unescaped.
+    texts = ["N'Djamena", "Ouagadougou \\ 'x' \\'", r"^weather/raw/(\d{4})\.json$", "50\\% \\_ %_", "a\nb\tc",
+             "\\u0041 \\n", "Saint-Étienne \"quoted\" `tick` ${x}", "", "'", "\\"]
+    exprs = [f"{weather_etl.sql_str(text)} AS c{i}" for i, text in enumerate(texts)]
+    row = spark.range(1).selectExpr(*exprs).first()
+    assert [row[f"c{i}"] for i in range(len(texts))] == texts
