@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -103,22 +102,14 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "scripts"))
     from java_runtimes import spark_java_home  # noqa: E402
     from spark_local_fs import install  # noqa: E402
+    from child_process import run_child  # noqa: E402
 
     env = dict(os.environ, JAVA_HOME=str(spark_java_home()), PYSPARK_PYTHON=sys.executable,
                SPARK_CONF_DIR=str(install()))
     with tempfile.TemporaryDirectory(prefix="write-settings-") as work:
-        result = subprocess.run([sys.executable, __file__, "--child", "--hourly", opts.hourly, "--partitions",
-                                 str(opts.partitions), "--reps", str(opts.reps), "--variants", opts.variants,
-                                 "--folder", work], env=env, capture_output=True, text=True)
-        for line in result.stdout.splitlines():
-            if line.startswith("{"):
-                print(line, flush=True)
-                if opts.out:
-                    with open(opts.out, "a", encoding="utf-8") as handle:
-                        handle.write(line + "\n")
-        if result.returncode:
-            sys.stderr.write(result.stderr[-3000:])
-        return result.returncode
+        return run_child([sys.executable, __file__, "--child", "--hourly", opts.hourly, "--partitions",
+                          str(opts.partitions), "--reps", str(opts.reps), "--variants", opts.variants,
+                          "--folder", work], env, opts.out)
 
 
 if __name__ == "__main__":
