@@ -1386,10 +1386,17 @@ def as_nullable(spark: SparkSession, frame: DataFrame) -> DataFrame:
     """`frame` with every column nullable. Parquet footers record whether a column is required: a daily partition
     written from freshly computed rows (a count, a literal: not null) and the same partition rewritten from those rows
     unioned with the stored ones (read as nullable) would otherwise differ in their bytes, though not in their rows.
-    The rows stay in the JVM (no Python round trip)."""
+
+    The frame's own rows (Spark's internal rows, `queryExecution().toRdd()`) under the nullable schema
+    (`SparkSession.internalCreateDataFrame`, Scala `private[sql]`, public in the bytecode): no conversion to external
+    `Row` objects and back, which `createDataFrame(frame.rdd(), schema)` made and which in a cold JVM with interpreted
+    expressions loaded Scala's runtime reflection (~1,000 classes) for its deserializer (docs/PERFORMANCE.md, section 2,
+    round h15i). The rows are streamed, as `createDataFrame` streams them: the scan of the result copies each row into
+    its own before the next is read, so the internal rows' reuse by the operators below is harmless."""
     nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in frame.schema.fields])
-    jschema = spark._jsparkSession.parseDataType(nullable.json())  # noqa: SLF001
-    return DataFrame(spark._jsparkSession.createDataFrame(frame._jdf.rdd(), jschema), spark)  # noqa: SLF001
+    jspark = spark._jsparkSession  # noqa: SLF001
+    rows = frame._jdf.queryExecution().toRdd()  # noqa: SLF001
+    return DataFrame(jspark.internalCreateDataFrame(rows, jspark.parseDataType(nullable.json()), False), spark)
 
 
 def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> None:
