@@ -100,6 +100,9 @@ def main() -> int:
     parser.add_argument("--conf", action="append", default=[], help="KEY=VALUE for the session builder")
     parser.add_argument("--java_options", default="", help="driver JVM options")
     parser.add_argument("--jfr", action="store_true")
+    parser.add_argument("--jfr_settings", default="profile",
+                        help="JFR settings of --jfr: a name (profile) or a .jfc file, e.g. one with jdk.ClassLoad enabled "
+                             "(each class load with its stack: `jfr print --events jdk.ClassLoad` on WORK/driver.jfr)")
     parser.add_argument("--warm", type=int, default=0)
     parser.add_argument("--json")
     args = parser.parse_args()
@@ -109,7 +112,7 @@ def main() -> int:
     (work / "ev").mkdir(parents=True)
     java_options = args.java_options
     if args.jfr:
-        java_options += f" -XX:StartFlightRecording=filename={work / 'driver.jfr'},settings=profile,dumponexit=true"
+        java_options += f" -XX:StartFlightRecording=filename={work / 'driver.jfr'},settings={args.jfr_settings},dumponexit=true"
     spec = importlib.util.spec_from_file_location("weather_etl_profiled", args.script)
     etl = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(etl)

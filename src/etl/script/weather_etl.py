@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from functools import reduce
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from py4j.protocol import Py4JError, Py4JJavaError
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -1382,6 +1383,10 @@ def write_staging(spark: SparkSession, staged: DataFrame, staging_root: str, par
     return sorted({posixpath_parent(t[len(staging_root.rstrip("/")) + 1:]) + "/" for t in targets})
 
 
+# Spark's `SparkSession.internalCreateDataFrame(RDD[InternalRow], StructType, isStreaming)` (Spark 3.5.6: `private[sql]`).
+INTERNAL_CREATE_DATAFRAME = "internalCreateDataFrame"
+
+
 def as_nullable(spark: SparkSession, frame: DataFrame) -> DataFrame:
     """`frame` with every column nullable. Parquet footers record whether a column is required: a daily partition
     written from freshly computed rows (a count, a literal: not null) and the same partition rewritten from those rows
@@ -1389,14 +1394,23 @@ def as_nullable(spark: SparkSession, frame: DataFrame) -> DataFrame:
 
     The frame's own rows (Spark's internal rows, `queryExecution().toRdd()`) under the nullable schema
     (`SparkSession.internalCreateDataFrame`, Scala `private[sql]`, public in the bytecode): no conversion to external
-    `Row` objects and back, which `createDataFrame(frame.rdd(), schema)` made and which in a cold JVM with interpreted
-    expressions loaded Scala's runtime reflection (~1,000 classes) for its deserializer (docs/PERFORMANCE.md, section 2,
-    round h15i). The rows are streamed, as `createDataFrame` streams them: the scan of the result copies each row into
-    its own before the next is read, so the internal rows' reuse by the operators below is harmless."""
+    `Row` objects and back, which `createDataFrame(frame.rdd(), schema)` made and which in a small batch's cold driver
+    loaded Scala's runtime reflection (~1,000 classes) for the rows' conversion (docs/PERFORMANCE.md, section 2, round
+    h15i). The rows are streamed as `createDataFrame` streams its converted rows: the scan of the result projects
+    each row into a row of its own, which the write's shuffle serializes before the next is read, so the operators
+    below may reuse their row objects (Spark's `Dataset.checkpoint` copies them because it keeps them). A Spark build
+    without that method gets the round trip through external rows."""
     nullable = T.StructType([T.StructField(f.name, f.dataType, True) for f in frame.schema.fields])
     jspark = spark._jsparkSession  # noqa: SLF001
-    rows = frame._jdf.queryExecution().toRdd()  # noqa: SLF001
-    return DataFrame(jspark.internalCreateDataFrame(rows, jspark.parseDataType(nullable.json()), False), spark)
+    jschema = jspark.parseDataType(nullable.json())
+    try:
+        jdf = getattr(jspark, INTERNAL_CREATE_DATAFRAME)(frame._jdf.queryExecution().toRdd(), jschema, False)  # noqa: SLF001
+    except Py4JError as error:
+        if isinstance(error, Py4JJavaError):  # the method ran and failed: not a missing method
+            raise
+        # A Spark build without the internal method (it is not public API): the round trip through external rows.
+        jdf = jspark.createDataFrame(frame._jdf.rdd(), jschema)  # noqa: SLF001
+    return DataFrame(jdf, spark)
 
 
 def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> None:

@@ -66,6 +66,17 @@ def test_as_nullable_keeps_the_rows_internal_and_makes_every_column_nullable(spa
     assert sites and "rdd" not in sites and "createDataFrame" not in sites, sites
 
 
+def test_as_nullable_without_the_internal_method_falls_back_to_the_row_round_trip(spark, monkeypatch):
+    # `internalCreateDataFrame` is Spark's internal API (Scala `private[sql]`): a Spark build without it gets the
+    # conversion through external rows, with the same rows and schema.
+    frame = spark.range(3).selectExpr("id", "'open-meteo' AS source")
+    monkeypatch.setattr(weather_etl, "INTERNAL_CREATE_DATAFRAME", "noSuchMethodInThisSparkBuild")
+    out = weather_etl.as_nullable(spark, frame)
+    assert [(f.name, f.nullable) for f in out.schema.fields] == [("id", True), ("source", True)]
+    assert sorted(map(tuple, out.collect())) == [(0, "open-meteo"), (1, "open-meteo"), (2, "open-meteo")]
+    assert "createDataFrame" in rdd_call_sites(out._jdf.queryExecution().toRdd())  # noqa: SLF001
+
+
 def _seq(scala_seq):
     return [scala_seq.apply(i) for i in range(scala_seq.size())]
 
