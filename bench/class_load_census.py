@@ -181,7 +181,7 @@ def main() -> int:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(f"classes {len(loads)}  session {result['session_s']} s  run {result['run_s']} s  "
           f"records {summary['records_in']} refined {summary['refined']} reconciled {summary['reconciled']}")
-    # Consecutive phases of the same line of run() are one row in the table.
+    # A phase is a (line of run(), innermost script function): its loads are summed wherever they fell in the run.
     for p in phases:
         if p["classes"] >= 20:
             top = ", ".join(f"{k} {v}" for k, v in list(p["packages"].items())[:5])
