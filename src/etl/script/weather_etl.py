@@ -18,6 +18,7 @@ import re
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import reduce
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -1316,8 +1317,9 @@ def quiet_per_file_logging(spark: SparkSession) -> None:
 
 
 def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str],
-                     sort_by: Sequence[str] = (), dictionary: bool = False) -> None:
-    """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition.
+                     sort_by: Sequence[str] = (), dictionary: bool = False, overwrite: str = "dynamic") -> None:
+    """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition (`overwrite="static"`:
+    replaces everything under `table_root`, for a folder that is the run's own, such as the staging scratch folder).
 
     One file per partition needs every row of a partition in one write task. `repartition(*partition_keys)` alone
     does not guarantee it: when `frame` is already hash-partitioned on those keys (a sort-merge join on them, as
@@ -1337,7 +1339,7 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
         shuffled = shuffled.sortWithinPartitions(*partition_keys, *sort_by)
     (shuffled
      .write.mode("overwrite")
-     .option("partitionOverwriteMode", "dynamic")
+     .option("partitionOverwriteMode", overwrite)
      .options(**PARQUET_WRITE_OPTIONS)
      .option("parquet.enable.dictionary", str(dictionary).lower())
      .option("maxRecordsPerFile", 0)
@@ -1355,11 +1357,16 @@ def write_staging(spark: SparkSession, staged: DataFrame, staging_root: str, par
     its name. A rerun of a batch replaces exactly its files: before the move, the files of the `inputs` (ingest date,
     city, batch id of each raw object read) that this run does not write again are deleted, so a rerun that stages
     fewer rows of a city leaves none of the earlier ones behind.
+
+    The scratch folder is the run's own and emptied first, so its write is a static overwrite: Spark's dynamic one
+    would rename every file once more at job commit (a copy per file on S3), and on Glue a static write is what the
+    S3-optimized committer (no renames at all) handles. On S3 the moves and deletions are S3 requests made with boto3
+    (`_s3_move`, `_s3_delete_tree`), not Hadoop calls per file (docs/PERFORMANCE.md, section 2, round h15j).
     """
     scratch = join_uri(staging_root, "_scratch", run_id)
     _delete_tree(spark, scratch)
     write_partitions(staged, scratch, [*partition_keys, _STAGED_BATCH],
-                     sort_by=["city_name", "observed_at", "source_key"])
+                     sort_by=["city_name", "observed_at", "source_key"], overwrite="static")
     base = _strip_scheme(scratch).rstrip("/") + "/"
     moves: Dict[str, str] = {}
     for path, _, _ in list_tree(spark, scratch):
@@ -1373,10 +1380,15 @@ def write_staging(spark: SparkSession, staged: DataFrame, staging_root: str, par
     wanted = {join_uri(staging_root, partition_path(partition_keys, [day, city]), f"{batch}.parquet")
               for day, city, batch in inputs}
     stale = sorted(wanted - targets)
-    for uri in stale:
-        _delete_tree(spark, uri)
-    for source, target in sorted(moves.items()):
-        _move(spark, source, target)
+    if re.match(S3_URI, staging_root):
+        # The staging layer holds files only (`<batch id>.parquet`): a stale target is deleted as a key, in the
+        # batched requests that delete the moved files' sources.
+        _s3_move(sorted(moves.items()), delete_also=stale)
+    else:
+        for uri in stale:
+            _delete_tree(spark, uri)
+        for source, target in sorted(moves.items()):
+            _move(spark, source, target)
     _delete_tree(spark, scratch)
     # The staging prefix keeps no empty scratch parent behind.
     _delete_tree(spark, join_uri(staging_root, "_scratch"), only_if_empty=True)
@@ -1419,7 +1431,8 @@ def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> 
 
     Local paths are deleted with plain file I/O: the staging write's scratch folder holds a folder per partition and
     batch (3,000 for a 100 x 30 batch), and Hadoop's recursive delete of it took ~5 s of a local run through py4j
-    (docs/PERFORMANCE.md, section 2, round h15f). Other schemes (S3) go through Hadoop's FileSystem as before."""
+    (docs/PERFORMANCE.md, section 2, round h15f). S3 URIs with boto3 (`_s3_delete_tree`); other schemes through
+    Hadoop's FileSystem."""
     local = _local_file(uri)
     if local is not None:
         folder = os.path.isdir(local) and not os.path.islink(local)
@@ -1430,6 +1443,9 @@ def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> 
             shutil.rmtree(local)
         elif os.path.lexists(local):
             os.remove(local)
+        return
+    if re.match(S3_URI, uri):
+        _s3_delete_tree(uri, only_if_empty)
         return
     path, fs = _hadoop_path(spark, uri)
     if fs.exists(path):
@@ -1456,6 +1472,88 @@ def _move(spark: SparkSession, source: str, target: str) -> None:
     fs.mkdirs(dst.getParent())
     if not fs.rename(src, dst):
         raise IOError(f"could not move {source} to {target}")
+
+
+# S3's own limit on the keys of one DeleteObjects request.
+S3_DELETE_BATCH = 1000
+# Concurrent S3 requests of the staging moves (the boto3 client's connection pool is sized to match): each request
+# waits tens of milliseconds for S3, so 3,000 moves one after the other would take minutes of the driver's time.
+S3_REQUEST_THREADS = 16
+# Folder markers: S3A's `folder/` and EMRFS's `folder_$folder$` (Glue's S3 file system) objects.
+S3_FOLDER_MARKER = "_$folder$"
+
+
+def _s3_bucket_key(uri: str) -> Tuple[str, str]:
+    bucket, _, key = re.sub(S3_URI, "", uri).partition("/")
+    return bucket, key
+
+
+def _s3_client():
+    import boto3  # present on Glue
+    from botocore.config import Config
+
+    return boto3.client("s3", config=Config(max_pool_connections=S3_REQUEST_THREADS))
+
+
+def _s3_delete_keys(client: Any, bucket: str, keys: Sequence[str]) -> None:
+    """Deletes the keys with DeleteObjects, up to 1,000 a request, concurrently; a key that does not exist is no
+    error (S3's own rule). Raises IOError naming the keys S3 reports as not deleted."""
+    batches = [list(keys[i:i + S3_DELETE_BATCH]) for i in range(0, len(keys), S3_DELETE_BATCH)]
+
+    def delete(batch: List[str]) -> List[Dict[str, Any]]:
+        response = client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+        return response.get("Errors") or []
+
+    with ThreadPoolExecutor(S3_REQUEST_THREADS) as pool:
+        errors = [error for found in pool.map(delete, batches) for error in found]
+    if errors:
+        named = ", ".join(f"s3://{bucket}/{e.get('Key')} ({e.get('Code')}: {e.get('Message')})" for e in errors[:20])
+        raise IOError(f"could not delete {len(errors)} object(s): {named}")
+
+
+def _s3_delete_tree(uri: str, only_if_empty: bool = False) -> None:
+    """`_delete_tree` on S3: the object at `uri` and every object under `uri/` (folder markers of both kinds
+    included), found with one paged listing and deleted in DeleteObjects batches. With `only_if_empty`, only the
+    folder's own markers, and only when nothing else is under it."""
+    bucket, key = _s3_bucket_key(uri)
+    key = key.rstrip("/")
+    client = _s3_client()
+    below = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+        below.extend(item["Key"] for item in page.get("Contents", [])
+                     if not key or item["Key"] == key or item["Key"].startswith(key + "/"))
+    markers = [f"{key}/", f"{key}{S3_FOLDER_MARKER}"] if key else []
+    if only_if_empty:
+        if all(name in markers for name in below):
+            _s3_delete_keys(client, bucket, markers)
+        return
+    if below:
+        _s3_delete_keys(client, bucket, below + markers)
+
+
+def _s3_move(moves: Sequence[Tuple[str, str]], delete_also: Sequence[str] = ()) -> None:
+    """Moves S3 objects, each replacing its target: one CopyObject per object, concurrently, then the sources (and
+    the keys of `delete_also`) deleted in DeleteObjects batches; no existence check, no folder marker. A source is
+    deleted only once every copy succeeded, so a failed move leaves every source in place. Raises IOError naming the
+    source and target of a failed copy. (A staging file is one fetch of one city, far below CopyObject's 5 GiB.)"""
+    client = _s3_client()
+
+    def copy(move: Tuple[str, str]) -> None:
+        (source_bucket, source_key), (bucket, key) = _s3_bucket_key(move[0]), _s3_bucket_key(move[1])
+        try:
+            client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": source_bucket, "Key": source_key})
+        except Exception as error:  # botocore's ClientError and connection errors alike
+            raise IOError(f"could not copy {move[0]} to {move[1]}: {error}") from error
+
+    with ThreadPoolExecutor(S3_REQUEST_THREADS) as pool:
+        list(pool.map(copy, moves))
+    by_bucket: Dict[str, List[str]] = {}
+    for uri in [source for source, _ in moves] + list(delete_also):
+        bucket, key = _s3_bucket_key(uri)
+        by_bucket.setdefault(bucket, []).append(key)
+    for bucket, keys in by_bucket.items():
+        _s3_delete_keys(client, bucket, keys)
 
 
 def write_text(uri: str, text: str) -> None:

@@ -1,0 +1,261 @@
+"""The staging write's S3 file operations (`_s3_move`, `_delete_tree` on S3: the path that runs on Glue) over real S3
+API calls against a local moto server, every request counted by moto's request recorder: one CopyObject per file and
+one DeleteObjects per 1,000 keys, no existence check, no folder marker, no request per file through Hadoop."""
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import weather_etl
+
+pytest.importorskip("boto3")
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# moto's S3 server whose request recorder writes one entry at a time: moto appends an entry in several writes when
+# its body is large, and two requests served at once can then interleave their lines.
+MOTO_LOCKED_RECORDER = """
+import sys, threading
+from moto.moto_api._internal.recorder.models import Recorder
+from moto.server import main
+record, lock = Recorder._record_request, threading.Lock()
+def _record_request(self, request, body=None):
+    with lock:
+        record(self, request, body)
+Recorder._record_request = _record_request
+main(sys.argv[1:])
+"""
+
+
+class Moto:
+    """A moto S3 server whose request recorder writes to a file of the test session's own."""
+
+    def __init__(self, recording):
+        self.port = _free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([sys.executable, "-c", MOTO_LOCKED_RECORDER, "-H", "127.0.0.1", "-p", str(self.port)],
+                                        env=dict(os.environ, MOTO_RECORDER_FILEPATH=str(recording)),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError(f"moto_server did not start on {self.endpoint}")
+                time.sleep(0.2)
+
+    def recorder(self, action):
+        method = "GET" if action == "download-recording" else "POST"
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method=method)
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.read()
+
+
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    server = Moto(tmp_path_factory.mktemp("moto") / "recording.jsonl")
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=30)
+
+
+@pytest.fixture
+def s3(moto, monkeypatch, tmp_path):
+    """A fresh bucket; boto3 pointed at the server through the environment only, as on Glue."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    import boto3
+
+    name = f"refined-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=name)
+    return client, name
+
+
+def put(s3, objects):
+    client, name = s3
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda item: client.put_object(Bucket=name, Key=item[0], Body=item[1]), objects.items()))
+
+
+def keys(s3, prefix=""):
+    client, name = s3
+    return {item["Key"]: client.get_object(Bucket=name, Key=item["Key"])["Body"].read()
+            for page in client.get_paginator("list_objects_v2").paginate(Bucket=name, Prefix=prefix)
+            for item in page.get("Contents", [])}
+
+
+def requests_of(moto, call):
+    """Runs `call` with the recorder on; returns (the requests it made by kind, keys deleted by DeleteObjects)."""
+    moto.recorder("reset-recording")
+    moto.recorder("start-recording")
+    try:
+        call()
+    finally:
+        moto.recorder("stop-recording")
+    kinds, deleted = Counter(), 0
+    for line in moto.recorder("download-recording").decode().splitlines():
+        entry = json.loads(line)
+        url = urllib.parse.urlsplit(entry["url"])
+        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        headers = {k.lower() for k in entry["headers"]}
+        if entry["method"] == "POST" and "delete" in query:
+            body = base64.b64decode(entry["body"]) if entry["body_encoded"] else entry["body"].encode()
+            deleted += body.count(b"<Key>")
+            kinds["DeleteObjects"] += 1
+        elif entry["method"] == "PUT" and "x-amz-copy-source" in headers:
+            kinds["CopyObject"] += 1
+        elif entry["method"] == "GET" and "list-type" in query:
+            kinds["ListObjectsV2"] += 1
+        else:
+            kinds[f"{entry['method']} {url.path}"] += 1
+    return dict(kinds), deleted
+
+
+SCRATCH = "weather/staging/_scratch/run-1"
+
+
+def staged(n):
+    """n scratch files as Spark writes them, and the staging names they move to (date/city/batch, as write_staging)."""
+    sources = {f"{SCRATCH}/ingest_date=2026-05-{1 + i % 28:02d}/city=c{i % 50:02d}/staged_batch=b{i:05d}/"
+               f"part-00000-x.c000.snappy.parquet": f"rows of {i}".encode() for i in range(n)}
+    moves = {}
+    for key in sources:
+        day, city, batch = key.split("/")[4:7]
+        moves[key] = f"weather/staging/{day}/{city}/{batch.split('=', 1)[1]}.parquet"
+    return sources, moves
+
+
+def test_n_files_move_with_one_copy_each_and_a_delete_request_per_thousand(s3, moto):
+    client, name = s3
+    sources, moves = staged(1_234)
+    put(s3, sources)
+    # Some targets exist already (an earlier run of the same batches), with other bytes: they are replaced.
+    replaced = sorted(moves.values())[::100]
+    put(s3, {key: b"an earlier run" for key in replaced})
+    put(s3, {"weather/staging/ingest_date=2026-05-01/city=c00/other-batch.parquet": b"another batch"})
+    uri = lambda key: f"s3://{name}/{key}"  # noqa: E731
+
+    kinds, deleted = requests_of(moto, lambda: weather_etl._s3_move(  # noqa: SLF001
+        [(uri(source), uri(target)) for source, target in moves.items()]))
+
+    # 1,234 copies and 2 DeleteObjects requests: no HEAD, no LIST, no marker PUT, no per-file DELETE.
+    assert kinds == {"CopyObject": 1_234, "DeleteObjects": 2}
+    assert deleted == 1_234
+    after = keys(s3)
+    assert not any(key.startswith(SCRATCH) for key in after)
+    for source, target in moves.items():
+        assert after[target] == sources[source]
+    assert after["weather/staging/ingest_date=2026-05-01/city=c00/other-batch.parquet"] == b"another batch"
+    assert len(after) == 1_235
+
+
+def test_stale_targets_are_deleted_in_the_same_batched_requests(s3, moto):
+    client, name = s3
+    sources, moves = staged(3)
+    put(s3, sources)
+    stale = "weather/staging/ingest_date=2026-05-01/city=c00/b-stale.parquet"
+    put(s3, {stale: b"a fetch this rerun no longer stages"})
+    uri = lambda key: f"s3://{name}/{key}"  # noqa: E731
+
+    kinds, deleted = requests_of(moto, lambda: weather_etl._s3_move(  # noqa: SLF001
+        [(uri(source), uri(target)) for source, target in moves.items()], delete_also=[uri(stale)]))
+
+    assert kinds == {"CopyObject": 3, "DeleteObjects": 1}
+    assert deleted == 4
+    assert set(keys(s3)) == set(moves.values())
+
+
+def test_a_failed_copy_names_the_key_and_deletes_no_source(s3, moto):
+    client, name = s3
+    sources, moves = staged(20)
+    put(s3, sources)
+    missing = f"{SCRATCH}/ingest_date=2026-05-09/city=c99/staged_batch=gone/part-00000-x.c000.snappy.parquet"
+    pairs = [(f"s3://{name}/{s}", f"s3://{name}/{t}") for s, t in moves.items()]
+    pairs.insert(7, (f"s3://{name}/{missing}", f"s3://{name}/weather/staging/ingest_date=2026-05-09/city=c99/gone.parquet"))
+
+    with pytest.raises(IOError) as failed:
+        weather_etl._s3_move(pairs)  # noqa: SLF001
+    assert f"s3://{name}/{missing}" in str(failed.value)
+    assert "gone.parquet" in str(failed.value)
+    # Every source is still there: a rerun starts from a whole scratch folder (it deletes it first).
+    assert set(sources) <= set(keys(s3, SCRATCH))
+
+
+def test_objects_s3_does_not_delete_are_named(s3, moto, monkeypatch):
+    client, name = s3
+    sources, moves = staged(3)
+    put(s3, sources)
+    real = weather_etl._s3_client  # noqa: SLF001
+
+    def refusing_client():
+        s3_client = real()
+        s3_client.delete_objects = lambda **kwargs: {"Errors": [
+            {"Key": kwargs["Delete"]["Objects"][1]["Key"], "Code": "AccessDenied", "Message": "Access Denied"}]}
+        return s3_client
+
+    monkeypatch.setattr(weather_etl, "_s3_client", refusing_client)
+    with pytest.raises(IOError) as failed:
+        weather_etl._s3_move([(f"s3://{name}/{s}", f"s3://{name}/{t}") for s, t in moves.items()])  # noqa: SLF001
+    second_source = list(moves)[1]
+    assert f"s3://{name}/{second_source} (AccessDenied: Access Denied)" in str(failed.value)
+    assert "could not delete 1 object(s)" in str(failed.value)
+
+
+def test_a_tree_is_deleted_with_one_listing_and_a_delete_request_per_thousand(s3, moto):
+    client, name = s3
+    tree = {f"{SCRATCH}/d={i % 30}/f{i}.parquet": b"x" for i in range(2_345)}
+    markers = {f"{SCRATCH}/": b"", f"{SCRATCH}/d=1/": b"", f"{SCRATCH}_$folder$": b""}
+    kept = {f"{SCRATCH}-2/f.parquet": b"a sibling whose name the folder prefixes", "weather/staging/_scratch/x": b"k"}
+    put(s3, {**tree, **markers, **kept})
+
+    kinds, deleted = requests_of(moto, lambda: weather_etl._delete_tree(None, f"s3a://{name}/{SCRATCH}"))  # noqa: SLF001
+
+    # One paged listing (3 pages of up to 1,000 keys) and 3 DeleteObjects requests (2,345 files, 2 markers below the
+    # folder, and the folder's own two markers).
+    assert kinds == {"ListObjectsV2": 3, "DeleteObjects": 3}
+    assert deleted == 2_345 + 4
+    assert set(keys(s3)) == set(kept)
+
+
+def test_deleting_what_does_not_exist_is_one_listing(s3, moto):
+    client, name = s3
+    kinds, _ = requests_of(moto, lambda: weather_etl._delete_tree(None, f"s3://{name}/{SCRATCH}"))  # noqa: SLF001
+    assert kinds == {"ListObjectsV2": 1}
+
+
+def test_only_if_empty_deletes_a_folder_holding_nothing_but_its_markers(s3, moto):
+    client, name = s3
+    scratch = "weather/staging/_scratch"
+    put(s3, {f"{scratch}/": b"", f"{scratch}_$folder$": b"", f"{scratch}/run-2/part.parquet": b"another run's"})
+    weather_etl._delete_tree(None, f"s3://{name}/{scratch}", only_if_empty=True)  # noqa: SLF001
+    assert set(keys(s3)) == {f"{scratch}/", f"{scratch}_$folder$", f"{scratch}/run-2/part.parquet"}
+
+    client.delete_object(Bucket=name, Key=f"{scratch}/run-2/part.parquet")
+    weather_etl._delete_tree(None, f"s3://{name}/{scratch}", only_if_empty=True)  # noqa: SLF001
+    assert keys(s3) == {}
