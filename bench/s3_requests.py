@@ -152,9 +152,13 @@ def aws_env(endpoint: str, work: Path) -> dict:
     return env
 
 
-def s3a_submit_args(endpoint: str, jars: list[Path]) -> list[str]:
-    """spark-submit arguments: the S3A jars, and S3A pointed at the endpoint (path style, no TLS, fixed keys)."""
+def s3a_submit_args(endpoint: str, jars: list[Path], audit: bool = False) -> list[str]:
+    """spark-submit arguments: the S3A jars, and S3A pointed at the endpoint (path style, no TLS, fixed keys); with
+    `audit`, S3A's LoggingAuditor, which names the Hadoop operation of each request in its Referer header."""
     conf = {
+        **({"fs.s3a.audit.enabled": "true",
+            "fs.s3a.audit.service.classname": "org.apache.hadoop.fs.s3a.audit.impl.LoggingAuditor",
+            "fs.s3a.audit.referrer.enabled": "true"} if audit else {}),
         "fs.s3a.endpoint": endpoint,
         "fs.s3a.endpoint.region": "us-east-1",
         "fs.s3a.path.style.access": "true",
@@ -199,6 +203,9 @@ def classify(entry: dict, refined_bucket: str) -> dict:
         kind = "COPY" if "x-amz-copy-source" in headers else "PUT"
     else:
         kind = {"GET": "GET", "HEAD": "HEAD", "DELETE": "DELETE"}.get(method, method)
+    # S3A's auditor (LoggingAuditor, --audit) names the Hadoop operation of each request in its Referer header.
+    referrer = urllib.parse.parse_qs(urllib.parse.urlsplit(headers.get("referer", "")).query)
+    operation = referrer.get("op", [""])[0]
     agent = headers.get("user-agent", "")
     client = "boto3" if "Boto3" in agent or "Botocore" in agent else ("s3a" if "aws-sdk-java" in agent else agent[:30])
     if bucket == refined_bucket:
@@ -210,11 +217,23 @@ def classify(entry: dict, refined_bucket: str) -> dict:
         where = f"refined {layer} {area}"
     else:
         where = "landing" if bucket == LANDING_BUCKET else f"bucket {bucket}"
-    return {"kind": kind, "where": where, "client": client, "deleted": deleted}
+    return {"kind": kind, "where": where, "client": client, "deleted": deleted,
+            "operation": operation or ("boto3" if client == "boto3" else "-")}
+
+
+def parse_recording(text: bytes) -> tuple[list[dict], int]:
+    """The recorder's entries, and the number of lines that are no JSON (none with MOTO_LOCKED_RECORDER)."""
+    entries, unparsed = [], 0
+    for line in text.splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            unparsed += 1
+    return entries, unparsed
 
 
 def count_requests(entries: list[dict], refined_bucket: str) -> dict:
-    by_kind, by_where, by_client = Counter(), {}, Counter()
+    by_kind, by_where, by_client, by_operation = Counter(), {}, Counter(), {}
     deleted = 0
     phases = []  # consecutive requests of the same place: the run's phases in order
     for entry in entries:
@@ -222,6 +241,7 @@ def count_requests(entries: list[dict], refined_bucket: str) -> dict:
         by_kind[row["kind"]] += 1
         by_where.setdefault(row["where"], Counter())[row["kind"]] += 1
         by_client[f"{row['client']} {row['kind']}"] += 1
+        by_operation.setdefault(row["where"].replace(" (folder)", ""), Counter())[f"{row['operation']} {row['kind']}"] += 1
         deleted += row["deleted"]
         layer = row["where"].rsplit(" ", 1)[0] if row["where"].startswith("refined") else row["where"]
         layer = layer.replace(" (folder)", "")
@@ -231,6 +251,7 @@ def count_requests(entries: list[dict], refined_bucket: str) -> dict:
             phases.append([layer, 1])
     return {"requests": sum(by_kind.values()), "by_kind": dict(by_kind), "multi_deleted_keys": deleted,
             "by_where": {w: dict(c) for w, c in sorted(by_where.items())}, "by_client": dict(sorted(by_client.items())),
+            "by_operation": {w: dict(sorted(c.items())) for w, c in sorted(by_operation.items())},
             "phases": [f"{w} x{n}" for w, n in phases][:60]}
 
 
@@ -287,6 +308,8 @@ def main() -> int:
                         help="NAME=PATH: another copy of weather_etl.py, run alternated with 'script'; repeatable")
     parser.add_argument("--rerun", action="store_true",
                         help="run each engine a second time into the same bucket (recorded as '<engine>-rerun')")
+    parser.add_argument("--audit", action="store_true",
+                        help="S3A's LoggingAuditor on: each row also counts the requests by Hadoop operation")
     parser.add_argument("--no_check", action="store_true", help="skip the local reference run and the output check")
     parser.add_argument("--label", default="s3")
     parser.add_argument("--out")
@@ -316,7 +339,7 @@ def main() -> int:
         client.create_bucket(Bucket=LANDING_BUCKET)
         uploaded = upload_tree(client, LANDING_BUCKET, Path(opts.landing))
         print(f"s3_requests: {uploaded} landing objects uploaded to {moto.endpoint}", file=sys.stderr)
-        s3_env = dict(env, PYSPARK_SUBMIT_ARGS=" ".join([*s3a_submit_args(moto.endpoint, jars), "pyspark-shell"]))
+        s3_env = dict(env, PYSPARK_SUBMIT_ARGS=" ".join([*s3a_submit_args(moto.endpoint, jars, opts.audit), "pyspark-shell"]))
         s3_opts = argparse.Namespace(landing=f"s3a://{LANDING_BUCKET}", manifest_key=opts.manifest_key,
                                      raw_prefix=opts.raw_prefix, contract=opts.contract)
         local_opts = argparse.Namespace(landing=opts.landing, manifest_key=opts.manifest_key,
@@ -337,8 +360,8 @@ def main() -> int:
                            "contract": opts.contract or "daily (contract.json)",
                            **measure(command, s3_env, work / f"{run_id}-{rep}{attempt}.log")}
                     moto.recorder("stop-recording")
-                    entries = [json.loads(line) for line in moto.recorder("download-recording").splitlines() if line]
-                    row.update(count_requests(entries, bucket))
+                    entries, unparsed = parse_recording(moto.recorder("download-recording"))
+                    row.update(count_requests(entries, bucket), unparsed_lines=unparsed)
                     if not opts.no_check:
                         downloaded = work / f"s3-{engine}"
                         shutil.rmtree(downloaded, ignore_errors=True)
