@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/s3_requests.py --landing /tmp/bench/l100x5 --work /tmp/bench/s3 [--reps 1] \\
         [--before before=/tmp/main/weather_etl.py] [--rerun] [--manifest_key K | --raw_prefix P] [--contract monthly] \\
-        [--label NAME] [--out bench/results/s3-requests.jsonl]
+        [--label NAME] [--audit] [--out bench/results/s3-requests.jsonl]
+    .venv/bin/python bench/s3_requests.py --table bench/results/s3-requests.jsonl   # the rows as Markdown tables
+    .venv/bin/python bench/s3_requests.py --recount WORK/RUN.recording.jsonl BUCKET  # one kept recording, counted
 
 The script runs as bench/etl_vs_anchor.py starts it (same command line), but with both URIs on `s3a://`: Hadoop's
 S3A file system (`hadoop-aws` 3.3.4, the Hadoop of PySpark 3.5.6, and the `aws-java-sdk-bundle` it depends on,
@@ -21,9 +23,10 @@ into the same bucket, recorded apart: what an idempotent rerun costs). moto's re
 - client: `s3a` (the JVM: Spark's tasks and the driver's Hadoop calls) or `boto3` (the script's Python on the driver).
 
 Also per run: wall and CPU time of the process tree and its peak RSS (bench/etl_vs_anchor.measure), and a check of
-the output against a local run of the same script with the same run id (engine `local`, once per engine): every
-Parquet file downloaded and hashed, the same bytes in the same partition folders, one file per partition (per
-partition and batch in staging), and nothing left under `_temporary/`, `.spark-staging-*` or `_scratch/`.
+the output against a local run of the same script with the same run id (once per engine): every Parquet file
+downloaded, the same rows in the same order in the same partition folders (DuckDB in .venv-bench reads both), one
+file per partition (per partition and batch in staging), and nothing left under `_temporary/`, `.spark-staging-*` or
+`_scratch/`.
 moto's latency is not S3's (a loopback call to an in-memory store): the request counts are what carry over to S3,
 the wall time does not.
 """
@@ -206,6 +209,7 @@ def classify(entry: dict, refined_bucket: str) -> dict:
     # S3A's auditor (LoggingAuditor, --audit) names the Hadoop operation of each request in its Referer header.
     referrer = urllib.parse.parse_qs(urllib.parse.urlsplit(headers.get("referer", "")).query)
     operation = referrer.get("op", [""])[0]
+    thread = referrer.get("t0", [""])[0]  # the thread that started the operation (t1: the one sending)
     agent = headers.get("user-agent", "")
     client = "boto3" if "Boto3" in agent or "Botocore" in agent else ("s3a" if "aws-sdk-java" in agent else agent[:30])
     if bucket == refined_bucket:
@@ -218,7 +222,10 @@ def classify(entry: dict, refined_bucket: str) -> dict:
     else:
         where = "landing" if bucket == LANDING_BUCKET else f"bucket {bucket}"
     return {"kind": kind, "where": where, "client": client, "deleted": deleted,
-            "operation": operation or ("boto3" if client == "boto3" else "-")}
+            "operation": operation or ("boto3" if client == "boto3" else "-"),
+            "thread": f"jvm-{thread}" if thread else client,
+            # Job commits (Spark's driver): renames of anything but a task attempt's folder.
+            "job_commit": operation == "op_rename" and "attempt_" not in referrer.get("p1", [""])[0]}
 
 
 def parse_recording(text: bytes) -> tuple[list[dict], int]:
@@ -233,7 +240,8 @@ def parse_recording(text: bytes) -> tuple[list[dict], int]:
 
 
 def count_requests(entries: list[dict], refined_bucket: str) -> dict:
-    by_kind, by_where, by_client, by_operation = Counter(), {}, Counter(), {}
+    by_kind, by_where, by_client, by_operation, by_thread = Counter(), {}, Counter(), {}, {}
+    committers: Counter = Counter()
     deleted = 0
     phases = []  # consecutive requests of the same place: the run's phases in order
     for entry in entries:
@@ -242,6 +250,8 @@ def count_requests(entries: list[dict], refined_bucket: str) -> dict:
         by_where.setdefault(row["where"], Counter())[row["kind"]] += 1
         by_client[f"{row['client']} {row['kind']}"] += 1
         by_operation.setdefault(row["where"].replace(" (folder)", ""), Counter())[f"{row['operation']} {row['kind']}"] += 1
+        by_thread.setdefault(row["thread"], Counter())[row["operation"]] += 1
+        committers[row["thread"]] += row["job_commit"]
         deleted += row["deleted"]
         layer = row["where"].rsplit(" ", 1)[0] if row["where"].startswith("refined") else row["where"]
         layer = layer.replace(" (folder)", "")
@@ -249,9 +259,17 @@ def count_requests(entries: list[dict], refined_bucket: str) -> dict:
             phases[-1][1] += 1
         else:
             phases.append([layer, 1])
+    driver = committers.most_common(1)[0][0] if committers and committers.most_common(1)[0][1] else None
     return {"requests": sum(by_kind.values()), "by_kind": dict(by_kind), "multi_deleted_keys": deleted,
+            # With --audit: the requests the driver sent itself (its JVM command thread, which runs the job commits
+            # and the script's py4j calls, and the script's boto3 calls): one after the other, except boto3's pools.
+            "driver_jvm_requests": sum(by_thread[driver].values()) if driver else None,
+            "driver_boto3_requests": sum(by_thread.get("boto3", {}).values()),
             "by_where": {w: dict(c) for w, c in sorted(by_where.items())}, "by_client": dict(sorted(by_client.items())),
             "by_operation": {w: dict(sorted(c.items())) for w, c in sorted(by_operation.items())},
+            # With --audit: the requests of each JVM thread (S3A's audit header: the driver's py4j thread, Spark's
+            # task threads) by Hadoop operation; "boto3" is the script's Python on the driver.
+            "by_thread": {t: dict(c.most_common()) for t, c in sorted(by_thread.items(), key=lambda i: -sum(i[1].values()))},
             "phases": [f"{w} x{n}" for w, n in phases][:60]}
 
 
@@ -294,7 +312,45 @@ def same_rows(local: Path, downloaded: Path) -> dict:
     return json.loads(done.stdout)
 
 
+def layer_of(where: str) -> str:
+    return "landing" if where == "landing" else where.split(" ")[1]
+
+
+def print_tables(path: str) -> None:
+    """The rows of a results file as two Markdown tables: requests by kind, and by layer."""
+    rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    print("| run | engine | requests | LIST | HEAD | GET | PUT | COPY | DELETE | DeleteObjects (keys) | wall | CPU "
+          "| same rows as local | load |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|")
+    for r in rows:
+        k = r["by_kind"]
+        print(f"| {r['label']} | {r['engine']} | {r['requests']:,} | " + " | ".join(
+            f"{k.get(kind, 0):,}" for kind in ("LIST", "HEAD", "GET", "PUT", "COPY", "DELETE")) +
+            f" | {k.get('MULTI_DELETE', 0):,} ({r['multi_deleted_keys']:,}) | {r['wall_s']} s | {r['cpu_s']} s | "
+            f"{r.get('same_rows_as_local', '-')} | {r['load_before']}–{r['load_after']} |")
+    layers = ["landing", "hourly", "daily", "staging", "quarantine", "run-summaries"]
+    print()
+    print("| run | engine | " + " | ".join(layers) + " | staging: commit / scratch / final |")
+    print("|---|---|" + "---:|" * (len(layers) + 1))
+    for r in rows:
+        per_layer: Counter = Counter()
+        staging = Counter()
+        for where, kinds in r["by_where"].items():
+            per_layer[layer_of(where)] += sum(kinds.values())
+            if layer_of(where) == "staging":
+                staging[where.rsplit(" ", 1)[1]] += sum(kinds.values())
+        print(f"| {r['label']} | {r['engine']} | " + " | ".join(f"{per_layer.get(layer, 0):,}" for layer in layers) +
+              f" | {staging['commit']:,} / {staging['scratch']:,} / {staging['final']:,} |")
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--table"]:
+        print_tables(sys.argv[2])
+        return 0
+    if sys.argv[1:2] == ["--recount"]:
+        entries, unparsed = parse_recording(Path(sys.argv[2]).read_bytes())
+        print(json.dumps({**count_requests(entries, sys.argv[3]), "unparsed_lines": unparsed}))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--landing", required=True, help="a landing root made by bench/generate_landing.py")
     parser.add_argument("--work", required=True, help="folder for logs, the local reference runs and downloads")
@@ -360,7 +416,10 @@ def main() -> int:
                            "contract": opts.contract or "daily (contract.json)",
                            **measure(command, s3_env, work / f"{run_id}-{rep}{attempt}.log")}
                     moto.recorder("stop-recording")
-                    entries, unparsed = parse_recording(moto.recorder("download-recording"))
+                    recording = moto.recorder("download-recording")
+                    # Kept per run (bodies included), to count again: `--recount FILE BUCKET`.
+                    (work / f"{run_id}-{rep}{attempt}.recording.jsonl").write_bytes(recording)
+                    entries, unparsed = parse_recording(recording)
                     row.update(count_requests(entries, bucket), unparsed_lines=unparsed)
                     if not opts.no_check:
                         downloaded = work / f"s3-{engine}"
