@@ -293,7 +293,8 @@ for root in sys.argv[1:3]:
     for f in sorted(pathlib.Path(root, "weather").rglob("*.parquet")):
         rel = f.relative_to(root)
         name = f.name if rel.parts[1] == "staging" else ""  # staging files are named by batch; Spark's by job id
-        rows = duckdb.sql(f"SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{f}', hive_partitioning=false)").fetchall()
+        rows = duckdb.sql(f"SELECT COLUMNS(c -> c NOT IN ({sys.argv[3]}))::VARCHAR "
+                          f"FROM read_parquet('{f}', hive_partitioning=false)").fetchall()
         files.setdefault(str(rel.parent), []).append((name, [list(r) for r in rows]))
     out[root] = files
 a, b = out.values()
@@ -303,13 +304,17 @@ print(json.dumps({"same_rows_as_local": a == b,
 """
 
 
-def same_rows(local: Path, downloaded: Path) -> dict:
+def same_rows(local: Path, downloaded: Path, manifest: bool) -> dict:
     """Each partition folder's Parquet files hold the same rows in the same order (every column as text), compared
-    by DuckDB in .venv-bench (bytes are not compared: see docs/PERFORMANCE.md, section 2, round h15j)."""
+    by DuckDB in .venv-bench (bytes are not compared: see docs/PERFORMANCE.md, section 2, round h15j). Without a
+    manifest, `fetched_at` is the raw object's modification time (the file's locally, the upload's on S3): it and the
+    columns computed from it (`is_forecast`, `lead_time_hours`) are left out."""
     bench_python = ROOT / ".venv-bench" / "bin" / "python"
-    done = subprocess.run([str(bench_python), "-c", COMPARE, str(local), str(downloaded)], capture_output=True,
-                          text=True, check=True)
-    return json.loads(done.stdout)
+    derived = [] if manifest else ["fetched_at", "is_forecast", "lead_time_hours"]
+    excluded = ", ".join(f"'{c}'" for c in derived) or "'-'"
+    done = subprocess.run([str(bench_python), "-c", COMPARE, str(local), str(downloaded), excluded],
+                          capture_output=True, text=True, check=True)
+    return {**json.loads(done.stdout), "compared_without": derived}
 
 
 def layer_of(where: str) -> str:
@@ -434,7 +439,7 @@ def main() -> int:
                                                 local_env, work / f"{run_id}-local.log")
                             checked[engine] = local_row
                             row["local_wall_s"], row["local_cpu_s"] = local_row["wall_s"], local_row["cpu_s"]
-                        row.update(same_rows(work / f"local-{engine}", downloaded))
+                        row.update(same_rows(work / f"local-{engine}", downloaded, bool(opts.manifest_key)))
                         row["layers"] = layer_stats(downloaded)["layers"]
                         summary_files = list((downloaded / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
                         if summary_files:
