@@ -1,7 +1,7 @@
 """Every S3 request one run of the Glue script makes, against a local S3 API (moto), counted by kind and by layer.
 
     .venv/bin/python bench/s3_requests.py --landing /tmp/bench/l100x5 --work /tmp/bench/s3 [--reps 1] \\
-        [--before before=/tmp/main/weather_etl.py] [--rerun] [--manifest_key K | --raw_prefix P] [--contract monthly] \\
+        [--before before=/tmp/main/weather_etl.py] [--manifest_key K | --raw_prefix P] [--contract monthly] \\
         [--label NAME] [--audit] [--out bench/results/s3-requests.jsonl]
     .venv/bin/python bench/s3_requests.py --table bench/results/s3-requests.jsonl   # the rows as Markdown tables
     .venv/bin/python bench/s3_requests.py --recount WORK/RUN.recording.jsonl BUCKET  # one kept recording, counted
@@ -10,8 +10,7 @@ The script runs as bench/etl_vs_anchor.py starts it (same command line), but wit
 S3A file system (`hadoop-aws` 3.3.4, the Hadoop of PySpark 3.5.6, and the `aws-java-sdk-bundle` it depends on,
 fetched once from Maven Central into .tools/s3a-jars/, sha256-checked, and given to Spark with `--jars`) and the
 script's own boto3 calls both talk to one moto server on a loopback port (path-style requests, no TLS). The landing
-zone is uploaded once; each run writes into a new, empty refined bucket (`--rerun`: a second run of the same batch
-into the same bucket, recorded apart: what an idempotent rerun costs). moto's request recorder
+zone is uploaded once; each run writes into a new, empty refined bucket. moto's request recorder
 (`/moto-api/recorder/...`) records every request from the run's start to its end; each is classified:
 
 - kind: LIST (GET with `list-type`/`prefix`/`delimiter`), GET, HEAD, PUT, COPY (PUT with `x-amz-copy-source`),
@@ -367,8 +366,6 @@ def main() -> int:
     parser.add_argument("--script", default=str(SCRIPT), help="the script run as engine 'script' (default: the worktree's)")
     parser.add_argument("--before", action="append", default=[],
                         help="NAME=PATH: another copy of weather_etl.py, run alternated with 'script'; repeatable")
-    parser.add_argument("--rerun", action="store_true",
-                        help="run each engine a second time into the same bucket (recorded as '<engine>-rerun')")
     parser.add_argument("--audit", action="store_true",
                         help="S3A's LoggingAuditor on: each row also counts the requests by Hadoop operation")
     parser.add_argument("--no_check", action="store_true", help="skip the local reference run and the output check")
@@ -408,48 +405,47 @@ def main() -> int:
         checked: dict = {}
         for rep in range(1, opts.reps + 1):
             for engine, script in engines.items():
-                run_id = f"{opts.label}-{engine}"  # the same in every repetition: a check compares the bytes
+                run_id = f"{opts.label}-{engine}"  # as its local run's: the row check compares run_id too
                 bucket = f"refined-{uuid.uuid4().hex[:12]}"
                 client.create_bucket(Bucket=bucket)
-                for attempt in ("", "-rerun") if opts.rerun else ("",):
-                    moto.recorder("reset-recording")
-                    moto.recorder("start-recording")
-                    command = script_command(script, s3_opts, f"s3a://{bucket}", generated, run_id)
-                    row = {"label": opts.label, "rep": rep, "engine": engine + attempt, "cities": generated["cities"],
-                           "days": generated["days"], "raw_files": generated["raw_files"],
-                           "source": "manifest" if opts.manifest_key else "raw_prefix",
-                           "contract": opts.contract or "daily (contract.json)",
-                           **measure(command, s3_env, work / f"{run_id}-{rep}{attempt}.log")}
-                    moto.recorder("stop-recording")
-                    recording = moto.recorder("download-recording")
-                    # Kept per run (bodies included), to count again: `--recount FILE BUCKET`.
-                    (work / f"{run_id}-{rep}{attempt}.recording.jsonl").write_bytes(recording)
-                    entries, unparsed = parse_recording(recording)
-                    row.update(count_requests(entries, bucket), unparsed_lines=unparsed)
-                    if not opts.no_check:
-                        downloaded = work / f"s3-{engine}"
-                        shutil.rmtree(downloaded, ignore_errors=True)
-                        row["leftovers"] = download_parquet(client, bucket, downloaded)[:10]
-                        if engine not in checked:
-                            local = work / f"local-{engine}"
-                            shutil.rmtree(local, ignore_errors=True)
-                            from spark_local_fs import install as local_fs_conf  # noqa: E402
-                            local_env = dict(env, SPARK_CONF_DIR=str(local_fs_conf()))
-                            local_row = measure(script_command(script, local_opts, local, generated, run_id),
-                                                local_env, work / f"{run_id}-local.log")
-                            checked[engine] = local_row
-                            row["local_wall_s"], row["local_cpu_s"] = local_row["wall_s"], local_row["cpu_s"]
-                        row.update(same_rows(work / f"local-{engine}", downloaded, bool(opts.manifest_key)))
-                        row["layers"] = layer_stats(downloaded)["layers"]
-                        summary_files = list((downloaded / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
-                        if summary_files:
-                            summary = json.loads(summary_files[0].read_text())
-                            row.update(records_in=summary["records_in"], refined=summary["refined"],
-                                       reconciled=summary["reconciled"], run_s=summary["duration_seconds"])
-                    print(json.dumps(row), flush=True)
-                    if opts.out:
-                        with open(opts.out, "a", encoding="utf-8") as out:
-                            out.write(json.dumps(row) + "\n")
+                moto.recorder("reset-recording")
+                moto.recorder("start-recording")
+                command = script_command(script, s3_opts, f"s3a://{bucket}", generated, run_id)
+                row = {"label": opts.label, "rep": rep, "engine": engine, "cities": generated["cities"],
+                       "days": generated["days"], "raw_files": generated["raw_files"],
+                       "source": "manifest" if opts.manifest_key else "raw_prefix",
+                       "contract": opts.contract or "daily (contract.json)",
+                       **measure(command, s3_env, work / f"{run_id}-{rep}.log")}
+                moto.recorder("stop-recording")
+                recording = moto.recorder("download-recording")
+                # Kept per run (bodies included), to count again: `--recount FILE BUCKET`.
+                (work / f"{run_id}-{rep}.recording.jsonl").write_bytes(recording)
+                entries, unparsed = parse_recording(recording)
+                row.update(count_requests(entries, bucket), unparsed_lines=unparsed)
+                if not opts.no_check:
+                    downloaded = work / f"s3-{engine}"
+                    shutil.rmtree(downloaded, ignore_errors=True)
+                    row["leftovers"] = download_parquet(client, bucket, downloaded)[:10]
+                    if engine not in checked:
+                        local = work / f"local-{engine}"
+                        shutil.rmtree(local, ignore_errors=True)
+                        from spark_local_fs import install as local_fs_conf  # noqa: E402
+                        local_env = dict(env, SPARK_CONF_DIR=str(local_fs_conf()))
+                        local_row = measure(script_command(script, local_opts, local, generated, run_id),
+                                            local_env, work / f"{run_id}-local.log")
+                        checked[engine] = local_row
+                        row["local_wall_s"], row["local_cpu_s"] = local_row["wall_s"], local_row["cpu_s"]
+                    row.update(same_rows(work / f"local-{engine}", downloaded, bool(opts.manifest_key)))
+                    row["layers"] = layer_stats(downloaded)["layers"]
+                    summary_files = list((downloaded / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
+                    if summary_files:
+                        summary = json.loads(summary_files[0].read_text())
+                        row.update(records_in=summary["records_in"], refined=summary["refined"],
+                                   reconciled=summary["reconciled"], run_s=summary["duration_seconds"])
+                print(json.dumps(row), flush=True)
+                if opts.out:
+                    with open(opts.out, "a", encoding="utf-8") as out:
+                        out.write(json.dumps(row) + "\n")
     finally:
         moto.stop()
     return 0
