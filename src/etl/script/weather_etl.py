@@ -1354,7 +1354,7 @@ def write_staging(spark: SparkSession, staged: DataFrame, staging_root: str, par
 
     Files of other batches are never opened or rewritten: the rows are written to a scratch folder
     (`_scratch/<run id>/` of the staging prefix, which no partition location includes), then each file is moved to
-    its name. A rerun of a batch replaces exactly its files: before the move, the files of the `inputs` (ingest date,
+    its name. A rerun of a batch replaces exactly its files: with the moves, the files of the `inputs` (ingest date,
     city, batch id of each raw object read) that this run does not write again are deleted, so a rerun that stages
     fewer rows of a city leaves none of the earlier ones behind.
 
@@ -1513,23 +1513,20 @@ def _s3_delete_keys(client: Any, bucket: str, keys: Sequence[str]) -> None:
 
 
 def _s3_delete_tree(uri: str, only_if_empty: bool = False) -> None:
-    """`_delete_tree` on S3: the object at `uri` and every object under `uri/` (folder markers of both kinds
-    included), found with one paged listing and deleted in DeleteObjects batches. With `only_if_empty`, only the
-    folder's own markers, and only when nothing else is under it."""
+    """`_delete_tree` on S3: the object at `uri`, its EMRFS folder marker and every object under `uri/` (S3A's
+    folder markers included), found with one paged listing and deleted in DeleteObjects batches. With
+    `only_if_empty`, the folder's own markers, and only when nothing else is under it."""
     bucket, key = _s3_bucket_key(uri)
     key = key.rstrip("/")
     client = _s3_client()
-    below = []
+    found = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-        below.extend(item["Key"] for item in page.get("Contents", [])
-                     if not key or item["Key"] == key or item["Key"].startswith(key + "/"))
-    markers = [f"{key}/", f"{key}{S3_FOLDER_MARKER}"] if key else []
-    if only_if_empty:
-        if all(name in markers for name in below):
-            _s3_delete_keys(client, bucket, markers)
+        found.extend(item["Key"] for item in page.get("Contents", []) if not key or item["Key"] in (
+            key, key + S3_FOLDER_MARKER) or item["Key"].startswith(key + "/"))
+    if only_if_empty and not all(name in (f"{key}/", key + S3_FOLDER_MARKER) for name in found):
         return
-    if below:
-        _s3_delete_keys(client, bucket, below + markers)
+    if found:
+        _s3_delete_keys(client, bucket, found)
 
 
 def _s3_move(moves: Sequence[Tuple[str, str]], delete_also: Sequence[str] = ()) -> None:

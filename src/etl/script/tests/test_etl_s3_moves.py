@@ -236,10 +236,10 @@ def test_a_tree_is_deleted_with_one_listing_and_a_delete_request_per_thousand(s3
 
     kinds, deleted = requests_of(moto, lambda: weather_etl._delete_tree(None, f"s3a://{name}/{SCRATCH}"))  # noqa: SLF001
 
-    # One paged listing (3 pages of up to 1,000 keys) and 3 DeleteObjects requests (2,345 files, 2 markers below the
-    # folder, and the folder's own two markers).
+    # One paged listing (3 pages of up to 1,000 keys) and 3 DeleteObjects requests (2,345 files and 3 markers: S3A's
+    # `folder/` of the folder and of one below it, EMRFS's `folder_$folder$`).
     assert kinds == {"ListObjectsV2": 3, "DeleteObjects": 3}
-    assert deleted == 2_345 + 4
+    assert deleted == 2_345 + 3
     assert set(keys(s3)) == set(kept)
 
 
@@ -257,5 +257,18 @@ def test_only_if_empty_deletes_a_folder_holding_nothing_but_its_markers(s3, moto
     assert set(keys(s3)) == {f"{scratch}/", f"{scratch}_$folder$", f"{scratch}/run-2/part.parquet"}
 
     client.delete_object(Bucket=name, Key=f"{scratch}/run-2/part.parquet")
-    weather_etl._delete_tree(None, f"s3://{name}/{scratch}", only_if_empty=True)  # noqa: SLF001
+    kinds, deleted = requests_of(moto, lambda: weather_etl._delete_tree(  # noqa: SLF001
+        None, f"s3://{name}/{scratch}", only_if_empty=True))
+    assert (kinds, deleted) == ({"ListObjectsV2": 1, "DeleteObjects": 1}, 2)
     assert keys(s3) == {}
+    # Nothing there: one listing, no delete request.
+    kinds, _ = requests_of(moto, lambda: weather_etl._delete_tree(  # noqa: SLF001
+        None, f"s3://{name}/{scratch}", only_if_empty=True))
+    assert kinds == {"ListObjectsV2": 1}
+
+
+def test_a_lone_emrfs_marker_is_deleted_with_its_folder(s3, moto):
+    client, name = s3
+    put(s3, {f"{SCRATCH}_$folder$": b"", f"{SCRATCH}-2_$folder$": b""})
+    weather_etl._delete_tree(None, f"s3://{name}/{SCRATCH}")  # noqa: SLF001
+    assert set(keys(s3)) == {f"{SCRATCH}-2_$folder$"}
