@@ -1239,11 +1239,19 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
 
 
 def read_manifest(spark: SparkSession, uri: str) -> Dict[str, Any]:
-    """The manifest's JSON: read with plain file I/O when local, through Spark (a job of its own) otherwise."""
+    """The manifest's JSON: read with plain file I/O when local, with one boto3 GetObject on S3 (as on Glue), through
+    Spark (a job of its own) for other schemes. A manifest that does not exist raises FileNotFoundError naming it."""
     local = _local_file(uri)
     if local is not None:
         with open(local, encoding="utf-8") as handle:
             text = handle.read()
+    elif re.match(S3_URI, uri):
+        bucket, key = _s3_bucket_key(uri)
+        client = _s3_client()
+        try:
+            text = client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")
+        except client.exceptions.NoSuchKey as error:
+            raise FileNotFoundError(f"manifest {uri} does not exist") from error
     else:
         text = spark.read.text(uri, wholetext=True).first()[0]
     manifest = json.loads(text)
@@ -1555,12 +1563,9 @@ def _s3_move(moves: Sequence[Tuple[str, str]], delete_also: Sequence[str] = ()) 
 
 def write_text(uri: str, text: str) -> None:
     """Writes one small text object: plain file I/O locally, boto3 for s3:// URIs."""
-    if re.match(r"^s3[an]?://", uri):
-        import boto3  # present on Glue
-
-        bucket, _, key = re.sub(r"^s3[an]?://", "", uri).partition("/")
-        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"),
-                                      ContentType="application/json")
+    if re.match(S3_URI, uri):
+        bucket, key = _s3_bucket_key(uri)
+        _s3_client().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json")
         return
     path = re.sub(r"^file:(//)?", "", uri)
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -272,3 +272,25 @@ def test_a_lone_emrfs_marker_is_deleted_with_its_folder(s3, moto):
     put(s3, {f"{SCRATCH}_$folder$": b"", f"{SCRATCH}-2_$folder$": b""})
     weather_etl._delete_tree(None, f"s3://{name}/{SCRATCH}")  # noqa: SLF001
     assert set(keys(s3)) == {f"{SCRATCH}-2_$folder$"}
+
+
+def test_a_manifest_on_s3_is_one_get_request_without_a_spark_job(s3, moto):
+    """read_manifest on S3 reads the object with boto3 (no Spark session is given: a Spark job would fail), and a
+    missing manifest is named in the error."""
+    manifest = {"written": [{"key": "weather/raw/a.json", "cityName": "Zürich", "fetchedAt": "2026-05-01T06:00:00Z"}]}
+    put(s3, {"weather/manifests/m.json": json.dumps(manifest, ensure_ascii=False).encode("utf-8")})
+    uri = f"s3://{s3[1]}/weather/manifests/m.json"
+    read = {}
+    kinds, _ = requests_of(moto, lambda: read.update(weather_etl.read_manifest(None, uri)))
+    assert read == manifest
+    assert kinds == {f"GET /{s3[1]}/weather/manifests/m.json": 1}
+    with pytest.raises(FileNotFoundError, match=f"s3://{s3[1]}/weather/manifests/missing.json"):
+        weather_etl.read_manifest(None, f"s3://{s3[1]}/weather/manifests/missing.json")
+
+
+def test_a_text_object_written_to_s3_reads_back_as_a_manifest(s3):
+    """write_text and read_manifest agree on S3 URIs of each scheme the script accepts (s3, s3a, s3n)."""
+    for scheme in ("s3", "s3a", "s3n"):
+        uri = f"{scheme}://{s3[1]}/summaries/{scheme}.json"
+        weather_etl.write_text(uri, json.dumps({"written": [], "scheme": scheme}))
+        assert weather_etl.read_manifest(None, uri) == {"written": [], "scheme": scheme}
