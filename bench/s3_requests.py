@@ -37,10 +37,8 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -53,6 +51,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "scripts"))
 from etl_vs_anchor import SCRIPT, layer_stats, measure, script_command  # noqa: E402
+from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env as moto_aws_env  # noqa: E402
 
 MAVEN = os.environ.get("MAVEN_CENTRAL_URL") or "https://repo.maven.apache.org/maven2"
 # hadoop-aws matching PySpark 3.5.6's Hadoop client (3.3.4), and the AWS SDK bundle hadoop-aws 3.3.4 depends on.
@@ -87,70 +86,10 @@ def s3a_jars() -> list[Path]:
     return paths
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# moto's S3 server whose request recorder writes one entry at a time: moto appends an entry in several writes when
-# its body is large, and two requests served at once can then interleave their lines.
-MOTO_LOCKED_RECORDER = """
-import sys, threading
-from moto.moto_api._internal.recorder.models import Recorder
-from moto.server import main
-record, lock = Recorder._record_request, threading.Lock()
-def _record_request(self, request, body=None):
-    with lock:
-        record(self, request, body)
-Recorder._record_request = _record_request
-main(sys.argv[1:])
-"""
-
-
-class MotoServer:
-    """moto's S3 server on a free loopback port, its recorder writing to `recording`."""
-
-    def __init__(self, work: Path):
-        self.port = _free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.recording = work / "moto-recording.jsonl"
-        env = dict(os.environ, MOTO_RECORDER_FILEPATH=str(self.recording))
-        self.log = open(work / "moto-server.log", "w", encoding="utf-8")
-        self.process = subprocess.Popen([sys.executable, "-c", MOTO_LOCKED_RECORDER, "-H", "127.0.0.1", "-p", str(self.port)], env=env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"moto_server did not start on {self.endpoint}")
-                time.sleep(0.2)
-
-    def recorder(self, action: str) -> bytes:
-        method = "GET" if action == "download-recording" else "POST"
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method=method, data=None)
-        with urllib.request.urlopen(request, timeout=600) as response:
-            return response.read()
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.log.close()
-
-
 def aws_env(endpoint: str, work: Path) -> dict:
-    """boto3 pointed at the endpoint through the environment only (as the tests do), no profile, no real account."""
-    env = {k: v for k, v in os.environ.items() if k not in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")}
-    env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=str(work / "no-aws-config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(work / "no-aws-credentials"))
+    """This process's environment with boto3 pointed at the endpoint only (as the tests do), no profile, no real account."""
+    env = {k: v for k, v in os.environ.items() if k not in AWS_VARIABLES_REMOVED}
+    env.update(moto_aws_env(endpoint, work))
     return env
 
 
@@ -385,7 +324,7 @@ def main() -> int:
         name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
         engines[name] = Path(path)
 
-    moto = MotoServer(work)
+    moto = MotoS3(recording=work / "moto-recording.jsonl", log=work / "moto-server.log")
     try:
         env = aws_env(moto.endpoint, work)
         env.update(SPARK_MASTER=os.environ.get("SPARK_MASTER", "local[2]"), PYSPARK_PYTHON=sys.executable,

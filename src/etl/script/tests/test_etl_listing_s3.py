@@ -1,12 +1,6 @@
 """The S3 listing (`_list_s3`, the path that runs on Glue) over real S3 API calls against a local moto server,
 compared with the local-folder listing of the same tree: same relative keys, same sizes, same errors."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,50 +8,26 @@ import pytest
 
 from etl_testkit import raw_key
 import weather_etl
+from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env  # scripts/, on the path through etl_testkit
 
 pytest.importorskip("boto3")
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
     """A moto S3 server on a free loopback port, for the whole module."""
-    port = _free_port()
-    server = os.path.join(os.path.dirname(sys.executable), "moto_server")
-    process = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(endpoint + "/moto-api/", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(f"moto_server did not start on {endpoint}")
-            time.sleep(0.2)
-    yield endpoint
-    process.terminate()
-    process.wait(timeout=30)
+    server = MotoS3()
+    yield server.endpoint
+    server.stop()
 
 
 @pytest.fixture
 def bucket(moto_endpoint, monkeypatch, tmp_path):
     """A fresh bucket on the moto server; boto3 pointed at it through the environment only, as on Glue."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    for name in AWS_VARIABLES_REMOVED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name, value in aws_env(moto_endpoint, tmp_path).items():
+        monkeypatch.setenv(name, value)
     import boto3
 
     name = f"landing-{uuid.uuid4().hex[:12]}"

@@ -5,10 +5,6 @@ one DeleteObjects per 1,000 keys, no existence check, no folder marker, no reque
 import base64
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -18,77 +14,25 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import weather_etl
+from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env  # scripts/, on the path through etl_testkit
 
 pytest.importorskip("boto3")
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# moto's S3 server whose request recorder writes one entry at a time: moto appends an entry in several writes when
-# its body is large, and two requests served at once can then interleave their lines.
-MOTO_LOCKED_RECORDER = """
-import sys, threading
-from moto.moto_api._internal.recorder.models import Recorder
-from moto.server import main
-record, lock = Recorder._record_request, threading.Lock()
-def _record_request(self, request, body=None):
-    with lock:
-        record(self, request, body)
-Recorder._record_request = _record_request
-main(sys.argv[1:])
-"""
-
-
-class Moto:
-    """A moto S3 server whose request recorder writes to a file of the test session's own."""
-
-    def __init__(self, recording):
-        self.port = _free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([sys.executable, "-c", MOTO_LOCKED_RECORDER, "-H", "127.0.0.1", "-p", str(self.port)],
-                                        env=dict(os.environ, MOTO_RECORDER_FILEPATH=str(recording)),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(self.endpoint + "/moto-api/", timeout=2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.process.kill()
-                    raise RuntimeError(f"moto_server did not start on {self.endpoint}")
-                time.sleep(0.2)
-
-    def recorder(self, action):
-        method = "GET" if action == "download-recording" else "POST"
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method=method)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.read()
-
-
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
-    server = Moto(tmp_path_factory.mktemp("moto") / "recording.jsonl")
+    server = MotoS3(recording=tmp_path_factory.mktemp("moto") / "recording.jsonl")
     yield server
-    server.process.terminate()
-    server.process.wait(timeout=30)
+    server.stop()
 
 
 @pytest.fixture
 def s3(moto, monkeypatch, tmp_path):
     """A fresh bucket; boto3 pointed at the server through the environment only, as on Glue."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+    for name in AWS_VARIABLES_REMOVED:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto.endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name, value in aws_env(moto.endpoint, tmp_path).items():
+        monkeypatch.setenv(name, value)
     import boto3
 
     name = f"refined-{uuid.uuid4().hex[:12]}"
