@@ -1336,7 +1336,9 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
     per partition at 3,000 partitions). Repartitioning on a hash of the keys is never "already satisfied", and AQE
     leaves a user repartition's shuffle whole (it only merges partitions, it never reads it locally or splits it).
     `maxRecordsPerFile` is pinned to 0 (no limit) so a session or job setting cannot split a partition's file.
-    `sort_by` orders the rows inside each file (after the partition keys), so that a rerun writes the same bytes.
+    `sort_by` orders the rows inside each file (after the partition keys), so that a rerun writes the same rows in
+    the same order (and the same bytes within one JVM: parquet-mr's list of a column chunk's encodings may come in
+    another order in another JVM process).
     The cost of a write is per file (a Parquet writer per partition: docs/PERFORMANCE.md, section 2, round h15f):
     PARQUET_WRITE_OPTIONS, `dictionary` (dictionary encoding, for files of hundreds of rows) and
     `quiet_per_file_logging` take what they can of it.
