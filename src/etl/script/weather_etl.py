@@ -1525,13 +1525,16 @@ def _s3_delete_keys(client: Any, bucket: str, keys: Sequence[str]) -> None:
 def _s3_delete_tree(uri: str, only_if_empty: bool = False) -> None:
     """`_delete_tree` on S3: the object at `uri`, its EMRFS folder marker and every object under `uri/` (S3A's
     folder markers included), found with one paged listing and deleted in DeleteObjects batches. With
-    `only_if_empty`, the folder's own markers, and only when nothing else is under it."""
+    `only_if_empty`, the folder's own markers, and only when nothing else is under it. A bucket's root is refused
+    (ValueError naming it): no path the script deletes is one, and a mistaken one must not empty the bucket."""
     bucket, key = _s3_bucket_key(uri)
     key = key.rstrip("/")
+    if not key:
+        raise ValueError(f"refusing to delete the whole bucket: {uri}")
     client = _s3_client()
     found = []
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-        found.extend(item["Key"] for item in page.get("Contents", []) if not key or item["Key"] in (
+        found.extend(item["Key"] for item in page.get("Contents", []) if item["Key"] in (
             key, key + S3_FOLDER_MARKER) or item["Key"].startswith(key + "/"))
     if only_if_empty and not all(name in (f"{key}/", key + S3_FOLDER_MARKER) for name in found):
         return

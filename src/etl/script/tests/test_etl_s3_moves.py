@@ -4,6 +4,7 @@ one DeleteObjects per 1,000 keys, no existence check, no folder marker, no reque
 
 import base64
 import json
+import re
 import os
 import urllib.parse
 import urllib.request
@@ -191,6 +192,19 @@ def test_deleting_what_does_not_exist_is_one_listing(s3, moto):
     client, name = s3
     kinds, _ = requests_of(moto, lambda: weather_etl._delete_tree(None, f"s3://{name}/{SCRATCH}"))  # noqa: SLF001
     assert kinds == {"ListObjectsV2": 1}
+
+
+def test_a_bucket_root_is_never_deleted(s3, moto):
+    """A bucket's root (with or without a slash) is refused before any request, and nothing in the bucket goes."""
+    put(s3, {"weather/hourly/a.parquet": b"a", "other/b.txt": b"b"})
+    def refused(root):
+        with pytest.raises(ValueError, match=f"whole bucket: {re.escape(root)}$"):
+            weather_etl._delete_tree(None, root)  # noqa: SLF001
+
+    for root in (f"s3://{s3[1]}", f"s3://{s3[1]}/", f"s3a://{s3[1]}//"):
+        kinds, _ = requests_of(moto, lambda: refused(root))
+        assert kinds == {}
+    assert set(keys(s3)) == {"weather/hourly/a.parquet", "other/b.txt"}
 
 
 def test_only_if_empty_deletes_a_folder_holding_nothing_but_its_markers(s3, moto):
