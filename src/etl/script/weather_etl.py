@@ -1138,12 +1138,10 @@ def _list_local(path: str) -> List[Tuple[str, int, int]]:
 
 def _list_s3(uri: str) -> List[Tuple[str, int, int]]:
     """Objects at or under an s3:// URI: one paged ListObjectsV2 (1,000 keys a call), not a request per object."""
-    import boto3  # present on Glue
-
-    scheme, rest = uri.split("://", 1)
-    bucket, _, key = rest.partition("/")
+    scheme = uri.split("://", 1)[0]
+    bucket, key = _s3_bucket_key(uri)
     found = []
-    for page in boto3.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+    for page in _s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
         for item in page.get("Contents", []):
             name = item["Key"]
             # As on local disk: a file named on its own is skipped by its name, a folder's files by the parts below it.
