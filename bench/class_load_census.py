@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import collections
-import importlib.util
 import json
 import os
 import re
@@ -31,7 +30,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from script_session import add_batch_arguments, load_script, local_session, run_args, script_caller  # noqa: E402
 
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -70,13 +71,7 @@ def read_loads(log: Path) -> List[Tuple[int, str, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--landing", required=True)
-    parser.add_argument("--work", required=True)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--manifest_key")
-    source.add_argument("--raw_prefix")
-    parser.add_argument("--script", default=str(ROOT / "src" / "etl" / "script" / "weather_etl.py"))
-    parser.add_argument("--conf", action="append", default=[], help="KEY=VALUE for the session builder")
+    add_batch_arguments(parser)
     parser.add_argument("--depth", type=int, default=6, help="package depth of the per-phase breakdown")
     parser.add_argument("--top", type=int, default=12, help="packages listed per phase")
     parser.add_argument("--json")
@@ -86,14 +81,10 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = work / "class-load.log"
-    spec = importlib.util.spec_from_file_location("weather_etl_census", args.script)
-    etl = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(etl)
-    contract = etl.load_contract(Path(args.script).with_name("contract.json").read_text(encoding="utf-8"))
+    etl, contract = load_script(args.script, "weather_etl_census")
 
     import py4j.clientserver
     import py4j.java_gateway
-    from pyspark.sql import SparkSession
 
     # (epoch ms at the call's start, phase) of every py4j call, in order.
     marks: List[Tuple[int, str]] = []
@@ -108,13 +99,7 @@ def main() -> int:
                 return original(self, command, *a, **k)
             name = phase["name"]
             if name == "run":
-                frame, line, inner = sys._getframe(1), None, None  # noqa: SLF001
-                while frame is not None:
-                    if os.path.abspath(frame.f_code.co_filename) == script_file:
-                        inner = inner or frame.f_code.co_name
-                        if frame.f_code.co_name == "run":
-                            line = frame.f_lineno
-                    frame = frame.f_back
+                inner, line = script_caller(script_file)
                 name = f"run:{line} {inner}"
             marks.append((int(time.time() * 1000), name))
             return original(self, command, *a, **k)
@@ -124,20 +109,10 @@ def main() -> int:
     wrap(py4j.java_gateway.GatewayConnection)
 
     started_ms = int(time.time() * 1000)
-    builder = (SparkSession.builder.appName("weather-etl").master("local[2]")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.driver.extraJavaOptions", f"-Xlog:class+load=info:file={log}:timemillis"))
-    for item in args.conf:
-        key, value = item.split("=", 1)
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    spark = local_session(args.conf, {"spark.driver.extraJavaOptions": f"-Xlog:class+load=info:file={log}:timemillis"})
     session_end_ms = int(time.time() * 1000)
     phase["name"] = "run"
-    ns = argparse.Namespace(landing_uri=args.landing, refined_uri=str(work / "refined"), manifest_key=args.manifest_key,
-                            raw_key=None, raw_prefix=args.raw_prefix, run_id="census", contract_json=None,
-                            cities_json=None, processed_at="2026-01-01T00:00:00Z")
-    summary = etl.run(spark, ns, contract)
+    summary = etl.run(spark, run_args(args, work / "refined", "census"), contract)
     run_end_ms = int(time.time() * 1000)
     phase["name"] = "after run"
     marks.append((run_end_ms, "after run"))

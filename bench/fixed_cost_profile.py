@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import importlib.util
 import json
 import os
 import shutil
@@ -33,9 +32,9 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+from script_session import add_batch_arguments, load_script, local_session, run_args, script_caller  # noqa: E402
 from spark_jobs import read_jobs  # noqa: E402
 
 os.environ["TZ"] = "UTC"
@@ -91,13 +90,7 @@ def jfr_summary(jfr_file: Path) -> Dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--landing", required=True)
-    parser.add_argument("--work", required=True)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--manifest_key")
-    source.add_argument("--raw_prefix")
-    parser.add_argument("--script", default=str(ROOT / "src" / "etl" / "script" / "weather_etl.py"))
-    parser.add_argument("--conf", action="append", default=[], help="KEY=VALUE for the session builder")
+    add_batch_arguments(parser)
     parser.add_argument("--java_options", default="", help="driver JVM options")
     parser.add_argument("--jfr", action="store_true")
     parser.add_argument("--jfr_settings", default="profile",
@@ -113,26 +106,16 @@ def main() -> int:
     java_options = args.java_options
     if args.jfr:
         java_options += f" -XX:StartFlightRecording=filename={work / 'driver.jfr'},settings={args.jfr_settings},dumponexit=true"
-    spec = importlib.util.spec_from_file_location("weather_etl_profiled", args.script)
-    etl = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(etl)
-    contract = etl.load_contract(Path(args.script).with_name("contract.json").read_text(encoding="utf-8"))
+    etl, contract = load_script(args.script, "weather_etl_profiled")
 
-    from pyspark.sql import SparkSession
     import py4j.clientserver
     import py4j.java_gateway
 
     clock = time.monotonic()
-    builder = (SparkSession.builder.appName("weather-etl").master("local[2]")
-               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.session.timeZone", "UTC")
-               .config("spark.eventLog.enabled", "true").config("spark.eventLog.dir", f"file://{work / 'ev'}"))
+    settings = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": f"file://{work / 'ev'}"}
     if java_options.strip():
-        builder = builder.config("spark.driver.extraJavaOptions", java_options.strip())
-    for item in args.conf:
-        key, value = item.split("=", 1)
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+        settings["spark.driver.extraJavaOptions"] = java_options.strip()
+    spark = local_session(args.conf, settings)
     session_s = time.monotonic() - clock
 
     # Every py4j call, attributed to the innermost frame of the script and to the line of `run()` on the stack.
@@ -149,15 +132,7 @@ def main() -> int:
                 return original(self, command, *a, **k)
             finally:
                 spent = time.perf_counter() - start
-                frame = sys._getframe(1)  # noqa: SLF001
-                inner, run_line = None, None
-                while frame is not None:
-                    if os.path.abspath(frame.f_code.co_filename) == script_file:
-                        if inner is None:
-                            inner = frame.f_code.co_name
-                        if frame.f_code.co_name == "run":
-                            run_line = frame.f_lineno
-                    frame = frame.f_back
+                inner, run_line = script_caller(script_file)
                 entry = calls[inner or "(outside the script)"]
                 entry[0] += 1
                 entry[1] += spent
@@ -175,11 +150,8 @@ def main() -> int:
             calls.clear()
             run_lines.clear()
         refined = work / f"refined-{rep}"
-        ns = argparse.Namespace(landing_uri=args.landing, refined_uri=str(refined), manifest_key=args.manifest_key,
-                                raw_key=None, raw_prefix=args.raw_prefix, run_id=f"prof{rep}", contract_json=None,
-                                cities_json=None, processed_at="2026-01-01T00:00:00Z")
         clock = time.monotonic()
-        summary = etl.run(spark, ns, contract)
+        summary = etl.run(spark, run_args(args, refined, f"prof{rep}"), contract)
         runs.append({"rep": rep, "run_s": round(time.monotonic() - clock, 3), "records_in": summary["records_in"],
                      "refined": summary["refined"], "reconciled": summary["reconciled"]})
         print(json.dumps(runs[-1]), flush=True)
