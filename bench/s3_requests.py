@@ -156,6 +156,11 @@ def classify(entry: dict, refined_bucket: str) -> dict:
         layer = layer if len(parts) > 2 or layer == "(root)" else layer + " (folder)"
         area = "commit" if ("/_temporary" in key or "/.spark-staging-" in key or key.endswith("/_SUCCESS")) else \
             "scratch" if "/_scratch" in key else "final"
+        # A run's scratch folder (`weather/staging/_scratch/<run id>/`) holds a folder per layer named by the layer's
+        # own prefix (`weather/hourly/`, ... since round h15k): its requests count for that layer.
+        inner = (key.split("/_scratch/", 1)[1].split("/", 1)[1:] or [""])[0].split("/") if "/_scratch/" in key else []
+        if len(inner) > 2 and inner[0] == "weather" and inner[1]:
+            layer = inner[1]
         where = f"refined {layer} {area}"
     else:
         where = "landing" if bucket == LANDING_BUCKET else f"bucket {bucket}"
@@ -273,17 +278,19 @@ def print_tables(path: str) -> None:
             f"{r.get('same_rows_as_local', '-')} | {r['load_before']}–{r['load_after']} |")
     layers = ["landing", "hourly", "daily", "staging", "quarantine", "run-summaries"]
     print()
-    print("| run | engine | " + " | ".join(layers) + " | staging: commit / scratch / final |")
-    print("|---|---|" + "---:|" * (len(layers) + 1))
+    written = ["hourly", "daily", "staging", "quarantine"]
+    print("| run | engine | " + " | ".join(layers) + " | " +
+          " | ".join(f"{layer}: commit / scratch / final" for layer in written) + " |")
+    print("|---|---|" + "---:|" * (len(layers) + len(written)))
     for r in rows:
         per_layer: Counter = Counter()
-        staging = Counter()
+        areas: dict = {layer: Counter() for layer in written}
         for where, kinds in r["by_where"].items():
             per_layer[layer_of(where)] += sum(kinds.values())
-            if layer_of(where) == "staging":
-                staging[where.rsplit(" ", 1)[1]] += sum(kinds.values())
+            if layer_of(where) in areas:
+                areas[layer_of(where)][where.rsplit(" ", 1)[1]] += sum(kinds.values())
         print(f"| {r['label']} | {r['engine']} | " + " | ".join(f"{per_layer.get(layer, 0):,}" for layer in layers) +
-              f" | {staging['commit']:,} / {staging['scratch']:,} / {staging['final']:,} |")
+              " | " + " | ".join(f"{a['commit']:,} / {a['scratch']:,} / {a['final']:,}" for a in areas.values()) + " |")
 
 
 def main() -> int:
@@ -303,6 +310,7 @@ def main() -> int:
     source.add_argument("--raw_prefix")
     parser.add_argument("--contract", help="'monthly' or a contract JSON file (default: the script's contract.json)")
     parser.add_argument("--script", default=str(SCRIPT), help="the script run as engine 'script' (default: the worktree's)")
+    parser.add_argument("--script_name", default="script", help="the engine name of --script's rows (default: script)")
     parser.add_argument("--before", action="append", default=[],
                         help="NAME=PATH: another copy of weather_etl.py, run alternated with 'script'; repeatable")
     parser.add_argument("--audit", action="store_true",
@@ -319,7 +327,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     jars = s3a_jars()
     generated = json.loads((Path(opts.landing) / "generated.json").read_text())
-    engines = {"script": Path(opts.script)}
+    engines = {opts.script_name: Path(opts.script)}
     for before in opts.before:
         name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
         engines[name] = Path(path)

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -1277,23 +1278,42 @@ def configured_cities(cities: Any) -> Optional[Dict[str, Any]]:
     return {city: name for city, name in reversed(pairs)}
 
 
-def read_existing(spark: SparkSession, table_root: str, schema: T.StructType, partitions: Iterable[str]) -> Optional[DataFrame]:
-    """Rows already in the given partition folders (relative to `table_root`), or None when none exists.
-
-    The folders are found with one listing per distinct first-level partition folder (`date=…/` or `month=…/`),
-    not one existence check per partition, and Spark is given the files themselves.
-    """
+def partition_files(spark: SparkSession, table_root: str, partitions: Iterable[str]) -> Dict[str, List[str]]:
+    """Every file at or under each given partition folder (relative to `table_root`, e.g. `date=…/city=…/`), by
+    folder; a folder that holds nothing is absent. One listing per distinct first-level partition folder (`date=…/`
+    or `month=…/`), not one existence check per partition. Hidden files (`_`, `.`) are not listed (`list_tree`)."""
     wanted = {p.strip("/") for p in partitions}
-    files: List[str] = []
+    found: Dict[str, List[str]] = {}
     base = _strip_scheme(table_root).rstrip("/") + "/"
     for first in sorted({p.split("/", 1)[0] for p in wanted}):
         for path, _, _ in list_tree(spark, join_uri(table_root, first)):
             relative = _strip_scheme(path)[len(base):] if _strip_scheme(path).startswith(base) else path
-            if posixpath_parent(relative) in wanted and relative.endswith(".parquet"):
-                files.append(path)
+            folder = posixpath_parent(relative)
+            while folder and folder not in wanted:
+                folder = posixpath_parent(folder)
+            if folder:
+                found.setdefault(folder + "/", []).append(path)
+    return found
+
+
+def read_existing(spark: SparkSession, table_root: str, schema: T.StructType, partitions: Iterable[str],
+                  found: Optional[Dict[str, List[str]]] = None) -> Optional[DataFrame]:
+    """Rows already in the given partition folders (relative to `table_root`), or None when none exists.
+
+    Spark is given the Parquet files of each folder (`found`: `partition_files`' listing, made here when not given),
+    not the folders. A partition holds one file, except after a commit interrupted between its moves and its
+    deletions (`commit_scratch`), when it may hold its previous file and the one that replaces it, whose rows include
+    the previous ones: then exact duplicate rows are read once, so that the merge that repairs it keeps each row once.
+    """
+    if found is None:
+        found = partition_files(spark, table_root, partitions)
+    by_folder = {folder: [f for f in files if posixpath_parent(_strip_scheme(f)) + "/" == _strip_scheme(
+        join_uri(table_root, folder)) + "/" and f.endswith(".parquet")] for folder, files in found.items()}
+    files = [f for folder_files in by_folder.values() for f in folder_files]  # in the listing's order
     if not files:
         return None
-    return spark.read.schema(schema).option("basePath", table_root).parquet(*files)
+    frame = spark.read.schema(schema).option("basePath", table_root).parquet(*files)
+    return frame.dropDuplicates() if any(len(f) > 1 for f in by_folder.values()) else frame
 
 
 def partition_path(keys: Sequence[str], values: Sequence[str]) -> str:
@@ -1355,52 +1375,127 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
      .parquet(table_root))
 
 
-def write_staging(spark: SparkSession, staged: DataFrame, staging_root: str, partition_keys: Sequence[str],
-                  inputs: Sequence[Tuple[str, str, str]], run_id: str) -> List[str]:
-    """Writes the batch's staging rows as one file per partition and batch, `<partition>/<batch id>.parquet`, and
-    returns the partition folders written.
+# The folder of a run's scratch files, under the staging prefix (`<staging>/_scratch/<run id>/`): no partition location
+# of any table includes it (Athena's tables project `ingest_date=`/`date=`/`month=` folders; `_` names are hidden).
+SCRATCH_FOLDER = "_scratch"
 
-    Files of other batches are never opened or rewritten: the rows are written to a scratch folder
-    (`_scratch/<run id>/` of the staging prefix, which no partition location includes), then each file is moved to
-    its name. A rerun of a batch replaces exactly its files: with the moves, the files of the `inputs` (ingest date,
-    city, batch id of each raw object read) that this run does not write again are deleted, so a rerun that stages
-    fewer rows of a city leaves none of the earlier ones behind.
 
-    The scratch folder is the run's own and emptied first, so its write is a static overwrite: Spark's dynamic one
-    would rename every file once more at job commit (a copy per file on S3), and on Glue a static write is what the
-    S3-optimized committer (no renames at all) handles. On S3 the moves and deletions are S3 requests made with boto3
-    (`_s3_move`, `_s3_delete_tree`), not Hadoop calls per file (docs/PERFORMANCE.md, section 2, round h15j).
+def scratch_folder(staging_root: str, run_id: str) -> str:
+    """The run's own scratch folder; it holds a folder per layer named by the layer's contract prefix
+    (`<staging>/_scratch/<run id>/weather/hourly/date=…/city=…/part-….parquet`), so that a scratch file's path below
+    it is its place in the refined bucket."""
+    return join_uri(staging_root, SCRATCH_FOLDER, run_id)
+
+
+def write_scratch(frame: DataFrame, scratch: str, table_prefix: str, partition_keys: Sequence[str],
+                  sort_by: Sequence[str] = (), dictionary: bool = False) -> None:
+    """Writes a layer's rows into the run's scratch folder (`<scratch>/<table prefix>`), one file per partition, with
+    a static overwrite: the folder is the run's own (emptied before the first write), so nothing is lost by
+    replacing all of it, and the write needs no dynamic overwrite, which renames every file once more at job commit
+    (a copy per file on S3). On Glue a static overwrite of a Parquet write is the documented case of the EMRFS
+    S3-optimized committer: no rename at all. `commit_scratch` then moves the files to their places."""
+    write_partitions(frame, join_uri(scratch, table_prefix), partition_keys, sort_by=sort_by, dictionary=dictionary,
+                     overwrite="static")
+
+
+class ScratchCommit:
+    """What a run's commit does: `moves` (scratch file, its place), `stale` (files it replaces, deleted after every
+    move), `replaced` (partition folders whose previous content goes: every file in them but the new one) and
+    `staging_partitions` (the staging partition folders written, relative to the staging prefix)."""
+
+    def __init__(self, moves: List[Tuple[str, str]], stale: List[str], replaced: List[str], staging_partitions: List[str]):
+        self.moves, self.stale, self.replaced, self.staging_partitions = moves, stale, replaced, staging_partitions
+
+
+def plan_scratch_commit(scratch_files: Iterable[str], scratch: str, refined_root: str, staging_prefix: str,
+                        staging_keys: Sequence[str], staging_inputs: Sequence[Tuple[str, str, str]],
+                        previous: Iterable[str]) -> ScratchCommit:
+    """The moves and deletions that put a run's scratch files in place (no I/O).
+
+    - A staging file (`<staging prefix>/<partition>/staged_batch=<batch id>/part-….parquet`) goes to
+      `<partition>/<batch id>.parquet`: one file per partition and batch. Files of other batches are never touched;
+      the files of the `inputs` (ingest date, city, batch id of each raw object read) that the run does not write
+      again are stale, so a rerun that stages fewer rows of a city leaves none of the earlier ones behind.
+    - Any other file keeps its path below the scratch folder, which is its place in the refined bucket
+      (`weather/hourly/date=…/city=…/part-….parquet`), and its name. Its partition folder is replaced: every
+      `previous` file at or under it (the listing the run's merge read) is stale, whatever its name, unless it is a
+      move's target. `previous` files of partitions the run does not write are left alone: a partition the run does
+      not change gets no request at all.
     """
-    scratch = join_uri(staging_root, "_scratch", run_id)
-    _delete_tree(spark, scratch)
-    write_partitions(staged, scratch, [*partition_keys, _STAGED_BATCH],
-                     sort_by=["city_name", "observed_at", "source_key"], overwrite="static")
     base = _strip_scheme(scratch).rstrip("/") + "/"
+    staging_prefix = staging_prefix.strip("/") + "/"
     moves: Dict[str, str] = {}
-    for path, _, _ in list_tree(spark, scratch):
+    staging_targets: List[str] = []
+    replaced: Dict[str, None] = {}
+    for path in scratch_files:
         relative = _strip_scheme(path)[len(base):]
-        if not relative.endswith(".parquet"):
+        if not _strip_scheme(path).startswith(base) or not relative.endswith(".parquet"):
             continue
-        *folders, _ = relative.split("/")
-        batch = folders[-1].split("=", 1)[1]
-        moves[path] = join_uri(staging_root, *folders[:-1], f"{batch}.parquet")
-    targets = set(moves.values())
-    wanted = {join_uri(staging_root, partition_path(partition_keys, [day, city]), f"{batch}.parquet")
-              for day, city, batch in inputs}
-    stale = sorted(wanted - targets)
-    if re.match(S3_URI, staging_root):
-        # The staging layer holds files only (`<batch id>.parquet`): a stale target is deleted as a key, in the
-        # batched requests that delete the moved files' sources.
-        _s3_move(sorted(moves.items()), delete_also=stale)
-    else:
-        for uri in stale:
-            _delete_tree(spark, uri)
-        for source, target in sorted(moves.items()):
-            _move(spark, source, target)
-    _delete_tree(spark, scratch)
-    # The staging prefix keeps no empty scratch parent behind.
-    _delete_tree(spark, join_uri(staging_root, "_scratch"), only_if_empty=True)
-    return sorted({posixpath_parent(t[len(staging_root.rstrip("/")) + 1:]) + "/" for t in targets})
+        *folders, name = relative.split("/")
+        if relative.startswith(staging_prefix):
+            batch = folders[-1].split("=", 1)[1]
+            target = join_uri(refined_root, *folders[:-1], f"{batch}.parquet")
+            staging_targets.append(target)
+        else:
+            target = join_uri(refined_root, *folders, name)
+            replaced[join_uri(refined_root, *folders)] = None
+        moves[path] = target
+    staging_root = join_uri(refined_root, staging_prefix)
+    wanted = {join_uri(staging_root, partition_path(staging_keys, [day, city]), f"{batch}.parquet")
+              for day, city, batch in staging_inputs}
+    targets = {_strip_scheme(t) for t in moves.values()}
+    folders = {_strip_scheme(f).rstrip("/") + "/" for f in replaced}
+    stale = sorted(uri for uri in wanted if _strip_scheme(uri) not in targets)
+    for uri in dict.fromkeys(previous):
+        stripped = _strip_scheme(uri)
+        if stripped not in targets and any(stripped.startswith(folder) for folder in folders):
+            stale.append(uri)
+    staging_partitions = sorted({posixpath_parent(t[len(staging_root.rstrip("/")) + 1:]) + "/" for t in staging_targets})
+    return ScratchCommit(sorted(moves.items()), stale, list(replaced), staging_partitions)
+
+
+def _discard_scratch(spark: SparkSession, scratch: str) -> None:
+    """Deletes a failed run's scratch folder, keeping the error that failed the run if this fails too (the next
+    attempt of the run id empties it first, and no table reads it)."""
+    try:
+        _delete_tree(spark, scratch)
+        _delete_tree(spark, join_uri(posixpath_parent(scratch.rstrip("/"))), only_if_empty=True)
+    except Exception as error:  # noqa: BLE001 - the run's own error is the one to report
+        print(f"weather-etl: could not delete the scratch folder {scratch}: {error}", file=sys.stderr)
+
+
+def commit_scratch(spark: SparkSession, commit: ScratchCommit) -> None:
+    """Moves every scratch file to its place, THEN deletes the stale files: nothing is deleted before every file is in
+    place. On S3 with boto3 (`_s3_move`: one CopyObject per file from S3_REQUEST_THREADS threads, then the sources
+    and the stale files in DeleteObjects requests of up to 1,000 keys; no existence check, no folder marker, no
+    request for a partition the run does not write). Locally with `os.replace` and `os.remove` (a local partition
+    folder is then swept of whatever else it holds but the new file: Hadoop's checksum files, hidden files);
+    other schemes through Hadoop's FileSystem.
+
+    A crash during the commit leaves duplicates, never gaps: during the moves a replaced partition holds its old
+    file, or its old and its new file (the new one a merge of the old rows with the batch's); during the deletions,
+    some partitions their new file only, others both. Either way the scratch folder is whole until the deletions
+    start (a failed copy deletes nothing and names the file), and a rerun of the batch repairs the lake: its merge
+    reads the partition's files (the latest fetch of each hour wins, so the duplicated hours collapse), and its
+    commit deletes every previous file of each partition it writes."""
+    moved = {_strip_scheme(target) for _, target in commit.moves}
+    stale = [uri for uri in commit.stale if _strip_scheme(uri) not in moved]
+    uris = [target for _, target in commit.moves] + stale
+    if uris and re.match(S3_URI, uris[0]):
+        _s3_move(commit.moves, delete_also=stale)
+        return
+    for source, target in commit.moves:
+        _move(spark, source, target)
+    for uri in stale:
+        _delete_tree(spark, uri)
+    for folder in commit.replaced:
+        local = _local_file(folder)
+        if local is None or not os.path.isdir(local):
+            continue
+        with os.scandir(local) as entries:
+            leftovers = [e.path for e in entries if _strip_scheme(os.path.abspath(e.path)) not in moved]
+        for path in leftovers:
+            _delete_tree(spark, path)
 
 
 # Spark's `SparkSession.internalCreateDataFrame(RDD[InternalRow], StructType, isStreaming)` (Spark 3.5.6: `private[sql]`).
@@ -1496,11 +1591,24 @@ def _s3_bucket_key(uri: str) -> Tuple[str, str]:
     return bucket, key
 
 
-def _s3_client():
-    import boto3  # present on Glue
-    from botocore.config import Config
+# One boto3 S3 client per AWS environment (boto3 clients are thread-safe): a run's listings, moves, deletions and
+# summary share one, where each call made its own (three per staging write, each loading boto3's service model).
+# Keyed on the `AWS_*` environment variables, which are all that point boto3 at an endpoint and credentials here
+# (Glue's role, a test's moto server): a process whose environment changes gets a client of its own.
+_S3_CLIENTS: Dict[Tuple[Tuple[str, str], ...], Any] = {}
+_S3_CLIENTS_LOCK = threading.Lock()
 
-    return boto3.client("s3", config=Config(max_pool_connections=S3_REQUEST_THREADS))
+
+def _s3_client():
+    key = tuple(sorted((name, value) for name, value in os.environ.items() if name.startswith("AWS_")))
+    with _S3_CLIENTS_LOCK:
+        client = _S3_CLIENTS.get(key)
+        if client is None:
+            import boto3  # present on Glue
+            from botocore.config import Config
+
+            client = _S3_CLIENTS[key] = boto3.client("s3", config=Config(max_pool_connections=S3_REQUEST_THREADS))
+        return client
 
 
 def _s3_delete_keys(client: Any, bucket: str, keys: Sequence[str]) -> None:
@@ -1626,14 +1734,17 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     batch_quarantine = to_quarantine(
         file_quarantine(parsed).unionByName(row_quarantine(validated, contract)), contract, args.run_id, processed_at)
 
-    # Hourly: merge with what the touched partitions already hold, then overwrite only those partitions.
+    # Hourly: merge with what the touched partitions already hold, then replace only those partitions.
     hourly_root = join_uri(refined_root, refined_cfg["hourlyPrefix"])
     keys = refined_cfg["partitionKeys"]
     candidates = [partition_path(keys, [r[k] for k in keys]) for r in batch_refined.select(*keys).distinct().collect()]
-    existing = with_default_source(read_existing(spark, hourly_root, hourly_schema(contract), candidates), contract)
-    # DANGER: the write below replaces the very folders `existing` reads from; the merge is materialized first:
-    # the outcome counts below read every partition of the checkpoint, so it is complete before the write starts
-    # (and a lost block of a local checkpoint fails the run rather than re-reading replaced folders).
+    # The listing the merge reads is also what the commit deletes in the partitions it replaces.
+    hourly_found = partition_files(spark, hourly_root, candidates)
+    existing = with_default_source(
+        read_existing(spark, hourly_root, hourly_schema(contract), candidates, hourly_found), contract)
+    # Every write below goes to the run's scratch folder and no partition is replaced before the last Spark job has
+    # run (`commit_scratch`), so no job reads a folder whose files are gone. The merge is still materialized once:
+    # the outcome counts below read every partition of the checkpoint, and the writes read it again.
     ranked = latest_per_hour(batch_refined, existing).localCheckpoint(eager=False)
 
     quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
@@ -1660,8 +1771,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # Every count the summary and the writes need, from one Spark job: the outcome per hourly partition, the
     # quarantine per partition and reason, the staged rows, the staged batches, the files read and the daily rows per
     # daily partition. The job reads every partition of the checkpoint `ranked`, so it is complete before the first
-    # write (the writes below replace the very folders `existing` read from; the daily rows are recomputed from it
-    # at their write, and a lost block of a local checkpoint fails the run rather than re-reading replaced folders).
+    # write (the daily rows are recomputed from it at their write).
     tallies = collect_tallies({
         "outcomes": partition_outcomes(ranked, keys, refined_cfg["dateFormat"]),
         "quarantine": batch_quarantine.groupBy(*qkeys, "reason").agg(F.expr("count(1) AS n")),
@@ -1687,34 +1797,67 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     if not summary["reconciled"]:
         raise ReconciliationError(summary)
 
+    # The commit, in this order (what a crash at each point leaves, and why a rerun of the batch repairs it):
+    # 1. Every layer's rows are written by Spark into the run's scratch folder (`scratch_folder`, emptied first):
+    #    hourly, daily, staging, quarantine. A failure here leaves the lake exactly as it was (the scratch folder is
+    #    deleted on the way out; a crash that leaves it is emptied by the next attempt of the run id, and no table
+    #    reads it).
+    # 2. `commit_scratch`: every scratch file moved (copied on S3) to its place, in every layer, then the stale files
+    #    deleted (the replaced partitions' previous files, the staging files the batch no longer writes), then the
+    #    scratch folder. A crash in the moves or the deletions leaves duplicates, never gaps: some partitions hold their
+    #    previous file beside the new one until a rerun of the batch replaces them (`read_existing` reads duplicate
+    #    rows once, the latest fetch of each hour wins, and the commit deletes every previous file of a partition).
+    # 3. The run summary, last: a run without one did not finish.
+    scratch = scratch_folder(staging_root, args.run_id)
+    _delete_tree(spark, scratch)
+    previous: List[str] = [f for files in hourly_found.values() for f in files]
     daily_touched: List[str] = []
     daily_rows = 0
-    if touched:
-        # A monthly partition's file holds a city's month of hours: dictionary-encoded (see PARQUET_WRITE_OPTIONS).
-        write_partitions(winners, hourly_root, keys, dictionary=_MONTH_KEY in keys)
-        # With monthly partitions a daily partition holds other days too: those are kept as they are.
-        daily_partitions = sorted(partition_path(dkeys, [r[k] for k in dkeys]) for r in tallies["daily"])
-        daily_rows = sum(int(r["n"]) for r in tallies["daily"])
-        daily_existing = read_existing(spark, daily_root, daily_schema(contract), daily_partitions)
-        daily_merged = recomputed
-        if daily_existing is not None:  # the same danger as the hourly merge
-            touched_days = (ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
-                            .select("city", F.to_date("date", refined_cfg["dateFormat"]).alias("day")).distinct())
-            daily_merged = merge_daily(recomputed, daily_existing, touched_days).localCheckpoint(eager=True)
-        write_partitions(as_nullable(spark, daily_merged), daily_root, dkeys, sort_by=["source", "day"])
-        daily_touched = daily_partitions
+    try:
+        if touched:
+            # A monthly partition's file holds a city's month of hours: dictionary-encoded (see PARQUET_WRITE_OPTIONS).
+            write_scratch(winners, scratch, refined_cfg["hourlyPrefix"], keys, dictionary=_MONTH_KEY in keys)
+            # With monthly partitions a daily partition holds other days too: those are kept as they are.
+            daily_partitions = sorted(partition_path(dkeys, [r[k] for k in dkeys]) for r in tallies["daily"])
+            daily_rows = sum(int(r["n"]) for r in tallies["daily"])
+            daily_found = partition_files(spark, daily_root, daily_partitions)
+            previous += [f for files in daily_found.values() for f in files]
+            daily_existing = read_existing(spark, daily_root, daily_schema(contract), daily_partitions, daily_found)
+            daily_merged = recomputed
+            if daily_existing is not None:  # read once, as the hourly merge
+                touched_days = (ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
+                                .select("city", F.to_date("date", refined_cfg["dateFormat"]).alias("day")).distinct())
+                daily_merged = merge_daily(recomputed, daily_existing, touched_days).localCheckpoint(eager=True)
+            write_scratch(as_nullable(spark, daily_merged), scratch, refined_cfg["dailyPrefix"], dkeys,
+                          sort_by=["source", "day"])
+            daily_touched = daily_partitions
 
-    # Staging: one file per partition and batch, written after the refined data it reconciles with.
-    staging_touched = write_staging(spark, batch_staging, staging_root, skeys, staging_inputs, args.run_id) \
-        if staged or staging_inputs else []
+        # Staging: one file per partition and batch (`plan_scratch_commit` names it), after the refined data it
+        # reconciles with.
+        if staged:  # (with no row staged, the commit still deletes the files of the batches read)
+            write_scratch(batch_staging, scratch, refined_cfg["stagingPrefix"], [*skeys, _STAGED_BATCH],
+                          sort_by=["city_name", "observed_at", "source_key"])
 
-    # Quarantine: replace earlier rows of the same source keys in the touched date partitions.
-    if q_touched:
-        q_existing = read_existing(spark, quarantine_root, quarantine_schema(contract), q_touched)
-        q_merged = merge_quarantine(batch_quarantine, q_existing, parsed.select("source_key"))
-        if q_existing is not None:  # the same danger as the hourly merge
-            q_merged = q_merged.localCheckpoint(eager=True)
-        write_partitions(q_merged, quarantine_root, qkeys)
+        # Quarantine: replace earlier rows of the same source keys in the touched date partitions.
+        if q_touched:
+            q_found = partition_files(spark, quarantine_root, q_touched)
+            previous += [f for files in q_found.values() for f in files]
+            q_existing = read_existing(spark, quarantine_root, quarantine_schema(contract), q_touched, q_found)
+            q_merged = merge_quarantine(batch_quarantine, q_existing, parsed.select("source_key"))
+            if q_existing is not None:  # read once, as the hourly merge
+                q_merged = q_merged.localCheckpoint(eager=True)
+            write_scratch(q_merged, scratch, refined_cfg["quarantinePrefix"], qkeys)
+    except BaseException:
+        _discard_scratch(spark, scratch)
+        raise
+
+    commit = plan_scratch_commit([path for path, _, _ in list_tree(spark, scratch)], scratch, refined_root,
+                                 refined_cfg["stagingPrefix"], skeys, staging_inputs, previous)
+    commit_scratch(spark, commit)
+    _delete_tree(spark, scratch)
+    # The staging prefix keeps no empty scratch parent behind.
+    _delete_tree(spark, join_uri(staging_root, SCRATCH_FOLDER), only_if_empty=True)
+    staging_touched = commit.staging_partitions
 
     finished = datetime.now(timezone.utc)
     summary = {
