@@ -252,3 +252,13 @@ def test_a_text_object_written_to_s3_reads_back_as_a_manifest(s3):
         uri = f"{scheme}://{s3[1]}/summaries/{scheme}.json"
         weather_etl.write_text(uri, json.dumps({"written": [], "scheme": scheme}))
         assert weather_etl.read_manifest(None, uri) == {"written": [], "scheme": scheme}
+
+
+def test_one_boto3_client_serves_a_run_and_a_new_environment_gets_its_own(s3, monkeypatch):
+    """The S3 helpers share one client per AWS environment (each call built its own: three per staging write); a
+    test's or a process's changed endpoint or credentials give a client of their own, pointed at them."""
+    first = weather_etl._s3_client()  # noqa: SLF001
+    assert weather_etl._s3_client() is first  # noqa: SLF001
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    other = weather_etl._s3_client()  # noqa: SLF001
+    assert other is not first and other.meta.endpoint_url == "http://127.0.0.1:9"
