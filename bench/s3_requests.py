@@ -18,7 +18,8 @@ zone is uploaded once; each run writes into a new, empty refined bucket. moto's 
   (bucket-level calls: location, create);
 - layer and area: the bucket (landing or refined), the layer of the refined key (`weather/<layer>/`) and what part of
   it: `final` (the layer's own keys), `commit` (Spark's commit protocol: `_temporary/`, `.spark-staging-*`, `_SUCCESS`),
-  `scratch` (the staging write's `_scratch/`);
+  `scratch` (the run's scratch folder `weather/staging/_scratch/<run id>/`, counted for the layer whose folder
+  in it the key is in: `…/_scratch/<run id>/weather/hourly/…` is the hourly layer's since round h15k);
 - client: `s3a` (the JVM: Spark's tasks and the driver's Hadoop calls) or `boto3` (the script's Python on the driver).
 
 Also per run: wall and CPU time of the process tree and its peak RSS (bench/etl_vs_anchor.measure), and a check of
