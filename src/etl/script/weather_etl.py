@@ -1214,23 +1214,57 @@ def posixpath_parent(key: str) -> str:
     return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
-def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
-    """The raw objects as `path`, `modificationTime`, `length`, `content` (Spark's `binaryFile` source).
+def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
+    """(path, modification time in ms, length, body) of each listed S3 object: one GetObject per object, from a pool
+    of `S3_REQUEST_THREADS` threads. The length and time are the response's, as Spark's `binaryFile` source takes
+    them from its own status call when it reads a file. Raises FileNotFoundError naming every object gone since the
+    listing."""
+    client = _s3_client()
 
-    Spark's file scan skips zero-byte files, so those are added from the listing with an empty body. A frame made
-    from Python rows (the zero-byte files, or no file at all) is built only when there is one: `createDataFrame` goes
-    through a Python RDD, ~1-3 s of a small batch's cold run (docs/PERFORMANCE.md, section 2, round h15g).
+    def get(path: str) -> Optional[Tuple[str, int, int, bytearray]]:
+        bucket, key = _s3_bucket_key(path)
+        try:
+            response = client.get_object(Bucket=bucket, Key=key)
+        except client.exceptions.NoSuchKey:
+            return None
+        body = bytearray(response["Body"].read())
+        return path, int(round(response["LastModified"].timestamp() * 1000)), len(body), body
+
+    with ThreadPoolExecutor(S3_REQUEST_THREADS) as pool:
+        got = list(pool.map(get, [path for path, _, _ in files]))
+    missing = [path for (path, _, _), row in zip(files, got) if row is None]
+    if missing:
+        raise FileNotFoundError(f"no such object: {missing}")
+    return got
+
+
+def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
+    """The raw objects as `path`, `modificationTime`, `length`, `content`.
+
+    On S3 (the listing's `s3://`, `s3a://`, `s3n://` paths), each non-empty object is read with one boto3 GetObject
+    (`_get_s3_bodies`, concurrently) and the frame built from those rows: Spark's `binaryFile` source asks the file
+    system for an existence check per path (on the driver), a listing per path (a listing job's tasks, or the driver
+    itself for at most 32 paths) and a status and an open per file in its read tasks: six requests per object on S3A
+    (docs/PERFORMANCE.md, section 2, round h15l). Elsewhere (local files, other schemes) Spark's `binaryFile`
+    source reads them. Spark's file scan skips zero-byte files, so those are added from the listing with an empty
+    body, with no request. A frame made from Python rows (read on S3, the zero-byte files, or no file at all) is
+    built only when there is one: `createDataFrame` goes through a Python RDD, ~1-3 s of a small batch's cold run
+    (docs/PERFORMANCE.md, section 2, round h15g).
     """
-    nonempty = [path for path, length, _ in files if length > 0]
-    empty = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
+    on_s3 = [entry for entry in files if entry[1] > 0 and re.match(S3_URI, entry[0])]
+    nonempty = [path for path, length, _ in files if length > 0 and not re.match(S3_URI, path)]
+    rows = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
+    if on_s3:
+        rows = _get_s3_bodies(on_s3) + rows
     frame: Optional[DataFrame] = None
     if nonempty:
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
-    if empty:
-        empties = spark.createDataFrame(empty, "path string, mtime_ms long, length long, content binary").select(
+    if rows:
+        listed = spark.createDataFrame(rows, "path string, mtime_ms long, length long, content binary",
+                                       verifySchema=False).select(
             "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")
-        frame = empties if frame is None else frame.unionByName(empties)
+        frame = listed if frame is None else frame.unionByName(listed)
     if frame is None:
         frame = spark.createDataFrame([], "path string, modificationTime timestamp, length long, content binary")
     return frame
