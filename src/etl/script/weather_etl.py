@@ -1215,23 +1215,73 @@ def posixpath_parent(key: str) -> str:
     return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
-def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
-    """The raw objects as `path`, `modificationTime`, `length`, `content` (Spark's `binaryFile` source).
+# A batch's raw bodies are read by the driver (boto3) when the listing's bytes are at most this: the bodies are held in
+# the driver's Python process and handed to its JVM once (`createDataFrame`) before the tasks parse them. A year of
+# 100 cities' daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB); a batch of larger bodies (long backfills, up to
+# megabytes each) is read by Spark's tasks instead. The bound is a choice sized to Glue's and the local driver's
+# memory, not a measured crossover (docs/PERFORMANCE.md, section 2, round h15l).
+S3_DRIVER_READ_MAX_BYTES = 256 * 1024 * 1024
 
-    Spark's file scan skips zero-byte files, so those are added from the listing with an empty body. A frame made
-    from Python rows (the zero-byte files, or no file at all) is built only when there is one: `createDataFrame` goes
-    through a Python RDD, ~1-3 s of a small batch's cold run (docs/PERFORMANCE.md, section 2, round h15g).
+
+def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
+    """Whether the listed raw objects are read with boto3 by the driver (`_get_s3_bodies`): every path on S3 and
+    their bytes together at most `S3_DRIVER_READ_MAX_BYTES`."""
+    return bool(files) and all(re.match(S3_URI, path) for path, _, _ in files) and \
+        sum(length for _, length, _ in files) <= S3_DRIVER_READ_MAX_BYTES
+
+
+def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
+    """(path, modification time in ms, length, body) of each listed S3 object: one GetObject per object, from a pool
+    of `S3_REQUEST_THREADS` threads. The length and time are the response's, as Spark's `binaryFile` source takes
+    them from its own status call when it reads a file. Raises FileNotFoundError naming every object gone since the
+    listing."""
+    client = _s3_client()
+
+    def get(path: str) -> Optional[Tuple[str, int, int, bytearray]]:
+        bucket, key = _s3_bucket_key(path)
+        try:
+            response = client.get_object(Bucket=bucket, Key=key)
+        except client.exceptions.NoSuchKey:
+            return None
+        body = bytearray(response["Body"].read())
+        return path, int(round(response["LastModified"].timestamp() * 1000)), len(body), body
+
+    with ThreadPoolExecutor(S3_REQUEST_THREADS) as pool:
+        got = list(pool.map(get, [path for path, _, _ in files]))
+    missing = [path for (path, _, _), row in zip(files, got) if row is None]
+    if missing:
+        raise FileNotFoundError(f"no such object: {missing}")
+    return got
+
+
+def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
+    """The raw objects as `path`, `modificationTime`, `length`, `content`.
+
+    On S3 (the listing's `s3://`, `s3a://`, `s3n://` paths) and up to `S3_DRIVER_READ_MAX_BYTES` (`_read_by_driver`),
+    each non-empty object is read with one boto3 GetObject (`_get_s3_bodies`, concurrently) and the frame built from
+    those rows: Spark's `binaryFile` source asks the file system for an existence check per path (on the driver), a
+    listing per path (a listing job's tasks, or the driver itself for at most 32 paths) and a status and an open per
+    file in its read tasks: six requests per object on S3A (docs/PERFORMANCE.md, section 2, round h15l). Otherwise
+    (local files, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file scan skips
+    zero-byte files, so those are added from the listing with an empty body, with no request. A frame made from
+    Python rows (read by the driver, the zero-byte files, or no file at all) is built only when there is one:
+    `createDataFrame` goes through a Python RDD, ~1-3 s of a small batch's cold run (docs/PERFORMANCE.md, section 2,
+    round h15g).
     """
-    nonempty = [path for path, length, _ in files if length > 0]
-    empty = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
+    by_driver = _read_by_driver(files)
+    nonempty = [path for path, length, _ in files if length > 0 and not by_driver]
+    rows = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
+    if by_driver and any(length > 0 for _, length, _ in files):
+        rows = _get_s3_bodies([entry for entry in files if entry[1] > 0]) + rows
     frame: Optional[DataFrame] = None
     if nonempty:
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
-    if empty:
-        empties = spark.createDataFrame(empty, "path string, mtime_ms long, length long, content binary").select(
+    if rows:
+        listed = spark.createDataFrame(rows, "path string, mtime_ms long, length long, content binary",
+                                       verifySchema=False).select(
             "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")
-        frame = empties if frame is None else frame.unionByName(empties)
+        frame = listed if frame is None else frame.unionByName(listed)
     if frame is None:
         frame = spark.createDataFrame([], "path string, modificationTime timestamp, length long, content binary")
     return frame
