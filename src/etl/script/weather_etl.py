@@ -1395,7 +1395,8 @@ def quiet_per_file_logging(spark: SparkSession) -> None:
 def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str],
                      sort_by: Sequence[str] = (), dictionary: bool = False, overwrite: str = "dynamic") -> None:
     """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition (`overwrite="static"`:
-    replaces everything under `table_root`, for a folder that is the run's own, such as the staging scratch folder).
+    replaces everything under `table_root`, for a folder that is the run's own: `write_scratch`, which every layer's
+    write of a run goes through since round h15k).
 
     One file per partition needs every row of a partition in one write task. `repartition(*partition_keys)` alone
     does not guarantee it: when `frame` is already hash-partitioned on those keys (a sort-merge join on them, as
