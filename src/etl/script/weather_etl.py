@@ -1216,11 +1216,12 @@ def posixpath_parent(key: str) -> str:
 
 
 # A batch's raw bodies are read by the driver (boto3) when the listing's bytes are at most this: the bodies are held in
-# the driver's Python process and handed to its JVM once (`createDataFrame`) before the tasks parse them. A year of
-# 100 cities' daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB); a batch of larger bodies (long backfills, up to
-# megabytes each) is read by Spark's tasks instead. The bound is a choice sized to Glue's and the local driver's
-# memory, not a measured crossover (docs/PERFORMANCE.md, section 2, round h15l).
-S3_DRIVER_READ_MAX_BYTES = 256 * 1024 * 1024
+# the driver's Python process and handed to its JVM once (`createDataFrame`), whose tasks then carry them (split into
+# the default parallelism's slices; a task must stay below `spark.rpc.message.maxSize`, 128 MiB, on a cluster: at
+# most 64 MiB each with 2 or more slices). A year of 100 cities' daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB);
+# a batch of larger bodies (long backfills, up to megabytes each) is read by Spark's tasks instead. The bound is a
+# choice, not a measured crossover (docs/PERFORMANCE.md, section 2, round h15l).
+S3_DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
 
 
 def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
