@@ -1444,8 +1444,10 @@ def write_scratch(frame: DataFrame, scratch: str, table_prefix: str, partition_k
     """Writes a layer's rows into the run's scratch folder (`<scratch>/<table prefix>`), one file per partition, with
     a static overwrite: the folder is the run's own (emptied before the first write), so nothing is lost by
     replacing all of it, and the write needs no dynamic overwrite, which renames every file once more at job commit
-    (a copy per file on S3). On Glue a static overwrite of a Parquet write is the documented case of the EMRFS
-    S3-optimized committer: no rename at all. `commit_scratch` then moves the files to their places."""
+    (a copy per file on S3 with Hadoop's FileOutputCommitter). Glue 5.1's S3 connector is S3A (Glue's 5.1 migration
+    notes); EMR documents its MagicCommitProtocol as Spark's default commit protocol on S3A, writing a static
+    overwrite's files in place at task commit, without renames (Glue's own documentation does not name the protocol
+    its jobs get). `commit_scratch` then moves the files to their places."""
     write_partitions(frame, join_uri(scratch, table_prefix), partition_keys, sort_by=sort_by, dictionary=dictionary,
                      overwrite="static")
 
@@ -1634,7 +1636,7 @@ S3_DELETE_BATCH = 1000
 # Concurrent S3 requests of the staging moves (the boto3 client's connection pool is sized to match): each request
 # waits tens of milliseconds for S3, so 3,000 moves one after the other would take minutes of the driver's time.
 S3_REQUEST_THREADS = 16
-# Folder markers: S3A's `folder/` and EMRFS's `folder_$folder$` (Glue's S3 file system) objects.
+# Folder markers: S3A's `folder/` (Glue 5.1's S3 file system) and EMRFS's `folder_$folder$` (Glue 5.0's) objects.
 S3_FOLDER_MARKER = "_$folder$"
 
 
