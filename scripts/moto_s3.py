@@ -1,16 +1,21 @@
 """A local S3 API for the tests and the benchmarks: moto's server on a free loopback port, started from the project's
 virtualenv (moto[server] is pinned in requirements-dev.txt), optionally recording every request it serves.
 
-Used by src/etl/script/tests/test_etl_listing_s3.py and test_etl_s3_moves.py, and bench/s3_requests.py."""
+Used by the Glue script's S3 tests (through etl_testkit's `moto` and `s3_client` fixtures), bench/s3_requests.py and
+bench/landing_read_s3.py."""
 
+import base64
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 # moto's server whose request recorder writes one entry at a time: moto appends an entry in several writes when its
 # body is large, and two requests served at once could then interleave their lines.
@@ -32,6 +37,57 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class S3Request(NamedTuple):
+    """One request moto's recorder saw: the HTTP method, the bucket and key of its path (unquoted; path-style), its
+    query (`parse_qs`, blank values kept), its headers (names lower-cased) and its body."""
+
+    method: str
+    bucket: str
+    key: str
+    query: Dict[str, List[str]]
+    headers: Dict[str, str]
+    body: bytes
+
+    @property
+    def kind(self) -> str:
+        """The S3 API call: DeleteObjects, CopyObject, ListObjectsV2, GetObject, PutObject, HeadObject, DeleteObject;
+        anything else as `METHOD object` or `METHOD bucket`."""
+        if self.method == "POST" and "delete" in self.query:
+            return "DeleteObjects"
+        if self.method == "PUT" and "x-amz-copy-source" in self.headers:
+            return "CopyObject"
+        if self.method == "GET" and "list-type" in self.query:
+            return "ListObjectsV2"
+        if self.key:
+            named = {"GET": "GetObject", "PUT": "PutObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
+            if self.method in named and not self.query.keys() - {"x-id"}:
+                return named[self.method]
+        return f"{self.method} {'object' if self.key else 'bucket'}"
+
+    @property
+    def copy_source(self) -> str:
+        """A CopyObject's source key (without its bucket), else ''."""
+        source = urllib.parse.unquote(self.headers.get("x-amz-copy-source", "")).lstrip("/")
+        return source.partition("/")[2]
+
+    @property
+    def deleted_keys(self) -> List[str]:
+        """The keys a DeleteObjects request names, else []."""
+        if self.kind != "DeleteObjects":
+            return []
+        return re.findall(r"<Key>([^<]*)</Key>", self.body.decode("utf-8"))
+
+
+def parse_entry(entry: Dict[str, Any]) -> S3Request:
+    """An S3Request from one line of moto's recording."""
+    url = urllib.parse.urlsplit(entry["url"])
+    bucket, _, key = urllib.parse.unquote(url.path).lstrip("/").partition("/")
+    body = entry.get("body") or ""
+    raw = base64.b64decode(body) if entry.get("body_encoded") else body.encode("utf-8")
+    return S3Request(entry["method"], bucket, key, urllib.parse.parse_qs(url.query, keep_blank_values=True),
+                     {k.lower(): v for k, v in (entry.get("headers") or {}).items()}, raw)
 
 
 class MotoS3:
@@ -67,6 +123,18 @@ class MotoS3:
         request = urllib.request.Request(f"{self.endpoint}/moto-api/recorder/{action}", method=method)
         with urllib.request.urlopen(request, timeout=600) as response:
             return response.read()
+
+    def record(self, call: Callable[[], Any]) -> Tuple[Any, List[S3Request]]:
+        """Runs `call` with the recorder on (reset first): (its result, every request the server saw meanwhile, in
+        order). Needs `recording`."""
+        self.recorder("reset-recording")
+        self.recorder("start-recording")
+        try:
+            result = call()
+        finally:
+            self.recorder("stop-recording")
+        lines = self.recorder("download-recording").decode("utf-8").splitlines()
+        return result, [parse_entry(json.loads(line)) for line in lines if line.strip()]
 
     def stop(self) -> None:
         self.process.terminate()

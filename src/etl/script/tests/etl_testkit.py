@@ -333,6 +333,39 @@ def contract():
     return weather_etl.load_contract()
 
 
+@pytest.fixture(scope="module")
+def moto(tmp_path_factory):
+    """moto's S3 server (scripts/moto_s3.py) on a free loopback port for the whole module, its recorder ready
+    (`moto.record(call)`: the requests `call` makes)."""
+    pytest.importorskip("boto3")
+    from moto_s3 import MotoS3
+
+    server = MotoS3(recording=tmp_path_factory.mktemp("moto") / "recording.jsonl")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_client(moto, monkeypatch, tmp_path):
+    """A boto3 S3 client of the `moto` server, which the test's code reaches through the environment only, as on Glue
+    (no endpoint in the code): the variables of `aws_env` set, those that would name a real account removed."""
+    from moto_s3 import AWS_VARIABLES_REMOVED, aws_env
+    import boto3
+
+    for name in AWS_VARIABLES_REMOVED:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in aws_env(moto.endpoint, tmp_path).items():
+        monkeypatch.setenv(name, value)
+    return boto3.client("s3")
+
+
+def new_bucket(client, prefix):
+    """Creates a bucket named `<prefix>-<12 random hex digits>` and returns its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=name)
+    return name
+
+
 def copy_landing(dest):
     """Copies the fixture landing zone to `dest`, every file with the same fixed modification time."""
     shutil.copytree(LANDING_FIXTURES, dest)

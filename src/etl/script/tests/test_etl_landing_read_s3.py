@@ -7,40 +7,23 @@ refining the same rows as from the local one. No S3A in the suite: Spark is neve
 
 import json
 import os
-import urllib.parse
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from etl_testkit import B1_MANIFEST, LANDING_FIXTURES, PROCESSED_AT, run_batch
+from etl_testkit import B1_MANIFEST, LANDING_FIXTURES, PROCESSED_AT, new_bucket, run_batch
 import weather_etl
-from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env  # scripts/, on the path through etl_testkit
 
 pytest.importorskip("boto3")
 
 
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = MotoS3(recording=tmp_path_factory.mktemp("moto") / "recording.jsonl")
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def landing(moto, monkeypatch, tmp_path):
-    """The fixture landing zone uploaded to a fresh bucket; boto3 pointed at the server through the environment only,
-    as on Glue. Returns (client, bucket, the landing root URI)."""
-    for name in AWS_VARIABLES_REMOVED:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_env(moto.endpoint, tmp_path).items():
-        monkeypatch.setenv(name, value)
-    import boto3
-
-    bucket = f"landing-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=bucket)
+def landing(s3_client):
+    """The fixture landing zone uploaded to a fresh bucket of the module's moto server (`s3_client`: boto3 pointed at
+    it through the environment only, as on Glue). Returns (client, bucket, the landing root URI)."""
+    client = s3_client
+    bucket = new_bucket(client, "landing")
     files = [os.path.join(folder, name) for folder, _, names in os.walk(LANDING_FIXTURES) for name in names]
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda path: client.upload_file(
@@ -49,28 +32,9 @@ def landing(moto, monkeypatch, tmp_path):
 
 
 def requests_of(moto, call):
-    """Runs `call` with the recorder on; returns (its result, the requests it made as "METHOD kind" counts, the keys
-    of its GETs)."""
-    moto.recorder("reset-recording")
-    moto.recorder("start-recording")
-    try:
-        result = call()
-    finally:
-        moto.recorder("stop-recording")
-    kinds, got = Counter(), []
-    for line in moto.recorder("download-recording").decode().splitlines():
-        entry = json.loads(line)
-        url = urllib.parse.urlsplit(entry["url"])
-        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        bucket, _, key = urllib.parse.unquote(url.path).lstrip("/").partition("/")
-        if entry["method"] == "GET" and key:
-            kinds["GetObject"] += 1
-            got.append(key)
-        elif entry["method"] == "GET" and "list-type" in query:
-            kinds["ListObjectsV2"] += 1
-        else:
-            kinds[f"{entry['method']} {'object' if key else 'bucket'}"] += 1
-    return result, dict(kinds), got
+    """Runs `call` with the recorder on; returns (its result, the requests it made by kind, the keys of its GETs)."""
+    result, requests = moto.record(call)
+    return result, dict(Counter(r.kind for r in requests)), [r.key for r in requests if r.kind == "GetObject"]
 
 
 def b1_keys():

@@ -1,39 +1,21 @@
 """The S3 listing (`_list_s3`, the path that runs on Glue) over real S3 API calls against a local moto server,
 compared with the local-folder listing of the same tree: same relative keys, same sizes, same errors."""
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from etl_testkit import raw_key
+from etl_testkit import new_bucket, raw_key
 import weather_etl
-from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env  # scripts/, on the path through etl_testkit
 
 pytest.importorskip("boto3")
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    """A moto S3 server on a free loopback port, for the whole module."""
-    server = MotoS3()
-    yield server.endpoint
-    server.stop()
-
-
 @pytest.fixture
-def bucket(moto_endpoint, monkeypatch, tmp_path):
-    """A fresh bucket on the moto server; boto3 pointed at it through the environment only, as on Glue."""
-    for name in AWS_VARIABLES_REMOVED:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_env(moto_endpoint, tmp_path).items():
-        monkeypatch.setenv(name, value)
-    import boto3
-
-    name = f"landing-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=name)
-    return client, name
+def bucket(s3_client):
+    """A fresh bucket on the module's moto server (`s3_client`: boto3 pointed at it through the environment only, as
+    on Glue)."""
+    return s3_client, new_bucket(s3_client, "landing")
 
 
 def put_tree(s3, local_root, files, prefix="landing"):

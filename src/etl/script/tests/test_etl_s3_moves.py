@@ -2,44 +2,23 @@
 API calls against a local moto server, every request counted by moto's request recorder: one CopyObject per file and
 one DeleteObjects per 1,000 keys, no existence check, no folder marker, no request per file through Hadoop."""
 
-import base64
 import json
 import re
-import os
-import urllib.parse
-import urllib.request
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import weather_etl
-from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env  # scripts/, on the path through etl_testkit
+from etl_testkit import new_bucket
 
 pytest.importorskip("boto3")
 
 
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    server = MotoS3(recording=tmp_path_factory.mktemp("moto") / "recording.jsonl")
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def s3(moto, monkeypatch, tmp_path):
-    """A fresh bucket; boto3 pointed at the server through the environment only, as on Glue."""
-    for name in AWS_VARIABLES_REMOVED:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_env(moto.endpoint, tmp_path).items():
-        monkeypatch.setenv(name, value)
-    import boto3
-
-    name = f"refined-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=name)
-    return client, name
+def s3(s3_client):
+    """A fresh bucket on the module's moto server (`s3_client`: boto3 pointed at it through the environment only)."""
+    return s3_client, new_bucket(s3_client, "refined")
 
 
 def put(s3, objects):
@@ -57,29 +36,8 @@ def keys(s3, prefix=""):
 
 def requests_of(moto, call):
     """Runs `call` with the recorder on; returns (the requests it made by kind, keys deleted by DeleteObjects)."""
-    moto.recorder("reset-recording")
-    moto.recorder("start-recording")
-    try:
-        call()
-    finally:
-        moto.recorder("stop-recording")
-    kinds, deleted = Counter(), 0
-    for line in moto.recorder("download-recording").decode().splitlines():
-        entry = json.loads(line)
-        url = urllib.parse.urlsplit(entry["url"])
-        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        headers = {k.lower() for k in entry["headers"]}
-        if entry["method"] == "POST" and "delete" in query:
-            body = base64.b64decode(entry["body"]) if entry["body_encoded"] else entry["body"].encode()
-            deleted += body.count(b"<Key>")
-            kinds["DeleteObjects"] += 1
-        elif entry["method"] == "PUT" and "x-amz-copy-source" in headers:
-            kinds["CopyObject"] += 1
-        elif entry["method"] == "GET" and "list-type" in query:
-            kinds["ListObjectsV2"] += 1
-        else:
-            kinds[f"{entry['method']} {url.path}"] += 1
-    return dict(kinds), deleted
+    _, requests = moto.record(call)
+    return dict(Counter(r.kind for r in requests)), sum(len(r.deleted_keys) for r in requests)
 
 
 SCRATCH = "weather/staging/_scratch/run-1"
@@ -238,10 +196,9 @@ def test_a_manifest_on_s3_is_one_get_request_without_a_spark_job(s3, moto):
     manifest = {"written": [{"key": "weather/raw/a.json", "cityName": "Zürich", "fetchedAt": "2026-05-01T06:00:00Z"}]}
     put(s3, {"weather/manifests/m.json": json.dumps(manifest, ensure_ascii=False).encode("utf-8")})
     uri = f"s3://{s3[1]}/weather/manifests/m.json"
-    read = {}
-    kinds, _ = requests_of(moto, lambda: read.update(weather_etl.read_manifest(None, uri)))
+    read, requests = moto.record(lambda: weather_etl.read_manifest(None, uri))
     assert read == manifest
-    assert kinds == {f"GET /{s3[1]}/weather/manifests/m.json": 1}
+    assert [(r.kind, r.bucket, r.key) for r in requests] == [("GetObject", s3[1], "weather/manifests/m.json")]
     with pytest.raises(FileNotFoundError, match=f"s3://{s3[1]}/weather/manifests/missing.json"):
         weather_etl.read_manifest(None, f"s3://{s3[1]}/weather/manifests/missing.json")
 

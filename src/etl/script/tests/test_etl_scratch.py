@@ -6,17 +6,14 @@ a rerun repairs, untouched partitions keep their very files. On S3 (moto + boto3
 script's own requests, the path that runs on Glue): one CopyObject per file and one DeleteObjects per 1,000 keys,
 no request about a partition the batch does not write."""
 
-import json
 import os
 import shutil
-import urllib.parse
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import weather_etl
-from etl_testkit import B1_MANIFEST, B2_MANIFEST, copy_lake, read_table, run_batch, tree_fingerprint
+from etl_testkit import B1_MANIFEST, B2_MANIFEST, copy_lake, new_bucket, read_table, run_batch, tree_fingerprint
 
 LAYERS = ("hourly", "daily", "staging", "quarantine")
 
@@ -182,61 +179,18 @@ def test_the_plan_moves_each_layer_to_its_place_and_deletes_only_the_replaced_pa
 
 # ---- On S3: the script's own requests (moto's recorder), no Hadoop call
 
-@pytest.fixture(scope="module")
-def moto(tmp_path_factory):
-    from moto_s3 import MotoS3  # scripts/, on the path through etl_testkit
-
-    pytest.importorskip("boto3")
-    server = MotoS3(recording=tmp_path_factory.mktemp("moto") / "recording.jsonl")
-    yield server
-    server.stop()
-
-
 @pytest.fixture
-def s3(moto, monkeypatch, tmp_path):
-    from moto_s3 import AWS_VARIABLES_REMOVED, aws_env
-
-    for name in AWS_VARIABLES_REMOVED:
-        monkeypatch.delenv(name, raising=False)
-    for name, value in aws_env(moto.endpoint, tmp_path).items():
-        monkeypatch.setenv(name, value)
-    import boto3
-
-    name = f"refined-{uuid.uuid4().hex[:12]}"
-    client = boto3.client("s3")
-    client.create_bucket(Bucket=name)
-    return client, name
+def s3(s3_client):
+    """A fresh bucket on the module's moto server (`s3_client`: boto3 pointed at it through the environment only)."""
+    return s3_client, new_bucket(s3_client, "refined")
 
 
 def recorded(moto, call):
     """Runs `call` with the recorder on; returns its requests as (kind, [keys it names])."""
-    import base64
-    import re
-
-    moto.recorder("reset-recording")
-    moto.recorder("start-recording")
-    try:
-        call()
-    finally:
-        moto.recorder("stop-recording")
-    out = []
-    for line in moto.recorder("download-recording").decode().splitlines():
-        entry = json.loads(line)
-        url = urllib.parse.urlsplit(entry["url"])
-        query = urllib.parse.parse_qs(url.query, keep_blank_values=True)
-        key = urllib.parse.unquote(url.path).lstrip("/").partition("/")[2]
-        headers = {k.lower(): v for k, v in entry["headers"].items()}
-        if entry["method"] == "POST" and "delete" in query:
-            body = base64.b64decode(entry["body"]).decode() if entry["body_encoded"] else entry["body"]
-            out.append(("DeleteObjects", re.findall(r"<Key>([^<]*)</Key>", body)))
-        elif entry["method"] == "PUT" and "x-amz-copy-source" in headers:
-            source = urllib.parse.unquote(headers["x-amz-copy-source"]).lstrip("/").partition("/")[2]
-            out.append(("CopyObject", [key, source]))
-        elif entry["method"] == "GET" and "list-type" in query:
-            out.append(("ListObjectsV2", [query.get("prefix", [""])[0]]))
-        else:
-            out.append((entry["method"], [key]))
-    return out
+    _, requests = moto.record(call)
+    named = {"DeleteObjects": lambda r: r.deleted_keys, "CopyObject": lambda r: [r.key, r.copy_source],
+             "ListObjectsV2": lambda r: [r.query.get("prefix", [""])[0]]}
+    return [(r.kind, named[r.kind](r)) if r.kind in named else (r.method, [r.key]) for r in requests]
 
 
 def test_a_batch_commit_on_s3_is_a_copy_per_file_and_a_delete_request_per_thousand_keys(s3, moto):
