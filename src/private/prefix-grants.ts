@@ -5,7 +5,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 const OBJECT_READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'];
 /** Object write actions for writers that create or overwrite objects (no delete, no ACLs). */
 const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:AbortMultipartUpload'];
-/** Object delete actions, for writers that replace partitions (the ETL's dynamic overwrite). */
+/**
+ * Object delete actions, for writers that replace partitions (the ETL's commit deletes a replaced partition's
+ * previous files, and its scratch files, once the new files are copied into place).
+ */
 const OBJECT_DELETE_ACTIONS = ['s3:DeleteObject'];
 
 /** Read access to one prefix of a bucket: get objects, list only under the prefix, decrypt. */
