@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Dict
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -139,19 +140,46 @@ def anchor_command(opts, refined: Path, layers: str = "hourly") -> list[str]:
     return command
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--landing", required=True)
-    parser.add_argument("--work", required=True, help="folder for the refined outputs and logs (emptied per run)")
-    parser.add_argument("--reps", type=int, default=3)
+def summary_counts(refined: Path, run_id: str) -> Dict[str, object]:
+    """`records_in`, `refined`, `reconciled` and `run_s` (the run's own duration) from the run summary the script
+    wrote under `refined` for `run_id`; {} when there is none (a failed run)."""
+    summary_files = list((refined / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
+    if not summary_files:
+        return {}
+    summary = json.loads(summary_files[0].read_text())
+    return {"records_in": summary["records_in"], "refined": summary["refined"], "reconciled": summary["reconciled"],
+            "run_s": summary["duration_seconds"]}
+
+
+def add_batch_arguments(parser: argparse.ArgumentParser, work_help: str, reps: int) -> None:
+    """The arguments every benchmark that runs the script on a generated batch takes (this one and
+    bench/s3_requests.py): the landing zone, the work folder, the repetitions, the batch's source (a manifest or a raw
+    prefix), the contract, the script under test and the other copies run beside it (`before_scripts`)."""
+    parser.add_argument("--landing", required=True, help="a landing root made by bench/generate_landing.py")
+    parser.add_argument("--work", required=True, help=work_help)
+    parser.add_argument("--reps", type=int, default=reps)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--manifest_key")
     source.add_argument("--raw_prefix")
     parser.add_argument("--contract", help="'monthly' or a contract JSON file (default: the script's contract.json)")
-    parser.add_argument("--before", action="append", default=[],
-                        help="another copy of weather_etl.py to run in each repetition (e.g. main's); repeatable, "
-                             "NAME=PATH names the engine (default 'before')")
     parser.add_argument("--script", default=str(SCRIPT), help="the script run as engine 'script' (default: the worktree's)")
+    parser.add_argument("--before", action="append", default=[],
+                        help="another copy of weather_etl.py run alternated with 'script' in each repetition (e.g. "
+                             "main's); repeatable, NAME=PATH names the engine (default 'before')")
+
+
+def before_scripts(opts: argparse.Namespace) -> Dict[str, Path]:
+    """`--before` as {engine name: script path}, in the order given."""
+    scripts: Dict[str, Path] = {}
+    for before in opts.before:
+        name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
+        scripts[name] = Path(path)
+    return scripts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_batch_arguments(parser, work_help="folder for the refined outputs and logs (emptied per run)", reps=3)
     parser.add_argument("--java_options", action="append", default=[],
                         help="NAME=OPTIONS: one more engine, the script of --script with these driver JVM options "
                              "(e.g. c1=-XX:TieredStopAtLevel=1; spark-submit's --driver-java-options, local runs "
@@ -186,9 +214,8 @@ def main() -> int:
     work = Path(opts.work)
     work.mkdir(parents=True, exist_ok=True)
     engines = {"script": lambda refined, run_id: script_command(Path(opts.script), opts, refined, generated, run_id)}
-    for before in opts.before:
-        name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
-        engines[name] = (lambda script: lambda refined, run_id: script_command(script, opts, refined, generated, run_id))(Path(path))
+    for name, path in before_scripts(opts).items():
+        engines[name] = (lambda script: lambda refined, run_id: script_command(script, opts, refined, generated, run_id))(path)
     java_options = {}
     for variant in opts.java_options:
         name, _, options = variant.partition("=")
@@ -231,11 +258,7 @@ def main() -> int:
                 row.update(spark_jobs=jobs["jobs"], spark_stages=jobs["stages"], spark_tasks=jobs["tasks"],
                            first_job_at_s=jobs["first_job_at_s"])
             if engine != "anchor":
-                summary_files = list((refined / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
-                if summary_files:
-                    summary = json.loads(summary_files[0].read_text())
-                    row.update(records_in=summary["records_in"], refined=summary["refined"],
-                               reconciled=summary["reconciled"], run_s=summary["duration_seconds"])
+                row.update(summary_counts(refined, run_id))
             print(json.dumps(row), flush=True)
             results.append(row)
             if opts.out:

@@ -51,7 +51,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT / "scripts"))
-from etl_vs_anchor import SCRIPT, layer_stats, measure, script_command  # noqa: E402
+from etl_vs_anchor import add_batch_arguments, before_scripts, layer_stats, measure, script_command, summary_counts  # noqa: E402
 from moto_s3 import AWS_VARIABLES_REMOVED, MotoS3, aws_env as moto_aws_env  # noqa: E402
 
 MAVEN = os.environ.get("MAVEN_CENTRAL_URL") or "https://repo.maven.apache.org/maven2"
@@ -303,17 +303,8 @@ def main() -> int:
         print(json.dumps({**count_requests(entries, sys.argv[3]), "unparsed_lines": unparsed}))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--landing", required=True, help="a landing root made by bench/generate_landing.py")
-    parser.add_argument("--work", required=True, help="folder for logs, the local reference runs and downloads")
-    parser.add_argument("--reps", type=int, default=1)
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--manifest_key")
-    source.add_argument("--raw_prefix")
-    parser.add_argument("--contract", help="'monthly' or a contract JSON file (default: the script's contract.json)")
-    parser.add_argument("--script", default=str(SCRIPT), help="the script run as engine 'script' (default: the worktree's)")
+    add_batch_arguments(parser, work_help="folder for logs, the local reference runs and downloads", reps=1)
     parser.add_argument("--script_name", default="script", help="the engine name of --script's rows (default: script)")
-    parser.add_argument("--before", action="append", default=[],
-                        help="NAME=PATH: another copy of weather_etl.py, run alternated with 'script'; repeatable")
     parser.add_argument("--audit", action="store_true",
                         help="S3A's LoggingAuditor on: each row also counts the requests by Hadoop operation")
     parser.add_argument("--no_check", action="store_true", help="skip the local reference run and the output check")
@@ -328,10 +319,7 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     jars = s3a_jars()
     generated = json.loads((Path(opts.landing) / "generated.json").read_text())
-    engines = {opts.script_name: Path(opts.script)}
-    for before in opts.before:
-        name, _, path = before.rpartition("=") if "=" in before else ("before", "", before)
-        engines[name] = Path(path)
+    engines = {opts.script_name: Path(opts.script), **before_scripts(opts)}
 
     moto = MotoS3(recording=work / "moto-recording.jsonl", log=work / "moto-server.log")
     try:
@@ -385,11 +373,7 @@ def main() -> int:
                         row["local_wall_s"], row["local_cpu_s"] = local_row["wall_s"], local_row["cpu_s"]
                     row.update(same_rows(work / f"local-{engine}", downloaded, bool(opts.manifest_key)))
                     row["layers"] = layer_stats(downloaded)["layers"]
-                    summary_files = list((downloaded / "weather" / "run-summaries").glob(f"date=*/{run_id}.json"))
-                    if summary_files:
-                        summary = json.loads(summary_files[0].read_text())
-                        row.update(records_in=summary["records_in"], refined=summary["refined"],
-                                   reconciled=summary["reconciled"], run_s=summary["duration_seconds"])
+                    row.update(summary_counts(downloaded, run_id))
                 print(json.dumps(row), flush=True)
                 if opts.out:
                     with open(opts.out, "a", encoding="utf-8") as out:
