@@ -19,6 +19,7 @@ import shutil
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import reduce
@@ -1427,6 +1428,16 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
      .parquet(table_root))
 
 
+# The order of the rows in each file, after the partition keys: a total order (the keys of a row within its
+# partition), so that a rerun writes the same rows in the same order. Main's script before round h15m sorted the daily
+# and staging files so, and left the hourly and quarantine files in the order Spark's write sort left them.
+HOURLY_FILE_ORDER = ["source", "observed_at"]
+DAILY_FILE_ORDER = ["source", "day"]
+STAGING_FILE_ORDER = ["city_name", "observed_at", "source_key"]
+QUARANTINE_FILE_ORDER = ["source_key", "observed_at_raw", "reason", "detail", "city", "city_name", "raw_values",
+                         "fetched_at", "run_id", "quarantined_at"]
+
+
 # The folder of a run's scratch files, under the staging prefix (`<staging>/_scratch/<run id>/`): no partition location
 # of any table includes it (Athena's tables project `ingest_date=`/`date=`/`month=` folders; `_` names are hidden).
 SCRATCH_FOLDER = "_scratch"
@@ -1450,6 +1461,182 @@ def write_scratch(frame: DataFrame, scratch: str, table_prefix: str, partition_k
     its jobs get). `commit_scratch` then moves the files to their places."""
     write_partitions(frame, join_uri(scratch, table_prefix), partition_keys, sort_by=sort_by, dictionary=dictionary,
                      overwrite="static")
+
+
+# ---- The refined layers' files written by pyarrow in Spark's Python workers (round h15m)
+#
+# Spark's Parquet writer costs per file: parquet-mr's writer set-up (a copy of the ~980 Hadoop configuration entries
+# per file), its column writers and footer, FileOutputCommitter's task and job commit, and the JIT compiling all of
+# it while the first write of a JVM runs (docs/PERFORMANCE.md, section 2, rounds h15f and h15h). Since round h15k no
+# layer needs Spark's committer: every file goes to the run's own scratch folder and `commit_scratch` puts it in
+# place. So each layer's rows reach a Python worker as Arrow record batches (`DataFrame.mapInArrow`), which writes each
+# partition's one file with pyarrow (locally to disk, on S3 with one PutObject per file) and yields one row per file;
+# one Spark job writes every layer, and the commit takes the files' paths from that job instead of listing the
+# scratch folder. Other schemes (HDFS, ...) keep Spark's writer (`write_scratch`): boto3 and local I/O are the only
+# clients a worker has, and the Hadoop file systems are the JVM's.
+
+# What each write yields per file: the layer's prefix, the file's URI, its rows.
+WRITTEN_FILES_SCHEMA = "layer string, path string, rows bigint"
+
+
+class LayerWrite:
+    """One layer's write into the scratch folder: its rows, the contract prefix, the partition keys, the order of the
+    rows in each file after the keys (`sort_by`: a total order, so a rerun writes the same rows in the same order)
+    and whether the files are dictionary-encoded (PARQUET_WRITE_OPTIONS)."""
+
+    def __init__(self, frame: DataFrame, prefix: str, partition_keys: Sequence[str], sort_by: Sequence[str],
+                 dictionary: bool = False):
+        self.frame, self.prefix, self.partition_keys = frame, prefix, list(partition_keys)
+        self.sort_by, self.dictionary = list(sort_by), dictionary
+
+
+def arrow_writes_to(scratch: str) -> bool:
+    """Whether the Python workers can write the files of this scratch folder: local paths and S3 URIs."""
+    return _local_file(scratch) is not None or bool(re.match(S3_URI, scratch))
+
+
+def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], data_columns: Sequence[str],
+                       dictionary: bool, write_id: str, s3_pool: int):
+    """The function `mapInArrow` ships to the Python workers for one layer: it writes each run of consecutive rows
+    with the same partition key values as one snappy Parquet file at
+    `<scratch>/<layer>/<k1=v1>/<k2=v2>/part-<task>-<write id>-<attempt>-<n>.snappy.parquet` (the keys in the path
+    only, as Hive's layout and Spark's writer have them; values escaped as Spark escapes them), every column
+    nullable, and yields (layer, file URI, rows) per file.
+
+    It is a closure over plain values and imports what it uses when it runs, so that cloudpickle ships it by value:
+    a worker needs pyarrow (and boto3 on S3), never this script (which runs as `__main__` on Glue and with
+    scripts/local-run, and is imported as `weather_etl` by the tests; neither is on a worker's path)."""
+    keys, columns = list(partition_keys), list(data_columns)
+    local_root = _local_file(scratch)
+    if local_root is None:
+        bucket, key_root = _s3_bucket_key(scratch)
+        scheme = scratch.split("://", 1)[0]
+    else:
+        bucket, key_root, scheme = "", "", ""
+    # Spark's `ExternalCatalogUtils.escapePathName`: these characters become %XX in a partition folder's value.
+    escaped = set(chr(c) for c in range(0x01, 0x20)) | set("\"#%'*/:=?\\\x7f{[]^")
+
+    def folder(key: str, value: Any) -> str:
+        if value is None or value == "":
+            return f"{key}=__HIVE_DEFAULT_PARTITION__"
+        text = str(value)
+        return key + "=" + "".join(f"%{ord(c):02X}" if c in escaped else c for c in text)
+
+    def s3_client():
+        # One client per worker process and AWS environment, as the driver's `_s3_client` (workers are reused).
+        import sys
+        import types
+
+        cache = sys.modules.get("_weather_etl_worker")
+        if cache is None:
+            cache = sys.modules["_weather_etl_worker"] = types.ModuleType("_weather_etl_worker")
+            cache.clients = {}
+        import os
+
+        env = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("AWS_")))
+        client = cache.clients.get(env)
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = cache.clients[env] = boto3.client("s3", config=Config(max_pool_connections=s3_pool))
+        return client
+
+    def write(batches):
+        import os
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from pyspark import TaskContext
+
+        context = TaskContext.get()
+        task, attempt = (context.partitionId(), context.attemptNumber()) if context is not None else (0, 0)
+        paths: List[str] = []
+        counts: List[int] = []
+        pending: List[Any] = []
+        current: Optional[Tuple[Any, ...]] = None
+
+        def flush() -> None:
+            table = pa.Table.from_batches(pending).select(columns)
+            schema = pa.schema([pa.field(f.name, f.type, nullable=True) for f in table.schema])
+            table = pa.Table.from_arrays(table.columns, schema=schema)
+            relative = "/".join([layer.strip("/")] + [folder(k, v) for k, v in zip(keys, current)]
+                                + [f"part-{task:05d}-{write_id}-{attempt}-{len(paths):05d}.snappy.parquet"])
+            options = dict(compression="snappy", use_dictionary=dictionary, store_schema=False)
+            if local_root is not None:
+                path = os.path.join(local_root, relative)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                pq.write_table(table, path, **options)
+                uri = scratch.rstrip("/") + "/" + relative
+            else:
+                sink = pa.BufferOutputStream()
+                pq.write_table(table, sink, **options)
+                key = "/".join(p for p in (key_root.strip("/"), relative) if p)
+                s3_client().put_object(Bucket=bucket, Key=key, Body=sink.getvalue().to_pybytes())
+                uri = f"{scheme}://{bucket}/{key}"
+            paths.append(uri)
+            counts.append(table.num_rows)
+
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            values = list(zip(*(batch.column(batch.schema.get_field_index(k)).to_pylist() for k in keys)))
+            start = 0
+            for end in range(1, len(values) + 1):
+                if end < len(values) and values[end] == values[start]:
+                    continue
+                if current is not None and values[start] != current:
+                    flush()
+                    pending.clear()
+                current = values[start]
+                pending.append(batch.slice(start, end - start))
+                start = end
+        if pending:
+            flush()
+        if paths:
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([layer] * len(paths), pa.string()), pa.array(paths, pa.string()), pa.array(counts, pa.int64())],
+                names=["layer", "path", "rows"])
+
+    return write
+
+
+def map_in_arrow(frame: DataFrame, func: Any, schema: str) -> DataFrame:
+    """`frame.mapInArrow(func, schema)` without its check that pandas is installed: Spark 3.5.6's `mapInArrow` goes
+    through `pandas_udf`, which imports pandas on the driver (~0.3 s; Glue 5.1 provides it, this project's venv does
+    not), though neither the driver nor the worker uses pandas for an Arrow map. The same UDF and plan `mapInArrow`
+    makes (a `SQL_MAP_ARROW_ITER_UDF` over every column, `Dataset.pythonMapInArrow`); when this Spark build lacks
+    them (they are not public API), the public method."""
+    from pyspark.rdd import PythonEvalType
+    from pyspark.sql.udf import UserDefinedFunction
+
+    try:
+        udf = UserDefinedFunction(func, returnType=schema, evalType=PythonEvalType.SQL_MAP_ARROW_ITER_UDF)
+        column = udf(*[frame[name] for name in frame.columns])
+        return DataFrame(frame._jdf.pythonMapInArrow(column._jc.expr(), False), frame.sparkSession)  # noqa: SLF001
+    except (AttributeError, TypeError, Py4JError) as error:
+        if isinstance(error, Py4JJavaError):
+            raise
+        return frame.mapInArrow(func, schema)
+
+
+def written_files(layers: Sequence[LayerWrite], scratch: str, write_id: str) -> DataFrame:
+    """One row per file (layer prefix, file URI, rows) of every layer's write into `scratch`, by the Python workers
+    (`_arrow_file_writer`), as one frame: collecting it is one Spark job that writes every layer.
+
+    Each layer's frame is repartitioned on a hash of its partition keys (as `write_partitions`, for the reasons its
+    docstring gives: every row of a partition in one task, whatever the frame's own partitioning) and sorted within
+    the partitions on the keys and `sort_by`, so each partition's rows reach one worker consecutively and in order."""
+    summaries = []
+    for spec in layers:
+        frame = spec.frame
+        data_columns = [c for c in frame.columns if c not in spec.partition_keys]
+        writer = _arrow_file_writer(scratch, spec.prefix, spec.partition_keys, data_columns, spec.dictionary,
+                                    write_id, S3_REQUEST_THREADS)
+        shuffled = (frame.repartition(F.xxhash64(*spec.partition_keys))
+                    .sortWithinPartitions(*spec.partition_keys, *spec.sort_by))
+        summaries.append(map_in_arrow(shuffled, writer, WRITTEN_FILES_SCHEMA))
+    return reduce(DataFrame.unionByName, summaries)
 
 
 class ScratchCommit:
@@ -1867,10 +2054,14 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     previous: List[str] = [f for files in hourly_found.values() for f in files]
     daily_touched: List[str] = []
     daily_rows = 0
+    # Local and S3 scratch folders: the Python workers write the files (`written_files`); other schemes: Spark.
+    by_arrow = arrow_writes_to(scratch)
+    layers: List[LayerWrite] = []
     try:
         if touched:
             # A monthly partition's file holds a city's month of hours: dictionary-encoded (see PARQUET_WRITE_OPTIONS).
-            write_scratch(winners, scratch, refined_cfg["hourlyPrefix"], keys, dictionary=_MONTH_KEY in keys)
+            layers.append(LayerWrite(winners, refined_cfg["hourlyPrefix"], keys, HOURLY_FILE_ORDER,
+                                     dictionary=_MONTH_KEY in keys))
             # With monthly partitions a daily partition holds other days too: those are kept as they are.
             daily_partitions = sorted(partition_path(dkeys, [r[k] for k in dkeys]) for r in tallies["daily"])
             daily_rows = sum(int(r["n"]) for r in tallies["daily"])
@@ -1882,15 +2073,16 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
                 touched_days = (ranked.where((F.col(_ORIGIN) == 1) & (F.col(_RANK) == 1))
                                 .select("city", F.to_date("date", refined_cfg["dateFormat"]).alias("day")).distinct())
                 daily_merged = merge_daily(recomputed, daily_existing, touched_days).localCheckpoint(eager=True)
-            write_scratch(as_nullable(spark, daily_merged), scratch, refined_cfg["dailyPrefix"], dkeys,
-                          sort_by=["source", "day"])
+            # (pyarrow writes every column nullable; Spark's writer needs the nullable frame: `as_nullable`.)
+            layers.append(LayerWrite(daily_merged if by_arrow else as_nullable(spark, daily_merged),
+                                     refined_cfg["dailyPrefix"], dkeys, DAILY_FILE_ORDER))
             daily_touched = daily_partitions
 
         # Staging: one file per partition and batch (`plan_scratch_commit` names it), after the refined data it
         # reconciles with.
         if staged:  # (with no row staged, the commit still deletes the files of the batches read)
-            write_scratch(batch_staging, scratch, refined_cfg["stagingPrefix"], [*skeys, _STAGED_BATCH],
-                          sort_by=["city_name", "observed_at", "source_key"])
+            layers.append(LayerWrite(batch_staging, refined_cfg["stagingPrefix"], [*skeys, _STAGED_BATCH],
+                                     STAGING_FILE_ORDER))
 
         # Quarantine: replace earlier rows of the same source keys in the touched date partitions.
         if q_touched:
@@ -1900,12 +2092,23 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
             q_merged = merge_quarantine(batch_quarantine, q_existing, parsed.select("source_key"))
             if q_existing is not None:  # read once, as the hourly merge
                 q_merged = q_merged.localCheckpoint(eager=True)
-            write_scratch(q_merged, scratch, refined_cfg["quarantinePrefix"], qkeys)
+            layers.append(LayerWrite(q_merged, refined_cfg["quarantinePrefix"], qkeys,
+                                     [c for c in QUARANTINE_FILE_ORDER if c in q_merged.columns]))
+
+        if by_arrow:
+            # One Spark job writes every layer; the commit takes the files it wrote (no listing of the scratch folder).
+            scratch_files = [r["path"] for r in written_files(layers, scratch, uuid.uuid4().hex).collect()] \
+                if layers else []
+        else:
+            for layer in layers:
+                write_scratch(layer.frame, scratch, layer.prefix, layer.partition_keys, sort_by=layer.sort_by,
+                              dictionary=layer.dictionary)
+            scratch_files = [path for path, _, _ in list_tree(spark, scratch)]
     except BaseException:
         _discard_scratch(spark, scratch)
         raise
 
-    commit = plan_scratch_commit([path for path, _, _ in list_tree(spark, scratch)], scratch, refined_root,
+    commit = plan_scratch_commit(scratch_files, scratch, refined_root,
                                  refined_cfg["stagingPrefix"], skeys, staging_inputs, previous)
     commit_scratch(spark, commit)
     _delete_tree(spark, scratch)
@@ -1978,6 +2181,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         glue_args = getResolvedOptions(sys.argv if argv is None else [sys.argv[0], *argv], ["JOB_NAME"])
         job.init(glue_args["JOB_NAME"], glue_args)
     except ImportError:
+        # The Python workers that write the Parquet files (`written_files`) run this interpreter, which has pyarrow
+        # (Spark's default is `python3` on the PATH); Glue sets its own.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         spark = (SparkSession.builder.appName("weather-etl")
                  .master(os.environ.get("SPARK_MASTER", "local[2]"))
                  .config("spark.ui.enabled", "false")

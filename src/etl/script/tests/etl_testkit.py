@@ -200,6 +200,8 @@ def spark():
     sharing archive of the tests' drivers, or dumps one when it exits at the end of the session (SparkDriverArchive)."""
     from pyspark.sql import SparkSession
 
+    # The Python workers (the refined files' writes, round h15m) run this interpreter, which has pyarrow.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     archive = SparkDriverArchive(os.environ)
     archive_options, changes = archive.launch(dump=True)
     java_options = shlex.join([*shlex.split(TEST_JAVA_OPTIONS), *archive_options])

@@ -54,7 +54,34 @@ def all_rows(spark, refined, contract):
 
 def test_a_failing_spark_write_of_the_last_layer_leaves_every_layer_as_it_was(spark, tmp_path, b1_lake, monkeypatch):
     """b1 again (every layer touched) with the quarantine write failing: before round h15k the hourly, daily and
-    staging layers were already replaced when it failed (the layers out of step); now nothing of the lake changes."""
+    staging layers were already replaced when it failed (the layers out of step); now nothing of the lake changes.
+    Since round h15m the Python workers write every layer in one Spark job: the quarantine layer's worker fails after
+    writing its files, and the other layers' files are in the scratch folder by then."""
+    lake = copy_lake(b1_lake, tmp_path)
+    before = tree_fingerprint(lake["refined"])
+    real = weather_etl._arrow_file_writer
+
+    def failing(scratch, layer, *args, **kwargs):
+        write = real(scratch, layer, *args, **kwargs)
+        if "quarantine" not in layer:
+            return write
+
+        def write_then_fail(batches):  # a nested function: shipped to the worker by value
+            yield from write(batches)
+            raise RuntimeError("the quarantine write failed")
+
+        return write_then_fail
+
+    monkeypatch.setattr(weather_etl, "_arrow_file_writer", failing)
+    with pytest.raises(Exception, match="the quarantine write failed"):
+        run_batch(spark, lake["landing"], lake["refined"], "r1-failed", "--manifest_key", B1_MANIFEST)
+    assert tree_fingerprint(lake["refined"]) == before
+    assert not (lake["refined"] / "weather/staging/_scratch").exists()
+
+
+def test_a_failing_spark_writer_write_leaves_every_layer_as_it_was(spark, tmp_path, b1_lake, monkeypatch):
+    """The same with Spark's writer (`write_scratch`, the writer of a scratch folder the Python workers cannot write
+    to: neither local nor S3): the quarantine layer's write fails after the other layers' writes."""
     lake = copy_lake(b1_lake, tmp_path)
     before = tree_fingerprint(lake["refined"])
     real = weather_etl.write_partitions
@@ -65,6 +92,7 @@ def test_a_failing_spark_write_of_the_last_layer_leaves_every_layer_as_it_was(sp
         return real(frame, table_root, *args, **kwargs)
 
     monkeypatch.setattr(weather_etl, "write_partitions", failing)
+    monkeypatch.setattr(weather_etl, "arrow_writes_to", lambda scratch: False)
     with pytest.raises(RuntimeError, match="the quarantine write failed"):
         run_batch(spark, lake["landing"], lake["refined"], "r1-failed", "--manifest_key", B1_MANIFEST)
     assert tree_fingerprint(lake["refined"]) == before
