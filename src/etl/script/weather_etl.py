@@ -1501,7 +1501,8 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
     with the same partition key values as one snappy Parquet file at
     `<scratch>/<layer>/<k1=v1>/<k2=v2>/part-<task>-<write id>-<attempt>-<n>.snappy.parquet` (the keys in the path
     only, as Hive's layout and Spark's writer have them; values escaped as Spark escapes them), every column
-    nullable, and yields (layer, file URI, rows) per file.
+    nullable, dictionary-encoded where `dictionary` asks for it and a column's dictionary makes it smaller (as
+    parquet-mr decides), and yields (layer, file URI, rows) per file.
 
     It is a closure over plain values and imports what it uses when it runs, so that cloudpickle ships it by value:
     a worker needs pyarrow (and boto3 on S3), never this script (which runs as `__main__` on Glue and with
@@ -1542,6 +1543,27 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
             client = cache.clients[env] = boto3.client("s3", config=Config(max_pool_connections=s3_pool))
         return client
 
+    def dictionary_columns(table) -> List[str]:
+        # The columns whose dictionary makes the column chunk smaller, as parquet-mr decides it (it keeps a column's
+        # dictionary only when dictionary + indices are smaller than the plain values; pyarrow would keep every one):
+        # a city's month of hours repeats its name, coordinates, fetch times and keys, not its measurements.
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chosen = []
+        for name, column in zip(table.column_names, table.columns):
+            if pa.types.is_boolean(column.type) or len(column) == column.null_count:
+                continue
+            present = len(column) - column.null_count
+            if pa.types.is_string(column.type):
+                width = (pc.sum(pc.binary_length(column)).as_py() or 0) / present + 4
+            else:
+                width = column.type.bit_width / 8
+            distinct = pc.count_distinct(column).as_py()
+            if distinct * width + present * max(1, (distinct - 1).bit_length()) / 8 < present * width:
+                chosen.append(name)
+        return chosen
+
     def write(batches):
         import os
 
@@ -1562,7 +1584,8 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
             table = pa.Table.from_arrays(table.columns, schema=schema)
             relative = "/".join([layer.strip("/")] + [folder(k, v) for k, v in zip(keys, current)]
                                 + [f"part-{task:05d}-{write_id}-{attempt}-{len(paths):05d}.snappy.parquet"])
-            options = dict(compression="snappy", use_dictionary=dictionary, store_schema=False)
+            options = dict(compression="snappy", use_dictionary=dictionary_columns(table) if dictionary else False,
+                           store_schema=False)
             if local_root is not None:
                 path = os.path.join(local_root, relative)
                 os.makedirs(os.path.dirname(path), exist_ok=True)
