@@ -1498,10 +1498,9 @@ def arrow_writes_to(scratch: str) -> bool:
 def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], data_columns: Sequence[str],
                        dictionary: bool, write_id: str, s3_pool: int):
     """The function `mapInArrow` ships to the Python workers for one layer: it writes each run of consecutive rows
-    with the same partition key values as one snappy Parquet file at
-    `<scratch>/<layer>/<k1=v1>/<k2=v2>/part-<task>-<write id>-<attempt>-<n>.snappy.parquet` (the keys in the path
-    only, as Hive's layout and Spark's writer have them; values escaped as Spark escapes them), every column
-    nullable, dictionary-encoded where `dictionary` asks for it and a column's dictionary makes it smaller (as
+    with the same partition key values as one snappy Parquet file at `<scratch>/<layer>/<k1=v1>/<k2=v2>/part-<task>-
+    <write id>-<task attempt id>-<n>.snappy.parquet` (the keys in the path only, as Hive's layout and
+    Spark's writer have them; values escaped as Spark escapes them), every column nullable, dictionary-encoded where `dictionary` asks for it and a column's dictionary makes it smaller (as
     parquet-mr decides), and yields (layer, file URI, rows) per file.
 
     It is a closure over plain values and imports what it uses when it runs, so that cloudpickle ships it by value:
@@ -1572,7 +1571,9 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
         from pyspark import TaskContext
 
         context = TaskContext.get()
-        task, attempt = (context.partitionId(), context.attemptNumber()) if context is not None else (0, 0)
+        # A retried task, or a task of a retried stage, writes files of other names (the job returns one attempt's):
+        # the task attempt id is unique in the SparkContext.
+        task, attempt = (context.partitionId(), context.taskAttemptId()) if context is not None else (0, 0)
         paths: List[str] = []
         counts: List[int] = []
         pending: List[Any] = []
@@ -2062,10 +2063,11 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         raise ReconciliationError(summary)
 
     # The commit, in this order (what a crash at each point leaves, and why a rerun of the batch repairs it):
-    # 1. Every layer's rows are written by Spark into the run's scratch folder (`scratch_folder`, emptied first):
-    #    hourly, daily, staging, quarantine. A failure here leaves the lake exactly as it was (the scratch folder is
-    #    deleted on the way out; a crash that leaves it is emptied by the next attempt of the run id, and no table
-    #    reads it).
+    # 1. Every layer's rows are written into the run's scratch folder (`scratch_folder`, emptied first), in one Spark
+    #    job whose Python workers write the files (`written_files`; Spark's writer for a scratch folder neither local
+    #    nor on S3): hourly, daily, staging, quarantine. A failure here leaves the lake exactly as it was (the
+    #    scratch folder is deleted on the way out; a crash that leaves it is emptied by the next attempt of the run
+    #    id, and no table reads it).
     # 2. `commit_scratch`: every scratch file moved (copied on S3) to its place, in every layer, then the stale files
     #    deleted (the replaced partitions' previous files, the staging files the batch no longer writes), then the
     #    scratch folder. A crash in the moves or the deletions leaves duplicates, never gaps: some partitions hold their
