@@ -1305,6 +1305,9 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
     if rows:
+        # In the default parallelism's slices: their tasks carry the bodies, above Spark's 1,000 KiB task-size warning
+        # for more than ~2 MB on 2 cores (a year: 2 tasks of ~33 MB); slices below it cost more JVM CPU than they saved
+        # (docs/PERFORMANCE.md, section 2, round h15n).
         listed = spark.createDataFrame(rows, "path string, mtime_ms long, length long, content binary",
                                        verifySchema=False).select(
             "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")
