@@ -1216,43 +1216,20 @@ def posixpath_parent(key: str) -> str:
     return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
-# A batch's raw bodies are read by the driver (boto3 on S3, plain file reads on local disk) when the listing's bytes are at
-# most this: the bodies are held in the driver's Python process and handed to its JVM once (`createDataFrame`), whose
-# tasks then carry them (split into the default parallelism's slices; a task must stay below `spark.rpc.message.maxSize`,
-# 128 MiB, on a cluster: at most 64 MiB each with 2 or more slices). A year of 100 cities' daily forecasts is ~66 MB
-# (36,500 bodies of ~1.8 KB); a batch of larger bodies (long backfills, up to megabytes each) is read by Spark's tasks
-# instead. The bound is a choice, not a measured crossover (docs/PERFORMANCE.md, section 2, rounds h15l and h15n).
-DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
+# A batch's raw bodies are read by the driver (boto3) when the listing's bytes are at most this: the bodies are held in
+# the driver's Python process and handed to its JVM once (`createDataFrame`), whose tasks then carry them (split into
+# the default parallelism's slices; a task must stay below `spark.rpc.message.maxSize`, 128 MiB, on a cluster: at
+# most 64 MiB each with 2 or more slices). A year of 100 cities' daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB);
+# a batch of larger bodies (long backfills, up to megabytes each) is read by Spark's tasks instead. The bound is a
+# choice, not a measured crossover (docs/PERFORMANCE.md, section 2, round h15l).
+S3_DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
 
 
 def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
-    """Whether the listed raw files are read by the driver (`_get_s3_bodies`, `_get_local_bodies`): every path on S3
-    or every path a local file (`_local_file`), and their bytes together at most `DRIVER_READ_MAX_BYTES`."""
-    on_s3 = all(re.match(S3_URI, path) for path, _, _ in files)
-    local = all(_local_file(path) is not None for path, _, _ in files)
-    return bool(files) and (on_s3 or local) and sum(length for _, length, _ in files) <= DRIVER_READ_MAX_BYTES
-
-
-def _get_local_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
-    """(path, modification time in ms, length, body) of each listed local file, read one after the other (a local
-    read costs microseconds: docs/PERFORMANCE.md, section 2, round h15n). The length and time are the open file's
-    (`os.fstat`), as Spark's `binaryFile` source takes them from its own status call when it reads a file (Hadoop's
-    local file system: the time truncated to the millisecond); `path` is the listing's (`file:` + the absolute path,
-    what that source gives for a local file). Raises FileNotFoundError naming every file gone since the listing."""
-    got: List[Optional[Tuple[str, int, int, bytearray]]] = []
-    for path, _, _ in files:
-        try:
-            with open(_local_file(path), "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                body = bytearray(handle.read())
-        except FileNotFoundError:
-            got.append(None)
-            continue
-        got.append((path, stat.st_mtime_ns // 1_000_000, len(body), body))
-    missing = [path for (path, _, _), row in zip(files, got) if row is None]
-    if missing:
-        raise FileNotFoundError(f"no such file: {missing}")
-    return got
+    """Whether the listed raw objects are read with boto3 by the driver (`_get_s3_bodies`): every path on S3 and
+    their bytes together at most `S3_DRIVER_READ_MAX_BYTES`."""
+    return bool(files) and all(re.match(S3_URI, path) for path, _, _ in files) and \
+        sum(length for _, length, _ in files) <= S3_DRIVER_READ_MAX_BYTES
 
 
 def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
@@ -1282,13 +1259,12 @@ def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int
 def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
     """The raw objects as `path`, `modificationTime`, `length`, `content`.
 
-    Up to `DRIVER_READ_MAX_BYTES` of S3 objects or of local files (`_read_by_driver`), the driver reads each non-empty
-    one and the frame is built from those rows (`createDataFrame`): on S3 one boto3 GetObject each (`_get_s3_bodies`,
-    concurrently), where Spark's `binaryFile` source asks the file system for an existence check per path (on the
-    driver), a listing per path (a listing job's tasks, or the driver itself for at most 32 paths) and a status and an
-    open per file in its read tasks: six requests per object on S3A (docs/PERFORMANCE.md, section 2, round h15l); on
-    local disk a plain read each (`_get_local_bodies`), so that a local run reads its batch as a Glue run does (round
-    h15n). Otherwise (other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file scan skips
+    On S3 (the listing's `s3://`, `s3a://`, `s3n://` paths) and up to `S3_DRIVER_READ_MAX_BYTES` (`_read_by_driver`),
+    each non-empty object is read with one boto3 GetObject (`_get_s3_bodies`, concurrently) and the frame built from
+    those rows: Spark's `binaryFile` source asks the file system for an existence check per path (on the driver), a
+    listing per path (a listing job's tasks, or the driver itself for at most 32 paths) and a status and an open per
+    file in its read tasks: six requests per object on S3A (docs/PERFORMANCE.md, section 2, round h15l). Otherwise
+    (local files, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file scan skips
     zero-byte files, so those are added from the listing with an empty body, with no request. A frame made from
     Python rows (read by the driver, the zero-byte files, or no file at all) is built only when there is one:
     `createDataFrame` goes through a Python RDD, ~1-3 s of a small batch's cold run (docs/PERFORMANCE.md, section 2,
@@ -1298,16 +1274,12 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
     nonempty = [path for path, length, _ in files if length > 0 and not by_driver]
     rows = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
     if by_driver and any(length > 0 for _, length, _ in files):
-        get_bodies = _get_s3_bodies if re.match(S3_URI, files[0][0]) else _get_local_bodies
-        rows = get_bodies([entry for entry in files if entry[1] > 0]) + rows
+        rows = _get_s3_bodies([entry for entry in files if entry[1] > 0]) + rows
     frame: Optional[DataFrame] = None
     if nonempty:
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
     if rows:
-        # In the default parallelism's slices: their tasks carry the bodies, above Spark's 1,000 KiB task-size warning
-        # for more than ~2 MB on 2 cores (a year: 2 tasks of ~33 MB); slices below it cost more JVM CPU than they saved
-        # (docs/PERFORMANCE.md, section 2, round h15n).
         listed = spark.createDataFrame(rows, "path string, mtime_ms long, length long, content binary",
                                        verifySchema=False).select(
             "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")

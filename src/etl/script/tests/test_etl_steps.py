@@ -265,9 +265,6 @@ def test_raw_files_are_read_with_empty_bodies_added_and_no_python_rows_unless_ne
         (root / key).parent.mkdir(parents=True, exist_ok=True)
         (root / key).write_bytes(data)
     files = weather_etl.list_files(None, str(root), [key_of("paris"), key_of("lyon")])
-    # Batches above the driver-read bound (within it a local batch is read by the driver since round h15n:
-    # test_etl_landing_read_local.py).
-    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", 0)
     made = []
     create = spark.createDataFrame
     monkeypatch.setattr(spark, "createDataFrame", lambda *args, **kwargs: made.append(args) or create(*args, **kwargs))
