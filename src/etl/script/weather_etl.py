@@ -23,7 +23,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import reduce
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from py4j.protocol import Py4JError, Py4JJavaError
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -1475,8 +1475,9 @@ def write_scratch(frame: DataFrame, scratch: str, table_prefix: str, partition_k
 # scratch folder. Other schemes (HDFS, ...) keep Spark's writer (`write_scratch`): boto3 and local I/O are the only
 # clients a worker has, and the Hadoop file systems are the JVM's.
 
-# What each write yields per file: the layer's prefix, the file's URI, its rows.
-WRITTEN_FILES_SCHEMA = "layer string, path string, rows bigint"
+# What each write yields per file: the layer's prefix, the file's URI, its place (its path below the scratch folder
+# in Spark's layout, `weather/hourly/date=…/city=…/part-….snappy.parquet`: its place in the refined bucket), its rows.
+WRITTEN_FILES_SCHEMA = "layer string, path string, place string, rows bigint"
 
 
 class LayerWrite:
@@ -1498,10 +1499,15 @@ def arrow_writes_to(scratch: str) -> bool:
 def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], data_columns: Sequence[str],
                        dictionary: bool, write_id: str, s3_pool: int):
     """The function `mapInArrow` ships to the Python workers for one layer: it writes each run of consecutive rows
-    with the same partition key values as one snappy Parquet file at `<scratch>/<layer>/<k1=v1>/<k2=v2>/part-<task>-
-    <write id>-<task attempt id>-<n>.snappy.parquet` (the keys in the path only, as Hive's layout and
-    Spark's writer have them; values escaped as Spark escapes them), every column nullable, dictionary-encoded where `dictionary` asks for it and a column's dictionary makes it smaller (as
-    parquet-mr decides), and yields (layer, file URI, rows) per file.
+    with the same partition key values as one snappy Parquet file, every column nullable, dictionary-encoded where
+    `dictionary` asks for it and a column's dictionary makes it smaller (as parquet-mr decides), and yields (layer,
+    file URI, place, rows) per file. The file's place is `<layer>/<k1=v1>/<k2=v2>/part-<task>-<write id>-<task attempt
+    id>-<n>.snappy.parquet` (the keys in the path only, as Hive's layout and Spark's writer have them; values escaped
+    as Spark escapes them); the file itself is written flat, at `<scratch>/<layer>/<the place's file name>` (unique:
+    the task attempt id is unique in the SparkContext), and `commit_scratch` moves it to its place. So the scratch
+    folder holds no folder per partition: a local run made and deleted three folders per staging file and two per
+    hourly and daily file (12,097 for a 100 x 30 batch), and a folder's deletion is a synchronous metadata write
+    (docs/PERFORMANCE.md, section 2, round h15p); on S3 a folder is only a key prefix.
 
     It is a closure over plain values and imports what it uses when it runs, so that cloudpickle ships it by value:
     a worker needs pyarrow (and boto3 on S3), never this script (which runs as `__main__` on Glue and with
@@ -1575,6 +1581,7 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
         # the task attempt id is unique in the SparkContext.
         task, attempt = (context.partitionId(), context.taskAttemptId()) if context is not None else (0, 0)
         paths: List[str] = []
+        places: List[str] = []
         counts: List[int] = []
         pending: List[Any] = []
         current: Optional[Tuple[Any, ...]] = None
@@ -1583,22 +1590,24 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
             table = pa.Table.from_batches(pending).select(columns)
             schema = pa.schema([pa.field(f.name, f.type, nullable=True) for f in table.schema])
             table = pa.Table.from_arrays(table.columns, schema=schema)
-            relative = "/".join([layer.strip("/")] + [folder(k, v) for k, v in zip(keys, current)]
-                                + [f"part-{task:05d}-{write_id}-{attempt}-{len(paths):05d}.snappy.parquet"])
+            name = f"part-{task:05d}-{write_id}-{attempt}-{len(paths):05d}.snappy.parquet"
+            flat = layer.strip("/") + "/" + name
             options = dict(compression="snappy", use_dictionary=dictionary_columns(table) if dictionary else False,
                            store_schema=False)
             if local_root is not None:
-                path = os.path.join(local_root, relative)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
+                path = os.path.join(local_root, flat)
+                if not paths:  # the layer's one folder, once per task
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
                 pq.write_table(table, path, **options)
-                uri = scratch.rstrip("/") + "/" + relative
+                uri = scratch.rstrip("/") + "/" + flat
             else:
                 sink = pa.BufferOutputStream()
                 pq.write_table(table, sink, **options)
-                key = "/".join(p for p in (key_root.strip("/"), relative) if p)
+                key = "/".join(p for p in (key_root.strip("/"), flat) if p)
                 s3_client().put_object(Bucket=bucket, Key=key, Body=sink.getvalue().to_pybytes())
                 uri = f"{scheme}://{bucket}/{key}"
             paths.append(uri)
+            places.append("/".join([layer.strip("/")] + [folder(k, v) for k, v in zip(keys, current)] + [name]))
             counts.append(table.num_rows)
 
         for batch in batches:
@@ -1619,8 +1628,9 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
             flush()
         if paths:
             yield pa.RecordBatch.from_arrays(
-                [pa.array([layer] * len(paths), pa.string()), pa.array(paths, pa.string()), pa.array(counts, pa.int64())],
-                names=["layer", "path", "rows"])
+                [pa.array([layer] * len(paths), pa.string()), pa.array(paths, pa.string()),
+                 pa.array(places, pa.string()), pa.array(counts, pa.int64())],
+                names=["layer", "path", "place", "rows"])
 
     return write
 
@@ -1672,10 +1682,12 @@ class ScratchCommit:
         self.moves, self.stale, self.replaced, self.staging_partitions = moves, stale, replaced, staging_partitions
 
 
-def plan_scratch_commit(scratch_files: Iterable[str], scratch: str, refined_root: str, staging_prefix: str,
-                        staging_keys: Sequence[str], staging_inputs: Sequence[Tuple[str, str, str]],
+def plan_scratch_commit(scratch_files: Iterable[Union[str, Tuple[str, str]]], scratch: str, refined_root: str,
+                        staging_prefix: str, staging_keys: Sequence[str], staging_inputs: Sequence[Tuple[str, str, str]],
                         previous: Iterable[str]) -> ScratchCommit:
-    """The moves and deletions that put a run's scratch files in place (no I/O).
+    """The moves and deletions that put a run's scratch files in place (no I/O). Each scratch file is its URI, whose
+    path below the scratch folder is its place (Spark's writer), or a pair (URI, place below the scratch folder): the
+    Python workers write their files flat and name each one's place (`_arrow_file_writer`).
 
     - A staging file (`<staging prefix>/<partition>/staged_batch=<batch id>/part-….parquet`) goes to
       `<partition>/<batch id>.parquet`: one file per partition and batch. Files of other batches are never touched;
@@ -1692,9 +1704,14 @@ def plan_scratch_commit(scratch_files: Iterable[str], scratch: str, refined_root
     moves: Dict[str, str] = {}
     staging_targets: List[str] = []
     replaced: Dict[str, None] = {}
-    for path in scratch_files:
-        relative = _strip_scheme(path)[len(base):]
-        if not _strip_scheme(path).startswith(base) or not relative.endswith(".parquet"):
+    for item in scratch_files:
+        if isinstance(item, str):
+            path, relative = item, _strip_scheme(item)[len(base):]
+            if not _strip_scheme(path).startswith(base):
+                continue
+        else:
+            path, relative = item[0], item[1].strip("/")
+        if not relative.endswith(".parquet"):
             continue
         *folders, name = relative.split("/")
         if relative.startswith(staging_prefix):
@@ -2122,7 +2139,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
 
         if by_arrow:
             # One Spark job writes every layer; the commit takes the files it wrote (no listing of the scratch folder).
-            scratch_files = [r["path"] for r in written_files(layers, scratch, uuid.uuid4().hex).collect()] \
+            scratch_files = [(r["path"], r["place"]) for r in written_files(layers, scratch, uuid.uuid4().hex).collect()] \
                 if layers else []
         else:
             for layer in layers:

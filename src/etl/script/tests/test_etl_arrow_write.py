@@ -108,7 +108,9 @@ def small_frame(spark):
 
 def test_one_file_per_partition_when_a_partition_spans_record_batches_at_the_path_spark_gives_it(spark, tmp_path):
     """Record batches of 5 rows (a partition's 24 rows span five of them): still one file per partition, its rows
-    in order, at the folder Spark's own writer gives the partition; one summary row per file with its rows."""
+    in order, its place in the folder Spark's own writer gives the partition; one summary row per file with its rows.
+    The files themselves lie flat in the layer's scratch folder (round h15p: no folder per partition to make and
+    delete), each under the name its place ends with."""
     frame = small_frame(spark)
     layer = weather_etl.LayerWrite(frame, "weather/hourly/", ["date", "city"], ["hour"])
     key = "spark.sql.execution.arrow.maxRecordsPerBatch"
@@ -122,11 +124,14 @@ def test_one_file_per_partition_when_a_partition_spans_record_batches_at_the_pat
     spark_folders = sorted(os.path.relpath(os.path.dirname(p), tmp_path / "spark")
                            for p in glob.glob(str(tmp_path / "spark" / "**" / "*.parquet"), recursive=True))
     files = sorted(r["path"] for r in written)
-    assert sorted(os.path.relpath(os.path.dirname(p), tmp_path / "scratch" / "weather" / "hourly")
-                  for p in files) == spark_folders
+    assert sorted(os.path.relpath(os.path.dirname(r["place"]), "weather/hourly") for r in written) == spark_folders
     assert len(spark_folders) == 6 and "date=2025-01-01/city=a b%3Ac%3Dd%2Fe" in spark_folders
     assert "date=2025-01-02/city=__HIVE_DEFAULT_PARTITION__" in spark_folders
     assert {r["layer"] for r in written} == {"weather/hourly/"} and all(r["rows"] == 24 for r in written)
+    layer_folder = tmp_path / "scratch" / "weather" / "hourly"
+    assert sorted(os.listdir(layer_folder)) == sorted(os.path.basename(p) for p in files)
+    assert all(os.path.dirname(p) == str(layer_folder) for p in files)
+    assert all(os.path.basename(r["place"]) == os.path.basename(r["path"]) for r in written)
     for path in files:
         table = pq.ParquetFile(path).read()
         assert table.column_names == ["hour", "value"]
@@ -181,8 +186,9 @@ def test_the_write_on_s3_is_one_put_per_file_and_nothing_else(spark, s3, moto, t
     assert sorted((r.method, r.key) for r in requests) == sorted(
         ("PUT", p[len(f"s3://{bucket}/"):]) for p in paths)
     local = weather_etl.written_files([layer], str(tmp_path / "scratch"), "w1").collect()
-    by_folder = {os.path.dirname(p[len(scratch):]): p for p in paths}
+    assert all(p.startswith(f"{scratch}/weather/hourly/part-") for p in paths)  # flat, as locally
+    by_folder = {os.path.dirname(r["place"]): r["path"] for r in written}
     for row in local:
-        body = client.get_object(Bucket=bucket, Key=by_folder[os.path.dirname(row["path"][len(str(tmp_path / "scratch")):])]
+        body = client.get_object(Bucket=bucket, Key=by_folder[os.path.dirname(row["place"])]
                                  [len(f"s3://{bucket}/"):])["Body"].read()
         assert pq.read_table(pa.BufferReader(body)).equals(pq.ParquetFile(row["path"]).read())
