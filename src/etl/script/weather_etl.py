@@ -1394,6 +1394,17 @@ def quiet_per_file_logging(spark: SparkSession) -> None:
             log4j.core.config.Configurator.setLevel(name, log4j.Level.WARN)
 
 
+def _rows_by_partition(frame: DataFrame, partition_keys: Sequence[str],
+                       sort_by: Optional[Sequence[str]] = None) -> DataFrame:
+    """`frame` repartitioned on a hash of its partition keys, so that every row of a partition is in one task (the
+    reasons are in `write_partitions`' docstring) and, when `sort_by` is given (empty included), sorted within the
+    tasks on the keys and then `sort_by`. Both writers' rows go through it: `write_partitions` (Spark's writer, which
+    groups a task's rows by partition itself: sorted only for a file's row order) and `written_files` (the Python
+    workers, which need a partition's rows consecutive: always sorted)."""
+    shuffled = frame.repartition(F.xxhash64(*partition_keys))
+    return shuffled if sort_by is None else shuffled.sortWithinPartitions(*partition_keys, *sort_by)
+
+
 def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence[str],
                      sort_by: Sequence[str] = (), dictionary: bool = False, overwrite: str = "dynamic") -> None:
     """Overwrites only the partitions present in `frame`, one snappy Parquet file per partition (`overwrite="static"`:
@@ -1415,10 +1426,7 @@ def write_partitions(frame: DataFrame, table_root: str, partition_keys: Sequence
     `quiet_per_file_logging` take what they can of it.
     """
     quiet_per_file_logging(frame.sparkSession)
-    shuffled = frame.repartition(F.xxhash64(*partition_keys))
-    if sort_by:
-        shuffled = shuffled.sortWithinPartitions(*partition_keys, *sort_by)
-    (shuffled
+    (_rows_by_partition(frame, partition_keys, sort_by or None)
      .write.mode("overwrite")
      .option("partitionOverwriteMode", overwrite)
      .options(**PARQUET_WRITE_OPTIONS)
@@ -1658,18 +1666,17 @@ def written_files(layers: Sequence[LayerWrite], scratch: str, write_id: str) -> 
     """One row per file (layer prefix, file URI, rows) of every layer's write into `scratch`, by the Python workers
     (`_arrow_file_writer`), as one frame: collecting it is one Spark job that writes every layer.
 
-    Each layer's frame is repartitioned on a hash of its partition keys (as `write_partitions`, for the reasons its
-    docstring gives: every row of a partition in one task, whatever the frame's own partitioning) and sorted within
-    the partitions on the keys and `sort_by`, so each partition's rows reach one worker consecutively and in order."""
+    Each layer's frame goes through `_rows_by_partition` (as `write_partitions`': every row of a partition in one
+    task, whatever the frame's own partitioning), sorted within the tasks on the keys and `sort_by`, so each
+    partition's rows reach one worker consecutively and in order."""
     summaries = []
     for spec in layers:
         frame = spec.frame
         data_columns = [c for c in frame.columns if c not in spec.partition_keys]
         writer = _arrow_file_writer(scratch, spec.prefix, spec.partition_keys, data_columns, spec.dictionary,
                                     write_id, S3_REQUEST_THREADS)
-        shuffled = (frame.repartition(F.xxhash64(*spec.partition_keys))
-                    .sortWithinPartitions(*spec.partition_keys, *spec.sort_by))
-        summaries.append(map_in_arrow(shuffled, writer, WRITTEN_FILES_SCHEMA))
+        summaries.append(map_in_arrow(_rows_by_partition(frame, spec.partition_keys, spec.sort_by), writer,
+                                      WRITTEN_FILES_SCHEMA))
     return reduce(DataFrame.unionByName, summaries)
 
 
