@@ -1452,9 +1452,10 @@ SCRATCH_FOLDER = "_scratch"
 
 
 def scratch_folder(staging_root: str, run_id: str) -> str:
-    """The run's own scratch folder; it holds a folder per layer named by the layer's contract prefix
-    (`<staging>/_scratch/<run id>/weather/hourly/date=…/city=…/part-….parquet`), so that a scratch file's path below
-    it is its place in the refined bucket."""
+    """The run's own scratch folder; it holds a folder per layer named by the layer's contract prefix. The Python
+    workers write a layer's files flat in it (`<staging>/_scratch/<run id>/weather/hourly/part-….parquet`) and name
+    each one's place in the refined bucket (`_arrow_file_writer`); Spark's writer puts each file at its place below it
+    (`…/weather/hourly/date=…/city=…/part-….parquet`)."""
     return join_uri(staging_root, SCRATCH_FOLDER, run_id)
 
 
@@ -1514,7 +1515,7 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
     as Spark escapes them); the file itself is written flat, at `<scratch>/<layer>/<the place's file name>` (unique:
     the task attempt id is unique in the SparkContext), and `commit_scratch` moves it to its place. So the scratch
     folder holds no folder per partition: a local run made and deleted three folders per staging file and two per
-    hourly and daily file (12,097 for a 100 x 30 batch), and a folder's deletion is a synchronous metadata write
+    hourly and daily file (12,090 for a 100 x 30 batch), and deleting them took 1.3-13.7 s of a local run's wall time
     (docs/PERFORMANCE.md, section 2, round h15p); on S3 a folder is only a key prefix.
 
     It is a closure over plain values and imports what it uses when it runs, so that cloudpickle ships it by value:
@@ -1663,8 +1664,8 @@ def map_in_arrow(frame: DataFrame, func: Any, schema: str) -> DataFrame:
 
 
 def written_files(layers: Sequence[LayerWrite], scratch: str, write_id: str) -> DataFrame:
-    """One row per file (layer prefix, file URI, rows) of every layer's write into `scratch`, by the Python workers
-    (`_arrow_file_writer`), as one frame: collecting it is one Spark job that writes every layer.
+    """One row per file (layer prefix, file URI, place, rows) of every layer's write into `scratch`, by the Python
+    workers (`_arrow_file_writer`), as one frame: collecting it is one Spark job that writes every layer.
 
     Each layer's frame goes through `_rows_by_partition` (as `write_partitions`': every row of a partition in one
     task, whatever the frame's own partitioning), sorted within the tasks on the keys and `sort_by`, so each
@@ -2146,8 +2147,8 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
 
         if by_arrow:
             # One Spark job writes every layer; the commit takes the files it wrote (no listing of the scratch folder).
-            scratch_files = [(r["path"], r["place"]) for r in written_files(layers, scratch, uuid.uuid4().hex).collect()] \
-                if layers else []
+            written = written_files(layers, scratch, uuid.uuid4().hex).collect() if layers else []
+            scratch_files = [(r["path"], r["place"]) for r in written]
         else:
             for layer in layers:
                 write_scratch(layer.frame, scratch, layer.prefix, layer.partition_keys, sort_by=layer.sort_by,
