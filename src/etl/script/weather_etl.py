@@ -1681,6 +1681,30 @@ def written_files(layers: Sequence[LayerWrite], scratch: str, write_id: str) -> 
     return reduce(DataFrame.unionByName, summaries)
 
 
+def written_files_by_driver(layers: Sequence[LayerWrite], scratch: str, write_id: str) -> List[Tuple[str, str]]:
+    """(file URI, place) of every file `written_files` would write, written instead by `_arrow_file_writer` in this
+    process, from each layer's rows collected as Arrow record batches (`_rows_by_partition`, then PySpark's
+    `_collect_as_arrow`: one Spark job per layer, no Python worker). The same rows in the same order reach the same
+    writer, so the files are the same, byte for byte (tested); only their names' task numbers differ. For a small
+    batch (`run()`: a local scratch folder and at most DRIVER_WRITE_MAX_FILES raw objects), whose Python daemon and two
+    workers, each importing pyarrow (~250 MiB), cost more than its few files (docs/PERFORMANCE.md, section 2, round
+    h15p)."""
+    files: List[Tuple[str, str]] = []
+    for spec in layers:
+        data_columns = [c for c in spec.frame.columns if c not in spec.partition_keys]
+        writer = _arrow_file_writer(scratch, spec.prefix, spec.partition_keys, data_columns, spec.dictionary,
+                                    write_id, S3_REQUEST_THREADS)
+        batches = _rows_by_partition(spec.frame, spec.partition_keys, spec.sort_by)._collect_as_arrow()  # noqa: SLF001
+        for written in writer(iter(batches)):
+            files += zip(written.column("path").to_pylist(), written.column("place").to_pylist())
+    return files
+
+
+# Up to this many raw objects, a local run's files are written by the driver (`written_files_by_driver`), larger
+# batches' by the Python workers. Measured at 3 objects (round h15p); the bound is SMALL_BATCH_MAX_FILES' choice.
+DRIVER_WRITE_MAX_FILES = SMALL_BATCH_MAX_FILES
+
+
 class ScratchCommit:
     """What a run's commit does: `moves` (scratch file, its place), `stale` (files it replaces, deleted after every
     move), `replaced` (partition folders whose previous content goes: every file in them but the new one) and
@@ -2146,9 +2170,15 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
                                      [c for c in QUARANTINE_FILE_ORDER if c in q_merged.columns]))
 
         if by_arrow:
-            # One Spark job writes every layer; the commit takes the files it wrote (no listing of the scratch folder).
-            written = written_files(layers, scratch, uuid.uuid4().hex).collect() if layers else []
-            scratch_files = [(r["path"], r["place"]) for r in written]
+            # One Spark job writes every layer (a small local batch: the driver, a job per layer); the commit takes the
+            # files written (no listing of the scratch folder).
+            if _local_file(scratch) is not None and len(raw_files) <= DRIVER_WRITE_MAX_FILES \
+                    and hasattr(DataFrame, "_collect_as_arrow"):  # (PySpark's own API, not public)
+                # A small local batch: its files written by the driver, no Python worker started.
+                scratch_files = written_files_by_driver(layers, scratch, uuid.uuid4().hex)
+            else:
+                written = written_files(layers, scratch, uuid.uuid4().hex).collect() if layers else []
+                scratch_files = [(r["path"], r["place"]) for r in written]
         else:
             for layer in layers:
                 write_scratch(layer.frame, scratch, layer.prefix, layer.partition_keys, sort_by=layer.sort_by,
