@@ -2192,11 +2192,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[argparse.Namespace
 
 # The driver JVM options of the local session `main()` builds (`python weather_etl.py …` without awsglue: a local
 # batch, the benchmarks, scripts/local-run): the serial collector, no parallel GC threads for a heap of at most the
-# driver's 1 GiB: 0.89-0.93x the CPU of the JVM's defaults on 3 and 100 x 30 files, the year unchanged (round h15o,
-# docs/PERFORMANCE.md). Not C1 only (`TieredStopAtLevel=1`): 0.54-0.64x the CPU up to 100 x 30 files, but its code
-# made the year 1.35x slower. They change how fast the JVM runs the batch, never what it computes. On Glue the script
-# builds no session (GlueContext does): nothing is set there. WEATHER_ETL_JAVA_OPTIONS replaces them (empty: the
-# JVM's defaults); driver options of the user's own (`local_driver_java_options`) are used as they are, without these.
+# driver's 1 GiB: 0.89-0.93x the CPU of the JVM's defaults on the daily 3 and 100 x 30 batches, the year's wall time
+# unchanged (1.07-1.09x the CPU on the monthly batch and the year; round h15o, docs/PERFORMANCE.md). Not C1 only
+# (`TieredStopAtLevel=1`): 0.54-0.64x the CPU up to 100 x 30 files, but its code made the year 1.35x slower. They
+# change how fast the JVM runs the batch, never what it computes. On Glue the script builds no session (GlueContext
+# does): nothing is set there. WEATHER_ETL_JAVA_OPTIONS replaces them (empty: the JVM's defaults); driver options of
+# the user's own (`local_driver_java_options`) are used as they are, without these.
 LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseSerialGC"
 LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE = "WEATHER_ETL_JAVA_OPTIONS"
 # The Spark settings that hold a driver's JVM options (spark-submit's --driver-java-options sets the first).
