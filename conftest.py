@@ -7,8 +7,8 @@ Markers (registered in pytest.ini) select a slice, e.g. `pytest -m "not trino an
 - local_run: the README's local-run command, end to end (test/local_run/test_local_run.py)
 - checkers: cfn-lint, checkov and the IAM audit on the synthesized examples app (test/compliance)
 - own_process: starts the Glue script or the local-run command as a process of its own, with its own JVMs
-  (test_etl_cli_contract.py, test/local_run/test_readme_command.py): the full suite runs them in the bindings lane,
-  which is otherwise idle for most of the run
+  (test_etl_cli_contract.py, test_etl_local_jvm.py, test/local_run/test_readme_command.py): the full suite runs them
+  in the bindings lane, which is otherwise idle for most of the run
 - tooling: the project's own scripts and build helpers, no Spark, no Trino (test/tooling): the full suite runs them
   after jest, in the TypeScript lane, which has the least CPU of the four
 - spark_side: Glue script tests that need no ETL run another module shares (test_etl_fixed_cost.py): the full suite
@@ -40,6 +40,7 @@ MARKERS_BY_FOLDER = {
     "src/etl/script/tests": ("spark",),
     "test/catalog": ("spark", "trino"),
     "src/etl/script/tests/test_etl_cli_contract.py": ("own_process",),
+    "src/etl/script/tests/test_etl_local_jvm.py": ("own_process",),
     "src/etl/script/tests/test_etl_fixed_cost.py": ("spark_side",),
     "test/local_run/test_local_run.py": ("spark", "trino", "local_run"),
     "test/local_run/test_readme_command.py": ("spark", "trino", "local_run", "own_process"),

@@ -7,6 +7,8 @@
 #     && git show main:src/etl/script/contract.json > /tmp/etl-before/contract.json
 # PRE_ISSUE_SCRIPT: a third script for the 3-city batch only (engine `pre`), e.g. the script before issue #15 (1240b50).
 # The script runs with scripts/spark_local_fs.py's local file system, as tests and local runs do; the others on Hadoop's.
+# The script runs with its own driver JVM options (weather_etl.LOCAL_DRIVER_JAVA_OPTIONS), and once more per repetition
+# with the JVM's defaults (engine `jvm-defaults`): what the JVM's options give apart from the script's own work.
 # Data: a 3-city daily batch (its manifest, the examples app's daily run) and 100 cities x 30 days (3,000 files), daily
 # and monthly layout. Results are appended to bench/results/etl-anchor.jsonl.
 set -euo pipefail
@@ -26,8 +28,8 @@ pre=()
 [ -n "$PRE" ] && pre=(--before "pre=$PRE")
 MANIFEST=$(cd "$OUT/l3x1" && ls weather/manifests/ingest_date=2025-01-01/*.json)
 $PY bench/etl_vs_anchor.py --landing "$OUT/l3x1" --work "$OUT/vs-3x1" --reps "$REPS" --manifest_key "$MANIFEST" \
-  --label 3x1-daily "${before[@]}" "${pre[@]}" --out "$RESULTS"
+  --label 3x1-daily --java_options jvm-defaults= "${before[@]}" "${pre[@]}" --out "$RESULTS"
 $PY bench/etl_vs_anchor.py --landing "$OUT/l100x30" --work "$OUT/vs-100x30" --reps "$REPS" \
-  --label 100x30-daily "${before[@]}" --out "$RESULTS"
+  --label 100x30-daily --java_options jvm-defaults= "${before[@]}" --out "$RESULTS"
 $PY bench/etl_vs_anchor.py --landing "$OUT/l100x30" --work "$OUT/vs-100x30m" --reps "$REPS" --contract monthly \
-  --label 100x30-monthly "${before[@]}" --out "$RESULTS"
+  --label 100x30-monthly --java_options jvm-defaults= "${before[@]}" --out "$RESULTS"

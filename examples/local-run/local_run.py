@@ -58,12 +58,6 @@ SOURCES = ("open-meteo", "met-norway")
 # The TypeScript steps run in Node.js with each module transpiled by esbuild as it loads (ts-register.js): about half
 # the CPU of ts-node, which loads the TypeScript compiler for each of them. `npx projen typecheck` checks their types.
 TS_RUN = ["node", "-r", str(HERE / "ts-register.js")]
-# The JVM options of the run's Spark driver: a local batch is a few hundred rows, a run about a minute, so the JVM's
-# defaults for long-running servers cost CPU the run never wins back: C1 only (no C2 compiler threads recompiling
-# Spark's hot code for peak speed) and the serial collector (no parallel GC threads for a heap of a few hundred MB).
-# They change how fast the JVM gets there, not what the Glue script computes. LOCAL_RUN_SPARK_JAVA_OPTIONS replaces
-# them (empty: the JVM's defaults); PYSPARK_SUBMIT_ARGS, if set, is used as it is.
-SPARK_JAVA_OPTIONS = os.environ.get("LOCAL_RUN_SPARK_JAVA_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC").strip()
 
 
 class Progress:
@@ -132,8 +126,8 @@ def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str, contra
         env = dict(os.environ)
         env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
         env.setdefault("PYSPARK_PYTHON", sys.executable)
-        if SPARK_JAVA_OPTIONS and "PYSPARK_SUBMIT_ARGS" not in env:  # submit arguments of the user's own win
-            env["PYSPARK_SUBMIT_ARGS"] = shlex.join(["--driver-java-options", SPARK_JAVA_OPTIONS, "pyspark-shell"])
+        # The driver's JVM options are the script's own for the local session it builds (weather_etl.py,
+        # LOCAL_DRIVER_JAVA_OPTIONS; WEATHER_ETL_JAVA_OPTIONS replaces them, driver options of your own win).
         done = subprocess.run([sys.executable, str(ETL_SCRIPT), *argv], cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=1800)
         if done.returncode != 0:

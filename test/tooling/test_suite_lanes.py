@@ -53,10 +53,11 @@ def test_the_pytest_lanes_of_the_full_suite_select_every_test_once(tmp_path):
     # The markers follow the folders (conftest.py): the binding tests, the template checkers and the tests that start
     # their own processes (the Glue script's command, the README's local-run command) in one lane, the SQL and the
     # local runs on the shared Trino in Trino's.
-    own = ("src/etl/script/tests/test_etl_cli_contract.py", "test/local_run/test_readme_command.py")
+    own = ("src/etl/script/tests/test_etl_cli_contract.py", "src/etl/script/tests/test_etl_local_jvm.py",
+           "test/local_run/test_readme_command.py")
     assert sorted(by_lane["bindings or checkers or own_process"]) == sorted(
         t for t in everything if t.startswith(("test/bindings/", "test/compliance/", *own)))
-    assert any(t.startswith(own[0]) for t in everything) and any(t.startswith(own[1]) for t in everything)
+    assert all(any(t.startswith(path) for t in everything) for path in own)
     assert sorted(by_lane["trino and not own_process"]) == sorted(
         t for t in everything if t.startswith(("test/catalog/", "test/local_run/test_local_run.py")))
     # The tests of the project's scripts (no JVM) run after jest, in the TypeScript lane, and the Glue script tests

@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
 import threading
@@ -2244,6 +2245,79 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[argparse.Namespace
     return args, unknown
 
 
+# The driver JVM options of the local session `main()` builds (`python weather_etl.py …` without awsglue: a local
+# batch, the benchmarks, scripts/local-run): the serial collector, no parallel GC threads for a heap of at most the
+# driver's 1 GiB: 0.89-0.93x the CPU of the JVM's defaults on the daily 3 and 100 x 30 batches, the year's wall time
+# unchanged (1.07-1.09x the CPU on the monthly batch and the year; round h15o, docs/PERFORMANCE.md). Not C1 only
+# (`TieredStopAtLevel=1`): 0.54-0.64x the CPU up to 100 x 30 files, but its code made the year 1.35x slower. They
+# change how fast the JVM runs the batch, never what it computes. On Glue the script builds no session (GlueContext
+# does): nothing is set there. WEATHER_ETL_JAVA_OPTIONS replaces them (empty: the JVM's defaults); driver options of
+# the user's own (`local_driver_java_options`) are used as they are, without these.
+LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseSerialGC"
+LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE = "WEATHER_ETL_JAVA_OPTIONS"
+# The Spark settings that hold a driver's JVM options (spark-submit's --driver-java-options sets the first).
+DRIVER_JAVA_OPTION_KEYS = ("spark.driver.extraJavaOptions", "spark.driver.defaultJavaOptions")
+
+
+def _submit_args_settings(tokens: Sequence[str]) -> Tuple[List[str], Optional[str]]:
+    """The driver JVM option settings among spark-submit's arguments `tokens` (each as the option that gives it),
+    and the properties file they name (`--properties-file`), if any; `--name value` and `--name=value` alike."""
+    given, properties = [], None
+    for index, token in enumerate(tokens):
+        name, joined, value = token.partition("=")
+        if not joined:
+            value = tokens[index + 1] if index + 1 < len(tokens) else ""
+        if name == "--driver-java-options":
+            given.append(name)
+        elif name == "--properties-file":
+            properties = value
+        elif name in ("--conf", "-c") and value.split("=", 1)[0].strip() in DRIVER_JAVA_OPTION_KEYS:
+            given.append(f"--conf {value.split('=', 1)[0].strip()}")
+    return given, properties
+
+
+def _spark_properties_file(environ: Dict[str, str], named: Optional[str]) -> Optional[str]:
+    """The properties file Spark's launcher reads: the one named by `--properties-file`, else spark-defaults.conf
+    in SPARK_CONF_DIR, else in SPARK_HOME's conf folder (PySpark's package folder for a pip-installed PySpark)."""
+    if named:
+        return named
+    conf_dir = environ.get("SPARK_CONF_DIR")
+    if not conf_dir:
+        spark_home = environ.get("SPARK_HOME")
+        if not spark_home:
+            from pyspark.find_spark_home import _find_spark_home
+
+            spark_home = _find_spark_home()
+        conf_dir = os.path.join(spark_home, "conf")
+    return os.path.join(conf_dir, "spark-defaults.conf")
+
+
+def local_driver_java_options(environ: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+    """(the JVM options `main()` gives the driver of the local session it builds, where they come from). The options
+    are LOCAL_DRIVER_JAVA_OPTIONS, or WEATHER_ETL_JAVA_OPTIONS's value if it is set (empty: none, the JVM's
+    defaults); none when the user gives the driver JVM options of their own, which win whole, never merged with these:
+    PYSPARK_SUBMIT_ARGS with `--driver-java-options` or `--conf spark.driver.extraJavaOptions` (or
+    `defaultJavaOptions`), either setting in the properties file Spark's launcher reads (spark-defaults.conf), or
+    SPARK_SUBMIT_OPTS (which Spark's launcher puts on the driver's command line). Only for the session `main()`
+    builds: on Glue GlueContext builds it, and `main()` does not call this."""
+    environ = os.environ if environ is None else environ
+    given, named = _submit_args_settings(shlex.split(environ.get("PYSPARK_SUBMIT_ARGS", "")))
+    if given:
+        return "", f"the user's own: PYSPARK_SUBMIT_ARGS {given[-1]}"
+    properties = _spark_properties_file(environ, named)
+    if properties and os.path.isfile(properties):
+        with open(properties, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                key = re.split(r"[\s=:]", line.strip(), maxsplit=1)[0]
+                if key in DRIVER_JAVA_OPTION_KEYS:
+                    return "", f"the user's own: {key} in {properties}"
+    if environ.get("SPARK_SUBMIT_OPTS", "").strip():
+        return "", "the user's own: SPARK_SUBMIT_OPTS"
+    if LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE in environ:
+        return environ[LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE].strip(), LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE
+    return LOCAL_DRIVER_JAVA_OPTIONS, "the script's local session (LOCAL_DRIVER_JAVA_OPTIONS)"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args, _glue_args = parse_args(argv)
     contract = load_contract(args.contract_json)
@@ -2264,12 +2338,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # The Python workers that write the Parquet files (`written_files`) run this interpreter, which has pyarrow
         # (Spark's default is `python3` on the PATH); Glue sets its own.
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        spark = (SparkSession.builder.appName("weather-etl")
-                 .master(os.environ.get("SPARK_MASTER", "local[2]"))
-                 .config("spark.ui.enabled", "false")
-                 .config("spark.ui.showConsoleProgress", "false")
-                 .config("spark.sql.session.timeZone", "UTC")
-                 .getOrCreate())
+        builder = (SparkSession.builder.appName("weather-etl")
+                   .master(os.environ.get("SPARK_MASTER", "local[2]"))
+                   .config("spark.ui.enabled", "false")
+                   .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.sql.session.timeZone", "UTC"))
+        from pyspark import SparkContext
+
+        if SparkContext._active_spark_context is None:  # noqa: SLF001  (a running driver's JVM has its options)
+            java_options, origin = local_driver_java_options()
+            if java_options:
+                # Spark's launcher puts it on the driver JVM's command line (client mode, as every local master is).
+                builder = builder.config("spark.driver.extraJavaOptions", java_options)
+            print(f"weather-etl: driver JVM options: {java_options or '(none)'} ({origin})", file=sys.stderr)
+        spark = builder.getOrCreate()
     try:
         summary = run(spark, args, contract)
     except ReconciliationError as error:

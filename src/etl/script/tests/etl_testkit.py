@@ -53,8 +53,9 @@ LANDING_MTIME = 1778130000
 #   option): the thousands of classes of Spark's and Hadoop's jars a driver loads, each verified as it loads (the
 #   JDK's own classes are not verified anyway). ~0.6 s of CPU per driver (a session with three small jobs: 6.1 s
 #   instead of 6.7 s, medians of three alternated runs).
-# Test sessions only: Glue and the benchmarks keep the JVM's defaults; `scripts/local-run` has the first two of its own
-# (examples/local-run/local_run.py, LOCAL_RUN_SPARK_JAVA_OPTIONS). ETL_TEST_JAVA_OPTIONS replaces them (empty: the JVM's
+# Test sessions only: Glue keeps the JVM's defaults (GlueContext builds the session); the local session the script's
+# `main()` builds (the benchmarks, `scripts/local-run`) has the script's own (weather_etl.LOCAL_DRIVER_JAVA_OPTIONS),
+# which the tests' script processes never get (`script_env`). ETL_TEST_JAVA_OPTIONS replaces these (empty: the JVM's
 # defaults), e.g. to measure what they save.
 DEFAULT_TEST_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "
                              "-XX:+UnlockDiagnosticVMOptions -XX:-BytecodeVerificationRemote")
@@ -137,6 +138,8 @@ def script_env(**overrides):
     (PYSPARK_SUBMIT_ARGS, ahead of any submit arguments already set, which win), with the drivers' class-data sharing
     archive if there is one (SparkDriverArchive; these drivers never dump one: nobody waits for their JVM's exit)."""
     env = dict(os.environ, **overrides)
+    # Not the script's own options for its local session either (weather_etl.local_driver_java_options).
+    env["WEATHER_ETL_JAVA_OPTIONS"] = ""
     archive_options, changes = SparkDriverArchive(env).launch(dump=False)
     env.update(changes)
     ours = [arg for key, value in TEST_SPARK_CONF.items() for arg in ("--conf", f"{key}={value}")]
