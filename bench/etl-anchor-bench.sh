@@ -7,8 +7,9 @@
 #     && git show main:src/etl/script/contract.json > /tmp/etl-before/contract.json
 # PRE_ISSUE_SCRIPT: a third script for the 3-city batch only (engine `pre`), e.g. the script before issue #15 (1240b50).
 # The script runs with scripts/spark_local_fs.py's local file system, as tests and local runs do; the others on Hadoop's.
-# The script runs with its own driver JVM options (weather_etl.LOCAL_DRIVER_JAVA_OPTIONS), and once more per repetition
-# with the JVM's defaults (engine `jvm-defaults`): what the JVM's options give apart from the script's own work.
+# The script runs with its own driver JVM options (weather_etl.local_driver_java_options: by the batch's size), and
+# once more per repetition with the JVM's defaults (engine `jvm-defaults`): what the JVM's options give apart from the
+# script's own work.
 # Data: a 3-city daily batch (its manifest, the examples app's daily run) and 100 cities x 30 days (3,000 files), daily
 # and monthly layout. Results are appended to bench/results/etl-anchor.jsonl.
 set -euo pipefail

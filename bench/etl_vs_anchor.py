@@ -184,7 +184,7 @@ def main() -> int:
                         help="NAME=OPTIONS: one more engine, the script of --script with these driver JVM options "
                              "(e.g. c1=-XX:TieredStopAtLevel=1; spark-submit's --driver-java-options, local runs "
                              "only: Glue starts its JVMs with its own options); repeatable. They replace the script's "
-                             "own for its local session (weather_etl.LOCAL_DRIVER_JAVA_OPTIONS) whole; empty OPTIONS "
+                             "own for its local session (weather_etl.local_driver_java_options) whole; empty OPTIONS "
                              "(jvm-defaults=) runs it with the JVM's defaults")
     parser.add_argument("--label", default="run")
     parser.add_argument("--chmod_fs", action="store_true",

@@ -126,8 +126,9 @@ def run_etl(landing: Path, refined: Path, manifest_key: str, run_id: str, contra
         env = dict(os.environ)
         env["JAVA_HOME"] = str(spark_java_home())  # Spark 3.5 runs on Java 17, Trino on 24+ (scripts/java_runtimes.py)
         env.setdefault("PYSPARK_PYTHON", sys.executable)
-        # The driver's JVM options are the script's own for the local session it builds (weather_etl.py,
-        # LOCAL_DRIVER_JAVA_OPTIONS; WEATHER_ETL_JAVA_OPTIONS replaces them, driver options of your own win).
+        # The driver's JVM options are the script's own for the local session it builds (weather_etl.py: C1 only and
+        # the serial collector for a batch this small, LOCAL_SMALL_BATCH_JAVA_OPTIONS; WEATHER_ETL_JAVA_OPTIONS
+        # replaces them, driver options of your own win).
         done = subprocess.run([sys.executable, str(ETL_SCRIPT), *argv], cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=1800)
         if done.returncode != 0:

@@ -2246,14 +2246,19 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[argparse.Namespace
 
 
 # The driver JVM options of the local session `main()` builds (`python weather_etl.py …` without awsglue: a local
-# batch, the benchmarks, scripts/local-run): the serial collector, no parallel GC threads for a heap of at most the
-# driver's 1 GiB: 0.89-0.93x the CPU of the JVM's defaults on the daily 3 and 100 x 30 batches, the year's wall time
-# unchanged (1.07-1.09x the CPU on the monthly batch and the year; round h15o, docs/PERFORMANCE.md). Not C1 only
-# (`TieredStopAtLevel=1`): 0.54-0.64x the CPU up to 100 x 30 files, but its code made the year 1.35x slower. They
-# change how fast the JVM runs the batch, never what it computes. On Glue the script builds no session (GlueContext
-# does): nothing is set there. WEATHER_ETL_JAVA_OPTIONS replaces them (empty: the JVM's defaults); driver options of
-# the user's own (`local_driver_java_options`) are used as they are, without these.
+# batch, the benchmarks, scripts/local-run). They change how fast the JVM runs the batch, never what it computes. On
+# Glue the script builds no session (GlueContext does): nothing is set there. WEATHER_ETL_JAVA_OPTIONS replaces them
+# (empty: the JVM's defaults); driver options of the user's own (`local_driver_java_options`) are used as they are.
+# - Every batch: the serial collector, no parallel GC threads for a heap of at most the driver's 1 GiB (0.89-0.93x
+#   the CPU of the JVM's defaults on the daily 3 and 100 x 30 batches, the year's wall time unchanged; round h15o,
+#   docs/PERFORMANCE.md).
+# - A local batch of at most LOCAL_C1_MAX_RAW_OBJECTS raw objects: C1 only (`TieredStopAtLevel=1`), no C2 compiles
+#   for a run too short to repay them: 100 x 30 files 0.66x the wall time of the serial collector alone, 100 x 120
+#   files 0.90x; the year (36,500) 1.35x slower with it (rounds h15o and the lead's, docs/PERFORMANCE.md). The count
+#   is taken before the JVM starts (`local_batch_raw_objects`); a landing that is not local gets the first set alone.
 LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseSerialGC"
+LOCAL_SMALL_BATCH_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+LOCAL_C1_MAX_RAW_OBJECTS = 12_000
 LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE = "WEATHER_ETL_JAVA_OPTIONS"
 # The Spark settings that hold a driver's JVM options (spark-submit's --driver-java-options sets the first).
 DRIVER_JAVA_OPTION_KEYS = ("spark.driver.extraJavaOptions", "spark.driver.defaultJavaOptions")
@@ -2292,10 +2297,12 @@ def _spark_properties_file(environ: Dict[str, str], named: Optional[str]) -> Opt
     return os.path.join(conf_dir, "spark-defaults.conf")
 
 
-def local_driver_java_options(environ: Optional[Dict[str, str]] = None) -> Tuple[str, str]:
+def local_driver_java_options(environ: Optional[Dict[str, str]] = None,
+                              raw_objects: Optional[int] = None) -> Tuple[str, str]:
     """(the JVM options `main()` gives the driver of the local session it builds, where they come from). The options
-    are LOCAL_DRIVER_JAVA_OPTIONS, or WEATHER_ETL_JAVA_OPTIONS's value if it is set (empty: none, the JVM's
-    defaults); none when the user gives the driver JVM options of their own, which win whole, never merged with these:
+    are LOCAL_SMALL_BATCH_JAVA_OPTIONS for a batch of at most LOCAL_C1_MAX_RAW_OBJECTS `raw_objects`, else (more, or
+    None: not known) LOCAL_DRIVER_JAVA_OPTIONS; WEATHER_ETL_JAVA_OPTIONS's value instead if it is set (empty: none,
+    the JVM's defaults); none when the user gives the driver JVM options of their own, which win whole, never merged with these:
     PYSPARK_SUBMIT_ARGS with `--driver-java-options` or `--conf spark.driver.extraJavaOptions` (or
     `defaultJavaOptions`), either setting in the properties file Spark's launcher reads (spark-defaults.conf), or
     SPARK_SUBMIT_OPTS (which Spark's launcher puts on the driver's command line). Only for the session `main()`
@@ -2315,7 +2322,30 @@ def local_driver_java_options(environ: Optional[Dict[str, str]] = None) -> Tuple
         return "", "the user's own: SPARK_SUBMIT_OPTS"
     if LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE in environ:
         return environ[LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE].strip(), LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE
-    return LOCAL_DRIVER_JAVA_OPTIONS, "the script's local session (LOCAL_DRIVER_JAVA_OPTIONS)"
+    if raw_objects is not None and raw_objects <= LOCAL_C1_MAX_RAW_OBJECTS:
+        return LOCAL_SMALL_BATCH_JAVA_OPTIONS, (f"the script's local session, a batch of {raw_objects:,} raw objects "
+                                                f"(at most LOCAL_C1_MAX_RAW_OBJECTS, {LOCAL_C1_MAX_RAW_OBJECTS:,}): "
+                                                "LOCAL_SMALL_BATCH_JAVA_OPTIONS")
+    size = "of unknown size" if raw_objects is None else f"of {raw_objects:,} raw objects"
+    return LOCAL_DRIVER_JAVA_OPTIONS, f"the script's local session, a batch {size}: LOCAL_DRIVER_JAVA_OPTIONS"
+
+
+def local_batch_raw_objects(args: argparse.Namespace) -> Optional[int]:
+    """How many raw objects the batch `args` names will read, for a local landing, counted before the session starts
+    (with `run()`'s own listing functions, which need no Spark for a local path); None for any other landing or when
+    the batch's input cannot be listed (`run()` then reports why)."""
+    landing_root = _local_or_uri(args.landing_uri)
+    if _local_file(landing_root) is None:
+        return None
+    try:
+        if args.manifest_key:
+            manifest = read_manifest(None, join_uri(landing_root, args.manifest_key))
+            return len(list_files(None, landing_root, [e["key"] for e in manifest["written"]]))
+        if args.raw_key:
+            return len(list_files(None, landing_root, [args.raw_key]))
+        return len(list_tree(None, join_uri(landing_root, args.raw_prefix)))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -2346,7 +2376,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         from pyspark import SparkContext
 
         if SparkContext._active_spark_context is None:  # noqa: SLF001  (a running driver's JVM has its options)
-            java_options, origin = local_driver_java_options()
+            java_options, origin = local_driver_java_options(None, local_batch_raw_objects(args))
             if java_options:
                 # Spark's launcher puts it on the driver JVM's command line (client mode, as every local master is).
                 builder = builder.config("spark.driver.extraJavaOptions", java_options)

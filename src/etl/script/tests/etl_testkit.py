@@ -54,7 +54,7 @@ LANDING_MTIME = 1778130000
 #   JDK's own classes are not verified anyway). ~0.6 s of CPU per driver (a session with three small jobs: 6.1 s
 #   instead of 6.7 s, medians of three alternated runs).
 # Test sessions only: Glue keeps the JVM's defaults (GlueContext builds the session); the local session the script's
-# `main()` builds (the benchmarks, `scripts/local-run`) has the script's own (weather_etl.LOCAL_DRIVER_JAVA_OPTIONS),
+# `main()` builds (the benchmarks, `scripts/local-run`) has the script's own (weather_etl.local_driver_java_options),
 # which the tests' script processes never get (`script_env`). ETL_TEST_JAVA_OPTIONS replaces these (empty: the JVM's
 # defaults), e.g. to measure what they save.
 DEFAULT_TEST_JAVA_OPTIONS = ("-XX:TieredStopAtLevel=1 -XX:+UseSerialGC "

@@ -1,6 +1,7 @@
 """The driver JVM options of the local session `main()` builds (`python weather_etl.py …` without awsglue, as the
-benchmarks and scripts/local-run start it): the script's own (LOCAL_DRIVER_JAVA_OPTIONS) reach the driver's JVM,
-WEATHER_ETL_JAVA_OPTIONS replaces them, driver options of the user's own win whole, and on Glue nothing is set.
+benchmarks and scripts/local-run start it): the script's own reach the driver's JVM (LOCAL_SMALL_BATCH_JAVA_OPTIONS
+for a local batch of at most LOCAL_C1_MAX_RAW_OBJECTS raw objects, counted before the JVM starts, else
+LOCAL_DRIVER_JAVA_OPTIONS), WEATHER_ETL_JAVA_OPTIONS replaces them, driver options of the user's own win whole, and on Glue nothing is set.
 
 The JVM tests start the script in a process of its own with the benchmark's environment (bench/etl_vs_anchor.py:
 no PYSPARK_SUBMIT_ARGS of the tests, the event log's settings as submit arguments) and read the driver's input
@@ -80,11 +81,19 @@ def probe(tmp_path, mode, env):
     return {**json.loads(out.read_text()), "stderr": done.stderr, "stdout": done.stdout}
 
 
+# The fixture batch b1: its manifest names 13 raw objects, all present.
+B1_RAW_OBJECTS = 13
+# Every option the script may give its driver, of either set.
+SCRIPT_OPTIONS = set(shlex.split(weather_etl.LOCAL_DRIVER_JAVA_OPTIONS)) | set(
+    shlex.split(weather_etl.LOCAL_SMALL_BATCH_JAVA_OPTIONS))
+
+
 def test_the_script_process_driver_runs_with_the_script_options(tmp_path):
     driver = probe(tmp_path, "run", benchmark_env(tmp_path))
     assert driver["exit"] == 0, driver["stderr"][-3000:]
     assert '"reconciled": true' in driver["stdout"]
-    options = shlex.split(weather_etl.LOCAL_DRIVER_JAVA_OPTIONS)
+    # b1 is a small batch: C1 only and the serial collector.
+    options = shlex.split(weather_etl.LOCAL_SMALL_BATCH_JAVA_OPTIONS)
     assert options and [option for option in options if option not in driver["arguments"]] == [], driver["arguments"]
     # Each -XX option took effect in HotSpot (a flag the probe does not read fails here: add it to FLAGS).
     for option in options:
@@ -93,7 +102,48 @@ def test_the_script_process_driver_runs_with_the_script_options(tmp_path):
             if not value:
                 name, value = name[1:], ("true" if name[0] == "+" else "false")
             assert driver["flags"][name] == value, option
-    assert f"driver JVM options: {weather_etl.LOCAL_DRIVER_JAVA_OPTIONS} (the script's" in driver["stderr"]
+    assert (driver["flags"]["TieredStopAtLevel"], driver["flags"]["UseSerialGC"]) == ("1", "true")
+    assert (f"driver JVM options: {weather_etl.LOCAL_SMALL_BATCH_JAVA_OPTIONS} (the script's local session, a batch "
+            f"of {B1_RAW_OBJECTS} raw objects") in driver["stderr"]
+
+
+def test_a_batch_above_the_c1_bound_keeps_c2(tmp_path, monkeypatch):
+    """The same batch with the bound below its size: the serial collector alone, C2 on (`main()` as the process runs
+    it, the bound lowered through the module the probe imports)."""
+    env = benchmark_env(tmp_path)
+    helper = tmp_path / "bound"
+    helper.mkdir()
+    (helper / "sitecustomize.py").write_text(
+        "import sys\nsys.path.insert(0, %r)\nimport weather_etl\nweather_etl.LOCAL_C1_MAX_RAW_OBJECTS = %d\n"
+        % (os.path.dirname(SCRIPT), B1_RAW_OBJECTS - 1), encoding="utf-8")
+    env["PYTHONPATH"] = os.pathsep.join([str(helper), env.get("PYTHONPATH", "")])
+    driver = probe(tmp_path, "session", env)
+    assert driver["exit"] == 0
+    assert "-XX:TieredStopAtLevel=1" not in driver["arguments"]
+    assert (driver["flags"]["TieredStopAtLevel"], driver["flags"]["UseSerialGC"]) == ("4", "true")
+    assert (f"driver JVM options: {weather_etl.LOCAL_DRIVER_JAVA_OPTIONS} (the script's local session, a batch of "
+            f"{B1_RAW_OBJECTS} raw objects: LOCAL_DRIVER_JAVA_OPTIONS)") in driver["stderr"]
+
+
+def test_the_batch_is_counted_before_the_session(tmp_path):
+    """`local_batch_raw_objects` counts what `run()` will list (manifest keys present, one key, a prefix's files
+    without hidden ones), with no Spark session; None where it cannot (not local, a missing manifest)."""
+    landing = copy_landing(tmp_path / "landing")
+    args = lambda **given: weather_etl.parse_args(  # noqa: E731
+        ["--landing_uri", given.pop("landing", landing), "--refined_uri", "r", "--run_id", "c1",
+         *[a for k, v in given.items() for a in (f"--{k}", v)]])[0]
+    count = weather_etl.local_batch_raw_objects
+    assert count(args(manifest_key=B1_MANIFEST)) == B1_RAW_OBJECTS
+    assert count(args(manifest_key=B1_MANIFEST, landing="file://" + landing)) == B1_RAW_OBJECTS
+    gyor = "weather/raw/source=open-meteo/ingest_date=2026-05-08/city=gyor/"
+    assert count(args(raw_prefix=gyor)) == 2
+    assert count(args(raw_prefix="weather/raw/")) == 15
+    (tmp_path / "landing" / gyor / "_SUCCESS").write_text("", encoding="utf-8")
+    assert count(args(raw_prefix="weather/raw/")) == 15
+    one = gyor + sorted(n for n in os.listdir(os.path.join(landing, gyor)) if not n.startswith("_"))[0]
+    assert count(args(raw_key=one)) == 1
+    assert count(args(manifest_key="weather/manifests/none.json")) is None
+    assert count(args(manifest_key=B1_MANIFEST, landing="s3a://bucket/landing")) is None
 
 
 @pytest.mark.parametrize("way", ["submit-args", "spark-defaults"])
@@ -114,7 +164,7 @@ def test_driver_options_of_the_user_win_whole(tmp_path, way):
     driver = probe(tmp_path, "session", env)
     assert driver["exit"] == 0
     assert user in driver["arguments"]
-    assert [a for a in driver["arguments"] if a in shlex.split(weather_etl.LOCAL_DRIVER_JAVA_OPTIONS)] == []
+    assert [a for a in driver["arguments"] if a in SCRIPT_OPTIONS] == []
     assert (driver["flags"]["TieredStopAtLevel"], driver["flags"]["UseSerialGC"]) == ("4", "false")
     # The run says whose options the driver has.
     assert f"driver JVM options: (none) (the user's own: {origin})" in driver["stderr"]
@@ -125,7 +175,7 @@ def test_the_variable_replaces_the_script_options(tmp_path):
     env = benchmark_env(tmp_path, **{VARIABLE: " -XX:+UseParallelGC -Dweather.etl.variable=1 "})
     driver = probe(tmp_path, "session", env)
     assert "-Dweather.etl.variable=1" in driver["arguments"]
-    assert [a for a in driver["arguments"] if a in shlex.split(weather_etl.LOCAL_DRIVER_JAVA_OPTIONS)] == []
+    assert [a for a in driver["arguments"] if a in SCRIPT_OPTIONS] == []
     assert (driver["flags"]["UseParallelGC"], driver["flags"]["UseSerialGC"], driver["flags"]["TieredStopAtLevel"]) == \
         ("true", "false", "4")
     assert f"driver JVM options: -XX:+UseParallelGC -Dweather.etl.variable=1 ({VARIABLE})" in driver["stderr"]
@@ -144,6 +194,14 @@ def clean_env(monkeypatch, tmp_path):
 def test_the_decision(clean_env, monkeypatch):
     ours = weather_etl.LOCAL_DRIVER_JAVA_OPTIONS
     assert weather_etl.local_driver_java_options()[0] == ours
+    # By the batch's size: C1 only up to the bound, the serial collector alone above it and when it is not known.
+    bound, small = weather_etl.LOCAL_C1_MAX_RAW_OBJECTS, weather_etl.LOCAL_SMALL_BATCH_JAVA_OPTIONS
+    assert "-XX:TieredStopAtLevel=1" in small.split() and "-XX:TieredStopAtLevel=1" not in ours.split()
+    assert [weather_etl.local_driver_java_options(None, n)[0] for n in (0, 3, bound, bound + 1, 36_500, None)] == \
+        [small, small, small, ours, ours, ours]
+    assert weather_etl.local_driver_java_options({**os.environ, VARIABLE: "-Xss4m"}, 3) == ("-Xss4m", VARIABLE)
+    assert weather_etl.local_driver_java_options(
+        {**os.environ, "SPARK_SUBMIT_OPTS": "-Xss4m"}, 3) == ("", "the user's own: SPARK_SUBMIT_OPTS")
     variable = VARIABLE
     assert weather_etl.local_driver_java_options({**os.environ, variable: ""}) == ("", variable)
     assert weather_etl.local_driver_java_options({**os.environ, variable: " -Xss4m "}) == ("-Xss4m", variable)
