@@ -388,6 +388,18 @@ def run_batch(spark, landing, refined, run_id, *source, processed_at=PROCESSED_A
     return weather_etl.run(spark, args, weather_etl.load_contract(args.contract_json))
 
 
+def small_frame(spark):
+    """Two days of three cities' 24 hours, in reverse order over three input partitions: one city whose slug Spark
+    escapes in a folder name, and one without a value (Spark's `__HIVE_DEFAULT_PARTITION__`); for the writers' tests."""
+    from pyspark.sql import types as T
+
+    schema = T.StructType([T.StructField("date", T.StringType()), T.StructField("city", T.StringType()),
+                           T.StructField("hour", T.IntegerType(), False), T.StructField("value", T.DoubleType())])
+    rows = [(day, city, hour, hour / 2) for day in ("2025-01-01", "2025-01-02")
+            for city in ("gyor", "a b:c=d/e", None) for hour in range(24)]
+    return spark.createDataFrame(list(reversed(rows)), schema).repartition(3)
+
+
 def parquet_files(folder):
     """Relative path -> (size, mtime_ns) of every Parquet file under `folder`."""
     found = {}

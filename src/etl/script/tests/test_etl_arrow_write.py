@@ -12,10 +12,10 @@ import os
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from pyspark.sql import types as T
 
 import weather_etl
-from etl_testkit import B1_MANIFEST, B2_MANIFEST, copy_landing, new_bucket, read_table, run_batch
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, copy_landing, new_bucket, read_table, run_batch, session_conf,
+                         small_frame)
 
 # Each layer's columns in the contract, and the order of the rows in its files (a total order within a partition).
 LAYERS = {"hourly": ("hourlyColumns", ["source", "observed_at"]),
@@ -94,18 +94,6 @@ def test_every_file_holds_its_rows_in_the_layers_order(b1_lake, layer):
         assert len(set(keys)) == len(keys), path  # no two rows tie on the order
 
 
-SMALL_SCHEMA = T.StructType([T.StructField("date", T.StringType()), T.StructField("city", T.StringType()),
-                             T.StructField("hour", T.IntegerType(), False), T.StructField("value", T.DoubleType())])
-
-
-def small_frame(spark):
-    """Two cities' hours of two days, in reverse order over three input partitions; cities whose slugs Spark
-    escapes in a folder name, and one without a value (Spark's `__HIVE_DEFAULT_PARTITION__`)."""
-    rows = [(day, city, hour, hour / 2) for day in ("2025-01-01", "2025-01-02")
-            for city in ("gyor", "a b:c=d/e", None) for hour in range(24)]
-    return spark.createDataFrame(list(reversed(rows)), SMALL_SCHEMA).repartition(3)
-
-
 def test_one_file_per_partition_when_a_partition_spans_record_batches_at_the_path_spark_gives_it(spark, tmp_path):
     """Record batches of 5 rows (a partition's 24 rows span five of them): still one file per partition, its rows
     in order, its place in the folder Spark's own writer gives the partition; one summary row per file with its rows.
@@ -113,13 +101,8 @@ def test_one_file_per_partition_when_a_partition_spans_record_batches_at_the_pat
     delete), each under the name its place ends with."""
     frame = small_frame(spark)
     layer = weather_etl.LayerWrite(frame, "weather/hourly/", ["date", "city"], ["hour"])
-    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    saved = spark.conf.get(key)
-    spark.conf.set(key, "5")
-    try:
+    with session_conf(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": "5"}):
         written = weather_etl.written_files([layer], str(tmp_path / "scratch"), "w1").collect()
-    finally:
-        spark.conf.set(key, saved)
     weather_etl.write_partitions(frame, str(tmp_path / "spark"), ["date", "city"], sort_by=["hour"])
     spark_folders = sorted(os.path.relpath(os.path.dirname(p), tmp_path / "spark")
                            for p in glob.glob(str(tmp_path / "spark" / "**" / "*.parquet"), recursive=True))

@@ -5,13 +5,8 @@ byte for byte."""
 
 import os
 
-from pyspark.sql import types as T
-
 import weather_etl
-from etl_testkit import B1_MANIFEST, copy_landing, run_batch
-
-SCHEMA = T.StructType([T.StructField("date", T.StringType()), T.StructField("city", T.StringType()),
-                       T.StructField("hour", T.IntegerType(), False), T.StructField("value", T.DoubleType())])
+from etl_testkit import B1_MANIFEST, copy_landing, run_batch, session_conf, small_frame
 
 
 def by_folder(root):
@@ -32,18 +27,10 @@ def test_the_driver_writes_the_same_files_as_the_workers(spark, tmp_path):
     """Two days of three cities (one Spark escapes, one without a value) over three input partitions, in record
     batches of 5 rows (a partition spans five): the driver's files and the workers' are the same bytes at the same
     places; only the task number in their names differs."""
-    rows = [(day, city, hour, hour / 2) for day in ("2025-01-01", "2025-01-02")
-            for city in ("gyor", "a b:c=d/e", None) for hour in range(24)]
-    frame = spark.createDataFrame(list(reversed(rows)), SCHEMA).repartition(3)
-    layer = weather_etl.LayerWrite(frame, "weather/hourly/", ["date", "city"], ["hour"])
-    key = "spark.sql.execution.arrow.maxRecordsPerBatch"
-    saved = spark.conf.get(key)
-    spark.conf.set(key, "5")
-    try:
+    layer = weather_etl.LayerWrite(small_frame(spark), "weather/hourly/", ["date", "city"], ["hour"])
+    with session_conf(spark, {"spark.sql.execution.arrow.maxRecordsPerBatch": "5"}):
         workers = weather_etl.written_files([layer], str(tmp_path / "workers"), "w1").collect()
         driver = weather_etl.written_files_by_driver([layer], str(tmp_path / "driver"), "w1")
-    finally:
-        spark.conf.set(key, saved)
     assert len(driver) == len(workers) == 6
     assert sorted(os.path.dirname(place) for _, place in driver) == sorted(
         os.path.dirname(r["place"]) for r in workers)
