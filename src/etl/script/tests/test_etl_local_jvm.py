@@ -46,11 +46,14 @@ with open(out, "w") as handle:
                          for name in flag_names.split(",")}}, handle)
 """
 # The HotSpot flags the probe reads: those of the script's options, and the ones the tests below set.
-FLAGS = ("TieredStopAtLevel", "UseSerialGC", "UseG1GC", "UseParallelGC")
+FLAGS = ("TieredStopAtLevel", "UseSerialGC", "UseG1GC", "UseParallelGC", "SharedArchiveFile")
 # The variable that replaces the script's options (a name users type: spelled out here, not read from the script).
 VARIABLE = "WEATHER_ETL_JAVA_OPTIONS"
 # What a user, or the tests' own drivers, may have set for the driver; the benchmark's environment has none of them.
 DRIVER_SETTINGS = ("PYSPARK_SUBMIT_ARGS", "SPARK_SUBMIT_OPTS", VARIABLE)
+# The folder of the class-data sharing archives of the script's local driver (`off`: none). The probes read the
+# driver's flags after `main()` returned, so their drivers dump no archive (a dumping driver is stopped by `main()`).
+CDS_VARIABLE = "WEATHER_ETL_CDS_DIR"
 
 
 def benchmark_env(tmp_path, **changes):
@@ -62,17 +65,19 @@ def benchmark_env(tmp_path, **changes):
     env = {key: value for key, value in os.environ.items() if key not in DRIVER_SETTINGS}
     events = tmp_path / "events"
     events.mkdir()
+    env.pop("CI", None)
     env.update(JAVA_HOME=str(spark_java_home()), SPARK_MASTER="local[2]", PYSPARK_PYTHON=sys.executable,
+               **{CDS_VARIABLE: "off"},
                PYSPARK_SUBMIT_ARGS=f"--conf spark.eventLog.enabled=true --conf spark.eventLog.dir=file://{events} "
                                    "pyspark-shell")
     env.update(changes)
     return env
 
 
-def probe(tmp_path, mode, env):
-    landing = copy_landing(tmp_path / "landing")
+def probe(tmp_path, mode, env, refined="refined"):
+    landing = str(tmp_path / "landing") if (tmp_path / "landing").is_dir() else copy_landing(tmp_path / "landing")
     out = tmp_path / "driver.json"
-    argv = ["--landing_uri", landing, "--refined_uri", str(tmp_path / "refined"), "--manifest_key", B1_MANIFEST,
+    argv = ["--landing_uri", landing, "--refined_uri", str(tmp_path / refined), "--manifest_key", B1_MANIFEST,
             "--run_id", "jvm-1", "--processed_at", "2026-05-09T12:00:00Z"]
     # A guard against a hung run, not a speed check (a fresh JVM on a busy 2-core machine).
     done = subprocess.run([sys.executable, "-c", PROBE, str(out), mode, SCRIPT, *argv, ",".join(FLAGS)],
@@ -179,12 +184,85 @@ def test_the_variable_replaces_the_script_options(tmp_path):
     assert (driver["flags"]["UseParallelGC"], driver["flags"]["UseSerialGC"], driver["flags"]["TieredStopAtLevel"]) == \
         ("true", "false", "4")
     assert f"driver JVM options: -XX:+UseParallelGC -Dweather.etl.variable=1 ({VARIABLE})" in driver["stderr"]
+    assert "class-data sharing" not in driver["stderr"]  # an archive only for the script's own options
+
+
+def parquet_contents(root):
+    """Partition folder -> the SHA-256 of its one Parquet file (file names carry each write's id)."""
+    import hashlib
+
+    found = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.endswith(".parquet"):
+                with open(os.path.join(folder, name), "rb") as handle:
+                    found[os.path.relpath(folder, root)] = hashlib.sha256(handle.read()).hexdigest()
+    return found
+
+
+def test_the_first_run_dumps_the_class_archive_and_the_next_maps_it(tmp_path):
+    """With the script's own options: the first run's driver dumps the archive when it exits (`main()` waits for it
+    and puts it in place), the next run's driver maps it (HotSpot's SharedArchiveFile); both write the same files."""
+    env = benchmark_env(tmp_path, **{CDS_VARIABLE: str(tmp_path / "cds")})
+    landing = copy_landing(tmp_path / "landing")
+    argv = ["--landing_uri", landing, "--refined_uri", str(tmp_path / "first"), "--manifest_key", B1_MANIFEST,
+            "--run_id", "jvm-1", "--processed_at", "2026-05-09T12:00:00Z"]
+    # A guard against a hung run, not a speed check.
+    first = subprocess.run([sys.executable, SCRIPT, *argv], cwd=str(tmp_path), env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert first.returncode == 0 and '"reconciled": true' in first.stdout, first.stderr[-3000:]
+    folders = list((tmp_path / "cds").glob("local-driver-*"))
+    assert len(folders) == 1 and sorted(p.name for p in folders[0].iterdir()) == ["app.jsa", "base.jsa"]
+    assert f"class-data sharing archive: dumped into {folders[0]}" in first.stderr
+    assert f"class-data sharing archive placed in {folders[0]}" in first.stderr
+
+    env["WEATHER_ETL_CDS_DIR"] = str(tmp_path / "cds")
+    driver = probe(tmp_path, "run", env, refined="second")
+    assert driver["exit"] == 0, driver["stderr"][-3000:]
+    assert driver["flags"]["SharedArchiveFile"] == f"{folders[0] / 'base.jsa'}:{folders[0] / 'app.jsa'}"
+    assert f"class-data sharing archive: mapped from {folders[0]}" in driver["stderr"]
+    assert parquet_contents(tmp_path / "first") == parquet_contents(tmp_path / "second") != {}
+
+
+def test_when_the_class_archive_is_used(tmp_path):
+    """The archive's conditions, without a JVM: off by the variable; none when the configuration folder holds more than
+    spark-defaults.conf or the submit arguments name a properties file; spark-defaults.conf alone given as
+    --properties-file with an empty configuration folder; another folder for other options; on CI mapped, never
+    dumped (nothing made)."""
+    conf = tmp_path / "conf"
+    conf.mkdir()
+    (conf / "spark-defaults.conf").write_text("spark.driver.memory 1g\n", encoding="utf-8")
+    base = {key: value for key, value in os.environ.items() if key not in (*DRIVER_SETTINGS, "CI", CDS_VARIABLE)}
+    base.update(SPARK_CONF_DIR=str(conf), **{CDS_VARIABLE: str(tmp_path / "cds")})
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from java_runtimes import spark_java_home
+
+    base["JAVA_HOME"] = str(spark_java_home())
+    archive = weather_etl.LocalDriverArchive
+    options = weather_etl.LOCAL_SMALL_BATCH_JAVA_OPTIONS
+
+    assert archive(options, {**base, CDS_VARIABLE: "off"}).launch() == ([], {}, f"off ({CDS_VARIABLE}=off)")
+    named = archive(options, {**base, "PYSPARK_SUBMIT_ARGS": "--properties-file x.conf pyspark-shell"})
+    assert named.launch() == ([], {}, "none (PYSPARK_SUBMIT_ARGS names a properties file)")
+    one = archive(options, base)
+    assert one.env_changes == {"SPARK_CONF_DIR": str(tmp_path / "cds" / "empty-conf"),
+                               "PYSPARK_SUBMIT_ARGS": f"--properties-file {conf / 'spark-defaults.conf'} pyspark-shell"}
+    other = archive(weather_etl.LOCAL_DRIVER_JAVA_OPTIONS, base)
+    assert other.directory != one.directory and other.prefix != one.prefix  # both kept: one per set of options
+    assert archive(options, base).directory == one.directory
+    # CI: no archive yet, none dumped, nothing made.
+    assert archive(options, {**base, "CI": "true"}).launch() == ([], {}, "none yet (CI: archives are mapped, never "
+                                                                         "dumped)")
+    assert not (tmp_path / "cds").exists()
+    (conf / "log4j2.properties").write_text("", encoding="utf-8")
+    assert archive(options, base).launch() == ([], {}, f"none ({conf} holds more than spark-defaults.conf)")
 
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     for name in DRIVER_SETTINGS:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(CDS_VARIABLE, "off")
     conf = tmp_path / "conf"
     conf.mkdir()
     monkeypatch.setenv("SPARK_CONF_DIR", str(conf))
