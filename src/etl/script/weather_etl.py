@@ -2532,8 +2532,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 # Spark's launcher puts it on the driver JVM's command line (client mode, as every local master is).
                 # Only the script's own options get an archive (not the user's, nor WEATHER_ETL_JAVA_OPTIONS's).
                 if origin.startswith("the script's"):
-                    archive = LocalDriverArchive(java_options)
-                    archive_options, launch_env, said = archive.launch()
+                    try:
+                        archive = LocalDriverArchive(java_options)
+                        archive_options, launch_env, said = archive.launch()
+                    except (OSError, subprocess.SubprocessError) as error:  # e.g. a cache folder it cannot write
+                        archive, archive_options, launch_env, said = None, [], {}, f"none ({error})"
                     java_options = " ".join([java_options, *archive_options])
                     print(f"weather-etl: class-data sharing archive: {said}", file=sys.stderr)
                 builder = builder.config("spark.driver.extraJavaOptions", java_options)

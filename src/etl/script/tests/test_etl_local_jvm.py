@@ -254,6 +254,11 @@ def test_when_the_class_archive_is_used(tmp_path):
     assert archive(options, {**base, "CI": "true"}).launch() == ([], {}, "none yet (CI: archives are mapped, never "
                                                                          "dumped)")
     assert not (tmp_path / "cds").exists()
+    # A folder it cannot make: the run goes on without an archive (main() says why).
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    with pytest.raises(OSError):
+        archive(options, {**base, CDS_VARIABLE: str(blocked / "cds")}).launch()
     (conf / "log4j2.properties").write_text("", encoding="utf-8")
     assert archive(options, base).launch() == ([], {}, f"none ({conf} holds more than spark-defaults.conf)")
 
@@ -307,6 +312,34 @@ def test_the_decision(clean_env, monkeypatch):
 
 class _Stop(Exception):
     pass
+
+
+def test_a_class_archive_that_cannot_be_made_leaves_the_run_without_one(clean_env, monkeypatch, tmp_path, capsys):
+    """`main()` with the archives' folder under a file: the driver gets the script's options alone, and a line says
+    why there is no archive."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from java_runtimes import spark_java_home
+
+    blocked = tmp_path / "file"
+    blocked.write_text("", encoding="utf-8")
+    monkeypatch.setenv(CDS_VARIABLE, str(blocked / "cds"))
+    monkeypatch.setenv("JAVA_HOME", str(spark_java_home()))
+    monkeypatch.delenv("CI", raising=False)
+    built = []
+
+    def get_or_create(builder):
+        built.append(dict(builder._options))  # noqa: SLF001
+        raise _Stop
+
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", get_or_create)
+    monkeypatch.setattr(SparkContext, "_active_spark_context", None)
+    with pytest.raises(_Stop):
+        weather_etl.main(["--landing_uri", "l", "--refined_uri", "r", "--manifest_key", "m.json", "--run_id", "r1"])
+    assert built[0]["spark.driver.extraJavaOptions"] == weather_etl.LOCAL_DRIVER_JAVA_OPTIONS
+    assert "weather-etl: class-data sharing archive: none (" in capsys.readouterr().err
 
 
 def test_only_the_session_main_builds_gets_them_never_glue(clean_env, monkeypatch):
