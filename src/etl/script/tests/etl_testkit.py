@@ -400,6 +400,27 @@ def small_frame(spark):
     return spark.createDataFrame(list(reversed(rows)), schema).repartition(3)
 
 
+def file_bytes(folder):
+    """Relative path -> bytes of every Parquet file under `folder`."""
+    found = {}
+    for base, _, names in os.walk(folder):
+        for name in names:
+            if name.endswith(".parquet"):
+                with open(os.path.join(base, name), "rb") as handle:
+                    found[os.path.relpath(os.path.join(base, name), folder)] = handle.read()
+    return found
+
+
+def by_partition_folder(files):
+    """Partition folder -> bytes of its only file (the file name of a Spark write is random)."""
+    out = {}
+    for rel, content in files.items():
+        folder = os.path.dirname(rel)
+        assert folder not in out, f"two files in {folder}"
+        out[folder] = content
+    return out
+
+
 def parquet_files(folder):
     """Relative path -> (size, mtime_ns) of every Parquet file under `folder`."""
     found = {}

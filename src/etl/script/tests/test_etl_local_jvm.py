@@ -17,7 +17,7 @@ import types
 import pytest
 
 import weather_etl
-from etl_testkit import B1_MANIFEST, ROOT, SCRIPT, copy_landing
+from etl_testkit import B1_MANIFEST, ROOT, SCRIPT, by_partition_folder, copy_landing, file_bytes
 
 # Runs the script (`run`: as `python weather_etl.py ARGS` does, through runpy; `session`: `main(ARGS)` with the ETL
 # stubbed, for the tests that need the session only), then writes the driver JVM's input arguments and flags.
@@ -187,19 +187,6 @@ def test_the_variable_replaces_the_script_options(tmp_path):
     assert "class-data sharing" not in driver["stderr"]  # an archive only for the script's own options
 
 
-def parquet_contents(root):
-    """Partition folder -> the SHA-256 of its one Parquet file (file names carry each write's id)."""
-    import hashlib
-
-    found = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            if name.endswith(".parquet"):
-                with open(os.path.join(folder, name), "rb") as handle:
-                    found[os.path.relpath(folder, root)] = hashlib.sha256(handle.read()).hexdigest()
-    return found
-
-
 def test_the_first_run_dumps_the_class_archive_and_the_next_maps_it(tmp_path):
     """With the script's own options: the first run's driver dumps the archive when it exits (`main()` waits for it
     and puts it in place), the next run's driver maps it (HotSpot's SharedArchiveFile); both write the same files."""
@@ -221,7 +208,9 @@ def test_the_first_run_dumps_the_class_archive_and_the_next_maps_it(tmp_path):
     assert driver["exit"] == 0, driver["stderr"][-3000:]
     assert driver["flags"]["SharedArchiveFile"] == f"{folders[0] / 'base.jsa'}:{folders[0] / 'app.jsa'}"
     assert f"class-data sharing archive: mapped from {folders[0]}" in driver["stderr"]
-    assert parquet_contents(tmp_path / "first") == parquet_contents(tmp_path / "second") != {}
+    # The same files (their names carry each write's id): one per partition folder, the same bytes.
+    assert by_partition_folder(file_bytes(tmp_path / "first")) == by_partition_folder(file_bytes(tmp_path / "second"))
+    assert file_bytes(tmp_path / "first") != {}
 
 
 def test_when_the_class_archive_is_used(tmp_path):

@@ -9,8 +9,8 @@ from datetime import date, datetime
 import pytest
 
 import weather_etl
-from etl_testkit import (B1_MANIFEST, B2_MANIFEST, copy_lake, copy_landing, monthly_contract_text, read_table,
-                         run_batch)
+from etl_testkit import (B1_MANIFEST, B2_MANIFEST, by_partition_folder, copy_lake, copy_landing, file_bytes,
+                         monthly_contract_text, read_table, run_batch)
 
 GYOR_0507 = "date=2026-05-07/city=gyor/"
 GYOR_0508 = "date=2026-05-08/city=gyor/"
@@ -20,27 +20,6 @@ def rows(spark, root, schema):
     if not os.path.exists(root):
         return []
     return [r.asDict() for r in read_table(spark, root, schema).collect()]
-
-
-def file_bytes(folder):
-    """Relative path -> bytes of every Parquet file under `folder`."""
-    found = {}
-    for base, _, names in os.walk(folder):
-        for name in names:
-            if name.endswith(".parquet"):
-                with open(os.path.join(base, name), "rb") as handle:
-                    found[os.path.relpath(os.path.join(base, name), folder)] = handle.read()
-    return found
-
-
-def by_partition_folder(files):
-    """Partition folder -> bytes of its only file (the file name of a Spark write is random)."""
-    out = {}
-    for rel, content in files.items():
-        folder = os.path.dirname(rel)
-        assert folder not in out, f"two files in {folder}"
-        out[folder] = content
-    return out
 
 
 def snapshot(spark, refined, contract):
