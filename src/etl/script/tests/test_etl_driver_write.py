@@ -6,20 +6,17 @@ byte for byte."""
 import os
 
 import weather_etl
-from etl_testkit import B1_MANIFEST, copy_landing, run_batch, session_conf, small_frame
+from etl_testkit import B1_MANIFEST, copy_landing, file_bytes, run_batch, session_conf, small_frame
 
 
 def by_folder(root):
     """Partition folder (or staging file) relative to `root` -> the bytes of its one file."""
     found = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            if name.endswith(".parquet"):
-                relative = os.path.relpath(folder, root)
-                key = os.path.join(relative, name) if "/staging/" in f"/{relative}/" else relative
-                assert key not in found, key
-                with open(os.path.join(folder, name), "rb") as handle:
-                    found[key] = handle.read()
+    for relative, content in file_bytes(root).items():
+        folder = os.path.dirname(relative)
+        key = relative if "/staging/" in f"/{folder}/" else folder
+        assert key not in found, key
+        found[key] = content
     return found
 
 
