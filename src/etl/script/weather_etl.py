@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import reduce
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -2007,17 +2008,11 @@ def _local_or_uri(location: str) -> str:
         else os.path.abspath(location)
 
 
-def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any]) -> Dict[str, Any]:
-    """Runs one ETL batch and returns its run summary (also written next to the refined data)."""
-    started = datetime.now(timezone.utc)
-    clock = time.monotonic()
-    configure_session(spark)
-    refined_cfg = contract["refined"]
-    landing_root = _local_or_uri(args.landing_uri)
-    refined_root = _local_or_uri(args.refined_uri)
-    processed_at = parse_timestamp(args.processed_at) if args.processed_at else started
-    processing_date = processed_at.strftime(_java_date_to_python(refined_cfg["dateFormat"]))
-
+def batch_input(spark: Optional[SparkSession], args: argparse.Namespace, landing_root: str) \
+        -> Tuple[Dict[str, Any], List[Tuple[str, int, int]], Optional[Dict[str, Tuple[Any, Any]]]]:
+    """The batch `args` names: (its input for the run summary, its raw files as `list_files` gives them, the
+    manifest's entries or None), from its manifest, its one key or its prefix. `spark` may be None for a local or S3
+    landing (their listings and manifest reads need no Spark; `local_batch_raw_objects`)."""
     manifest_entries = None
     if args.manifest_key:
         input_desc = {"manifest_key": args.manifest_key}
@@ -2031,9 +2026,23 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         raw_files = list_files(spark, landing_root, [args.raw_key])
     else:
         input_desc = {"raw_prefix": args.raw_prefix}
-        prefix_uri = join_uri(landing_root, args.raw_prefix)
-        raw_files = list_tree(spark, prefix_uri)
+        raw_files = list_tree(spark, join_uri(landing_root, args.raw_prefix))
     input_desc["landing_uri"] = args.landing_uri
+    return input_desc, raw_files, manifest_entries
+
+
+def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any]) -> Dict[str, Any]:
+    """Runs one ETL batch and returns its run summary (also written next to the refined data)."""
+    started = datetime.now(timezone.utc)
+    clock = time.monotonic()
+    configure_session(spark)
+    refined_cfg = contract["refined"]
+    landing_root = _local_or_uri(args.landing_uri)
+    refined_root = _local_or_uri(args.refined_uri)
+    processed_at = parse_timestamp(args.processed_at) if args.processed_at else started
+    processing_date = processed_at.strftime(_java_date_to_python(refined_cfg["dateFormat"]))
+
+    input_desc, raw_files, manifest_entries = batch_input(spark, args, landing_root)
     size_session_to_batch(spark, len(raw_files))
 
     cities_config = json.loads(args.cities_json) if args.cities_json else contract.get("cities")
@@ -2334,20 +2343,77 @@ def local_driver_java_options(environ: Optional[Dict[str, str]] = None,
 
 def local_batch_raw_objects(args: argparse.Namespace) -> Optional[int]:
     """How many raw objects the batch `args` names will read, for a local landing, counted before the session starts
-    (with `run()`'s own listing functions, which need no Spark for a local path); None for any other landing or when
-    the batch's input cannot be listed (`run()` then reports why)."""
+    (`run()`'s own `batch_input`, which needs no Spark for a local path); None for any other landing or when the
+    batch's input cannot be listed (`run()` then reports why)."""
     landing_root = _local_or_uri(args.landing_uri)
     if _local_file(landing_root) is None:
         return None
     try:
-        if args.manifest_key:
-            manifest = read_manifest(None, join_uri(landing_root, args.manifest_key))
-            return len(list_files(None, landing_root, [e["key"] for e in manifest["written"]]))
-        if args.raw_key:
-            return len(list_files(None, landing_root, [args.raw_key]))
-        return len(list_tree(None, join_uri(landing_root, args.raw_prefix)))
+        return len(batch_input(None, args, landing_root)[1])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def driver_class_path(environ: Dict[str, str]) -> Tuple[Optional[Tuple[Optional[str], str, List[str]]], str]:
+    """What a class-data sharing archive of a driver that Spark's launcher starts with `environ` depends on:
+    ((spark-defaults.conf to give as --properties-file or None, its text, the jars of the driver's class path: Spark's
+    then spark.driver.extraClassPath's), "") or (None, why there can be no archive). A dynamic archive is refused while
+    a non-empty folder is on the class path, and the launcher puts the configuration folder there: a folder that holds
+    spark-defaults.conf alone is replaced by an empty one and the file given as --properties-file (the same
+    settings); anything else there (read from the class path), or submit arguments that name a properties file
+    already, get no archive. Used by `LocalDriverArchive` and by the tests' drivers' archive (etl_testkit)."""
+    tokens = shlex.split(environ.get("PYSPARK_SUBMIT_ARGS", ""))
+    if any(token.partition("=")[0] == "--properties-file" for token in tokens):
+        return None, "PYSPARK_SUBMIT_ARGS names a properties file"
+    from pyspark.find_spark_home import _find_spark_home
+
+    spark_home = environ.get("SPARK_HOME") or _find_spark_home()
+    conf = environ.get("SPARK_CONF_DIR") or os.path.join(spark_home, "conf")
+    entries = sorted(os.listdir(conf)) if os.path.isdir(conf) else []
+    if entries not in ([], ["spark-defaults.conf"]):
+        return None, f"{conf} holds more than spark-defaults.conf"
+    properties = os.path.join(conf, "spark-defaults.conf") if entries else None
+    text = open(properties, encoding="utf-8").read() if properties else ""
+    class_path = [line.split(None, 1)[1].strip() for line in text.splitlines()
+                  if line.startswith("spark.driver.extraClassPath") and len(line.split(None, 1)) == 2]
+    jars_folder = os.path.join(spark_home, "jars")
+    jars = sorted(os.path.join(jars_folder, name) for name in os.listdir(jars_folder)
+                  if name.endswith(".jar")) if os.path.isdir(jars_folder) else []
+    jars += [jar for entry in class_path for jar in entry.split(os.pathsep) if jar]
+    return (properties, text, jars), ""
+
+
+@contextmanager
+def environment(changes: Dict[str, str]):
+    """Sets the variables of `changes` in this process's environment for a `with` block, then restores them."""
+    saved = {key: os.environ.get(key) for key in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def stop_driver(session: SparkSession) -> Optional[int]:
+    """Stops the session and its driver JVM, and waits for the JVM's exit (a JVM dumping a class-data sharing archive
+    finishes it then). The driver's exit code; None if this process did not start it."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway  # noqa: SLF001
+    process = getattr(gateway, "proc", None)
+    session.stop()
+    if process is None or process.stdin is None:
+        return None
+    # PySpark's gateway server exits when its standard input closes (how a driver ends with its Python process).
+    process.stdin.close()
+    code = process.wait(timeout=600)
+    gateway.close()
+    SparkContext._gateway, SparkContext._jvm = None, None  # noqa: SLF001
+    return code
 
 
 # Class-data sharing (CDS) for the driver JVM of the local session `main()` builds with the script's own options: the
@@ -2389,29 +2455,11 @@ class LocalDriverArchive:
             self.reason = "none (no Java runtime found)"
             return
         self.java = os.path.realpath(java)
-        tokens = shlex.split(self.environ.get("PYSPARK_SUBMIT_ARGS", ""))
-        if any(token.partition("=")[0] == "--properties-file" for token in tokens):
-            self.reason = "none (PYSPARK_SUBMIT_ARGS names a properties file)"
+        class_path, why_not = driver_class_path(self.environ)
+        if class_path is None:
+            self.reason = f"none ({why_not})"
             return
-        from pyspark.find_spark_home import _find_spark_home
-
-        spark_home = self.environ.get("SPARK_HOME") or _find_spark_home()
-        conf = self.environ.get("SPARK_CONF_DIR") or os.path.join(spark_home, "conf")
-        entries = sorted(os.listdir(conf)) if os.path.isdir(conf) else []
-        # A dynamic archive is refused while a non-empty folder is on the class path, and Spark's launcher puts the
-        # configuration folder there: a folder that holds spark-defaults.conf alone is replaced by an empty one and
-        # the file given as --properties-file (the same settings); anything else there (read from the class path)
-        # gets no archive.
-        if entries not in ([], ["spark-defaults.conf"]):
-            self.reason = f"none ({conf} holds more than spark-defaults.conf)"
-            return
-        properties = os.path.join(conf, "spark-defaults.conf") if entries else None
-        text = open(properties, encoding="utf-8").read() if properties else ""
-        class_path = [line.split(None, 1)[1].strip() for line in text.splitlines()
-                      if line.startswith("spark.driver.extraClassPath") and len(line.split(None, 1)) == 2]
-        jars = sorted(os.path.join(spark_home, "jars", name) for name in os.listdir(os.path.join(spark_home, "jars"))
-                      if name.endswith(".jar")) if os.path.isdir(os.path.join(spark_home, "jars")) else []
-        jars += [jar for entry in class_path for jar in entry.split(os.pathsep) if jar]
+        properties, text, jars = class_path
         # The Java runtime: its path, its release file, its libjvm.so; then the settings, options and jars.
         home = os.path.dirname(os.path.dirname(self.java))
         release = os.path.join(home, "release")
@@ -2474,18 +2522,10 @@ class LocalDriverArchive:
         if self.dumping is None:
             return None
         dumping, self.dumping = self.dumping, None
-        from pyspark import SparkContext
-
-        gateway = SparkContext._gateway  # noqa: SLF001
-        process = getattr(gateway, "proc", None)
-        spark.stop()
-        clean = False
-        if process is not None:
-            process.stdin.close()  # Spark's gateway server exits (status 0) at the end of its standard input
-            try:
-                clean = process.wait(timeout=600) == 0
-            except Exception:  # noqa: BLE001  (a JVM that does not exit: no archive)
-                clean = False
+        try:
+            clean = stop_driver(spark) == 0  # Spark's gateway server exits (status 0) at the end of its standard input
+        except Exception:  # noqa: BLE001  (a JVM that does not exit: no archive)
+            clean = False
         placed = clean and os.path.isfile(dumping) and os.path.getsize(dumping) > 0 \
             and self._link_into_place(dumping, self.app)
         if os.path.isfile(dumping):
@@ -2541,16 +2581,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     print(f"weather-etl: class-data sharing archive: {said}", file=sys.stderr)
                 builder = builder.config("spark.driver.extraJavaOptions", java_options)
             print(f"weather-etl: driver JVM options: {java_options or '(none)'} ({origin})", file=sys.stderr)
-        saved = {name: os.environ.get(name) for name in launch_env}
-        os.environ.update(launch_env)  # for the launch only: the JVM gets them, this process keeps its own
-        try:
+        with environment(launch_env):  # for the launch only: the JVM gets them, this process keeps its own
             spark = builder.getOrCreate()
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
     try:
         try:
             summary = run(spark, args, contract)

@@ -86,21 +86,17 @@ class SparkDriverArchive:
     def __init__(self, env):
         self.env = env
         self.archive, self.properties = None, None
-        if jvm_archive.mode() == "off" or "--properties-file" in env.get("PYSPARK_SUBMIT_ARGS", ""):
+        if jvm_archive.mode() == "off":
             return
         import pyspark
 
-        spark_home = Path(pyspark.__file__).parent
-        conf = Path(env.get("SPARK_CONF_DIR") or spark_home / "conf")
-        entries = sorted(entry.name for entry in conf.iterdir()) if conf.is_dir() else []
-        if entries not in ([], ["spark-defaults.conf"]):
+        # The script's own reading of what the driver's class path holds (the same conditions as its local archive).
+        class_path, _ = weather_etl.driver_class_path(env)
+        if class_path is None:
             return
-        self.properties = conf / "spark-defaults.conf" if entries else None
-        text = self.properties.read_text(encoding="utf-8") if self.properties else ""
-        class_path = [line.split(None, 1)[1].strip() for line in text.splitlines()
-                      if line.startswith("spark.driver.extraClassPath") and len(line.split(None, 1)) == 2]
-        jars = [*sorted((spark_home / "jars").glob("*.jar")),
-                *(Path(jar) for entry in class_path for jar in entry.split(os.pathsep) if jar)]
+        properties, text, jar_paths = class_path
+        self.properties = Path(properties) if properties else None
+        jars = [Path(jar) for jar in jar_paths]
         inputs = [f"pyspark {pyspark.__version__}", text, TEST_JAVA_OPTIONS,
                   *(f"{jar}:{jar.stat().st_size}:{jar.stat().st_mtime_ns}" if jar.is_file() else str(jar) for jar in jars)]
         from java_runtimes import spark_java_home
@@ -152,37 +148,9 @@ def script_env(**overrides):
     return env
 
 
-@contextmanager
-def environment(changes):
-    """Sets the variables of `changes` in this process's environment for a `with` block, then restores them."""
-    saved = {key: os.environ.get(key) for key in changes}
-    os.environ.update(changes)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def stop_driver(session):
-    """Stops the session and its driver JVM, and waits for the JVM's exit (a JVM dumping a class-data sharing archive
-    finishes it then). The driver's exit code; None if this process did not start it."""
-    from pyspark import SparkContext
-
-    gateway = SparkContext._gateway  # noqa: SLF001
-    process = getattr(gateway, "proc", None)
-    session.stop()
-    if process is None or process.stdin is None:
-        return None
-    # PySpark's gateway server exits when its standard input closes (how a driver ends with its Python process).
-    process.stdin.close()
-    code = process.wait(timeout=600)
-    gateway.close()
-    SparkContext._gateway, SparkContext._jvm = None, None  # noqa: SLF001
-    return code
+# The script's own: a variable set for a `with` block, and a driver stopped and waited for.
+environment = weather_etl.environment
+stop_driver = weather_etl.stop_driver
 
 
 def raw_key(ingest_date, city, batch):
