@@ -1586,6 +1586,7 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
         import os
 
         import pyarrow as pa
+        import pyarrow.compute as pc
         import pyarrow.parquet as pq
         from pyspark import TaskContext
 
@@ -1599,44 +1600,72 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
         pending: List[Any] = []
         current: Optional[Tuple[Any, ...]] = None
 
+        nullable: List[Any] = []  # the files' schema, every column nullable: the same for every file of the task
+
+        def write_file(path: str, body: Any) -> None:
+            # open, write, close: no stat, terminal check or seek of Python's `open` (three system calls per file).
+            view = memoryview(body)
+            handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0), 0o666)
+            try:
+                while view:
+                    view = view[os.write(handle, view):]
+            finally:
+                os.close(handle)
+
         def flush() -> None:
             table = pa.Table.from_batches(pending).select(columns)
-            schema = pa.schema([pa.field(f.name, f.type, nullable=True) for f in table.schema])
-            table = pa.Table.from_arrays(table.columns, schema=schema)
+            if not nullable:
+                nullable.append(pa.schema([pa.field(f.name, f.type, nullable=True) for f in table.schema]))
+            table = pa.Table.from_arrays(table.columns, schema=nullable[0])
             name = f"part-{task:05d}-{write_id}-{attempt}-{len(paths):05d}.snappy.parquet"
             flat = layer.strip("/") + "/" + name
             options = dict(compression="snappy", use_dictionary=dictionary_columns(table) if dictionary else False,
                            store_schema=False)
+            # Written in memory, then stored with one request: pyarrow's writer makes a write call per page header
+            # and page (~50 for an hourly file), which on a local disk cost ~0.1-0.2 ms of system CPU per file
+            # (docs/PERFORMANCE.md, section 2, round h15q).
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, **options)
+            body = sink.getvalue()
             if local_root is not None:
                 path = os.path.join(local_root, flat)
                 if not paths:  # the layer's one folder, once per task
                     os.makedirs(os.path.dirname(path), exist_ok=True)
-                pq.write_table(table, path, **options)
+                write_file(path, body)
                 uri = scratch.rstrip("/") + "/" + flat
             else:
-                sink = pa.BufferOutputStream()
-                pq.write_table(table, sink, **options)
                 key = "/".join(p for p in (key_root.strip("/"), flat) if p)
-                s3_client().put_object(Bucket=bucket, Key=key, Body=sink.getvalue().to_pybytes())
+                s3_client().put_object(Bucket=bucket, Key=key, Body=body.to_pybytes())
                 uri = f"{scheme}://{bucket}/{key}"
             paths.append(uri)
             places.append("/".join([layer.strip("/")] + [folder(k, v) for k, v in zip(keys, current)] + [name]))
             counts.append(table.num_rows)
 
+        def run_starts(batch) -> List[int]:
+            # Every row where a partition key value differs from the row before, found by Arrow's kernels (no Python
+            # value per row; round h15q), and row 0. A null beside a null counts as a change here too: the loop
+            # below compares the key values of each start with Python's `==`, so such a "run" joins the one before.
+            rows = batch.num_rows
+            changed = None
+            for k in keys:
+                column = batch.column(batch.schema.get_field_index(k))
+                differs = pc.fill_null(pc.not_equal(column.slice(1), column.slice(0, rows - 1)), True)
+                changed = differs if changed is None else pc.or_(changed, differs)
+            return [0] + ([i + 1 for i in pc.indices_nonzero(changed).to_pylist()] if changed is not None else [])
+
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            values = list(zip(*(batch.column(batch.schema.get_field_index(k)).to_pylist() for k in keys)))
-            start = 0
-            for end in range(1, len(values) + 1):
-                if end < len(values) and values[end] == values[start]:
-                    continue
-                if current is not None and values[start] != current:
+            starts = run_starts(batch)
+            firsts = list(zip(*(pc.take(batch.column(batch.schema.get_field_index(k)), pa.array(starts)).to_pylist()
+                                for k in keys))) if keys else [()] * len(starts)
+            bounds = starts + [batch.num_rows]
+            for start, end, value in zip(bounds, bounds[1:], firsts):
+                if current is not None and value != current:
                     flush()
                     pending.clear()
-                current = values[start]
+                current = value
                 pending.append(batch.slice(start, end - start))
-                start = end
         if pending:
             flush()
         if paths:
@@ -1802,13 +1831,16 @@ def commit_scratch(spark: SparkSession, commit: ScratchCommit) -> None:
     if uris and re.match(S3_URI, uris[0]):
         _s3_move(commit.moves, delete_also=stale)
         return
+    # Local folders the moves needed, each with whether this commit made it: a folder it made holds nothing but its
+    # moves, so it is not swept (a local 100 x 365 run makes 73,000 partition folders; round h15q).
+    folders: Dict[str, bool] = {}
     for source, target in commit.moves:
-        _move(spark, source, target)
+        _move(spark, source, target, folders)
     for uri in stale:
         _delete_tree(spark, uri)
     for folder in commit.replaced:
         local = _local_file(folder)
-        if local is None or not os.path.isdir(local):
+        if local is None or folders.get(local) or not os.path.isdir(local):
             continue
         with os.scandir(local) as entries:
             leftovers = [e.path for e in entries if _strip_scheme(os.path.abspath(e.path)) not in moved]
@@ -1875,15 +1907,28 @@ def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> 
         fs.delete(path, True)
 
 
-def _move(spark: SparkSession, source: str, target: str) -> None:
+def _move(spark: SparkSession, source: str, target: str, folders: Optional[Dict[str, bool]] = None) -> None:
     """Moves one file, replacing the target (a rename on local disk and HDFS, copy and delete on S3).
 
     Local files are moved with plain file I/O: the staging write moves one file per city and batch, and with four
     py4j calls per file the moves of a local 100 x 30 run took most of the 37 s between its last Spark job and its
-    end (at a load of 25; docs/PERFORMANCE.md, section 2)."""
+    end (at a load of 25; docs/PERFORMANCE.md, section 2). The target's folder is made if it is missing; `folders`
+    records each local folder seen, True where this call made it, so that the moves of one commit ask for each
+    folder once: one `mkdir` for a new folder, none for a folder already recorded."""
     local_source, local_target = _local_file(source), _local_file(target)
     if local_source is not None and local_target is not None:
-        os.makedirs(os.path.dirname(local_target), exist_ok=True)
+        folder = os.path.dirname(local_target)
+        if folders is None or folder not in folders:
+            try:
+                os.mkdir(folder)
+                made = True
+            except FileExistsError:
+                made = False
+            except FileNotFoundError:  # a parent is missing too
+                os.makedirs(folder, exist_ok=True)
+                made = True
+            if folders is not None:
+                folders[folder] = made
         os.replace(local_source, local_target)
         return
     src, fs = _hadoop_path(spark, source)
@@ -2260,14 +2305,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[argparse.Namespace
 # batch, the benchmarks, scripts/local-run). They change how fast the JVM runs the batch, never what it computes. On
 # Glue the script builds no session (GlueContext does): nothing is set there. WEATHER_ETL_JAVA_OPTIONS replaces them
 # (empty: the JVM's defaults); driver options of the user's own (`local_driver_java_options`) are used as they are.
-# - Every batch: the serial collector, no parallel GC threads for a heap of at most the driver's 1 GiB (0.89-0.93x
-#   the CPU of the JVM's defaults on the daily 3 and 100 x 30 batches, the year's wall time unchanged; round h15o,
-#   docs/PERFORMANCE.md).
 # - A local batch of at most LOCAL_C1_MAX_RAW_OBJECTS raw objects: C1 only (`TieredStopAtLevel=1`), no C2 compiles
-#   for a run too short to repay them: 100 x 30 files 0.66x the wall time of the serial collector alone, 100 x 120
-#   files 0.90x; the year (36,500) 1.35x slower with it (rounds h15o and the lead's, docs/PERFORMANCE.md). The count
-#   is taken before the JVM starts (`local_batch_raw_objects`); a landing that is not local gets the first set alone.
-LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseSerialGC"
+#   for a run too short to repay them, and the serial collector, no parallel GC threads for a heap of at most the
+#   driver's 1 GiB: 100 x 30 files 0.66x the wall time of the serial collector alone, 100 x 120 files 0.90x; the
+#   serial collector 0.89-0.93x the CPU of the JVM's defaults on the daily 3 and 100 x 30 batches (rounds h15o and
+#   the lead's, docs/PERFORMANCE.md).
+# - A larger batch, or a landing that is not local: C2 kept (the year, 36,500 files, was 1.35x slower with C1 only)
+#   and the parallel collector. The year's local checkpoints hold ~500-590 MB of the 1 GiB heap, so the serial
+#   collector ran 37-56 full collections, 15-22 s of pauses in which no task ran; the parallel one's pauses took
+#   7-10 s (round h15q, docs/PERFORMANCE.md).
+# The count is taken before the JVM starts (`local_batch_raw_objects`).
+LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseParallelGC"
 LOCAL_SMALL_BATCH_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 LOCAL_C1_MAX_RAW_OBJECTS = 12_000
 LOCAL_DRIVER_JAVA_OPTIONS_VARIABLE = "WEATHER_ETL_JAVA_OPTIONS"

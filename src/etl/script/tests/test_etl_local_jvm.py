@@ -125,7 +125,8 @@ def test_a_batch_above_the_c1_bound_keeps_c2(tmp_path, monkeypatch):
     driver = probe(tmp_path, "session", env)
     assert driver["exit"] == 0
     assert "-XX:TieredStopAtLevel=1" not in driver["arguments"]
-    assert (driver["flags"]["TieredStopAtLevel"], driver["flags"]["UseSerialGC"]) == ("4", "true")
+    assert (driver["flags"]["TieredStopAtLevel"], driver["flags"]["UseParallelGC"], driver["flags"]["UseSerialGC"]) == \
+        ("4", "true", "false")
     assert (f"driver JVM options: {weather_etl.LOCAL_DRIVER_JAVA_OPTIONS} (the script's local session, a batch of "
             f"{B1_RAW_OBJECTS} raw objects: LOCAL_DRIVER_JAVA_OPTIONS)") in driver["stderr"]
 
@@ -177,13 +178,13 @@ def test_driver_options_of_the_user_win_whole(tmp_path, way):
 
 def test_the_variable_replaces_the_script_options(tmp_path):
     # Options none of the script's: the driver gets these alone, not merged with the script's.
-    env = benchmark_env(tmp_path, **{VARIABLE: " -XX:+UseParallelGC -Dweather.etl.variable=1 "})
+    env = benchmark_env(tmp_path, **{VARIABLE: " -XX:+UseG1GC -Dweather.etl.variable=1 "})
     driver = probe(tmp_path, "session", env)
     assert "-Dweather.etl.variable=1" in driver["arguments"]
     assert [a for a in driver["arguments"] if a in SCRIPT_OPTIONS] == []
-    assert (driver["flags"]["UseParallelGC"], driver["flags"]["UseSerialGC"], driver["flags"]["TieredStopAtLevel"]) == \
-        ("true", "false", "4")
-    assert f"driver JVM options: -XX:+UseParallelGC -Dweather.etl.variable=1 ({VARIABLE})" in driver["stderr"]
+    assert (driver["flags"]["UseG1GC"], driver["flags"]["UseParallelGC"], driver["flags"]["UseSerialGC"],
+            driver["flags"]["TieredStopAtLevel"]) == ("true", "false", "false", "4")
+    assert f"driver JVM options: -XX:+UseG1GC -Dweather.etl.variable=1 ({VARIABLE})" in driver["stderr"]
     assert "class-data sharing" not in driver["stderr"]  # an archive only for the script's own options
 
 
