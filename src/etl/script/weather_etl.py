@@ -1600,7 +1600,7 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
         pending: List[Any] = []
         current: Optional[Tuple[Any, ...]] = None
 
-        nullable: List[Any] = []  # the files' schema, every column nullable: the same for every file of the task
+        nullable: Optional[Any] = None  # the files' schema, every column nullable: the same for every file of the task
 
         def write_file(path: str, body: Any) -> None:
             # open, write, close: no stat, terminal check or seek of Python's `open` (three system calls per file).
@@ -1613,10 +1613,11 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
                 os.close(handle)
 
         def flush() -> None:
+            nonlocal nullable
             table = pa.Table.from_batches(pending).select(columns)
-            if not nullable:
-                nullable.append(pa.schema([pa.field(f.name, f.type, nullable=True) for f in table.schema]))
-            table = pa.Table.from_arrays(table.columns, schema=nullable[0])
+            if nullable is None:
+                nullable = pa.schema([pa.field(f.name, f.type, nullable=True) for f in table.schema])
+            table = pa.Table.from_arrays(table.columns, schema=nullable)
             name = f"part-{task:05d}-{write_id}-{attempt}-{len(paths):05d}.snappy.parquet"
             flat = layer.strip("/") + "/" + name
             options = dict(compression="snappy", use_dictionary=dictionary_columns(table) if dictionary else False,
@@ -1641,14 +1642,12 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
             places.append("/".join([layer.strip("/")] + [folder(k, v) for k, v in zip(keys, current)] + [name]))
             counts.append(table.num_rows)
 
-        def run_starts(batch) -> List[int]:
+        def run_starts(key_columns, rows: int) -> List[int]:
             # Every row where a partition key value differs from the row before, found by Arrow's kernels (no Python
             # value per row; round h15q), and row 0. A null beside a null counts as a change here too: the loop
             # below compares the key values of each start with Python's `==`, so such a "run" joins the one before.
-            rows = batch.num_rows
             changed = None
-            for k in keys:
-                column = batch.column(batch.schema.get_field_index(k))
+            for column in key_columns:
                 differs = pc.fill_null(pc.not_equal(column.slice(1), column.slice(0, rows - 1)), True)
                 changed = differs if changed is None else pc.or_(changed, differs)
             return [0] + ([i + 1 for i in pc.indices_nonzero(changed).to_pylist()] if changed is not None else [])
@@ -1656,9 +1655,10 @@ def _arrow_file_writer(scratch: str, layer: str, partition_keys: Sequence[str], 
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            starts = run_starts(batch)
-            firsts = list(zip(*(pc.take(batch.column(batch.schema.get_field_index(k)), pa.array(starts)).to_pylist()
-                                for k in keys))) if keys else [()] * len(starts)
+            key_columns = [batch.column(batch.schema.get_field_index(k)) for k in keys]
+            starts = run_starts(key_columns, batch.num_rows)
+            firsts = list(zip(*(pc.take(column, pa.array(starts)).to_pylist() for column in key_columns))) \
+                if keys else [()] * len(starts)
             bounds = starts + [batch.num_rows]
             for start, end, value in zip(bounds, bounds[1:], firsts):
                 if current is not None and value != current:
@@ -1907,28 +1907,26 @@ def _delete_tree(spark: SparkSession, uri: str, only_if_empty: bool = False) -> 
         fs.delete(path, True)
 
 
-def _move(spark: SparkSession, source: str, target: str, folders: Optional[Dict[str, bool]] = None) -> None:
+def _move(spark: SparkSession, source: str, target: str, folders: Dict[str, bool]) -> None:
     """Moves one file, replacing the target (a rename on local disk and HDFS, copy and delete on S3).
 
     Local files are moved with plain file I/O: the staging write moves one file per city and batch, and with four
     py4j calls per file the moves of a local 100 x 30 run took most of the 37 s between its last Spark job and its
     end (at a load of 25; docs/PERFORMANCE.md, section 2). The target's folder is made if it is missing; `folders`
-    records each local folder seen, True where this call made it, so that the moves of one commit ask for each
-    folder once: one `mkdir` for a new folder, none for a folder already recorded."""
+    (one per commit) records each local folder seen, True where a move made it, so that the moves of one commit ask
+    for each folder once: one `mkdir` for a new folder, none for a folder already recorded."""
     local_source, local_target = _local_file(source), _local_file(target)
     if local_source is not None and local_target is not None:
         folder = os.path.dirname(local_target)
-        if folders is None or folder not in folders:
+        if folder not in folders:
             try:
                 os.mkdir(folder)
-                made = True
+                folders[folder] = True
             except FileExistsError:
-                made = False
+                folders[folder] = False
             except FileNotFoundError:  # a parent is missing too
                 os.makedirs(folder, exist_ok=True)
-                made = True
-            if folders is not None:
-                folders[folder] = made
+                folders[folder] = True
         os.replace(local_source, local_target)
         return
     src, fs = _hadoop_path(spark, source)
