@@ -1220,20 +1220,49 @@ def posixpath_parent(key: str) -> str:
     return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
-# A batch's raw bodies are read by the driver (boto3) when the listing's bytes are at most this: the bodies are held in
-# the driver's Python process and handed to its JVM once (`createDataFrame`), whose tasks then carry them (split into
-# the default parallelism's slices; a task must stay below `spark.rpc.message.maxSize`, 128 MiB, on a cluster: at
-# most 64 MiB each with 2 or more slices). A year of 100 cities' daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB);
-# a batch of larger bodies (long backfills, up to megabytes each) is read by Spark's tasks instead. The bound is a
-# choice, not a measured crossover (docs/PERFORMANCE.md, section 2, round h15l).
-S3_DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
+# A batch's raw bodies are read by the driver (boto3 on S3, plain file reads locally) when the listing's bytes are at
+# most this: the bodies are held in the driver's Python process and handed to its JVM once (`createDataFrame`), whose
+# tasks then carry them (split into the default parallelism's slices; a task must stay below
+# `spark.rpc.message.maxSize`, 128 MiB, on a cluster: at most 64 MiB each with 2 or more slices). A year of 100 cities'
+# daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB); a batch of larger bodies (long backfills, up to megabytes
+# each) is read by Spark's tasks instead. The bound is a choice, not a measured crossover (docs/PERFORMANCE.md,
+# section 2, rounds h15l and h15r).
+DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
 
 
 def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
-    """Whether the listed raw objects are read with boto3 by the driver (`_get_s3_bodies`): every path on S3 and
-    their bytes together at most `S3_DRIVER_READ_MAX_BYTES`."""
-    return bool(files) and all(re.match(S3_URI, path) for path, _, _ in files) and \
-        sum(length for _, length, _ in files) <= S3_DRIVER_READ_MAX_BYTES
+    """Whether the listed raw objects are read by the driver (`_get_bodies`): their bytes together at most
+    `DRIVER_READ_MAX_BYTES`, and every path on S3, or every path local in a batch of more than
+    `DRIVER_WRITE_MAX_FILES` objects. A frame of Python rows starts Spark's Python workers (`read_raw_files`), which a
+    small local batch never starts otherwise (its files are written by the driver) and a larger one starts for its
+    write anyway; on S3 the driver's reads save Spark's six requests per object (round h15l)."""
+    on_s3 = all(re.match(S3_URI, path) for path, _, _ in files)
+    local = len(files) > DRIVER_WRITE_MAX_FILES and all(_local_file(path) is not None for path, _, _ in files)
+    return bool(files) and (on_s3 or local) and sum(length for _, length, _ in files) <= DRIVER_READ_MAX_BYTES
+
+
+def _get_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
+    """(path, modification time in ms, length, body) of each listed file, all on S3 (`_get_s3_bodies`) or all local
+    (`_get_local_bodies`). Raises FileNotFoundError naming every file gone since the listing."""
+    return _get_s3_bodies(files) if files and re.match(S3_URI, files[0][0]) else _get_local_bodies(files)
+
+
+def _get_local_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
+    """`_get_bodies` for local files: one open and read each. The length and time are those of the file read (its
+    `fstat`), as Spark's `binaryFile` source takes them from its own status call when it reads a file."""
+    got, missing = [], []
+    for path, _, _ in files:
+        try:
+            with open(_local_file(path), "rb") as handle:
+                status = os.fstat(handle.fileno())
+                body = bytearray(handle.read())
+        except FileNotFoundError:
+            missing.append(path)
+            continue
+        got.append((path, status.st_mtime_ns // 1_000_000, len(body), body))
+    if missing:
+        raise FileNotFoundError(f"no such file: {missing}")
+    return got
 
 
 def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
@@ -1263,22 +1292,24 @@ def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int
 def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
     """The raw objects as `path`, `modificationTime`, `length`, `content`.
 
-    On S3 (the listing's `s3://`, `s3a://`, `s3n://` paths) and up to `S3_DRIVER_READ_MAX_BYTES` (`_read_by_driver`),
-    each non-empty object is read with one boto3 GetObject (`_get_s3_bodies`, concurrently) and the frame built from
-    those rows: Spark's `binaryFile` source asks the file system for an existence check per path (on the driver), a
+    Read by the driver (`_read_by_driver`: on S3, or local in a batch of more than `DRIVER_WRITE_MAX_FILES` objects,
+    up to `DRIVER_READ_MAX_BYTES` in all), each non-empty object is read with one boto3 GetObject on S3
+    (`_get_s3_bodies`, concurrently) or one plain read locally (`_get_local_bodies`), and the frame built from those
+    rows. On S3, Spark's `binaryFile` source asks the file system for an existence check per path (on the driver), a
     listing per path (a listing job's tasks, or the driver itself for at most 32 paths) and a status and an open per
-    file in its read tasks: six requests per object on S3A (docs/PERFORMANCE.md, section 2, round h15l). Otherwise
-    (local files, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file scan skips
-    zero-byte files, so those are added from the listing with an empty body, with no request. A frame made from
-    Python rows (read by the driver, the zero-byte files, or no file at all) is built only when there is one:
-    `createDataFrame` goes through a Python RDD, ~1-3 s of a small batch's cold run (docs/PERFORMANCE.md, section 2,
-    round h15g).
+    file in its read tasks: six requests per object on S3A (docs/PERFORMANCE.md, section 2, round h15l). Locally the
+    same per-path work took ~2 s of a 3,000-object batch's driver and ~13 s of a 36,500-object one's (round h15r).
+    Otherwise (a small local batch, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file
+    scan skips zero-byte files, so those are added from the listing with an empty body, with no request. A frame made
+    from Python rows (read by the driver, the zero-byte files, or no file at all) is built only when there is one:
+    `createDataFrame` goes through a Python RDD, whose Python workers cost ~1-3 s of a small batch's cold run
+    (docs/PERFORMANCE.md, section 2, round h15g).
     """
     by_driver = _read_by_driver(files)
     nonempty = [path for path, length, _ in files if length > 0 and not by_driver]
     rows = [(path, mtime_ms, 0, bytearray()) for path, length, mtime_ms in files if length == 0]
     if by_driver and any(length > 0 for _, length, _ in files):
-        rows = _get_s3_bodies([entry for entry in files if entry[1] > 0]) + rows
+        rows = _get_bodies([entry for entry in files if entry[1] > 0]) + rows
     frame: Optional[DataFrame] = None
     if nonempty:
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.

@@ -129,19 +129,27 @@ def test_a_batch_from_an_s3_landing_zone_refines_the_rows_of_the_local_one(spark
     assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
 
 
-def test_only_s3_batches_within_the_byte_bound_are_read_by_the_driver():
-    bound = weather_etl.S3_DRIVER_READ_MAX_BYTES
+def test_s3_and_larger_local_batches_within_the_byte_bound_are_read_by_the_driver():
+    bound = weather_etl.DRIVER_READ_MAX_BYTES
     s3 = [("s3://b/landing/a.json", bound - 10, 1), ("s3a://b/landing/b.json", 10, 1)]
     assert weather_etl._read_by_driver(s3)  # noqa: SLF001
     assert not weather_etl._read_by_driver(s3 + [("s3://b/landing/c.json", 1, 1)])  # noqa: SLF001
-    assert not weather_etl._read_by_driver([("file:/tmp/landing/a.json", 10, 1)])  # noqa: SLF001
+    # Local: only above the small batch's object count (a small local batch starts no Python worker at all).
+    small = weather_etl.DRIVER_WRITE_MAX_FILES
+    local = [(f"file:/tmp/landing/{i}.json", 10, 1) for i in range(small + 1)]
+    assert weather_etl._read_by_driver(local)  # noqa: SLF001
+    assert not weather_etl._read_by_driver(local[:small])  # noqa: SLF001
+    assert not weather_etl._read_by_driver(local + [("file:/tmp/landing/big.json", bound, 1)])  # noqa: SLF001
+    # Mixed schemes, other schemes, nothing: Spark's source.
+    assert not weather_etl._read_by_driver(local + s3[1:])  # noqa: SLF001
+    assert not weather_etl._read_by_driver([(f"hdfs://nn/landing/{i}.json", 10, 1) for i in range(small + 1)])  # noqa: SLF001
     assert not weather_etl._read_by_driver([])  # noqa: SLF001
 
 
 def test_a_batch_above_the_byte_bound_is_left_to_spark_with_no_request(spark, moto, landing, monkeypatch):
     client, bucket, root = landing
     files = weather_etl.list_files(spark, root, b1_keys())
-    monkeypatch.setattr(weather_etl, "S3_DRIVER_READ_MAX_BYTES", sum(length for _, length, _ in files) - 1)
+    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", sum(length for _, length, _ in files) - 1)
 
     def read():
         # The suite's Spark has no S3 file system (no S3A): Spark's `binaryFile` source is asked and fails.

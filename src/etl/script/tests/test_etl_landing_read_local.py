@@ -1,0 +1,71 @@
+"""The raw files' read on a local landing zone (`read_raw_files`, round h15r): a batch of more than
+`DRIVER_WRITE_MAX_FILES` objects is read by the driver with plain file reads, with the same rows as Spark's
+`binaryFile` source gives (path, length, body, modification time), files gone since the listing named, and a whole
+batch refined into the same lake either way. A small local batch keeps Spark's source (no Python worker starts in its
+run)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from etl_testkit import B1_MANIFEST, PROCESSED_AT, copy_landing, run_batch
+from test_etl_landing_read_s3 import b1_keys, rows_by_key, table_rows
+import weather_etl
+
+
+def scans_binary_files(frame):
+    """Whether the frame's physical plan reads files with Spark's `binaryFile` source."""
+    return "binaryFile" in frame._jdf.queryExecution().executedPlan().toString()  # noqa: SLF001
+
+
+@pytest.fixture
+def landing(tmp_path):
+    return Path(copy_landing(tmp_path / "landing"))
+
+
+def test_a_larger_local_batch_is_read_by_the_driver_with_the_rows_of_sparks_source(spark, landing, monkeypatch):
+    files = weather_etl.list_files(spark, str(landing), b1_keys())
+    assert 0 < len([f for f in files if f[1] == 0]) < len(files), "the fixture batch has a zero-byte file"
+    # The fixture batch has fewer objects than a small batch's bound: read as a larger one would be.
+    assert len(files) <= weather_etl.DRIVER_WRITE_MAX_FILES
+    by_spark = weather_etl.read_raw_files(spark, files)
+    assert scans_binary_files(by_spark)
+    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
+    by_driver = weather_etl.read_raw_files(spark, files)
+    assert not scans_binary_files(by_driver)
+
+    assert by_driver.columns == by_spark.columns == ["path", "modificationTime", "length", "content"]
+    assert by_driver.schema == by_spark.schema
+    driver_rows = rows_by_key(by_driver, str(landing))
+    assert driver_rows == rows_by_key(by_spark, str(landing))
+    # Each file's length and time are those of the file read (as Spark's status call gives them).
+    for key, (length, content, modified) in driver_rows.items():
+        status = os.stat(landing / key)
+        assert length == status.st_size == len(content)
+        assert int(modified.timestamp() * 1000) == status.st_mtime_ns // 1_000_000, key
+
+
+def test_local_files_gone_since_the_listing_are_named(spark, landing, monkeypatch):
+    files = weather_etl.list_files(spark, str(landing), b1_keys())
+    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
+    gone = sorted(path for path, length, _ in files if length > 0)[:2]
+    for path in gone:
+        os.remove(weather_etl._local_file(path))  # noqa: SLF001
+
+    with pytest.raises(FileNotFoundError) as error:
+        weather_etl.read_raw_files(spark, files)
+    for path in gone:
+        assert path in str(error.value)
+
+
+def test_a_batch_read_by_the_driver_refines_the_lake_of_sparks_read(spark, landing, b1_lake, tmp_path, monkeypatch):
+    # Only the read changes: the written files stay the driver's (the small batch's write), as in b1_lake's run.
+    monkeypatch.setattr(weather_etl, "_read_by_driver", lambda files: bool(files))
+    refined = tmp_path / "refined"
+    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST, processed_at=PROCESSED_AT)
+
+    local = b1_lake["summary"]
+    differing = sorted(k for k in set(summary) | set(local) if summary.get(k) != local.get(k))
+    assert differing == ["duration_seconds", "finished_at", "input", "started_at"], (differing, summary, local)
+    assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
