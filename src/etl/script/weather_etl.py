@@ -1302,8 +1302,8 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
     Otherwise (a small local batch, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file
     scan skips zero-byte files, so those are added from the listing with an empty body, with no request. A frame made
     from Python rows (read by the driver, the zero-byte files, or no file at all) is built only when there is one:
-    `createDataFrame` goes through a Python RDD, whose Python workers cost ~1-3 s of a small batch's cold run
-    (docs/PERFORMANCE.md, section 2, round h15g).
+    `createDataFrame` goes through a Python RDD, which starts Spark's Python workers (docs/PERFORMANCE.md, section 2,
+    rounds h15g, h15n and h15r).
     """
     by_driver = _read_by_driver(files)
     nonempty = [path for path, length, _ in files if length > 0 and not by_driver]
