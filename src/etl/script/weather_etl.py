@@ -1221,7 +1221,7 @@ def posixpath_parent(key: str) -> str:
 
 
 # A batch's raw bodies are read by the driver (boto3 on S3, plain file reads locally) when the listing's bytes are at
-# most this: the bodies are held in the driver's Python process and handed to its JVM once (`createDataFrame`), whose
+# most this: the bodies are held in the driver's Python process and handed to its JVM once (`_frame_of_raw_rows`), whose
 # tasks then carry them (split into the default parallelism's slices; a task must stay below
 # `spark.rpc.message.maxSize`, 128 MiB, on a cluster: at most 64 MiB each with 2 or more slices). A year of 100 cities'
 # daily forecasts is ~66 MB (36,500 bodies of ~1.8 KB); a batch of larger bodies (long backfills, up to megabytes
@@ -1289,6 +1289,37 @@ def _get_s3_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int
     return got
 
 
+RAW_ROWS_SCHEMA = T.StructType([T.StructField("path", T.StringType()), T.StructField("mtime_ms", T.LongType()),
+                                T.StructField("length", T.LongType()), T.StructField("content", T.BinaryType())])
+
+
+def _java_rows_of(spark: SparkSession, rows: List[Tuple[str, int, int, bytearray]]) -> Any:
+    """The rows as a JVM `RDD[Array[Any]]`, unpickled by the JVM from the slices `parallelize` ships to it.
+
+    This is what `createDataFrame` does with Python rows, less one step: PySpark re-pickles the slices through an
+    identity map in Spark's Python workers first (`RDD._to_java_object_rdd`, because `parallelize`'s batches are not
+    its auto-batched format), though the JVM's unpickler reads `parallelize`'s batches as they are. `SerDeUtil` and
+    `applySchemaToPythonRDD` are PySpark's private API (Spark 3.5, as on Glue 5.1): a build without them raises
+    `Py4JError`, `AttributeError` or `TypeError` here, before any job runs (`_frame_of_raw_rows` falls back)."""
+    context = spark.sparkContext
+    slices = context.parallelize(rows, context.defaultParallelism)
+    serde = context._jvm.SerDeUtil  # noqa: SLF001
+    return serde.toJavaArray(serde.pythonToJava(slices._jrdd, True)).rdd()  # noqa: SLF001
+
+
+def _frame_of_raw_rows(spark: SparkSession, rows: List[Tuple[str, int, int, bytearray]]) -> DataFrame:
+    """A frame of `RAW_ROWS_SCHEMA` from the driver's rows, handed to the JVM without Spark's Python workers
+    (`_java_rows_of`), so that a run starts them for its write only. A 100 x 30 run's peak memory is 100-120 MiB lower;
+    its time does not change, since the write then pays the workers' start (docs/PERFORMANCE.md, section 2, round
+    h15s). Without PySpark's private converters, `createDataFrame` (`verifySchema=False`: the driver made the rows)."""
+    try:
+        java_rows = _java_rows_of(spark, rows)
+        return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(java_rows, RAW_ROWS_SCHEMA.json()),  # noqa: SLF001
+                         spark)
+    except (Py4JError, AttributeError, TypeError):
+        return spark.createDataFrame(rows, RAW_ROWS_SCHEMA, verifySchema=False)
+
+
 def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
     """The raw objects as `path`, `modificationTime`, `length`, `content`.
 
@@ -1301,9 +1332,9 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
     same per-path work took ~2 s of a 3,000-object batch's driver and ~13 s of a 36,500-object one's (round h15r).
     Otherwise (a small local batch, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file
     scan skips zero-byte files, so those are added from the listing with an empty body, with no request. A frame made
-    from Python rows (read by the driver, the zero-byte files, or no file at all) is built only when there is one:
-    `createDataFrame` goes through a Python RDD, which starts Spark's Python workers (docs/PERFORMANCE.md, section 2,
-    rounds h15g, h15n and h15r).
+    from the driver's rows (read by the driver, or the zero-byte files) is built only when there is one: its rows reach
+    the JVM without Spark's Python workers (`_frame_of_raw_rows`), but the frame still costs a job's set-up that a
+    small batch's `binaryFile` scan does not (docs/PERFORMANCE.md, section 2, rounds h15g, h15n, h15r and h15s).
     """
     by_driver = _read_by_driver(files)
     nonempty = [path for path, length, _ in files if length > 0 and not by_driver]
@@ -1315,8 +1346,7 @@ def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -
         # recursiveFileLookup: no partition inference from the `ingest_date=` / `city=` folders.
         frame = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(nonempty)
     if rows:
-        listed = spark.createDataFrame(rows, "path string, mtime_ms long, length long, content binary",
-                                       verifySchema=False).select(
+        listed = _frame_of_raw_rows(spark, rows).select(
             "path", F.timestamp_millis("mtime_ms").alias("modificationTime"), "length", "content")
         frame = listed if frame is None else frame.unionByName(listed)
     if frame is None:

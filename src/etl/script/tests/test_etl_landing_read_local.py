@@ -2,12 +2,15 @@
 `DRIVER_WRITE_MAX_FILES` objects is read by the driver with plain file reads, with the same rows as Spark's
 `binaryFile` source gives (path, length, body, modification time), files gone since the listing named, and a whole
 batch refined into the same lake either way. A small local batch keeps Spark's source (no Python worker starts in its
-run)."""
+run). The driver's rows reach the JVM without Python workers (round h15s), or through `createDataFrame` when PySpark's
+private converters are missing."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+from py4j.protocol import Py4JError
 
 from etl_testkit import B1_MANIFEST, PROCESSED_AT, copy_landing, run_batch
 from test_etl_landing_read_s3 import b1_keys, rows_by_key, table_rows
@@ -69,3 +72,35 @@ def test_a_batch_read_by_the_driver_refines_the_lake_of_sparks_read(spark, landi
     differing = sorted(k for k in set(summary) | set(local) if summary.get(k) != local.get(k))
     assert differing == ["duration_seconds", "finished_at", "input", "started_at"], (differing, summary, local)
     assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
+
+
+def runs_python_code(frame):
+    """Whether computing the frame runs Python code in Spark's Python workers: a `PythonRDD` in its RDD lineage (each
+    line of Spark's debug string names an RDD's class and id, then its call site, which may be in PythonRDD.scala)."""
+    lineage = frame._jdf.queryExecution().toRdd().toDebugString()  # noqa: SLF001
+    return re.search(r"\bPythonRDD\[\d+\]", lineage) is not None
+
+
+def test_the_driver_read_bodies_reach_the_jvm_without_python_workers(spark, landing, monkeypatch):
+    files = weather_etl.list_files(spark, str(landing), b1_keys())
+    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
+    by_driver = weather_etl.read_raw_files(spark, files)
+    assert not runs_python_code(by_driver)
+    # PySpark's own route from Python rows (what the hand-over falls back to) runs an identity map in Python workers.
+    assert runs_python_code(spark.createDataFrame([("a", 1)], "path string, length long"))
+    by_spark = weather_etl.read_raw_files(spark, [f for f in files if f[1] > 0][:1])  # a small batch: binaryFile
+    assert not runs_python_code(by_spark)
+
+
+def test_without_the_hand_over_the_rows_go_through_pysparks_own_route(spark, landing, monkeypatch):
+    files = weather_etl.list_files(spark, str(landing), b1_keys())
+    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
+    direct = rows_by_key(weather_etl.read_raw_files(spark, files), str(landing))
+
+    def missing(*_args):  # as a PySpark build without the private converters would answer
+        raise Py4JError("SerDeUtil.pythonToJava does not exist in the JVM")
+
+    monkeypatch.setattr(weather_etl, "_java_rows_of", missing)
+    fallen_back = weather_etl.read_raw_files(spark, files)
+    assert runs_python_code(fallen_back)
+    assert rows_by_key(fallen_back, str(landing)) == direct
