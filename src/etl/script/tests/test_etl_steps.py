@@ -266,8 +266,8 @@ def test_raw_files_are_read_with_empty_bodies_added_and_no_python_rows_unless_ne
         (root / key).write_bytes(data)
     files = weather_etl.list_files(None, str(root), [key_of("paris"), key_of("lyon")])
     made = []
-    create = spark.createDataFrame
-    monkeypatch.setattr(spark, "createDataFrame", lambda *args, **kwargs: made.append(args) or create(*args, **kwargs))
+    from_rows = weather_etl._frame_of_raw_rows  # noqa: SLF001
+    monkeypatch.setattr(weather_etl, "_frame_of_raw_rows", lambda *args: made.append(args) or from_rows(*args))
 
     def rows(listed):
         frame = weather_etl.read_raw_files(spark, listed)
@@ -275,7 +275,7 @@ def test_raw_files_are_read_with_empty_bodies_added_and_no_python_rows_unless_ne
         return sorted((r["path"].rsplit("/", 2)[-2], r["length"], bytes(r["content"])) for r in frame.collect())
 
     nonempty = [f for f in files if f[1] > 0]
-    # Only files with a body: read by Spark's scan alone, no frame built from Python rows (a Python RDD each).
+    # Only files with a body: read by Spark's scan alone, no frame built from the driver's rows (a job's set-up each).
     assert rows(nonempty) == [("city=paris", 2, b"{}")] and made == []
     # A zero-byte file (which Spark's scan skips) comes from the listing with an empty body.
     assert rows(files) == [("city=lyon", 0, b""), ("city=paris", 2, b"{}")] and len(made) == 1
