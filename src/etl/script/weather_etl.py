@@ -1231,14 +1231,16 @@ DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
 
 
 def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
-    """Whether the listed raw objects are read by the driver (`_get_bodies`): their bytes together at most
-    `DRIVER_READ_MAX_BYTES`, and every path on S3, or every path local in a batch of more than
-    `DRIVER_WRITE_MAX_FILES` objects. A frame of Python rows starts Spark's Python workers (`read_raw_files`), which a
-    small local batch never starts otherwise (its files are written by the driver) and a larger one starts for its
-    write anyway; on S3 the driver's reads save Spark's six requests per object (round h15l)."""
-    on_s3 = all(re.match(S3_URI, path) for path, _, _ in files)
-    local = len(files) > DRIVER_WRITE_MAX_FILES and all(_local_file(path) is not None for path, _, _ in files)
-    return bool(files) and (on_s3 or local) and sum(length for _, length, _ in files) <= DRIVER_READ_MAX_BYTES
+    """Whether the listed raw objects are read by the driver (`_get_bodies`): every path on S3 or every path local,
+    their bytes together at most `DRIVER_READ_MAX_BYTES`. On S3 the driver's reads save Spark's `binaryFile` source six
+    requests per object (round h15l); locally, that source checks and lists every given path on the driver, ~2 s of a
+    3,000-object batch (round h15r). The driver's rows reach the JVM without Spark's Python workers (round h15s), so a
+    small local batch reads this way too, at the time `binaryFile` took (0.99x for 3 objects), and a local run reads
+    as a Glue run reads S3."""
+    if not files or sum(length for _, length, _ in files) > DRIVER_READ_MAX_BYTES:
+        return False
+    return all(re.match(S3_URI, path) for path, _, _ in files) or \
+        all(_local_file(path) is not None for path, _, _ in files)
 
 
 def _get_bodies(files: Sequence[Tuple[str, int, int]]) -> List[Tuple[str, int, int, bytearray]]:
@@ -1323,18 +1325,16 @@ def _frame_of_raw_rows(spark: SparkSession, rows: List[Tuple[str, int, int, byte
 def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
     """The raw objects as `path`, `modificationTime`, `length`, `content`.
 
-    Read by the driver (`_read_by_driver`: on S3, or local in a batch of more than `DRIVER_WRITE_MAX_FILES` objects,
-    up to `DRIVER_READ_MAX_BYTES` in all), each non-empty object is read with one boto3 GetObject on S3
-    (`_get_s3_bodies`, concurrently) or one plain read locally (`_get_local_bodies`), and the frame built from those
-    rows. On S3, Spark's `binaryFile` source asks the file system for an existence check per path (on the driver), a
-    listing per path (a listing job's tasks, or the driver itself for at most 32 paths) and a status and an open per
-    file in its read tasks: six requests per object on S3A (docs/PERFORMANCE.md, section 2, round h15l). Locally the
-    same per-path work took ~2 s of a 3,000-object batch's driver and ~13 s of a 36,500-object one's (round h15r).
-    Otherwise (a small local batch, other schemes, larger batches) Spark's `binaryFile` source reads them. Spark's file
-    scan skips zero-byte files, so those are added from the listing with an empty body, with no request. A frame made
-    from the driver's rows (read by the driver, or the zero-byte files) is built only when there is one: its rows reach
-    the JVM without Spark's Python workers (`_frame_of_raw_rows`), but the frame still costs a job's set-up that a
-    small batch's `binaryFile` scan does not (docs/PERFORMANCE.md, section 2, rounds h15g, h15n, h15r and h15s).
+    Read by the driver (`_read_by_driver`: all on S3 or all local, up to `DRIVER_READ_MAX_BYTES` in all), each non-empty
+    object is read with one boto3 GetObject on S3 (`_get_s3_bodies`, concurrently) or one plain read locally
+    (`_get_local_bodies`), and the frame built from those rows. On S3, Spark's `binaryFile` source asks the file system
+    for an existence check per path (on the driver), a listing per path (a listing job's tasks, or the driver itself for
+    at most 32 paths) and a status and an open per file in its read tasks: six requests per object on S3A
+    (docs/PERFORMANCE.md, section 2, round h15l). Locally the same per-path work took ~2 s of a 3,000-object batch's
+    driver and ~13 s of a 36,500-object one's (round h15r). Otherwise (mixed or other schemes, larger batches) Spark's
+    `binaryFile` source reads them; its file scan skips zero-byte files, so those are added from the listing with an
+    empty body, with no request. The driver's rows (its reads, or the zero-byte files) reach the JVM without Spark's
+    Python workers (`_frame_of_raw_rows`; docs/PERFORMANCE.md, section 2, rounds h15g, h15n, h15r and h15s).
     """
     by_driver = _read_by_driver(files)
     nonempty = [path for path, length, _ in files if length > 0 and not by_driver]

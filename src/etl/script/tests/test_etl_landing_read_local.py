@@ -1,9 +1,8 @@
-"""The raw files' read on a local landing zone (`read_raw_files`, round h15r): a batch of more than
-`DRIVER_WRITE_MAX_FILES` objects is read by the driver with plain file reads, with the same rows as Spark's
-`binaryFile` source gives (path, length, body, modification time), files gone since the listing named, and a whole
-batch refined into the same lake either way. A small local batch keeps Spark's source (no Python worker starts in its
-run). The driver's rows reach the JVM without Python workers (round h15s), or through `createDataFrame` when PySpark's
-private converters are missing."""
+"""The raw files' read on a local landing zone (`read_raw_files`, rounds h15r and h15s): a local batch is read by the
+driver with plain file reads, with the same rows as Spark's `binaryFile` source gives (path, length, body,
+modification time), files gone since the listing named, and a whole batch refined into the same lake either way. The
+driver's rows reach the JVM without Python workers, or through `createDataFrame` when PySpark's private converters
+are missing."""
 
 import os
 import re
@@ -27,16 +26,15 @@ def landing(tmp_path):
     return Path(copy_landing(tmp_path / "landing"))
 
 
-def test_a_larger_local_batch_is_read_by_the_driver_with_the_rows_of_sparks_source(spark, landing, monkeypatch):
+def test_a_local_batch_is_read_by_the_driver_with_the_rows_of_sparks_source(spark, landing, monkeypatch):
     files = weather_etl.list_files(spark, str(landing), b1_keys())
     assert 0 < len([f for f in files if f[1] == 0]) < len(files), "the fixture batch has a zero-byte file"
-    # The fixture batch has fewer objects than a small batch's bound: read as a larger one would be.
-    assert len(files) <= weather_etl.DRIVER_WRITE_MAX_FILES
-    by_spark = weather_etl.read_raw_files(spark, files)
-    assert scans_binary_files(by_spark)
-    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
     by_driver = weather_etl.read_raw_files(spark, files)
     assert not scans_binary_files(by_driver)
+    # Above the byte bound: Spark's source.
+    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", 0)
+    by_spark = weather_etl.read_raw_files(spark, files)
+    assert scans_binary_files(by_spark)
 
     assert by_driver.columns == by_spark.columns == ["path", "modificationTime", "length", "content"]
     assert by_driver.schema == by_spark.schema
@@ -51,7 +49,6 @@ def test_a_larger_local_batch_is_read_by_the_driver_with_the_rows_of_sparks_sour
 
 def test_local_files_gone_since_the_listing_are_named(spark, landing, monkeypatch):
     files = weather_etl.list_files(spark, str(landing), b1_keys())
-    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
     gone = sorted(path for path, length, _ in files if length > 0)[:2]
     for path in gone:
         os.remove(weather_etl._local_file(path))  # noqa: SLF001
@@ -62,9 +59,10 @@ def test_local_files_gone_since_the_listing_are_named(spark, landing, monkeypatc
         assert path in str(error.value)
 
 
-def test_a_batch_read_by_the_driver_refines_the_lake_of_sparks_read(spark, landing, b1_lake, tmp_path, monkeypatch):
-    # Only the read changes: the written files stay the driver's (the small batch's write), as in b1_lake's run.
-    monkeypatch.setattr(weather_etl, "_read_by_driver", lambda files: bool(files))
+def test_a_batch_read_by_sparks_source_refines_the_lake_of_the_drivers_read(spark, landing, b1_lake, tmp_path,
+                                                                            monkeypatch):
+    # Only the read changes (b1_lake's run read its files with the driver); the files are written by the driver in both.
+    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", 0)
     refined = tmp_path / "refined"
     summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST, processed_at=PROCESSED_AT)
 
@@ -83,18 +81,16 @@ def runs_python_code(frame):
 
 def test_the_driver_read_bodies_reach_the_jvm_without_python_workers(spark, landing, monkeypatch):
     files = weather_etl.list_files(spark, str(landing), b1_keys())
-    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
     by_driver = weather_etl.read_raw_files(spark, files)
     assert not runs_python_code(by_driver)
     # PySpark's own route from Python rows (what the hand-over falls back to) runs an identity map in Python workers.
     assert runs_python_code(spark.createDataFrame([("a", 1)], "path string, length long"))
-    by_spark = weather_etl.read_raw_files(spark, [f for f in files if f[1] > 0][:1])  # a small batch: binaryFile
-    assert not runs_python_code(by_spark)
+    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", 0)
+    assert not runs_python_code(weather_etl.read_raw_files(spark, [f for f in files if f[1] > 0]))  # binaryFile
 
 
 def test_without_the_hand_over_the_rows_go_through_pysparks_own_route(spark, landing, monkeypatch):
     files = weather_etl.list_files(spark, str(landing), b1_keys())
-    monkeypatch.setattr(weather_etl, "DRIVER_WRITE_MAX_FILES", len(files) - 1)
     direct = rows_by_key(weather_etl.read_raw_files(spark, files), str(landing))
 
     def missing(*_args):  # as a PySpark build without the private converters would answer

@@ -129,20 +129,18 @@ def test_a_batch_from_an_s3_landing_zone_refines_the_rows_of_the_local_one(spark
     assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
 
 
-def test_s3_and_larger_local_batches_within_the_byte_bound_are_read_by_the_driver():
+def test_s3_and_local_batches_within_the_byte_bound_are_read_by_the_driver():
     bound = weather_etl.DRIVER_READ_MAX_BYTES
     s3 = [("s3://b/landing/a.json", bound - 10, 1), ("s3a://b/landing/b.json", 10, 1)]
     assert weather_etl._read_by_driver(s3)  # noqa: SLF001
     assert not weather_etl._read_by_driver(s3 + [("s3://b/landing/c.json", 1, 1)])  # noqa: SLF001
-    # Local: only above the small batch's object count (a small local batch starts no Python worker at all).
-    small = weather_etl.DRIVER_WRITE_MAX_FILES
-    local = [(f"file:/tmp/landing/{i}.json", 10, 1) for i in range(small + 1)]
-    assert weather_etl._read_by_driver(local)  # noqa: SLF001
-    assert not weather_etl._read_by_driver(local[:small])  # noqa: SLF001
+    # Local: any number of objects, one as well (round h15s).
+    local = [(f"file:/tmp/landing/{i}.json", 10, 1) for i in range(40)]
+    assert weather_etl._read_by_driver(local) and weather_etl._read_by_driver(local[:1])  # noqa: SLF001
     assert not weather_etl._read_by_driver(local + [("file:/tmp/landing/big.json", bound, 1)])  # noqa: SLF001
     # Mixed schemes, other schemes, nothing: Spark's source.
     assert not weather_etl._read_by_driver(local + s3[1:])  # noqa: SLF001
-    assert not weather_etl._read_by_driver([(f"hdfs://nn/landing/{i}.json", 10, 1) for i in range(small + 1)])  # noqa: SLF001
+    assert not weather_etl._read_by_driver([(f"hdfs://nn/landing/{i}.json", 10, 1) for i in range(3)])  # noqa: SLF001
     assert not weather_etl._read_by_driver([])  # noqa: SLF001
 
 

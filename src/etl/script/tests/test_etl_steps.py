@@ -274,11 +274,14 @@ def test_raw_files_are_read_with_empty_bodies_added_and_no_python_rows_unless_ne
         assert frame.columns == ["path", "modificationTime", "length", "content"]
         return sorted((r["path"].rsplit("/", 2)[-2], r["length"], bytes(r["content"])) for r in frame.collect())
 
-    nonempty = [f for f in files if f[1] > 0]
-    # Only files with a body: read by Spark's scan alone, no frame built from the driver's rows (a job's set-up each).
-    assert rows(nonempty) == [("city=paris", 2, b"{}")] and made == []
-    # A zero-byte file (which Spark's scan skips) comes from the listing with an empty body.
+    # Read by the driver: one frame of its rows, the zero-byte file's empty body among them.
     assert rows(files) == [("city=lyon", 0, b""), ("city=paris", 2, b"{}")] and len(made) == 1
+    # Read by Spark's source (above the driver's byte bound): files with a body by Spark's scan alone, no frame built
+    # from the driver's rows (a job's set-up each); a zero-byte file (which Spark's scan skips) from the listing.
+    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", 0)
+    nonempty = [f for f in files if f[1] > 0]
+    assert rows(nonempty) == [("city=paris", 2, b"{}")] and len(made) == 1
+    assert rows(files) == [("city=lyon", 0, b""), ("city=paris", 2, b"{}")] and len(made) == 2
     assert rows([f for f in files if f[1] == 0]) == [("city=lyon", 0, b"")]
     assert rows([]) == []
 
