@@ -1302,7 +1302,8 @@ def _java_rows_of(spark: SparkSession, rows: List[Tuple[str, int, int, bytearray
     identity map in Spark's Python workers first (`RDD._to_java_object_rdd`, because `parallelize`'s batches are not
     its auto-batched format), though the JVM's unpickler reads `parallelize`'s batches as they are. `SerDeUtil` and
     `applySchemaToPythonRDD` are PySpark's private API (Spark 3.5, as on Glue 5.1): a build without them raises
-    `Py4JError`, `AttributeError` or `TypeError` here, before any job runs (`_frame_of_raw_rows` falls back)."""
+    `Py4JError` (not `Py4JJavaError`, which a method that ran raises), `AttributeError` or `TypeError` here, before any
+    job runs (`_frame_of_raw_rows` falls back)."""
     context = spark.sparkContext
     slices = context.parallelize(rows, context.defaultParallelism)
     serde = context._jvm.SerDeUtil  # noqa: SLF001
@@ -1318,7 +1319,9 @@ def _frame_of_raw_rows(spark: SparkSession, rows: List[Tuple[str, int, int, byte
         java_rows = _java_rows_of(spark, rows)
         return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(java_rows, RAW_ROWS_SCHEMA.json()),  # noqa: SLF001
                          spark)
-    except (Py4JError, AttributeError, TypeError):
+    except (Py4JError, AttributeError, TypeError) as error:
+        if isinstance(error, Py4JJavaError):  # the JVM method ran and failed: not a missing method
+            raise
         return spark.createDataFrame(rows, RAW_ROWS_SCHEMA, verifySchema=False)
 
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from py4j.protocol import Py4JError
+from py4j.protocol import Py4JError, Py4JJavaError
 
 from etl_testkit import B1_MANIFEST, PROCESSED_AT, copy_landing, run_batch
 from test_etl_landing_read_s3 import b1_keys, rows_by_key, table_rows
@@ -100,3 +100,10 @@ def test_without_the_hand_over_the_rows_go_through_pysparks_own_route(spark, lan
     fallen_back = weather_etl.read_raw_files(spark, files)
     assert runs_python_code(fallen_back)
     assert rows_by_key(fallen_back, str(landing)) == direct
+
+
+def test_a_failure_in_the_jvm_is_raised_not_taken_for_a_missing_method(spark, landing, monkeypatch):
+    files = weather_etl.list_files(spark, str(landing), b1_keys())
+    monkeypatch.setattr(weather_etl, "_java_rows_of", lambda *_args: None)  # the JVM method gets no RDD and throws
+    with pytest.raises(Py4JJavaError):
+        weather_etl.read_raw_files(spark, files)
