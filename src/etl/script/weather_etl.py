@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import reduce
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from py4j.protocol import Py4JError, Py4JJavaError
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -1295,6 +1295,23 @@ RAW_ROWS_SCHEMA = T.StructType([T.StructField("path", T.StringType()), T.StructF
                                 T.StructField("length", T.LongType()), T.StructField("content", T.BinaryType())])
 
 
+_Built = TypeVar("_Built")
+
+
+def _private_api_or(private: Callable[[], _Built], public: Callable[[], _Built]) -> _Built:
+    """`private()`, which builds something with PySpark's private API, or `public()` when this Spark build lacks that
+    API. A missing method shows before any job runs, as `AttributeError` or `TypeError` on the Python side (a name that
+    is not there, a signature that changed) or `Py4JError` on the JVM's (no such method). A `Py4JJavaError`, though a
+    `Py4JError`, means the JVM method exists, ran and failed: it is raised, as is any other error. The one rule for
+    every use of the private API that has a public route (`_frame_of_raw_rows`, `map_in_arrow`)."""
+    try:
+        return private()
+    except Py4JJavaError:
+        raise
+    except (AttributeError, TypeError, Py4JError):
+        return public()
+
+
 def _java_rows_of(spark: SparkSession, rows: List[Tuple[str, int, int, bytearray]]) -> Any:
     """The rows as a JVM `RDD[Array[Any]]`, unpickled by the JVM from the slices `parallelize` ships to it.
 
@@ -1312,17 +1329,16 @@ def _java_rows_of(spark: SparkSession, rows: List[Tuple[str, int, int, bytearray
 
 def _frame_of_raw_rows(spark: SparkSession, rows: List[Tuple[str, int, int, bytearray]]) -> DataFrame:
     """A frame of `RAW_ROWS_SCHEMA` from the driver's rows, handed to the JVM without Spark's Python workers
-    (`_java_rows_of`), so that a run starts them for its write only. A 100 x 30 run's peak memory is 100-120 MiB lower;
-    its time does not change, since the write then pays the workers' start (docs/PERFORMANCE.md, section 2, round
-    h15s). Without PySpark's private converters, `createDataFrame` (`verifySchema=False`: the driver made the rows)."""
-    try:
+    (`_java_rows_of`), so that a run starts them for its write only. A 100 x 30 run's peak memory is 100-140 MiB lower
+    and its time 0.88-1.02x (the write then pays the workers' start; docs/PERFORMANCE.md, section 2, round h15s and
+    the quiet run after it). Without PySpark's private converters (`_private_api_or`), `createDataFrame` (`verifySchema=False`: the
+    driver made the rows)."""
+    def private() -> DataFrame:
         java_rows = _java_rows_of(spark, rows)
         return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(java_rows, RAW_ROWS_SCHEMA.json()),  # noqa: SLF001
                          spark)
-    except (Py4JError, AttributeError, TypeError) as error:
-        if isinstance(error, Py4JJavaError):  # the JVM method ran and failed: not a missing method
-            raise
-        return spark.createDataFrame(rows, RAW_ROWS_SCHEMA, verifySchema=False)
+
+    return _private_api_or(private, lambda: spark.createDataFrame(rows, RAW_ROWS_SCHEMA, verifySchema=False))
 
 
 def read_raw_files(spark: SparkSession, files: Sequence[Tuple[str, int, int]]) -> DataFrame:
@@ -1750,14 +1766,12 @@ def map_in_arrow(frame: DataFrame, func: Any, schema: str) -> DataFrame:
     from pyspark.rdd import PythonEvalType
     from pyspark.sql.udf import UserDefinedFunction
 
-    try:
+    def private() -> DataFrame:
         udf = UserDefinedFunction(func, returnType=schema, evalType=PythonEvalType.SQL_MAP_ARROW_ITER_UDF)
         column = udf(*[frame[name] for name in frame.columns])
         return DataFrame(frame._jdf.pythonMapInArrow(column._jc.expr(), False), frame.sparkSession)  # noqa: SLF001
-    except (AttributeError, TypeError, Py4JError) as error:
-        if isinstance(error, Py4JJavaError):
-            raise
-        return frame.mapInArrow(func, schema)
+
+    return _private_api_or(private, lambda: frame.mapInArrow(func, schema))
 
 
 def written_files(layers: Sequence[LayerWrite], scratch: str, write_id: str) -> DataFrame:

@@ -107,3 +107,29 @@ def test_a_failure_in_the_jvm_is_raised_not_taken_for_a_missing_method(spark, la
     monkeypatch.setattr(weather_etl, "_java_rows_of", lambda *_args: None)  # the JVM method gets no RDD and throws
     with pytest.raises(Py4JJavaError):
         weather_etl.read_raw_files(spark, files)
+
+
+def test_the_private_api_rule_falls_back_only_for_a_missing_method(spark):
+    """`_private_api_or`, the rule of both uses of PySpark's private API (`_frame_of_raw_rows`, `map_in_arrow`): the
+    public route for a method that is not there, on either side of py4j; an error of a method that ran is raised."""
+    jvm_session = spark._jsparkSession  # noqa: SLF001
+
+    def public():
+        return "public"
+
+    assert weather_etl._private_api_or(lambda: "private", public) == "private"  # noqa: SLF001
+    missing = [
+        (Py4JError, lambda: jvm_session.noSuchMethodInThisSparkBuild()),  # the JVM has no such method
+        (AttributeError, lambda: spark.sparkContext.no_such_private_helper),  # the Python name is gone
+        (TypeError, lambda: weather_etl._java_rows_of(spark)),  # the signature changed  # noqa: SLF001
+    ]
+    for kind, private in missing:
+        with pytest.raises(kind) as raised:
+            private()
+        assert not isinstance(raised.value, Py4JJavaError)
+        assert weather_etl._private_api_or(private, public) == "public"  # noqa: SLF001
+
+    with pytest.raises(Py4JJavaError):  # the method exists and threw: not a missing method
+        weather_etl._private_api_or(lambda: jvm_session.applySchemaToPythonRDD(None, "not json"), public)  # noqa: SLF001
+    with pytest.raises(ValueError):  # nor is any other error
+        weather_etl._private_api_or(lambda: int("61.7"), public)  # noqa: SLF001
