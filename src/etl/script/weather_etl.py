@@ -30,6 +30,7 @@ from functools import reduce
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from py4j.protocol import Py4JError, Py4JJavaError
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -1058,6 +1059,41 @@ def size_session_to_batch(spark: SparkSession, raw_files: int) -> Dict[str, str]
               if _script_may_set(spark, key, defaults[key])}
     _set_auto(spark, chosen)
     return chosen
+
+
+
+# A batch whose raw bodies add up to more than this keeps its lazy local checkpoints on disk only (`local_checkpoint`).
+# In Spark's level (memory, then disk) a year of 100 cities (66 MB of bodies) did not fit the default 1 GiB driver:
+# each block of the parsed and validated checkpoints passed 177-237 MiB of heap before Spark gave up caching it and
+# wrote it to disk, and every later read of such a block tried to cache it again, holding that much of the heap while
+# it tried. A task that needed memory meanwhile could fail: one run of the year at 1 GiB did (`SparkOutOfMemoryError`,
+# on the `createDataFrame` path), and so did the one at a 640 MiB driver (`OutOfMemoryError`), where the year on disk
+# completed. On disk, the year took 1.08x the time at 1 GiB and 110-220 MiB less peak memory (docs/PERFORMANCE.md, section 2, "Checkpoints on disk"). 100 x 30 (5.4 MB)
+# stays in memory. A choice between those two sizes, not a measured crossover.
+CHECKPOINT_ON_DISK_MIN_RAW_BYTES = 16 * 1024 * 1024
+
+
+def checkpoint_on_disk(raw_files: Sequence[Tuple[str, int, int]]) -> bool:
+    """Whether a batch of these raw objects (path, length, modification time) keeps its checkpoints on disk only."""
+    return sum(length for _, length, _ in raw_files) > CHECKPOINT_ON_DISK_MIN_RAW_BYTES
+
+
+def local_checkpoint(frame: DataFrame, on_disk: bool) -> DataFrame:
+    """`frame.localCheckpoint(eager=False)`: the rows are kept by the first job that computes them, and later jobs read
+    them instead of the plan. Spark keeps a local checkpoint's blocks in memory, and on disk when they do not fit; with
+    `on_disk` (`checkpoint_on_disk`) on disk only, so that reading them never takes memory from the tasks (Spark 3.5's
+    `localCheckpoint` takes no storage level: the checkpointed RDD's level is set, PySpark's private API, by
+    `_private_api_or`; without it, Spark's level)."""
+    kept = frame.localCheckpoint(eager=False)
+    if on_disk:
+        def private() -> None:
+            level = kept.sparkSession.sparkContext._getJavaStorageLevel(StorageLevel.DISK_ONLY)  # noqa: SLF001
+            # Dataset.localCheckpoint's plan is a LogicalRDD of the RDD it marked; persist() on a locally
+            # checkpointed RDD replaces the level localCheckpoint() chose.
+            kept._jdf.queryExecution().analyzed().rdd().persist(level)  # noqa: SLF001
+
+        _private_api_or(private, lambda: None)
+    return kept
 
 
 def configure_session(spark: SparkSession) -> None:
@@ -2165,6 +2201,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
 
     input_desc, raw_files, manifest_entries = batch_input(spark, args, landing_root)
     size_session_to_batch(spark, len(raw_files))
+    on_disk = checkpoint_on_disk(raw_files)
 
     cities_config = json.loads(args.cities_json) if args.cities_json else contract.get("cities")
     files = with_provenance(
@@ -2172,11 +2209,10 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
         manifest_entries, configured_cities(cities_config))
     # Kept once computed (local checkpoints, filled by the first job that reads them, not by a job of their own):
     # every later step and count reads them instead of re-reading the landing zone and re-parsing the bodies.
-    parsed = parse_sources(files, contract).drop("content").localCheckpoint(eager=False)
+    parsed = local_checkpoint(parse_sources(files, contract).drop("content"), on_disk)
 
-    validated = validate_source_hours(validate_hours(normalize_source_times(
-        normalize_units(explode_hours(parsed, contract), contract), contract), contract), contract) \
-        .localCheckpoint(eager=False)
+    validated = local_checkpoint(validate_source_hours(validate_hours(normalize_source_times(
+        normalize_units(explode_hours(parsed, contract), contract), contract), contract), contract), on_disk)
     batch_refined = to_refined(validated, contract, args.run_id, processed_at)
     batch_quarantine = to_quarantine(
         file_quarantine(parsed).unionByName(row_quarantine(validated, contract)), contract, args.run_id, processed_at)
@@ -2192,7 +2228,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     # Every write below goes to the run's scratch folder and no partition is replaced before the last Spark job has
     # run (`commit_scratch`), so no job reads a folder whose files are gone. The merge is still materialized once:
     # the outcome counts below read every partition of the checkpoint, and the writes read it again.
-    ranked = latest_per_hour(batch_refined, existing).localCheckpoint(eager=False)
+    ranked = local_checkpoint(latest_per_hour(batch_refined, existing), on_disk)
 
     quarantine_root = join_uri(refined_root, refined_cfg["quarantinePrefix"])
     qkeys = refined_cfg["quarantinePartitionKeys"]

@@ -1,0 +1,79 @@
+"""Where a batch keeps its lazy local checkpoints (`local_checkpoint`, `checkpoint_on_disk`): in memory and on disk
+(Spark's level) for a batch of small raw bodies, on disk only for one above CHECKPOINT_ON_DISK_MIN_RAW_BYTES, whose
+checkpoints would not fit the driver's memory and would take it from the tasks each time they are read. Where they
+are kept never changes what a batch writes."""
+
+from pathlib import Path
+
+import pytest
+
+from etl_testkit import B1_MANIFEST, PROCESSED_AT, copy_landing, run_batch
+from test_etl_landing_read_s3 import table_rows
+import weather_etl
+
+MIB = 1024 * 1024
+
+
+def checkpointed_rdd(frame):
+    """The RDD a local checkpoint marked: the LogicalRDD that `localCheckpoint`'s frame is made of."""
+    return frame._jdf.queryExecution().analyzed().rdd()  # noqa: SLF001
+
+
+def kept_blocks(spark, rdd):
+    """(bytes in memory, bytes on disk) of the RDD's kept blocks, as Spark's block managers report them."""
+    for info in spark.sparkContext._jsc.sc().getRDDStorageInfo():  # noqa: SLF001
+        if info.id() == rdd.id():
+            return info.memSize(), info.diskSize()
+    return 0, 0
+
+
+def test_a_batch_of_more_raw_bytes_than_the_bound_keeps_its_checkpoints_on_disk():
+    bound = weather_etl.CHECKPOINT_ON_DISK_MIN_RAW_BYTES
+    assert bound == 16 * MIB
+    assert not weather_etl.checkpoint_on_disk([])
+    assert not weather_etl.checkpoint_on_disk([("a", bound, 0)])
+    assert weather_etl.checkpoint_on_disk([("a", bound, 0), ("b", 1, 0)])
+    # A year of 100 cities' forecasts (36,500 bodies of ~1.8 KB) and 100 x 30 (3,000 of them): disk, memory.
+    assert weather_etl.checkpoint_on_disk([(str(i), 1_800, 0) for i in range(36_500)])
+    assert not weather_etl.checkpoint_on_disk([(str(i), 1_800, 0) for i in range(3_000)])
+
+
+@pytest.mark.parametrize("on_disk, level, where", [(False, "MEMORY_AND_DISK", "memory"), (True, "DISK_ONLY", "disk")])
+def test_the_checkpoints_blocks_are_kept_where_the_batch_says(spark, on_disk, level, where):
+    frame = spark.range(0, 50_000, numPartitions=2).selectExpr("id", "cast(id AS string) AS text")
+    kept = weather_etl.local_checkpoint(frame, on_disk)
+    rdd = checkpointed_rdd(kept)
+    expected = getattr(spark.sparkContext._jvm.org.apache.spark.storage.StorageLevel, level)()  # noqa: SLF001
+    assert rdd.getStorageLevel().equals(expected), rdd.getStorageLevel().description()
+    assert kept.count() == 50_000  # the first job fills the checkpoint
+    in_memory, on_disk_bytes = kept_blocks(spark, rdd)
+    assert (in_memory > 0, on_disk_bytes > 0) == ((where == "memory"), (where == "disk")), (in_memory, on_disk_bytes)
+    assert sorted(kept.collect()) == sorted(frame.collect())  # later jobs read the kept rows
+
+
+def test_without_the_private_api_the_checkpoint_keeps_sparks_level(spark, monkeypatch):
+    def missing(*_args):  # as a PySpark build without this private helper would answer
+        raise AttributeError("'SparkContext' object has no attribute '_getJavaStorageLevel'")
+
+    monkeypatch.setattr(type(spark.sparkContext), "_getJavaStorageLevel", missing)
+    frame = spark.range(0, 10, numPartitions=2)
+    kept = weather_etl.local_checkpoint(frame, True)
+    assert checkpointed_rdd(kept).getStorageLevel().useMemory()  # Spark's own level: memory and disk
+    assert kept.count() == 10
+
+
+def test_a_batch_with_its_checkpoints_on_disk_refines_the_same_lake(spark, b1_lake, tmp_path, monkeypatch):
+    used = []
+    checkpoint = weather_etl.local_checkpoint
+    monkeypatch.setattr(weather_etl, "local_checkpoint", lambda frame, on_disk: used.append(on_disk) or
+                        checkpoint(frame, on_disk))
+    monkeypatch.setattr(weather_etl, "CHECKPOINT_ON_DISK_MIN_RAW_BYTES", 0)
+    landing = Path(copy_landing(tmp_path / "landing"))
+    refined = tmp_path / "refined"
+    summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST, processed_at=PROCESSED_AT)
+
+    assert used == [True, True, True]  # parsed, validated, ranked
+    local = b1_lake["summary"]
+    differing = sorted(k for k in set(summary) | set(local) if summary.get(k) != local.get(k))
+    assert differing == ["duration_seconds", "finished_at", "input", "started_at"], (differing, summary, local)
+    assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
