@@ -1064,9 +1064,9 @@ def size_session_to_batch(spark: SparkSession, raw_files: int) -> Dict[str, str]
 
 # A batch whose raw bodies add up to more than this keeps its lazy local checkpoints on disk only (`local_checkpoint`).
 # In Spark's level (memory, then disk) a year of 100 cities (66 MB of bodies) did not fit the default 1 GiB driver:
-# each block of the parsed and validated checkpoints passed 177-237 MiB of heap before Spark gave up caching it and
-# wrote it to disk, and every later read of such a block tried to cache it again, holding that much of the heap while
-# it tried. A task that needed memory meanwhile could fail: one run of the year at 1 GiB did (`SparkOutOfMemoryError`,
+# Spark gave up caching each block of the parsed checkpoint at 177 MiB of heap (the validated one's at up to 237 MiB)
+# and wrote it to disk, and every later read of such a block tried to cache it again, holding that much of the heap
+# while it tried. A task that needed memory meanwhile could fail: one run of the year at 1 GiB did (`SparkOutOfMemoryError`,
 # on the `createDataFrame` path), and so did the one at a 640 MiB driver (`OutOfMemoryError`), where the year on disk
 # completed. On disk, the year took 1.08x the time at 1 GiB and 110-220 MiB less peak memory (docs/PERFORMANCE.md, section 2, "Checkpoints on disk"). 100 x 30 (5.4 MB)
 # stays in memory. A choice between those two sizes, not a measured crossover.
