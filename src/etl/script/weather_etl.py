@@ -1061,21 +1061,21 @@ def size_session_to_batch(spark: SparkSession, raw_files: int) -> Dict[str, str]
     return chosen
 
 
-
 # A batch whose raw bodies add up to more than this keeps its lazy local checkpoints on disk only (`local_checkpoint`).
 # In Spark's level (memory, then disk) a year of 100 cities (66 MB of bodies) did not fit the default 1 GiB driver:
 # Spark gave up caching each block of the parsed checkpoint at 177 MiB of heap (the validated one's at up to 237 MiB)
 # and wrote it to disk, and every later read of such a block tried to cache it again, holding that much of the heap
-# while it tried. A task that needed memory meanwhile could fail: one run of the year at 1 GiB did (`SparkOutOfMemoryError`,
-# on the `createDataFrame` path), and so did the one at a 640 MiB driver (`OutOfMemoryError`), where the year on disk
-# completed. On disk, the year took 1.08x the time at 1 GiB and 110-220 MiB less peak memory (docs/PERFORMANCE.md, section 2, "Checkpoints on disk"). 100 x 30 (5.4 MB)
-# stays in memory. A choice between those two sizes, not a measured crossover.
+# while it tried. A task that needed memory meanwhile could fail: one run of the year at 1 GiB did
+# (`SparkOutOfMemoryError`, on the `createDataFrame` path), and so did the one at a 640 MiB driver (`OutOfMemoryError`),
+# where the year on disk completed. On disk, the year took 1.07-1.08x the time at 1 GiB and 110-220 MiB less peak
+# memory (docs/PERFORMANCE.md, section 2, "Checkpoints on disk"). 100 x 30 (5.4 MB) stays in memory. A choice between
+# those two sizes, not a measured crossover.
 CHECKPOINT_ON_DISK_MIN_RAW_BYTES = 16 * 1024 * 1024
 
 
 def checkpoint_on_disk(raw_files: Sequence[Tuple[str, int, int]]) -> bool:
     """Whether a batch of these raw objects (path, length, modification time) keeps its checkpoints on disk only."""
-    return sum(length for _, length, _ in raw_files) > CHECKPOINT_ON_DISK_MIN_RAW_BYTES
+    return batch_raw_bytes(raw_files) > CHECKPOINT_ON_DISK_MIN_RAW_BYTES
 
 
 def local_checkpoint(frame: DataFrame, on_disk: bool) -> DataFrame:
@@ -1266,6 +1266,12 @@ def posixpath_parent(key: str) -> str:
 DRIVER_READ_MAX_BYTES = 128 * 1024 * 1024
 
 
+def batch_raw_bytes(files: Sequence[Tuple[str, int, int]]) -> int:
+    """The bytes of the listed raw objects (path, length, modification time) together: what `_read_by_driver` and
+    `checkpoint_on_disk` size a batch by."""
+    return sum(length for _, length, _ in files)
+
+
 def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
     """Whether the listed raw objects are read by the driver (`_get_bodies`): every path on S3 or every path local,
     their bytes together at most `DRIVER_READ_MAX_BYTES`. On S3 the driver's reads save Spark's `binaryFile` source six
@@ -1273,7 +1279,7 @@ def _read_by_driver(files: Sequence[Tuple[str, int, int]]) -> bool:
     3,000-object batch (round h15r). The driver's rows reach the JVM without Spark's Python workers (round h15s), so a
     small local batch reads this way too, at the time `binaryFile` took (0.99x for 3 objects), and a local run reads
     as a Glue run reads S3."""
-    if not files or sum(length for _, length, _ in files) > DRIVER_READ_MAX_BYTES:
+    if not files or batch_raw_bytes(files) > DRIVER_READ_MAX_BYTES:
         return False
     return all(re.match(S3_URI, path) for path, _, _ in files) or \
         all(_local_file(path) is not None for path, _, _ in files)
@@ -1339,7 +1345,7 @@ def _private_api_or(private: Callable[[], _Built], public: Callable[[], _Built])
     API. A missing method shows before any job runs, as `AttributeError` or `TypeError` on the Python side (a name that
     is not there, a signature that changed) or `Py4JError` on the JVM's (no such method). A `Py4JJavaError`, though a
     `Py4JError`, means the JVM method exists, ran and failed: it is raised, as is any other error. The one rule for
-    every use of the private API that has a public route (`_frame_of_raw_rows`, `map_in_arrow`)."""
+    every use of the private API that has a public route (`_frame_of_raw_rows`, `map_in_arrow`, `local_checkpoint`)."""
     try:
         return private()
     except Py4JJavaError:
@@ -1367,8 +1373,8 @@ def _frame_of_raw_rows(spark: SparkSession, rows: List[Tuple[str, int, int, byte
     """A frame of `RAW_ROWS_SCHEMA` from the driver's rows, handed to the JVM without Spark's Python workers
     (`_java_rows_of`), so that a run starts them for its write only. A 100 x 30 run's peak memory is 100-140 MiB lower
     and its time 0.88-1.02x (the write then pays the workers' start; docs/PERFORMANCE.md, section 2, round h15s and
-    the quiet run after it). Without PySpark's private converters (`_private_api_or`), `createDataFrame` (`verifySchema=False`: the
-    driver made the rows)."""
+    the quiet run after it). Without PySpark's private converters (`_private_api_or`), `createDataFrame`
+    (`verifySchema=False`: the driver made the rows)."""
     def private() -> DataFrame:
         java_rows = _java_rows_of(spark, rows)
         return DataFrame(spark._jsparkSession.applySchemaToPythonRDD(java_rows, RAW_ROWS_SCHEMA.json()),  # noqa: SLF001

@@ -129,7 +129,10 @@ def test_the_private_api_rule_falls_back_only_for_a_missing_method(spark):
         assert not isinstance(raised.value, Py4JJavaError)
         assert weather_etl._private_api_or(private, public) == "public"  # noqa: SLF001
 
-    with pytest.raises(Py4JJavaError):  # the method exists and threw: not a missing method
-        weather_etl._private_api_or(lambda: jvm_session.applySchemaToPythonRDD(None, "not json"), public)  # noqa: SLF001
+    def throws():  # the method exists and throws: not a missing method
+        return jvm_session.applySchemaToPythonRDD(None, "not json")
+
+    with pytest.raises(Py4JJavaError):
+        weather_etl._private_api_or(throws, public)  # noqa: SLF001
     with pytest.raises(ValueError):  # nor is any other error
         weather_etl._private_api_or(lambda: int("61.7"), public)  # noqa: SLF001
