@@ -2171,11 +2171,14 @@ def _local_or_uri(location: str) -> str:
         else os.path.abspath(location)
 
 
-def batch_input(spark: Optional[SparkSession], args: argparse.Namespace, landing_root: str) \
-        -> Tuple[Dict[str, Any], List[Tuple[str, int, int]], Optional[Dict[str, Tuple[Any, Any]]]]:
-    """The batch `args` names: (its input for the run summary, its raw files as `list_files` gives them, the
-    manifest's entries or None), from its manifest, its one key or its prefix. `spark` may be None for a local or S3
-    landing (their listings and manifest reads need no Spark; `local_batch_raw_objects`)."""
+# A batch's input as `batch_input` gives it: (its input for the run summary, its raw files as `list_files` gives them,
+# the manifest's entries or None).
+BatchInput = Tuple[Dict[str, Any], List[Tuple[str, int, int]], Optional[Dict[str, Tuple[Any, Any]]]]
+
+
+def batch_input(spark: Optional[SparkSession], args: argparse.Namespace, landing_root: str) -> BatchInput:
+    """The batch `args` names (a `BatchInput`), from its manifest, its one key or its prefix. `spark` may be None for
+    a local or S3 landing (their listings and manifest reads need no Spark; `local_batch_input`)."""
     manifest_entries = None
     if args.manifest_key:
         input_desc = {"manifest_key": args.manifest_key}
@@ -2194,8 +2197,10 @@ def batch_input(spark: Optional[SparkSession], args: argparse.Namespace, landing
     return input_desc, raw_files, manifest_entries
 
 
-def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any]) -> Dict[str, Any]:
-    """Runs one ETL batch and returns its run summary (also written next to the refined data)."""
+def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any],
+        listed: Optional[BatchInput] = None) -> Dict[str, Any]:
+    """Runs one ETL batch and returns its run summary (also written next to the refined data). `listed`: the batch's
+    input as `batch_input` gives it, when the caller listed it already (`main()` does for a local landing)."""
     started = datetime.now(timezone.utc)
     clock = time.monotonic()
     configure_session(spark)
@@ -2205,7 +2210,7 @@ def run(spark: SparkSession, args: argparse.Namespace, contract: Dict[str, Any])
     processed_at = parse_timestamp(args.processed_at) if args.processed_at else started
     processing_date = processed_at.strftime(_java_date_to_python(refined_cfg["dateFormat"]))
 
-    input_desc, raw_files, manifest_entries = batch_input(spark, args, landing_root)
+    input_desc, raw_files, manifest_entries = listed if listed is not None else batch_input(spark, args, landing_root)
     size_session_to_batch(spark, len(raw_files))
     on_disk = checkpoint_on_disk(raw_files)
 
@@ -2432,7 +2437,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> Tuple[argparse.Namespace
 #   and the parallel collector. The year's local checkpoints hold ~500-590 MB of the 1 GiB heap, so the serial
 #   collector ran 37-56 full collections, 15-22 s of pauses in which no task ran; the parallel one's pauses took
 #   7-10 s (round h15q, docs/PERFORMANCE.md).
-# The count is taken before the JVM starts (`local_batch_raw_objects`).
+# The count is taken before the JVM starts (`local_batch_input`).
 LOCAL_DRIVER_JAVA_OPTIONS = "-XX:+UseParallelGC"
 LOCAL_SMALL_BATCH_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 LOCAL_C1_MAX_RAW_OBJECTS = 12_000
@@ -2507,15 +2512,16 @@ def local_driver_java_options(environ: Optional[Dict[str, str]] = None,
     return LOCAL_DRIVER_JAVA_OPTIONS, f"the script's local session, a batch {size}: LOCAL_DRIVER_JAVA_OPTIONS"
 
 
-def local_batch_raw_objects(args: argparse.Namespace) -> Optional[int]:
-    """How many raw objects the batch `args` names will read, for a local landing, counted before the session starts
-    (`run()`'s own `batch_input`, which needs no Spark for a local path); None for any other landing or when the
-    batch's input cannot be listed (`run()` then reports why)."""
+def local_batch_input(args: argparse.Namespace) -> Optional[BatchInput]:
+    """The batch `args` names, as `batch_input` gives it, listed before the session starts for a local landing (it
+    needs no Spark there): `main()` picks the driver's JVM options by its number of raw objects and hands it to
+    `run()`, which does not list it again. None for any other landing or when the batch's input cannot be listed
+    (`run()` then lists it and reports why)."""
     landing_root = _local_or_uri(args.landing_uri)
     if _local_file(landing_root) is None:
         return None
     try:
-        return len(batch_input(None, args, landing_root)[1])
+        return batch_input(None, args, landing_root)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -2707,7 +2713,7 @@ class LocalDriverArchive:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args, _glue_args = parse_args(argv)
     contract = load_contract(args.contract_json)
-    job, archive = None, None
+    job, archive, listed = None, None, None
     try:  # On Glue: a GlueContext-backed session and a Job to commit; locally there is no awsglue.
         from awsglue.context import GlueContext  # type: ignore
         from awsglue.job import Job  # type: ignore
@@ -2733,7 +2739,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         launch_env: Dict[str, str] = {}
         if SparkContext._active_spark_context is None:  # noqa: SLF001  (a running driver's JVM has its options)
-            java_options, origin = local_driver_java_options(None, local_batch_raw_objects(args))
+            listed = local_batch_input(args)
+            java_options, origin = local_driver_java_options(None, None if listed is None else len(listed[1]))
             if java_options:
                 # Spark's launcher puts it on the driver JVM's command line (client mode, as every local master is).
                 # Only the script's own options get an archive (not the user's, nor WEATHER_ETL_JAVA_OPTIONS's).
@@ -2751,7 +2758,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             spark = builder.getOrCreate()
     try:
         try:
-            summary = run(spark, args, contract)
+            summary = run(spark, args, contract, listed)
         except ReconciliationError as error:
             print(f"weather-etl: run {args.run_id} does not reconcile: {error}", file=sys.stderr)
             return 1

@@ -12,7 +12,7 @@ import pytest
 from py4j.protocol import Py4JError, Py4JJavaError
 
 from etl_testkit import B1_MANIFEST, PROCESSED_AT, copy_landing, run_batch
-from test_etl_landing_read_s3 import b1_keys, rows_by_key, table_rows
+from test_etl_landing_read_s3 import assert_refines_the_b1_lake, b1_keys, rows_by_key
 import weather_etl
 
 
@@ -66,10 +66,25 @@ def test_a_batch_read_by_sparks_source_refines_the_lake_of_the_drivers_read(spar
     refined = tmp_path / "refined"
     summary = run_batch(spark, landing, refined, "r1", "--manifest_key", B1_MANIFEST, processed_at=PROCESSED_AT)
 
-    local = b1_lake["summary"]
-    differing = sorted(k for k in set(summary) | set(local) if summary.get(k) != local.get(k))
-    assert differing == ["duration_seconds", "finished_at", "input", "started_at"], (differing, summary, local)
-    assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
+    assert_refines_the_b1_lake(spark, summary, refined, b1_lake)
+
+
+def test_run_reads_the_listing_it_is_handed_and_lists_nothing(spark, landing, b1_lake, tmp_path, monkeypatch):
+    """`main()` lists a local batch before its session starts (`local_batch_input`) and hands that listing to `run()`,
+    which reads its files without listing the batch again, and refines the lake of a run that lists."""
+    refined = tmp_path / "refined"
+    args, _ = weather_etl.parse_args(["--landing_uri", str(landing), "--refined_uri", str(refined), "--manifest_key",
+                                      B1_MANIFEST, "--run_id", "r1", "--processed_at", PROCESSED_AT])
+    listed = weather_etl.local_batch_input(args)
+    assert listed is not None and len(listed[1]) == len(b1_keys())
+
+    def listing(*_):
+        raise AssertionError("run() listed the batch it was handed")
+
+    monkeypatch.setattr(weather_etl, "batch_input", listing)
+    monkeypatch.setattr(weather_etl, "list_files", listing)  # a manifest's keys' listing
+    summary = weather_etl.run(spark, args, weather_etl.load_contract(args.contract_json), listed)
+    assert_refines_the_b1_lake(spark, summary, refined, b1_lake)
 
 
 def runs_python_code(frame):

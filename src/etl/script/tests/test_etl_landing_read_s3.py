@@ -111,6 +111,15 @@ def table_rows(spark, folder):
     return out
 
 
+def assert_refines_the_b1_lake(spark, summary, refined, b1_lake):
+    """The run that returned `summary` and wrote `refined` refined the fixture batch b1 as `b1_lake`'s run did: the
+    same summary but for its times and its input, the same rows in every file of every layer."""
+    local = b1_lake["summary"]
+    differing = sorted(k for k in set(summary) | set(local) if summary.get(k) != local.get(k))
+    assert differing == ["duration_seconds", "finished_at", "input", "started_at"], (differing, summary, local)
+    assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
+
+
 def test_a_batch_from_an_s3_landing_zone_refines_the_rows_of_the_local_one(spark, moto, landing, b1_lake, tmp_path):
     client, bucket, root = landing
     refined = tmp_path / "refined"
@@ -121,12 +130,9 @@ def test_a_batch_from_an_s3_landing_zone_refines_the_rows_of_the_local_one(spark
     nonempty = [key for key in b1_keys() if os.path.getsize(os.path.join(LANDING_FIXTURES, key)) > 0]
     assert kinds == {"GetObject": 1 + len(nonempty), "ListObjectsV2": 1}
     assert sorted(got) == sorted(["landing/" + B1_MANIFEST] + ["landing/" + key for key in nonempty])
-    local = b1_lake["summary"]
-    differing = sorted(k for k in set(summary) | set(local) if summary.get(k) != local.get(k))
-    assert differing == ["duration_seconds", "finished_at", "input", "started_at"], (differing, summary, local)
-    assert summary["input"] == dict(local["input"], landing_uri=root)
     # With the manifest, fetch times come from its entries: every layer holds the same rows as the local run's.
-    assert table_rows(spark, refined / "weather") == table_rows(spark, b1_lake["refined"] / "weather")
+    assert_refines_the_b1_lake(spark, summary, refined, b1_lake)
+    assert summary["input"] == dict(b1_lake["summary"]["input"], landing_uri=root)
 
 
 def test_s3_and_local_batches_within_the_byte_bound_are_read_by_the_driver():

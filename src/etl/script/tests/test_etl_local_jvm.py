@@ -34,7 +34,7 @@ if mode == "run":
 else:
     sys.path.insert(0, script.rsplit("/", 1)[0])
     import weather_etl
-    weather_etl.run = lambda spark, args, contract: {"stubbed": True}
+    weather_etl.run = lambda spark, args, contract, listed=None: {"stubbed": True}
     code = weather_etl.main(argv)
 from pyspark import SparkContext
 jvm = SparkContext._jvm
@@ -132,13 +132,17 @@ def test_a_batch_above_the_c1_bound_keeps_c2(tmp_path, monkeypatch):
 
 
 def test_the_batch_is_counted_before_the_session(tmp_path):
-    """`local_batch_raw_objects` counts what `run()` will list (manifest keys present, one key, a prefix's files
-    without hidden ones), with no Spark session; None where it cannot (not local, a missing manifest)."""
+    """`local_batch_input` lists what `run()` would (manifest keys present, one key, a prefix's files without hidden
+    ones), with no Spark session; None where it cannot (not local, a missing manifest)."""
     landing = copy_landing(tmp_path / "landing")
     args = lambda **given: weather_etl.parse_args(  # noqa: E731
         ["--landing_uri", given.pop("landing", landing), "--refined_uri", "r", "--run_id", "c1",
          *[a for k, v in given.items() for a in (f"--{k}", v)]])[0]
-    count = weather_etl.local_batch_raw_objects
+
+    def count(given):
+        listed = weather_etl.local_batch_input(given)
+        return None if listed is None else len(listed[1])
+
     assert count(args(manifest_key=B1_MANIFEST)) == B1_RAW_OBJECTS
     assert count(args(manifest_key=B1_MANIFEST, landing="file://" + landing)) == B1_RAW_OBJECTS
     gyor = "weather/raw/source=open-meteo/ingest_date=2026-05-08/city=gyor/"
@@ -377,6 +381,32 @@ def test_only_the_session_main_builds_gets_them_never_glue(clean_env, monkeypatc
             "pyspark.context": types.SimpleNamespace(SparkContext=types.SimpleNamespace(getOrCreate=lambda: "sc"))}
     for name, module in glue.items():
         monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(weather_etl, "run", lambda spark, args, contract: {"spark": spark})
+    handed = []
+    monkeypatch.setattr(weather_etl, "run",
+                        lambda spark, args, contract, listed=None: handed.append((spark, listed)) or {})
     assert weather_etl.main([*argv, "--JOB_NAME", "j"]) == 0
     assert decided == [] and len(built) == 1 and dict(os.environ) == glue_env
+    assert handed == [("glue-spark-session", None)]  # nothing listed before the session: run() lists the batch
+
+
+def test_main_lists_a_local_batch_once_and_hands_the_listing_to_run(clean_env, monkeypatch, tmp_path):
+    """Locally `main()` lists the batch before the session starts, picks the driver's options by its size, and hands
+    that listing to `run()` (which then lists nothing: test_etl_landing_read_local.py): one listing per run."""
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    landing = copy_landing(tmp_path / "landing")
+    argv = ["--landing_uri", landing, "--refined_uri", str(tmp_path / "refined"), "--manifest_key", B1_MANIFEST,
+            "--run_id", "r1"]
+    listings, decided, handed = [], [], []
+    listing, decide = weather_etl.batch_input, weather_etl.local_driver_java_options
+    monkeypatch.setattr(weather_etl, "batch_input", lambda *a: listings.append(a[1:]) or listing(*a))
+    monkeypatch.setattr(weather_etl, "local_driver_java_options", lambda *a: decided.append(a) or decide(*a))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", lambda builder: "local-session")
+    monkeypatch.setattr(SparkContext, "_active_spark_context", None)
+    monkeypatch.setattr(weather_etl, "run",
+                        lambda spark, args, contract, listed=None: handed.append((spark, listed)) or {})
+    assert weather_etl.main(argv) == 0
+    assert len(listings) == 1 and decided == [(None, B1_RAW_OBJECTS)]
+    args = weather_etl.parse_args(argv)[0]
+    assert handed == [("local-session", listing(None, args, landing))]

@@ -69,13 +69,13 @@ def test_job_init_gets_the_resolved_arguments(fake_awsglue, monkeypatch):
     monkeypatch.setattr(sys, "argv", ["/tmp/glue/weather_etl.py", *argv])
     seen = {}
 
-    def fake_run(spark, args, contract):
-        seen["spark"] = spark
+    def fake_run(spark, args, contract, listed=None):
+        seen["spark"], seen["listed"] = spark, listed
         return {"reconciled": True, "run_id": args.run_id}
 
     monkeypatch.setattr(weather_etl, "run", fake_run)
     assert weather_etl.main() == 0
-    assert seen["spark"] == "glue-spark-session"
+    assert seen["spark"] == "glue-spark-session" and seen["listed"] is None  # run() lists the batch on Glue
     # Job.init receives the very dict getResolvedOptions returned, with the job name Glue passed.
     assert fake_awsglue.resolved == {"JOB_NAME": "weather-etl-prod"}
     assert len(fake_awsglue.init_calls) == 1
