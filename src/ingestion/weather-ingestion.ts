@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { IWeatherIngestion, WeatherIngestionAttributes } from './ingestion-interface';
 import { City } from '../contract/city';
 import { WeatherContract } from '../contract/weather-contract';
-import { codeWithFiles } from '../private/code-asset';
+import { BUNDLE_RUNTIME, codeWithFiles } from '../private/code-asset';
 import { importWeatherIngestion } from './private/imported-ingestion';
 import { checkInteger, checkUrl } from './private/prop-checks';
 import { BatchLoad, checkEnvironmentSize, defaultConcurrency, sizeBodyCap, sizeMemory, sizeTimeout } from './private/sizing';
@@ -439,7 +439,7 @@ export class WeatherIngestion extends Construct implements IWeatherIngestion {
 
     // The bundled handler plus the cities, as one code asset staged by CDK (see `codeWithFiles`).
     const fn = new lambda.Function(this, 'Resource', {
-      runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
+      runtime: BUNDLE_RUNTIME,
       handler: 'index.handler',
       code: codeWithFiles(HANDLER_BUNDLE_DIR, { [CITIES_FILE]: encodeCities(cities) }),
       description: sources.length === 1 && openMeteo !== undefined

@@ -20,7 +20,7 @@ import { WeatherContract } from '../contract/weather-contract';
 import { IGlueEtlJob } from '../etl/glue-etl-job';
 import { IWeatherIngestion } from '../ingestion/ingestion-interface';
 import { IPipelineOrchestrator } from '../orchestration/orchestrator-interface';
-import { codeWithFiles } from '../private/code-asset';
+import { BUNDLE_RUNTIME, codeWithFiles } from '../private/code-asset';
 import { citiesOf } from '../private/dataset';
 import { acknowledgeRoleInlinePolicy, acknowledgeWildcardResources } from '../private/nag-acknowledgements';
 import { omitRoleFromDependsOn, skipCheckovCheck } from '../private/template-checkers';
@@ -509,7 +509,7 @@ export class PipelineMonitoring extends Construct {
     // The bundled handler plus the cities and their windows (freshness.json): the list has no size limit of its own.
     const fn = new lambda.Function(this, 'MetricsFunction', {
       description: 'cdk-weather-pipeline: ETL run summaries, Glue job runs and city freshness as CloudWatch metrics (EMF)',
-      runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
+      runtime: BUNDLE_RUNTIME,
       handler: 'index.handler',
       code: codeWithFiles(PUBLISHER_BUNDLE_DIR, { [FRESHNESS_FILE]: encodeFreshnessCities(freshnessCities) }),
       role,

@@ -5,6 +5,13 @@ import { AssetHashType, BundlingOptions, DockerImage, ILocalBundling } from 'aws
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
 /**
+ * The runtime of the functions built from a handler bundle with `codeWithFiles`: the one the bundles are compiled for
+ * (`lambdaRuntime` in .projenrc.ts, which gives the generated function classes theirs too; a test in
+ * test/pipeline/weather-pipeline.test.ts holds every function of a pipeline and the bundles' target to it).
+ */
+export const BUNDLE_RUNTIME = new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS);
+
+/**
  * A function's code asset: a handler bundle's files plus `extraFiles` (configuration the handler reads next to its
  * `index.js`).
  *

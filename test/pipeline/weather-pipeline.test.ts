@@ -1,4 +1,5 @@
 import { readFileSync } from 'fs';
+import { join } from 'path';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -51,6 +52,21 @@ describe('WeatherPipeline, exactly as the README writes it', () => {
     const definition = JSON.stringify(Object.values<any>(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);
     expect(definition).toContain(id(pipeline.etlJob.job as any));
     expect(definition).toContain(pipeline.catalog.workGroupName);
+  });
+
+  test('every function runs the runtime its bundle is compiled for: one runtime, the generated classes\' and esbuild\'s target', () => {
+    // The ingestion and the metrics publisher (built from their bundles here), the validation planner (a generated class).
+    const functions = [pipeline.ingestion.ingestFunction, pipeline.monitoring!.metricsFunction, pipeline.orchestrator.validationPlanFunction];
+    const runtimes = functions.map((fn) => template.toJSON().Resources[id(fn)].Properties.Runtime);
+    const generated = readFileSync(join(__dirname, '..', '..', 'src', 'orchestration', 'private', 'start-run-function.ts'), 'utf-8');
+    const ours = /new lambda\.Runtime\('(nodejs(\d+)\.x)'/.exec(generated);
+    expect(ours).not.toBeNull();
+    expect(new Set(runtimes)).toEqual(new Set([ours![1]]));
+    const tasks = JSON.parse(readFileSync(join(__dirname, '..', '..', '.projen', 'tasks.json'), 'utf-8')).tasks;
+    const targets = Object.values<any>(tasks).flatMap((task) => (task.steps ?? []).flatMap((step: any) => step.execArgs ?? []))
+      .filter((arg: string) => arg.startsWith('--target=node'));
+    expect(targets.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(targets)).toEqual(new Set([`--target=node${ours![2]}`]));
   });
 
   test('one schedule: the orchestrator runs ingestion as its first step, the function has no schedule of its own', () => {
