@@ -95,6 +95,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // CPU is the same: the whole jest run, two alternated pairs at load 15-23, in band 78.0 and 74.3 s of CPU (672
       // and 471 s wall), two workers 72.6 and 79.2 s (294 and 371 s wall).
       maxWorkers: 2,
+      // A worker exits once its event loop is empty; jest kills one that takes longer than this ("A worker process has
+      // failed to exit gracefully"), a warning in some fresh-clone CIs. Measured (2026-12-03, the whole jest run): idle,
+      // the workers took 196 and 208 ms to exit; with four busy processes on the 2 cores, as the other lanes load them,
+      // 539-1,264 ms, past jest's default 500 ms, and the warning appeared; with 5 s it did not. No handle was left
+      // behind (--detectOpenHandles, and a per-file listing of each worker's active handles). A worker that holds a
+      // handle is still killed, with the warning, after 5 s.
+      workerGracefulExitTimeout: 5_000,
     },
     // Snapshots are checked, never silently rewritten: update them on purpose with `npx jest -u`.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,

@@ -59,3 +59,9 @@ test('the fast loop builds what its jest suites read and runs Spark in the READM
   expect(lane('pytest')).toMatch(/source scripts\/runtime-env && \.venv\/bin\/python -m pytest /);
   expect(tasks.library.condition).toBe('scripts/library-is-stale');
 });
+
+test('jest gives its workers time to exit on a loaded machine, past the 1.3 s they took beside the other lanes', () => {
+  // .projenrc.ts (jestConfig.workerGracefulExitTimeout) has the measurement.
+  const jest = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf-8')).jest;
+  expect(jest.workerGracefulExitTimeout).toBeGreaterThanOrEqual(2_000);
+});
