@@ -153,7 +153,7 @@ def test_s3_and_local_batches_within_the_byte_bound_are_read_by_the_driver():
 def test_a_batch_above_the_byte_bound_is_left_to_spark_with_no_request(spark, moto, landing, monkeypatch):
     client, bucket, root = landing
     files = weather_etl.list_files(spark, root, b1_keys())
-    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", sum(length for _, length, _ in files) - 1)
+    monkeypatch.setattr(weather_etl, "DRIVER_READ_MAX_BYTES", weather_etl.batch_raw_bytes(files) - 1)
 
     def read():
         # The suite's Spark has no S3 file system (no S3A): Spark's `binaryFile` source is asked and fails.
