@@ -1067,9 +1067,10 @@ def size_session_to_batch(spark: SparkSession, raw_files: int) -> Dict[str, str]
 # and wrote it to disk, and every later read of such a block tried to cache it again, holding that much of the heap
 # while it tried. A task that needed memory meanwhile could fail: one run of the year at 1 GiB did
 # (`SparkOutOfMemoryError`, on the `createDataFrame` path), and so did the one at a 640 MiB driver (`OutOfMemoryError`),
-# where the year on disk completed. On disk, the year took 1.07-1.08x the time at 1 GiB and 110-220 MiB less peak
-# memory (docs/PERFORMANCE.md, section 2, "Checkpoints on disk"). 100 x 30 (5.4 MB) stays in memory. A choice between
-# those two sizes, not a measured crossover.
+# where the year on disk completed. On disk, the year took 1.07-1.08x the time at 1 GiB (two repetitions, within the
+# 170-215 s spread between runs of one script measured later) and 110-220 MiB less peak memory (docs/PERFORMANCE.md,
+# section 2, "Checkpoints on disk"; and "Measured, not kept: the year's ranked checkpoint at Spark's level", which
+# failed at 640 MiB). 100 x 30 (5.4 MB) stays in memory. A choice between those two sizes, not a measured crossover.
 CHECKPOINT_ON_DISK_MIN_RAW_BYTES = 16 * 1024 * 1024
 
 
