@@ -1079,13 +1079,30 @@ def checkpoint_on_disk(raw_files: Sequence[Tuple[str, int, int]]) -> bool:
     return batch_raw_bytes(raw_files) > CHECKPOINT_ON_DISK_MIN_RAW_BYTES
 
 
+# A SparkContext local property (Spark 3.5: `RDD.CHECKPOINT_ALL_MARKED_ANCESTORS`), read when an RDD is made.
+CHECKPOINT_ALL_MARKED_ANCESTORS = "spark.checkpoint.checkpointAllMarkedAncestors"
+
+
 def local_checkpoint(frame: DataFrame, on_disk: bool) -> DataFrame:
     """`frame.localCheckpoint(eager=False)`: the rows are kept by the first job that computes them, and later jobs read
     them instead of the plan. Spark keeps a local checkpoint's blocks in memory, and on disk when they do not fit; with
     `on_disk` (`checkpoint_on_disk`) on disk only, so that reading them never takes memory from the tasks (Spark 3.5's
     `localCheckpoint` takes no storage level: the checkpointed RDD's level is set, PySpark's private API, by
-    `_private_api_or`; without it, Spark's level)."""
-    kept = frame.localCheckpoint(eager=False)
+    `_private_api_or`; without it, Spark's level).
+
+    The checkpointed RDD is made with `CHECKPOINT_ALL_MARKED_ANCESTORS` set (then the property is put back): a batch's
+    checkpoints are a chain (parsed, validated, ranked) and the first job fills the first two, but Spark, walking up
+    from a job's last RDD, truncates the lineage of the first marked RDD it meets only. Without the property the parsed
+    checkpoint keeps its blocks and its lineage down to the driver's raw bodies, which every task of the next job that
+    reads it carries again (the tallies job's stages; on Glue, sent to the executors again; docs/PERFORMANCE.md,
+    section 2, "The parsed checkpoint's lineage cut by the first job")."""
+    context = frame.sparkSession.sparkContext
+    previous = context.getLocalProperty(CHECKPOINT_ALL_MARKED_ANCESTORS)
+    context.setLocalProperty(CHECKPOINT_ALL_MARKED_ANCESTORS, "true")
+    try:
+        kept = frame.localCheckpoint(eager=False)
+    finally:
+        context.setLocalProperty(CHECKPOINT_ALL_MARKED_ANCESTORS, previous)
     if on_disk:
         def private() -> None:
             level = kept.sparkSession.sparkContext._getJavaStorageLevel(StorageLevel.DISK_ONLY)  # noqa: SLF001

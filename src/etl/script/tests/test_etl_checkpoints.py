@@ -74,3 +74,24 @@ def test_a_batch_with_its_checkpoints_on_disk_refines_the_same_lake(spark, b1_la
 
     assert used == [True, True, True]  # parsed, validated, ranked
     assert_refines_the_b1_lake(spark, summary, refined, b1_lake)
+
+
+def test_the_first_job_truncates_every_checkpoint_of_a_chain(spark):
+    """A batch's checkpoints form a chain (parsed, then validated, then ranked), and the first job fills the first two.
+    Spark's `RDD.doCheckpoint` stops at the first marked RDD it meets walking up from the job's last RDD, so without
+    `spark.checkpoint.checkpointAllMarkedAncestors` the parsed checkpoint kept its blocks but not its truncated
+    lineage: every task of the next job that read it carried the driver's raw bodies again (the tallies job's stages,
+    "task of very large size"; on Glue, shipped again to the executors)."""
+    context = spark.sparkContext
+    rows = [(i, "x" * 100) for i in range(2_000)]
+    raw = spark.createDataFrame(context.parallelize(rows, 2), "id long, body string")
+    first = weather_etl.local_checkpoint(raw.selectExpr("id", "length(body) AS size"), False)
+    second = weather_etl.local_checkpoint(first.where("id % 2 = 0"), False)
+    assert context.getLocalProperty(weather_etl.CHECKPOINT_ALL_MARKED_ANCESTORS) is None  # the setting is not left on
+
+    assert second.count() == 1_000  # one job fills both
+    for kept in (first, second):
+        rdd = checkpointed_rdd(kept)
+        assert rdd.isCheckpointed(), rdd.toDebugString()
+        assert "ParallelCollectionRDD" not in rdd.toDebugString()
+    assert first.where("size = 100").count() == 2_000  # a later job reads the first one's kept rows
