@@ -1105,7 +1105,7 @@ def local_checkpoint(frame: DataFrame, on_disk: bool) -> DataFrame:
         context.setLocalProperty(CHECKPOINT_ALL_MARKED_ANCESTORS, previous)
     if on_disk:
         def private() -> None:
-            level = kept.sparkSession.sparkContext._getJavaStorageLevel(StorageLevel.DISK_ONLY)  # noqa: SLF001
+            level = context._getJavaStorageLevel(StorageLevel.DISK_ONLY)  # noqa: SLF001
             # Dataset.localCheckpoint's plan is a LogicalRDD of the RDD it marked; persist() on a locally
             # checkpointed RDD replaces the level localCheckpoint() chose.
             kept._jdf.queryExecution().analyzed().rdd().persist(level)  # noqa: SLF001
