@@ -12,7 +12,10 @@ Per repetition, one after the other on the same data, each into an empty refined
 - `anchor`: `bench/anchor_duckdb.py` in `.venv-bench` (scripts/python-env .venv-bench requirements-bench.txt): the
   issue's anchor, the hourly layer only;
 - `anchor-all` (unless `--hourly_anchor_only`): the same anchor writing also the staging and daily layers in the
-  contract's layout, the same work as the script's three layers.
+  contract's layout, the same work as the script's three layers;
+- `script-fixed` (with `--fixed_cost SMALL_LANDING`): the script of `script` on every raw object of another, small
+  landing (e.g. 3 cities x 1 day), with the same contract: what a run costs before its batch's size counts, against
+  the anchors of the main landing in the same repetition.
 Measured per process: wall time (whole process: interpreter, JVM and Spark start-up included), peak RSS of its
 process tree (sampled from /proc every 50 ms), Parquet bytes, files and files per partition, and the load average.
 Prints per engine the medians and, per repetition, the ratio of each engine's wall time to the anchor's.
@@ -198,6 +201,10 @@ def main() -> int:
                              "to the row (bench/spark_jobs.py; the log is kept under --work)")
     parser.add_argument("--hourly_anchor_only", action="store_true",
                         help="run only the issue's anchor (hourly layer), not also 'anchor-all' (hourly, staging, daily)")
+    parser.add_argument("--fixed_cost", metavar="SMALL_LANDING",
+                        help="one more engine, 'script-fixed': the script of --script on every raw object of this "
+                             "(small) landing made by bench/generate_landing.py, in each repetition: the script's "
+                             "fixed cost against the anchors of --landing")
     parser.add_argument("--out")
     opts = parser.parse_args()
 
@@ -216,6 +223,13 @@ def main() -> int:
     work = Path(opts.work)
     work.mkdir(parents=True, exist_ok=True)
     engines = {"script": lambda refined, run_id: script_command(Path(opts.script), opts, refined, generated, run_id)}
+    # Engines run on another landing than --landing: {engine: that landing's generated.json}.
+    landing_of: Dict[str, dict] = {}
+    if opts.fixed_cost:
+        small = argparse.Namespace(**{**vars(opts), "landing": opts.fixed_cost, "manifest_key": None, "raw_prefix": None})
+        landing_of["script-fixed"] = json.loads((Path(opts.fixed_cost) / "generated.json").read_text())
+        engines["script-fixed"] = lambda refined, run_id: script_command(
+            Path(opts.script), small, refined, landing_of["script-fixed"], run_id)
     for name, path in before_scripts(opts).items():
         engines[name] = (lambda script: lambda refined, run_id: script_command(script, opts, refined, generated, run_id))(path)
     java_options = {}
@@ -234,7 +248,7 @@ def main() -> int:
             refined = work / f"refined-{engine}"
             shutil.rmtree(refined, ignore_errors=True)
             run_id = f"{opts.label}-{engine}-{rep}"
-            run_env = script_env if engine == "script" or engine in java_options or \
+            run_env = script_env if engine in ("script", "script-fixed") or engine in java_options or \
                 (opts.local_fs_all and not engine.startswith("anchor")) else env
             events = None
             submit = []
@@ -247,9 +261,10 @@ def main() -> int:
                 submit += ["--conf spark.eventLog.enabled=true", f"--conf spark.eventLog.dir=file://{events}"]
             if submit:
                 run_env = dict(run_env, PYSPARK_SUBMIT_ARGS=" ".join(submit + ["pyspark-shell"]))
-            row = {"label": opts.label, "rep": rep, "engine": engine, "cities": generated["cities"],
-                   "days": generated["days"], "raw_files": generated["raw_files"],
-                   "source": "manifest" if opts.manifest_key else "raw_prefix",
+            batch = landing_of.get(engine, generated)
+            row = {"label": opts.label, "rep": rep, "engine": engine, "cities": batch["cities"],
+                   "days": batch["days"], "raw_files": batch["raw_files"],
+                   "source": "manifest" if opts.manifest_key and engine not in landing_of else "raw_prefix",
                    "contract": opts.contract or "daily (contract.json)",
                    "local_fs": "-" if engine.startswith("anchor") else
                    ("in-process" if run_env.get("SPARK_CONF_DIR") else "chmod"),
