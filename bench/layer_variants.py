@@ -33,15 +33,21 @@ DAILY_BLOCK = ("            # With monthly partitions a daily partition holds ot
                "            daily_touched = daily_partitions\n")
 
 
+def found_once(text: str, needle: str) -> int:
+    """Where `needle` is in `text`; stops the tool unless it is there exactly once."""
+    if text.count(needle) != 1:
+        raise SystemExit(f"layer_variants: expected once in the script, found {text.count(needle)} times: {needle!r}")
+    return text.index(needle)
+
+
 def cut(text: str, replacements, block=None) -> str:
     for old, new in replacements:
-        if text.count(old) != 1:
-            raise SystemExit(f"layer_variants: expected once in the script, found {text.count(old)} times: {old!r}")
+        found_once(text, old)
         text = text.replace(old, new)
     if block:
-        start, end = text.find(block[0]), text.find(block[1])
-        if start < 0 or end < start:
-            raise SystemExit(f"layer_variants: the daily layer's block was not found: {block!r}")
+        start, end = found_once(text, block[0]), found_once(text, block[1])
+        if end < start:
+            raise SystemExit(f"layer_variants: the daily layer's block ends before it starts: {block!r}")
         text = text[:start] + "            pass  # (layer_variants: no daily write)\n" + text[end + len(block[1]):]
     return text
 
